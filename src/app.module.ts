@@ -1,0 +1,53 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigType } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { pinoParams } from './common/logging';
+import { appConfig } from './config/app.config';
+import { databaseConfig } from './config/database.config';
+import { securityConfig } from './config/security.config';
+import { ConnectionsModule } from './connections/connections.module';
+import { CryptoModule } from './crypto/crypto.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { providersConfig } from './providers/providers.config';
+import { ProvidersModule } from './providers/providers.module';
+
+export interface AppModuleOptions {
+  /** Where JSON logs go (default stdout); tests pass a capturing stream. */
+  logStream?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static register(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          // A developer's .env must not leak into tests.
+          ignoreEnvFile: process.env.NODE_ENV === 'test',
+          load: [appConfig, securityConfig, databaseConfig, providersConfig],
+        }),
+        LoggerModule.forRootAsync({
+          inject: [appConfig.KEY],
+          useFactory: (app: ConfigType<typeof appConfig>) => pinoParams(app.logLevel, options.logStream),
+        }),
+        DatabaseModule,
+        CryptoModule,
+        ProvidersModule,
+        ConnectionsModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Domain errors with stable codes. Services throw these; the global filter maps them to HTTP.
+ * Messages are written for the API caller and never include tokens, secrets or request bodies.
+ */
+export const ERROR_CODES = [
+  'validation_failed',
+  'invalid_json',
+  'payload_too_large',
+  'unauthorized',
+  'route_not_found',
+  'connection_not_found',
+  'provider_not_configured',
+  'invalid_cursor',
+  'return_url_not_allowed',
+  'connection_needs_reauth',
+  'refresh_not_supported',
+  'provider_unavailable',
+  'rate_limited',
+  'refresh_in_progress',
+  'service_unavailable',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailed extends DomainError {
+  constructor(message: string) {
+    super('validation_failed', 400, message);
+  }
+}
+
+export class ConnectionNotFound extends DomainError {
+  constructor(id: string) {
+    super('connection_not_found', 404, `Connection ${id} does not exist`);
+  }
+}
+
+export class ProviderNotConfigured extends DomainError {
+  constructor(name: string) {
+    super('provider_not_configured', 400, `Provider "${name}" is not configured on this service`);
+  }
+}
+
+export class InvalidCursor extends DomainError {
+  constructor() {
+    super('invalid_cursor', 400, 'The cursor is not one this service issued; start again without a cursor');
+  }
+}
+
+export class Unauthorized extends DomainError {
+  constructor() {
+    super('unauthorized', 401, 'A valid API key is required: Authorization: Bearer <key>');
+  }
+}
+
+export class ConnectionNeedsReauth extends DomainError {
+  constructor(id: string) {
+    super('connection_needs_reauth', 409, `Connection ${id} must be reconnected by its user through a new connect session`);
+  }
+}

@@ -1,0 +1,35 @@
+import { registerAs } from '@nestjs/config';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { env, nodeEnv, parseEnv } from './env';
+
+const schema = z.object({
+  PORT: env.port(3000),
+  PUBLIC_URL: env.url().optional(),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  HTTP_TIMEOUT_MS: env.positiveInt(10_000, 120_000),
+  ALLOWED_RETURN_URLS: env.list().pipe(z.array(env.url())).optional(),
+  SANDBOX: env.boolean().optional(),
+});
+
+export function loadAppConfig(source = process.env) {
+  const vars = parseEnv(schema, source);
+  const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
+  return {
+    nodeEnv: nodeEnv(source),
+    port: vars.PORT,
+    publicUrl,
+    /** Where the service reaches itself (sandbox calls): the container-internal address, not PUBLIC_URL. */
+    internalUrl: `http://127.0.0.1:${vars.PORT}`,
+    dataDir: path.resolve(vars.DATA_DIR),
+    logLevel: vars.LOG_LEVEL,
+    httpTimeoutMs: vars.HTTP_TIMEOUT_MS,
+    allowedReturnUrls: vars.ALLOWED_RETURN_URLS ?? [publicUrl],
+    /** undefined = decide from provider credentials (see ProvidersRegistry). */
+    sandbox: vars.SANDBOX,
+  };
+}
+
+export type AppConfig = ReturnType<typeof loadAppConfig>;
+export const appConfig = registerAs('app', () => loadAppConfig());

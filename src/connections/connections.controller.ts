@@ -1,0 +1,97 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { UuidParam } from '../common/validation';
+import {
+  Connection,
+  ConnectionList,
+  Credentials,
+  DeleteConnectionResponse,
+  ImportConnectionRequest,
+  ListConnectionsQuery,
+  UpdateConnectionRequest,
+} from './connection.dto';
+import { ConnectionsService } from './connections.service';
+
+const ID_PARAM = { name: 'id', format: 'uuid', description: 'Connection id' } as const;
+
+@ApiTags('connections')
+@ApiBearerAuth()
+@Controller('connections')
+export class ConnectionsController {
+  constructor(private readonly service: ConnectionsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listConnections', summary: 'List connections, newest first, with keyset pagination' })
+  @ApiOkResponse({ type: ConnectionList })
+  @ApiErrors(400, 401)
+  list(@Query() query: ListConnectionsQuery): Promise<ConnectionList> {
+    return this.service.list(query);
+  }
+
+  @Post()
+  @ApiOperation({
+    operationId: 'importConnection',
+    summary: 'Import an existing token pair',
+    description:
+      'Stores tokens obtained outside a browser flow, such as a Keap "Generate API Token" pair. Importing the same (provider, ownerId, accountId) again replaces the tokens of that connection (200) instead of creating a new one (201).',
+  })
+  @ApiCreatedResponse({ type: Connection, description: 'A new connection was created' })
+  @ApiOkResponse({ type: Connection, description: 'The existing connection for this account was updated' })
+  @ApiErrors(400, 401, 413)
+  async import(@Body() body: ImportConnectionRequest, @Res({ passthrough: true }) res: Response): Promise<Connection> {
+    const { connection, created } = await this.service.import(body);
+    res.status(created ? 201 : 200);
+    return connection;
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'getConnection', summary: 'Get one connection (never its tokens)' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: Connection })
+  @ApiErrors(400, 401, 404)
+  get(@Param('id', UuidParam) id: string): Promise<Connection> {
+    return this.service.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ operationId: 'updateConnection', summary: "Replace a connection's metadata" })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: Connection })
+  @ApiErrors(400, 401, 404, 413)
+  update(@Param('id', UuidParam) id: string, @Body() body: UpdateConnectionRequest): Promise<Connection> {
+    return this.service.replaceMetadata(id, body.metadata);
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'deleteConnection', summary: 'Delete a connection, revoking it at the provider where possible' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: DeleteConnectionResponse })
+  @ApiErrors(400, 401, 404)
+  delete(@Param('id', UuidParam) id: string): Promise<DeleteConnectionResponse> {
+    return this.service.delete(id);
+  }
+
+  @Get(':id/credentials')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    operationId: 'getConnectionCredentials',
+    summary: 'Get a valid access token for a connection',
+    description: 'Returns the decrypted access token, never the refresh token. Responses carry Cache-Control: no-store.',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: Credentials })
+  @ApiErrors(400, 401, 404, 409)
+  credentials(@Param('id', UuidParam) id: string): Promise<Credentials> {
+    return this.service.credentials(id);
+  }
+}

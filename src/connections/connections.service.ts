@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { ConnectionNeedsReauth, ConnectionNotFound, ValidationFailed } from '../common/errors';
+import { TokenCipher } from '../crypto/token-cipher';
+import { ProvidersRegistry } from '../providers/providers.registry';
+import { ConnectionEntity } from './connection.entity';
+import {
+  Connection,
+  ConnectionList,
+  Credentials,
+  DeleteConnectionResponse,
+  ImportConnectionRequest,
+  ListConnectionsQuery,
+} from './connection.dto';
+import { ConnectionsRepository } from './connections.repository';
+import { decodeCursor, encodeCursor } from './cursor';
+import { tokenContext } from './token-context';
+
+const DAY_MS = 86_400_000;
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toConnectionDto(c: ConnectionEntity): Connection {
+  return {
+    id: c.id,
+    provider: c.provider,
+    ownerId: c.ownerId,
+    status: c.status,
+    accountId: c.accountId,
+    teamId: c.teamId,
+    teamName: c.teamName,
+    workspaceId: c.workspaceId,
+    workspaceName: c.workspaceName,
+    apiBaseUrl: c.apiBaseUrl,
+    scopes: c.scopes,
+    tokenType: c.tokenType,
+    hasRefreshToken: c.refreshToken !== null,
+    expiresAt: iso(c.expiresAt),
+    refreshTokenExpiresAt: iso(c.refreshTokenExpiresAt),
+    lastRefreshedAt: iso(c.lastRefreshedAt),
+    nextRefreshAt: iso(c.nextRefreshAt),
+    refreshFailures: c.refreshFailures,
+    lastError: c.lastError,
+    metadata: c.metadata,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class ConnectionsService {
+  constructor(
+    private readonly connections: ConnectionsRepository,
+    private readonly cipher: TokenCipher,
+    private readonly providers: ProvidersRegistry,
+  ) {}
+
+  async list(query: ListConnectionsQuery): Promise<ConnectionList> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.connections.findPage(query, query.limit + 1, after);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map(toConnectionDto),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async get(id: string): Promise<Connection> {
+    return toConnectionDto(await this.require(id));
+  }
+
+  async replaceMetadata(id: string, metadata: Record<string, unknown>): Promise<Connection> {
+    const updated = await this.connections.replaceMetadata(id, metadata);
+    if (!updated) throw new ConnectionNotFound(id);
+    return toConnectionDto(updated);
+  }
+
+  async delete(id: string): Promise<DeleteConnectionResponse> {
+    if (!(await this.connections.deleteById(id))) throw new ConnectionNotFound(id);
+    // Revocation at the provider arrives with the provider modules; until then nothing is revoked.
+    return { id, providerRevocation: 'unsupported' };
+  }
+
+  /** Stores a token pair obtained outside a browser flow (e.g. Keap's "Generate API Token"). */
+  async import(body: ImportConnectionRequest, now = new Date()): Promise<{ connection: Connection; created: boolean }> {
+    const provider = this.providers.get(body.provider);
+    if (body.expiresIn !== undefined && body.expiresAt !== undefined) {
+      throw new ValidationFailed('Give expiresIn or expiresAt, not both');
+    }
+    const expiresAt =
+      body.expiresAt !== undefined
+        ? new Date(body.expiresAt)
+        : body.expiresIn !== undefined
+          ? new Date(now.getTime() + body.expiresIn * 1000)
+          : provider.accessTokenLifetimeSeconds !== undefined
+            ? new Date(now.getTime() + provider.accessTokenLifetimeSeconds * 1000)
+            : null;
+    const refreshTokenExpiresAt =
+      body.refreshTokenExpiresAt !== undefined
+        ? new Date(body.refreshTokenExpiresAt)
+        : body.refreshToken && provider.refreshTokenLifetimeDays !== undefined
+          ? new Date(now.getTime() + provider.refreshTokenLifetimeDays * DAY_MS)
+          : null;
+    const key = { provider: provider.name, ownerId: body.ownerId, accountId: body.accountId ?? 'default' };
+    const { connection, created } = await this.connections.saveForAccount(key, (id) => ({
+      accessToken: this.cipher.encrypt(body.accessToken, tokenContext(id, 'access_token')),
+      refreshToken: body.refreshToken ? this.cipher.encrypt(body.refreshToken, tokenContext(id, 'refresh_token')) : null,
+      tokenType: body.tokenType ?? 'Bearer',
+      expiresAt,
+      refreshTokenExpiresAt,
+      scopes: body.scopes ?? provider.scopes,
+      teamId: body.teamId ?? null,
+      teamName: body.teamName ?? null,
+      workspaceId: body.workspaceId ?? null,
+      workspaceName: body.workspaceName ?? null,
+      apiBaseUrl: body.apiBaseUrl ?? provider.apiBaseUrl,
+      metadata: body.metadata,
+    }));
+    return { connection: toConnectionDto(connection), created };
+  }
+
+  /** The decrypted access token. Never the refresh token: a caller using a rotating one would kill the connection. */
+  async credentials(id: string): Promise<Credentials> {
+    const c = await this.require(id);
+    if (c.status === 'needs_reauth' || c.status === 'revoked') throw new ConnectionNeedsReauth(id);
+    return {
+      accessToken: this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')),
+      tokenType: c.tokenType,
+      expiresAt: iso(c.expiresAt),
+      apiBaseUrl: c.apiBaseUrl,
+      scopes: c.scopes,
+      accountId: c.accountId,
+    };
+  }
+
+  private async require(id: string): Promise<ConnectionEntity> {
+    const connection = await this.connections.findById(id);
+    if (!connection) throw new ConnectionNotFound(id);
+    return connection;
+  }
+}

@@ -1,0 +1,85 @@
+import { DataSource } from 'typeorm';
+import { tokenContext, TokenField } from '../connections/token-context';
+import { DecryptionError, TokenCipher } from './token-cipher';
+
+export interface RotationReport {
+  /** Rows re-encrypted under the current key by this run. */
+  rotated: number;
+  /** Rows whose tokens could not be decrypted (e.g. their key was already removed); left untouched. */
+  failed: string[];
+  currentKid: string;
+}
+
+interface TokenRow {
+  id: string;
+  access_token: string;
+  refresh_token: string | null;
+  token_version: number;
+}
+
+const MAX_CAS_ATTEMPTS = 5;
+
+/**
+ * Re-encrypts every connection's tokens under the current key, in batches of `batchSize` rows,
+ * one transaction per batch. Safe to stop at any point and run again: rows already under the current
+ * key are not selected, and a killed batch rolls back.
+ *
+ * Each row is written with a compare-and-set on token_version, so a refresh that stores new tokens
+ * meanwhile wins and rotation never writes back a stale (already rotated-away) refresh token. Rotation
+ * itself does not bump token_version: the plaintext is unchanged, and a refresh in flight must not
+ * lose its own compare-and-set because of a re-encryption.
+ */
+export async function rotateConnectionKeys(
+  dataSource: DataSource,
+  cipher: TokenCipher,
+  options: { batchSize?: number; onBatch?: (rotated: number) => void } = {},
+): Promise<RotationReport> {
+  const batchSize = options.batchSize ?? 500;
+  const prefix = `v1.${cipher.currentKid}.`;
+  const report: RotationReport = { rotated: 0, failed: [], currentKid: cipher.currentKid };
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows: TokenRow[] = await dataSource.query(
+      `SELECT id, access_token, refresh_token, token_version FROM connections
+        WHERE id > $1 AND (NOT starts_with(access_token, $2) OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $2)))
+        ORDER BY id LIMIT $3`,
+      [after, prefix, batchSize],
+    );
+    if (rows.length === 0) return report;
+    after = rows[rows.length - 1].id;
+    await dataSource.transaction(async (tx) => {
+      for (const first of rows) {
+        let row: TokenRow | undefined = first;
+        for (let attempt = 0; row && attempt < MAX_CAS_ATTEMPTS; attempt++) {
+          let access: string;
+          let refresh: string | null;
+          try {
+            access = reencrypt(cipher, row.access_token, row.id, 'access_token', prefix);
+            refresh = row.refresh_token === null ? null : reencrypt(cipher, row.refresh_token, row.id, 'refresh_token', prefix);
+          } catch (error) {
+            if (!(error instanceof DecryptionError)) throw error;
+            report.failed.push(row.id);
+            break;
+          }
+          const [, affected]: [unknown, number] = await tx.query(
+            `UPDATE connections SET access_token = $1, refresh_token = $2 WHERE id = $3 AND token_version = $4`,
+            [access, refresh, row.id, row.token_version],
+          );
+          if (affected === 1) {
+            report.rotated++;
+            break;
+          }
+          // A refresh stored new tokens since we read the row: read again and re-encrypt those.
+          [row] = await tx.query(`SELECT id, access_token, refresh_token, token_version FROM connections WHERE id = $1`, [row.id]);
+        }
+      }
+    });
+    options.onBatch?.(report.rotated);
+  }
+}
+
+function reencrypt(cipher: TokenCipher, envelope: string, id: string, field: TokenField, currentPrefix: string): string {
+  if (envelope.startsWith(currentPrefix)) return envelope;
+  const context = tokenContext(id, field);
+  return cipher.encrypt(cipher.decrypt(envelope, context), context);
+}

@@ -1,0 +1,17 @@
+/**
+ * Entry for the TypeORM CLI (`npm run migration:generate -- migrations/Name`, `npm run migration:run`).
+ * Uses DATABASE_URL, or starts the same embedded Postgres as the app when it is unset.
+ */
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { loadDatabaseConfig } from '../config/database.config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { typeormOptions } from './typeorm-options';
+
+async function createDataSource(): Promise<DataSource> {
+  const config = loadDatabaseConfig();
+  const url = config.url ?? (await startEmbeddedPostgres({ dataDir: config.embeddedDir })).url;
+  return new DataSource(typeormOptions(url, 2));
+}
+
+export default createDataSource();

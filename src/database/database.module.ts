@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseConfig } from '../config/database.config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { typeormOptions } from './typeorm-options';
+
+export const DATABASE_SERVER = Symbol('DATABASE_SERVER');
+
+export interface DatabaseServer {
+  url: string;
+  /** Set when this process started the server (embedded); stopped after the pool is closed. */
+  stop?: () => Promise<void>;
+}
+
+@Injectable()
+class DatabaseServerLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE_SERVER) private readonly server: DatabaseServer) {}
+
+  // Runs after TypeORM's own shutdown hook: this module is deeper in the graph, so it closes later.
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.stop?.();
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: DATABASE_SERVER,
+      inject: [databaseConfig.KEY],
+      useFactory: async (config: ConfigType<typeof databaseConfig>): Promise<DatabaseServer> => {
+        if (config.url) return { url: config.url };
+        const logger = new Logger('EmbeddedPostgres');
+        const handle = await startEmbeddedPostgres({ dataDir: config.embeddedDir, onLog: (line) => logger.debug(line) });
+        logger.log(`DATABASE_URL is unset: started embedded Postgres on 127.0.0.1:${handle.port} with data in ${config.embeddedDir}`);
+        return handle;
+      },
+    },
+    DatabaseServerLifecycle,
+  ],
+  exports: [DATABASE_SERVER],
+})
+class DatabaseServerModule {}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseServerModule],
+      inject: [DATABASE_SERVER, databaseConfig.KEY],
+      useFactory: (server: DatabaseServer, config: ConfigType<typeof databaseConfig>) => ({
+        ...typeormOptions(server.url, config.poolSize),
+        // Schema changes only through reviewed migrations, applied at start.
+        migrationsRun: true,
+        retryAttempts: 3,
+        retryDelay: 1000,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

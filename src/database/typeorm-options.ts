@@ -1,0 +1,20 @@
+import * as path from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { ConnectionEntity } from '../connections/connection.entity';
+
+export const ENTITIES = [ConnectionEntity];
+
+/** One definition of the schema source for the app, the TypeORM CLI and the drift test. */
+export function typeormOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    // Compiled: dist/migrations/*.js; under ts-node/ts-jest: migrations/*.ts.
+    migrations: [path.join(__dirname, '..', '..', 'migrations', '*.{js,ts}')],
+    migrationsTableName: 'typeorm_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    extra: { max: poolSize, application_name: 'oauth-connections' },
+  };
+}

@@ -1,0 +1,16 @@
+import { ProviderSpec } from '../provider-settings';
+
+/** ClickFunnels Classic: PROVIDERS.md "ClickFunnels Classic" and seed 001 (JSON token and refresh calls). */
+export const clickfunnelsClassicSpec: ProviderSpec = {
+  name: 'clickfunnels-classic',
+  displayName: 'ClickFunnels Classic',
+  envPrefix: 'CLICKFUNNELS_CLASSIC',
+  supports: { refresh: true, revoke: false, pkce: false },
+  defaults: {
+    authorizeUrl: 'https://app.clickfunnels.com/oauth/authorize',
+    tokenUrl: 'https://app.clickfunnels.com/oauth/token',
+    apiBaseUrl: 'https://api.clickfunnels.com/api/v2',
+    scopes: [],
+    refreshRatePerSecond: 5,
+  },
+};

@@ -1,0 +1,21 @@
+import { ProviderSpec } from '../provider-settings';
+
+/**
+ * ClickFunnels 2.0: PROVIDERS.md "ClickFunnels 2.0" and seed 000. A Doorkeeper server: accepts state
+ * and PKCE S256, revokes per RFC 7009. No scopes on the authorize URL. Tokens carry expires_in 7200 but
+ * the doc says they do not expire and there is no refresh token.
+ */
+export const clickfunnelsSpec: ProviderSpec = {
+  name: 'clickfunnels',
+  displayName: 'ClickFunnels 2.0',
+  envPrefix: 'CLICKFUNNELS',
+  supports: { refresh: false, revoke: true, pkce: true },
+  defaults: {
+    authorizeUrl: 'https://accounts.myclickfunnels.com/oauth/authorize',
+    tokenUrl: 'https://accounts.myclickfunnels.com/oauth/token',
+    revokeUrl: 'https://accounts.myclickfunnels.com/oauth/revoke',
+    apiBaseUrl: 'https://accounts.myclickfunnels.com/api/v2',
+    scopes: [],
+    refreshRatePerSecond: 5,
+  },
+};

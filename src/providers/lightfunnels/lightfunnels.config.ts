@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { ProviderSpec } from '../provider-settings';
+
+/**
+ * Lightfunnels: PROVIDERS.md "Lightfunnels" and seed 002. Permanent tokens (no expiry, no refresh).
+ * Doc versions disagree on the token call: JSON {client_id, client_secret, code} or HTTP Basic client
+ * auth, hence LIGHTFUNNELS_CLIENT_AUTH.
+ */
+export const lightfunnelsSpec: ProviderSpec = {
+  name: 'lightfunnels',
+  displayName: 'Lightfunnels',
+  envPrefix: 'LIGHTFUNNELS',
+  supports: { refresh: false, revoke: false, pkce: false },
+  defaults: {
+    authorizeUrl: 'https://app.lightfunnels.com/admin/oauth',
+    tokenUrl: 'https://api.lightfunnels.com/oauth/access_token',
+    apiBaseUrl: 'https://services.lightfunnels.com/api/v2',
+    scopes: ['orders', 'products'],
+    refreshRatePerSecond: 5,
+  },
+  extra: z.object({
+    LIGHTFUNNELS_CLIENT_AUTH: z.enum(['json', 'basic'], { error: 'must be json or basic' }).default('json'),
+  }),
+};

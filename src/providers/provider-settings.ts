@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { ConfigError, Env, env, parseEnv } from '../config/env';
+
+/** What a provider supports, independent of how it is configured. */
+export interface ProviderCapabilities {
+  refresh: boolean;
+  revoke: boolean;
+  pkce: boolean;
+}
+
+/** The static facts of a provider module: its name, env prefix and real-world defaults. */
+export interface ProviderSpec {
+  name: string;
+  displayName: string;
+  /** Prefix of its variables: KEAP -> KEAP_CLIENT_ID, KEAP_TOKEN_URL, ... */
+  envPrefix: string;
+  supports: ProviderCapabilities;
+  defaults: {
+    authorizeUrl: string;
+    tokenUrl: string;
+    revokeUrl?: string;
+    apiBaseUrl: string;
+    scopes: string[];
+    /** Used when a token response carries no usable expires_in; undefined = the token does not expire. */
+    accessTokenLifetimeSeconds?: number;
+    /** Horizon of a refresh token; undefined = unknown/unbounded. */
+    refreshTokenLifetimeDays?: number;
+    refreshRatePerSecond: number;
+  };
+  /** Extra provider-specific variables (e.g. LIGHTFUNNELS_CLIENT_AUTH), parsed with the same rules. */
+  extra?: z.ZodObject;
+}
+
+/** A provider's configuration after reading the environment (still before the sandbox decision). */
+export interface ProviderSettings {
+  name: string;
+  displayName: string;
+  supports: ProviderCapabilities;
+  clientId?: string;
+  clientSecret?: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl?: string;
+  apiBaseUrl: string;
+  scopes: string[];
+  accessTokenLifetimeSeconds?: number;
+  refreshTokenLifetimeDays?: number;
+  refreshLeadSeconds: number;
+  refreshRatePerSecond: number;
+  extra: Record<string, unknown>;
+  /** True when the URLs point at this service's own simulators. */
+  sandbox: boolean;
+}
+
+export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLeadSeconds: number): ProviderSettings {
+  const p = spec.envPrefix;
+  const schema = z.object({
+    [`${p}_CLIENT_ID`]: z.string().optional(),
+    [`${p}_CLIENT_SECRET`]: z.string().optional(),
+    [`${p}_AUTHORIZE_URL`]: env.url().default(spec.defaults.authorizeUrl),
+    [`${p}_TOKEN_URL`]: env.url().default(spec.defaults.tokenUrl),
+    [`${p}_REVOKE_URL`]: env.url().optional(),
+    [`${p}_API_BASE_URL`]: env.url().default(spec.defaults.apiBaseUrl),
+    [`${p}_SCOPES`]: env.list().optional(),
+    [`${p}_REFRESH_LEAD_SECONDS`]: env.positiveInt(refreshLeadSeconds, 30 * 86_400),
+    [`${p}_REFRESH_RATE_PER_SECOND`]: env.positiveInt(spec.defaults.refreshRatePerSecond, 10_000),
+    ...(spec.defaults.refreshTokenLifetimeDays !== undefined
+      ? { [`${p}_REFRESH_TOKEN_LIFETIME_DAYS`]: env.positiveInt(spec.defaults.refreshTokenLifetimeDays, 3650) }
+      : {}),
+    ...(spec.extra?.shape ?? {}),
+  });
+  const vars = parseEnv(schema, source) as Record<string, unknown>;
+  const clientId = vars[`${p}_CLIENT_ID`] as string | undefined;
+  const clientSecret = vars[`${p}_CLIENT_SECRET`] as string | undefined;
+  if (Boolean(clientId) !== Boolean(clientSecret)) {
+    throw new ConfigError([`${p}_CLIENT_ID and ${p}_CLIENT_SECRET: set both or neither`]);
+  }
+  const extra: Record<string, unknown> = {};
+  for (const key of Object.keys(spec.extra?.shape ?? {})) extra[key] = vars[key];
+  return {
+    name: spec.name,
+    displayName: spec.displayName,
+    supports: spec.supports,
+    clientId,
+    clientSecret,
+    authorizeUrl: vars[`${p}_AUTHORIZE_URL`] as string,
+    tokenUrl: vars[`${p}_TOKEN_URL`] as string,
+    revokeUrl: (vars[`${p}_REVOKE_URL`] as string | undefined) ?? spec.defaults.revokeUrl,
+    apiBaseUrl: vars[`${p}_API_BASE_URL`] as string,
+    scopes: (vars[`${p}_SCOPES`] as string[] | undefined) ?? spec.defaults.scopes,
+    accessTokenLifetimeSeconds: spec.defaults.accessTokenLifetimeSeconds,
+    refreshTokenLifetimeDays: vars[`${p}_REFRESH_TOKEN_LIFETIME_DAYS`] as number | undefined,
+    refreshLeadSeconds: vars[`${p}_REFRESH_LEAD_SECONDS`] as number,
+    refreshRatePerSecond: vars[`${p}_REFRESH_RATE_PER_SECOND`] as number,
+    extra,
+    sandbox: false,
+  };
+}

@@ -1,0 +1,57 @@
+import { registerAs } from '@nestjs/config';
+import { z } from 'zod';
+import { loadAppConfig } from '../config/app.config';
+import { ConfigError, env, parseEnv } from '../config/env';
+import { clickfunnelsClassicSpec } from './clickfunnels-classic/clickfunnels-classic.config';
+import { clickfunnelsSpec } from './clickfunnels/clickfunnels.config';
+import { keapSpec } from './keap/keap.config';
+import { lightfunnelsSpec } from './lightfunnels/lightfunnels.config';
+import { ProviderSettings, ProviderSpec, readProviderSettings } from './provider-settings';
+import { webflowSpec } from './webflow/webflow.config';
+
+export const SEED_PROVIDERS: readonly ProviderSpec[] = [
+  clickfunnelsSpec,
+  clickfunnelsClassicSpec,
+  keapSpec,
+  lightfunnelsSpec,
+  webflowSpec,
+];
+
+const schema = z.object({
+  REFRESH_LEAD_SECONDS: env.positiveInt(3600, 30 * 86_400),
+});
+
+/** The sandbox simulators are only different URLs to the provider modules. */
+function pointAtSandbox(settings: ProviderSettings, publicUrl: string, internalUrl: string): ProviderSettings {
+  const browser = `${publicUrl}/sandbox/${settings.name}`;
+  const server = `${internalUrl}/sandbox/${settings.name}`;
+  return {
+    ...settings,
+    sandbox: true,
+    clientId: `sandbox-${settings.name}`,
+    clientSecret: `sandbox-secret-${settings.name}`,
+    authorizeUrl: `${browser}/authorize`,
+    tokenUrl: `${server}/token`,
+    revokeUrl: settings.supports.revoke ? `${server}/revoke` : undefined,
+    apiBaseUrl: `${server}/api`,
+  };
+}
+
+export function loadProvidersConfig(source = process.env) {
+  const app = loadAppConfig(source);
+  const { REFRESH_LEAD_SECONDS } = parseEnv(schema, source);
+  const all = SEED_PROVIDERS.map((spec) => readProviderSettings(spec, source, REFRESH_LEAD_SECONDS));
+  const anyCredentials = all.some((p) => p.clientId);
+  const sandbox = app.sandbox ?? (!anyCredentials && app.nodeEnv !== 'production');
+  if (sandbox && app.nodeEnv === 'production') {
+    throw new ConfigError(['SANDBOX: the provider simulators cannot be enabled when NODE_ENV=production']);
+  }
+  const providers = all
+    .map((p) => (sandbox && !p.clientId ? pointAtSandbox(p, app.publicUrl, app.internalUrl) : p))
+    // A provider with no credentials is not enabled.
+    .filter((p) => p.clientId && p.clientSecret);
+  return { sandbox, refreshLeadSeconds: REFRESH_LEAD_SECONDS, providers };
+}
+
+export type ProvidersConfig = ReturnType<typeof loadProvidersConfig>;
+export const providersConfig = registerAs('providers', () => loadProvidersConfig());

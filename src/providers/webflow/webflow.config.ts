@@ -1,0 +1,17 @@
+import { ProviderSpec } from '../provider-settings';
+
+/** Webflow: PROVIDERS.md "Webflow" and seed 004. Tokens never expire and are revoked explicitly. */
+export const webflowSpec: ProviderSpec = {
+  name: 'webflow',
+  displayName: 'Webflow',
+  envPrefix: 'WEBFLOW',
+  supports: { refresh: false, revoke: true, pkce: false },
+  defaults: {
+    authorizeUrl: 'https://webflow.com/oauth/authorize',
+    tokenUrl: 'https://api.webflow.com/oauth/access_token',
+    revokeUrl: 'https://webflow.com/oauth/revoke_authorization',
+    apiBaseUrl: 'https://api.webflow.com/v2',
+    scopes: ['authorized_user:read', 'sites:read'],
+    refreshRatePerSecond: 1,
+  },
+};

