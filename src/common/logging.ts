@@ -46,10 +46,15 @@ export const REDACT_PATHS = [
  * request or response they came from.
  */
 export function serializeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const { type, message, stack } = stdSerializers.err(error);
-  const code = (error as { code?: unknown }).code;
-  return { type, message, stack, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) };
+  if (!error || typeof error !== 'object') return { message: String(error) };
+  // pino-http hands over stdSerializers.err output (a plain object); the app logger the Error itself.
+  const source = (error instanceof Error ? stdSerializers.err(error) : error) as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const key of ['type', 'message', 'stack', 'code'] as const) {
+    const value = source[key];
+    if (typeof value === 'string' || typeof value === 'number') picked[key] = value;
+  }
+  return picked;
 }
 
 /** Path of a request URL without its query string (which may carry ?code=, ?state=, ?session=). */
