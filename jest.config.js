@@ -11,4 +11,6 @@ module.exports = {
   // Two cores: two files at a time.
   maxWorkers: 2,
   testTimeout: 30000,
+  // nock's interceptors live on the global scope across files; jest's soft cleanup only warns about them.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
 };

@@ -1,0 +1,106 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort } from '../src/database/embedded-postgres';
+
+const ROOT = path.resolve(__dirname, '..');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  /** Exit code, or the signal name when Nest re-raised SIGTERM after closing the app. */
+  exited: Promise<number | string | null>;
+}
+
+/** `node dist/src/main` exactly as `npm start` runs it, with an empty environment apart from the data dir and port. */
+function startService(dataDir: string, port: number, extraEnv: Record<string, string> = {}): Running {
+  let output = '';
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), DATA_DIR: dataDir, PORT: String(port), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForReady(baseUrl: string, running: Running): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (running.child.exitCode !== null) throw new Error(`service exited early:\n${running.output()}`);
+    try {
+      const res = await fetch(`${baseUrl}/health/ready`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`service not ready in time:\n${running.output()}`);
+}
+
+async function stop(running: Running): Promise<number | string | null> {
+  running.child.kill('SIGTERM');
+  return running.exited;
+}
+
+describe('npm start with no configuration (embedded Postgres, generated development secrets)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-start-'));
+  let running: Running | undefined;
+
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) await stop(running);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves /docs and /health/ready, keeps data and keys across a restart, and stops Postgres on SIGTERM', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    running = startService(dataDir, port);
+    await waitForReady(baseUrl, running);
+
+    expect((await fetch(`${baseUrl}/docs`)).status).toBe(200);
+    const apiKey = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
+    // The log says where the key is and how to use it, never the key itself.
+    const messages = running
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toContainEqual(expect.stringContaining(`curl -H "Authorization: Bearer $(cat ${path.join(dataDir, 'api-key')})"`));
+    expect(running.output()).not.toContain(apiKey);
+    expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
+
+    const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
+    const created = await fetch(`${baseUrl}/connections`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ provider: 'keap', ownerId: 'restart-1', accessToken: 'at-restart', refreshToken: 'rt-restart' }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+
+    expect(await stop(running)).toBe('SIGTERM');
+    // Postgres was shut down with the service: its pid file is gone.
+    expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(running.output()).not.toContain('at-restart');
+
+    running = startService(dataDir, port);
+    await waitForReady(baseUrl, running);
+    const creds = await fetch(`${baseUrl}/connections/${id}/credentials`, { headers });
+    expect(creds.status).toBe(200);
+    expect(((await creds.json()) as { accessToken: string }).accessToken).toBe('at-restart');
+    expect(await stop(running)).toBe('SIGTERM');
+  }, 240_000);
+
+  it('refuses to start in production without API_KEYS and ENCRYPTION_KEYS, naming them', async () => {
+    const port = await freePort();
+    const prod = startService(fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-prod-')), port, { NODE_ENV: 'production' });
+    expect(await prod.exited).toBe(1);
+    expect(prod.output()).toContain('API_KEYS: is required when NODE_ENV=production');
+    expect(prod.output()).toContain('ENCRYPTION_KEYS: is required when NODE_ENV=production');
+  }, 60_000);
+});
