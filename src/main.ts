@@ -1,17 +1,18 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { createApp } from './app.setup';
-import { loadAppConfig } from './config/app.config';
+import { appConfig } from './config/app.config';
 import { ConfigError } from './config/env';
-import { loadSecurityConfig } from './config/security.config';
+import { securityConfig } from './config/security.config';
 
 async function bootstrap(): Promise<void> {
   const app = await createApp();
-  const { port, publicUrl } = loadAppConfig();
+  const { port, publicUrl } = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  const { devSecretFiles } = app.get<ConfigType<typeof securityConfig>>(securityConfig.KEY);
   await app.listen(port);
   const logger = new Logger('Bootstrap');
   logger.log(`Listening on ${publicUrl} (API docs: ${publicUrl}/docs)`);
-  const { devSecretFiles } = loadSecurityConfig();
   if (devSecretFiles.apiKeys) {
     // The path and a command that reads it, never the key itself.
     logger.log(`Development API key is in ${devSecretFiles.apiKeys}; try: curl -H "Authorization: Bearer $(cat ${devSecretFiles.apiKeys})" ${publicUrl}/connections`);
@@ -22,10 +23,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error('Failed to start:', error instanceof Error ? (error.stack ?? error.message) : error);
-  }
+  console.error(error instanceof ConfigError ? error.message : `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });
