@@ -8,6 +8,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { pinoParams } from './common/logging';
 import { appConfig } from './config/app.config';
 import { databaseConfig } from './config/database.config';
+import { nodeEnv } from './config/env';
 import { securityConfig } from './config/security.config';
 import { ConnectionsModule } from './connections/connections.module';
 import { CryptoModule } from './crypto/crypto.module';
@@ -31,7 +32,7 @@ export class AppModule {
           isGlobal: true,
           cache: true,
           // A developer's .env must not leak into tests.
-          ignoreEnvFile: process.env.NODE_ENV === 'test',
+          ignoreEnvFile: nodeEnv() === 'test',
           load: [appConfig, securityConfig, databaseConfig, providersConfig],
         }),
         LoggerModule.forRootAsync({
