@@ -14,8 +14,9 @@ import { ConnectionsModule } from './connections/connections.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { providersConfig } from './providers/providers.config';
+import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 
 export interface AppModuleOptions {
   /** Where JSON logs go (default stdout); tests pass a capturing stream. */
@@ -44,6 +45,8 @@ export class AppModule {
         ProvidersModule,
         ConnectionsModule,
         HealthModule,
+        // Read here (not through DI) because it decides which modules exist.
+        ...(loadProvidersConfig().sandbox ? [SandboxModule] : []),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -1,0 +1,149 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * State of the provider simulators. In Postgres so that several replicas share one simulator.
+ * Codes and tokens are stored as SHA-256 hashes, like a real provider would.
+ */
+
+/** The account a simulated user consents with (what the provider would know about them). */
+export interface SandboxAccount {
+  userId: string;
+  email: string;
+  /** Keap: the app name in `scope: full|<app>.infusionsoft.com`. */
+  appName?: string;
+  teamId?: number;
+  teamName?: string;
+  workspaceId?: number;
+  workspaceName?: string;
+  workspaceUrl?: string;
+}
+
+@Entity({ name: 'sandbox_codes' })
+export class SandboxCodeEntity {
+  @PrimaryColumn({ name: 'code_hash', type: 'varchar', length: 64 })
+  codeHash!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  provider!: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 255 })
+  clientId!: string;
+
+  @Column({ name: 'redirect_uri', type: 'text', nullable: true })
+  redirectUri!: string | null;
+
+  @Column({ type: 'text', default: '' })
+  scope!: string;
+
+  @Column({ name: 'code_challenge', type: 'varchar', length: 128, nullable: true })
+  codeChallenge!: string | null;
+
+  @Column({ type: 'jsonb' })
+  account!: SandboxAccount;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', precision: 3 })
+  expiresAt!: Date;
+
+  @Column({ name: 'used_at', type: 'timestamptz', precision: 3, nullable: true })
+  usedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
+@Entity({ name: 'sandbox_tokens' })
+@Index('ix_sandbox_tokens_grant', ['grantId'])
+export class SandboxTokenEntity {
+  @PrimaryColumn({ name: 'token_hash', type: 'varchar', length: 64 })
+  tokenHash!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  provider!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: 'access' | 'refresh';
+
+  /** All tokens descending from one authorization share it (rotation, revocation). */
+  @Column({ name: 'grant_id', type: 'uuid' })
+  grantId!: string;
+
+  @Column({ type: 'jsonb' })
+  account!: SandboxAccount;
+
+  @Column({ type: 'text', default: '' })
+  scope!: string;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', precision: 3, nullable: true })
+  expiresAt!: Date | null;
+
+  /** A refresh token that was exchanged (rotation): using it again is invalid_grant. */
+  @Column({ name: 'used_at', type: 'timestamptz', precision: 3, nullable: true })
+  usedAt!: Date | null;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', precision: 3, nullable: true })
+  revokedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
+/** A fault to inject into the next token-endpoint calls of one provider (test-only switch). */
+@Entity({ name: 'sandbox_faults' })
+export class SandboxFaultEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  provider!: string;
+
+  /** Which endpoint it applies to: token (code exchange and refresh), refresh only, revoke, whoami. */
+  @Column({ type: 'varchar', length: 16 })
+  endpoint!: 'token' | 'refresh' | 'revoke' | 'whoami';
+
+  /** status_500 | status_503 | rate_limit | non_json | invalid_grant | invalid_client | no_access_token | error_200 | redirect | slow */
+  @Column({ type: 'varchar', length: 32 })
+  kind!: string;
+
+  @Column({ name: 'retry_after', type: 'varchar', length: 64, nullable: true })
+  retryAfter!: string | null;
+
+  @Column({ name: 'delay_ms', type: 'integer', default: 0 })
+  delayMs!: number;
+
+  @Column({ type: 'integer', default: 1 })
+  remaining!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
+/** Every token-endpoint call the simulator answered, for tests that count refreshes. */
+@Entity({ name: 'sandbox_calls' })
+@Index('ix_sandbox_calls_provider', ['provider', 'createdAt'])
+export class SandboxCallEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  provider!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  endpoint!: string;
+
+  @Column({ name: 'grant_type', type: 'varchar', length: 64, nullable: true })
+  grantType!: string | null;
+
+  @Column({ name: 'grant_id', type: 'uuid', nullable: true })
+  grantId!: string | null;
+
+  @Column({ type: 'integer' })
+  status!: number;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  error!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
+export const SANDBOX_ENTITIES = [SandboxCodeEntity, SandboxTokenEntity, SandboxFaultEntity, SandboxCallEntity];
