@@ -14,6 +14,13 @@ import { ConnectionsModule } from './connections/connections.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
+import { OAuthModule } from './oauth/oauth.module';
+import { ClickfunnelsClassicModule } from './providers/clickfunnels-classic/clickfunnels-classic.module';
+import { ClickfunnelsModule } from './providers/clickfunnels/clickfunnels.module';
+import { KeapModule } from './providers/keap/keap.module';
+import { LightfunnelsModule } from './providers/lightfunnels/lightfunnels.module';
+import { WebflowModule } from './providers/webflow/webflow.module';
 import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
 import { SandboxModule } from './sandbox/sandbox.module';
@@ -44,6 +51,13 @@ export class AppModule {
         CryptoModule,
         ProvidersModule,
         ConnectionsModule,
+        ConnectSessionsModule,
+        OAuthModule,
+        ClickfunnelsModule,
+        ClickfunnelsClassicModule,
+        KeapModule,
+        LightfunnelsModule,
+        WebflowModule,
         HealthModule,
         // Read here (not through DI) because it decides which modules exist.
         ...(loadProvidersConfig().sandbox ? [SandboxModule] : []),

@@ -71,3 +71,9 @@ export class ConnectionNeedsReauth extends DomainError {
     super('connection_needs_reauth', 409, `Connection ${id} must be reconnected by its user through a new connect session`);
   }
 }
+
+export class ReturnUrlNotAllowed extends DomainError {
+  constructor() {
+    super('return_url_not_allowed', 400, 'returnUrl does not match any entry of ALLOWED_RETURN_URLS');
+  }
+}

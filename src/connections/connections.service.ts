@@ -14,8 +14,27 @@ import {
 import { ConnectionsRepository } from './connections.repository';
 import { decodeCursor, encodeCursor } from './cursor';
 import { tokenContext } from './token-context';
+import { tokenLifetimes } from '../oauth/token-lifetimes';
 
-const DAY_MS = 86_400_000;
+export interface TokensToStore {
+  provider: string;
+  ownerId: string;
+  accountId: string;
+  accessToken: string;
+  refreshToken?: string;
+  tokenType: string;
+  expiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+  scopes: string[];
+  teamId?: string | null;
+  teamName?: string | null;
+  workspaceId?: string | null;
+  workspaceName?: string | null;
+  apiBaseUrl?: string | null;
+  /** Replaces the metadata when given; a reconnect without it keeps the old. */
+  metadata?: Record<string, unknown>;
+}
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toConnectionDto(c: ConnectionEntity): Connection {
@@ -86,36 +105,47 @@ export class ConnectionsService {
     if (body.expiresIn !== undefined && body.expiresAt !== undefined) {
       throw new ValidationFailed('Give expiresIn or expiresAt, not both');
     }
-    const expiresAt =
-      body.expiresAt !== undefined
-        ? new Date(body.expiresAt)
-        : body.expiresIn !== undefined
-          ? new Date(now.getTime() + body.expiresIn * 1000)
-          : provider.accessTokenLifetimeSeconds !== undefined
-            ? new Date(now.getTime() + provider.accessTokenLifetimeSeconds * 1000)
-            : null;
-    const refreshTokenExpiresAt =
-      body.refreshTokenExpiresAt !== undefined
-        ? new Date(body.refreshTokenExpiresAt)
-        : body.refreshToken && provider.refreshTokenLifetimeDays !== undefined
-          ? new Date(now.getTime() + provider.refreshTokenLifetimeDays * DAY_MS)
-          : null;
-    const key = { provider: provider.name, ownerId: body.ownerId, accountId: body.accountId ?? 'default' };
-    const { connection, created } = await this.connections.saveForAccount(key, (id) => ({
-      accessToken: this.cipher.encrypt(body.accessToken, tokenContext(id, 'access_token')),
-      refreshToken: body.refreshToken ? this.cipher.encrypt(body.refreshToken, tokenContext(id, 'refresh_token')) : null,
+    const defaults = tokenLifetimes(provider, { expiresIn: body.expiresIn, hasRefreshToken: Boolean(body.refreshToken) }, now);
+    const { connection, created } = await this.saveTokens({
+      provider: provider.name,
+      ownerId: body.ownerId,
+      accountId: body.accountId ?? 'default',
+      accessToken: body.accessToken,
+      refreshToken: body.refreshToken,
       tokenType: body.tokenType ?? 'Bearer',
-      expiresAt,
-      refreshTokenExpiresAt,
+      expiresAt: body.expiresAt !== undefined ? new Date(body.expiresAt) : defaults.expiresAt,
+      refreshTokenExpiresAt: body.refreshTokenExpiresAt !== undefined ? new Date(body.refreshTokenExpiresAt) : defaults.refreshTokenExpiresAt,
       scopes: body.scopes ?? provider.scopes,
-      teamId: body.teamId ?? null,
-      teamName: body.teamName ?? null,
-      workspaceId: body.workspaceId ?? null,
-      workspaceName: body.workspaceName ?? null,
+      teamId: body.teamId,
+      teamName: body.teamName,
+      workspaceId: body.workspaceId,
+      workspaceName: body.workspaceName,
       apiBaseUrl: body.apiBaseUrl ?? provider.apiBaseUrl,
       metadata: body.metadata,
-    }));
+    });
     return { connection: toConnectionDto(connection), created };
+  }
+
+  /**
+   * Creates the connection of (provider, owner, account), or reconnects it: same row and id, new
+   * tokens (encrypted for that id), status active. Used by import and by the browser flow.
+   */
+  saveTokens(input: TokensToStore): Promise<{ connection: ConnectionEntity; created: boolean }> {
+    const key = { provider: input.provider, ownerId: input.ownerId, accountId: input.accountId };
+    return this.connections.saveForAccount(key, (id) => ({
+      accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
+      refreshToken: input.refreshToken ? this.cipher.encrypt(input.refreshToken, tokenContext(id, 'refresh_token')) : null,
+      tokenType: input.tokenType,
+      expiresAt: input.expiresAt,
+      refreshTokenExpiresAt: input.refreshTokenExpiresAt,
+      scopes: input.scopes,
+      teamId: input.teamId ?? null,
+      teamName: input.teamName ?? null,
+      workspaceId: input.workspaceId ?? null,
+      workspaceName: input.workspaceName ?? null,
+      apiBaseUrl: input.apiBaseUrl ?? null,
+      metadata: input.metadata,
+    }));
   }
 
   /** The decrypted access token. Never the refresh token: a caller using a rotating one would kill the connection. */

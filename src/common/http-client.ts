@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { appConfig } from '../config/app.config';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string | undefined>;
+  /** Sent as application/json. */
+  json?: unknown;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** The request never got an answer: timeout or network failure. Carries no URL query or body. */
+export class HttpTransportError extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'network',
+    readonly target: string,
+  ) {
+    super(kind === 'timeout' ? `No answer from ${target} within the timeout` : `Could not reach ${target}`);
+    this.name = 'HttpTransportError';
+  }
+}
+
+/** Origin and path of a URL, for messages: never the query string. */
+export function describeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return 'the provider';
+  }
+}
+
+/**
+ * Every outbound call of the service: Node's fetch with a hard timeout (HTTP_TIMEOUT_MS) and redirects
+ * not followed (a token endpoint that redirects is misconfigured or hostile; following it would resend
+ * credentials elsewhere).
+ */
+@Injectable()
+export class HttpClient {
+  constructor(@Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>) {}
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'oauth-connections/0.1', ...req.headers };
+    let body: string | undefined;
+    if (req.form) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(req.form)) if (value !== undefined) params.set(key, value);
+      body = params.toString();
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    } else if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['Content-Type'] = 'application/json';
+    }
+    const target = describeTarget(req.url);
+    try {
+      const res = await fetch(req.url, {
+        method: req.method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.app.httpTimeoutMs),
+      });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    } catch (error) {
+      const name = (error as Error)?.name;
+      throw new HttpTransportError(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', target);
+    }
+  }
+}
+
+export function basicAuth(clientId: string, clientSecret: string): string {
+  // RFC 6749 2.3.1: form-urlencode each part before joining.
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(clientSecret)}`).toString('base64')}`;
+}

@@ -1,0 +1,135 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { NextFunction, Response } from 'express';
+import passport from 'passport';
+import { ConnectSessionEntity } from '../connect-sessions/connect-session.entity';
+import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
+import { withQuery } from '../connect-sessions/return-url';
+import { ConnectionsService } from '../connections/connections.service';
+import { AccountIdentity, OAuthProvider } from '../providers/provider';
+import { ProviderCatalog } from '../providers/provider-catalog';
+import { FlowRequest, OAuthStateStore } from './oauth-state.store';
+import { ProviderError } from './provider-errors';
+import { errorPage, successPage } from './result-page';
+import { grantedScopes, tokenLifetimes } from './token-lifetimes';
+import { TokenSet } from './token-response';
+
+export const OAUTH_FAILURES = ['access_denied', 'invalid_state', 'session_expired', 'provider_mismatch', 'token_exchange_failed', 'identity_failed'] as const;
+export type OAuthFailure = (typeof OAUTH_FAILURES)[number];
+
+/** Where a flow ends: the connect session's return URL, or a small page of our own. */
+type Ending = { ok: true; connectionId: string } | { ok: false; error: OAuthFailure };
+
+@Injectable()
+export class OAuthFlowService {
+  private readonly logger = new Logger('OAuthFlow');
+
+  constructor(
+    private readonly catalog: ProviderCatalog,
+    private readonly sessions: ConnectSessionsService,
+    private readonly states: OAuthStateStore,
+    private readonly connections: ConnectionsService,
+  ) {}
+
+  /** GET /oauth/{provider}/authorize?session=… → 302 to the provider's consent screen. */
+  async authorize(providerName: string, sessionToken: string | undefined, req: FlowRequest, res: Response, next: NextFunction): Promise<void> {
+    const provider = this.catalog.find(providerName);
+    if (!provider || !sessionToken) return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
+    const opened = await this.sessions.open(sessionToken, provider.name);
+    if (!opened.ok) return this.end(res, opened.session ?? null, providerName, { ok: false, error: opened.reason });
+    const { session } = opened;
+    req.flowSession = { id: session.id, provider: provider.name, expiresAt: session.expiresAt };
+    const scope = session.scopes.length ? session.scopes : undefined;
+    // Passport answers with the 302 itself (its store writes the state row first).
+    passport.authenticate(provider.name, { session: false, scope }, (error: unknown) => {
+      this.logger.error({ err: error, provider: provider.name }, 'could not start the authorization');
+      this.end(res, session, providerName, { ok: false, error: 'invalid_state' });
+    })(req, res, next);
+  }
+
+  /**
+   * GET /oauth/{provider}/callback. Provider errors, a missing or bad state and a missing code are
+   * handled here before Passport sees the request, so every failure consumes the state and ends on the
+   * return URL or an error page, never on a JSON 401/500.
+   */
+  async callback(providerName: string, query: Record<string, unknown>, req: FlowRequest, res: Response, next: NextFunction): Promise<void> {
+    const param = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const stateValue = param('state');
+    if (!stateValue) {
+      // e.g. a Webflow Marketplace install: a code without state cannot be tied to an owner.
+      return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
+    }
+    const checked = await this.states.consume(stateValue, providerName);
+    const session = checked.state ? await this.sessions.findById(checked.state.connectSessionId) : null;
+    if (!checked.ok) return this.end(res, session, providerName, { ok: false, error: checked.reason });
+    const provider = this.catalog.find(providerName);
+    if (!provider || !session) return this.end(res, session, providerName, { ok: false, error: 'invalid_state' });
+    if (param('error')) return this.end(res, session, providerName, { ok: false, error: 'access_denied' });
+    if (!param('code')) return this.end(res, session, providerName, { ok: false, error: 'token_exchange_failed' });
+
+    req.flowState = checked.state;
+    const tokens = await this.exchangeThroughPassport(provider, req, res, next);
+    if (!tokens) return this.end(res, session, providerName, { ok: false, error: 'token_exchange_failed' });
+
+    let identity: AccountIdentity;
+    try {
+      identity = await provider.identify(tokens);
+    } catch (error) {
+      this.logger.warn({ provider: provider.name, kind: (error as ProviderError).kind, reason: (error as Error).message }, 'identity lookup failed');
+      return this.end(res, session, providerName, { ok: false, error: 'identity_failed' });
+    }
+    const connectionId = await this.store(provider, session, tokens, identity);
+    return this.end(res, session, providerName, { ok: true, connectionId });
+  }
+
+  private exchangeThroughPassport(provider: OAuthProvider, req: FlowRequest, res: Response, next: NextFunction): Promise<TokenSet | null> {
+    return new Promise((resolve) => {
+      passport.authenticate(provider.name, { session: false }, (error: unknown, tokens: TokenSet | false) => {
+        if (error || !tokens) {
+          // passport-oauth2 wraps the provider's error as `oauthError`.
+          const cause = (error as { oauthError?: unknown })?.oauthError ?? error;
+          this.logger.warn(
+            { provider: provider.name, kind: cause instanceof ProviderError ? cause.kind : 'unknown', reason: cause instanceof Error ? cause.message : 'no tokens' },
+            'code exchange failed',
+          );
+          resolve(null);
+          return;
+        }
+        resolve(tokens);
+      })(req, res, next);
+    });
+  }
+
+  private async store(provider: OAuthProvider, session: ConnectSessionEntity, tokens: TokenSet, identity: AccountIdentity): Promise<string> {
+    const now = new Date();
+    const lifetimes = tokenLifetimes(provider.settings, { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at }, now);
+    const { connection } = await this.connections.saveTokens({
+      provider: provider.name,
+      ownerId: session.ownerId,
+      accountId: identity.accountId,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      tokenType: tokens.tokenType,
+      ...lifetimes,
+      scopes: provider.grantedScopes?.(tokens, session.scopes) ?? grantedScopes(tokens.scope, session.scopes),
+      teamId: identity.teamId,
+      teamName: identity.teamName,
+      workspaceId: identity.workspaceId,
+      workspaceName: identity.workspaceName,
+      apiBaseUrl: identity.apiBaseUrl ?? provider.settings.apiBaseUrl,
+      metadata: Object.keys(session.metadata).length ? session.metadata : undefined,
+    });
+    await this.sessions.recordConnection(session.id, connection.id);
+    return connection.id;
+  }
+
+  private end(res: Response, session: ConnectSessionEntity | null, providerName: string, ending: Ending): void {
+    if (!ending.ok) this.logger.warn({ provider: providerName, error: ending.error }, 'connect flow failed');
+    if (session?.returnUrl) {
+      const params: Record<string, string> = ending.ok ? { connectionId: ending.connectionId, status: 'connected' } : { status: 'error', error: ending.error };
+      res.redirect(302, withQuery(session.returnUrl, params));
+      return;
+    }
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.status(ending.ok ? 200 : 400).type('html').send(ending.ok ? successPage(this.catalog.find(providerName)?.settings.displayName ?? providerName, ending.connectionId) : errorPage(ending.error));
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { IsNull, Repository } from 'typeorm';
+import { TokenCipher } from '../crypto/token-cipher';
+import { OAuthStateEntity } from './oauth-state.entity';
+
+export const STATE_TTL_MS = 10 * 60 * 1000;
+
+export const hashSecret = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
+
+const verifierContext = (id: string) => ({ table: 'oauth_states', id, field: 'code_verifier' });
+
+/** What the OAuth routes attach to the request before handing it to Passport. */
+export interface FlowRequest extends Request {
+  /** Set on authorize: the connect session the new state belongs to. */
+  flowSession?: { id: string; provider: string; expiresAt: Date };
+  /** Set on callback: the state row, already validated and consumed. */
+  flowState?: OAuthStateEntity;
+}
+
+export type StateCheck =
+  | { ok: true; state: OAuthStateEntity }
+  | { ok: false; reason: 'invalid_state' | 'session_expired' | 'provider_mismatch'; state?: OAuthStateEntity };
+
+type StoreCallback = (err: Error | null, state?: string) => void;
+type VerifyCallback = (err: Error | null, ok?: string | boolean, info?: unknown) => void;
+
+/**
+ * passport-oauth2's `store` backed by the oauth_states table: no express-session, nothing in memory, so
+ * any replica can finish a flow another started. Passport calls these by argument count (5 for store,
+ * 4 for verify, which then returns the PKCE verifier), so they keep plain callback signatures.
+ */
+@Injectable()
+export class OAuthStateStore {
+  constructor(
+    @InjectRepository(OAuthStateEntity) private readonly states: Repository<OAuthStateEntity>,
+    private readonly cipher: TokenCipher,
+  ) {}
+
+  store(req: FlowRequest, verifier: string | undefined, _state: unknown, meta: { callbackURL?: string }, callback: StoreCallback): void {
+    const session = req.flowSession;
+    if (!session) {
+      callback(new Error('No connect session on the request'));
+      return;
+    }
+    const value = randomBytes(32).toString('base64url');
+    const id = randomUUID();
+    const expiresAt = new Date(Math.min(Date.now() + STATE_TTL_MS, session.expiresAt.getTime()));
+    this.states
+      .insert({
+        id,
+        stateHash: hashSecret(value),
+        provider: session.provider,
+        connectSessionId: session.id,
+        codeVerifier: verifier ? this.cipher.encrypt(verifier, verifierContext(id)) : null,
+        redirectUri: meta.callbackURL ?? '',
+        expiresAt,
+      })
+      .then(
+        () => callback(null, value),
+        (error: Error) => callback(error),
+      );
+  }
+
+  /** The callback route consumed and checked the state already; hand Passport the PKCE verifier. */
+  verify(req: FlowRequest, _providedState: string, _meta: unknown, callback: VerifyCallback): void {
+    const state = req.flowState;
+    if (!state) {
+      callback(null, false, { message: 'state not validated' });
+      return;
+    }
+    try {
+      callback(null, state.codeVerifier ? this.cipher.decrypt(state.codeVerifier, verifierContext(state.id)) : true);
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  /**
+   * Single use: marks the state consumed in one statement, so two callbacks racing with the same state
+   * cannot both win. Then checks its age and the provider it was issued for (mix-up defence).
+   */
+  async consume(value: string, provider: string, now = new Date()): Promise<StateCheck> {
+    const stateHash = hashSecret(value);
+    const result = await this.states
+      .createQueryBuilder()
+      .update(OAuthStateEntity)
+      .set({ consumedAt: now })
+      .where({ stateHash, consumedAt: IsNull() })
+      .returning('*')
+      .execute();
+    const raw = (result.raw as Record<string, unknown>[])[0];
+    if (!raw) {
+      const spent = await this.states.findOneBy({ stateHash });
+      return { ok: false, reason: 'invalid_state', state: spent ?? undefined };
+    }
+    const state = this.states.create({
+      id: raw.id as string,
+      stateHash,
+      provider: raw.provider as string,
+      connectSessionId: raw.connect_session_id as string,
+      codeVerifier: raw.code_verifier as string | null,
+      redirectUri: raw.redirect_uri as string,
+      expiresAt: new Date(raw.expires_at as string),
+      consumedAt: now,
+    });
+    if (state.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'session_expired', state };
+    if (state.provider !== provider) return { ok: false, reason: 'provider_mismatch', state };
+    return { ok: true, state };
+  }
+}

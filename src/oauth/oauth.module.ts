@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
+import { ConnectionsModule } from '../connections/connections.module';
+import { OAuthStateEntity } from './oauth-state.entity';
+import { OAuthStateStore } from './oauth-state.store';
+import { OAuthController } from './oauth.controller';
+import { OAuthFlowService } from './oauth-flow.service';
+
+/** The state store is global: every provider module builds its Passport strategy with it. */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([OAuthStateEntity]), ConnectSessionsModule, ConnectionsModule],
+  controllers: [OAuthController],
+  providers: [OAuthStateStore, OAuthFlowService],
+  exports: [OAuthStateStore],
+})
+export class OAuthModule {}

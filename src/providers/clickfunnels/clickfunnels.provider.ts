@@ -1,0 +1,62 @@
+import { HttpClient } from '../../common/http-client';
+import { ProviderError } from '../../oauth/provider-errors';
+import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from '../provider';
+import { ProviderHttp } from '../provider-http';
+import { ProviderSettings } from '../provider-settings';
+
+const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
+
+/**
+ * ClickFunnels 2.0 (PROVIDERS.md, seed 000): a Doorkeeper server. The authorize URL carries
+ * `grant_type=authorization_code` and `new_installation=true` as the seed shows; the token call is
+ * JSON; the response names the team and workspace the user picked. No refresh token.
+ */
+export class ClickfunnelsProvider implements OAuthProvider {
+  readonly name = 'clickfunnels';
+  readonly scopeSeparator = ' ';
+  private readonly http: ProviderHttp;
+
+  constructor(
+    readonly settings: ProviderSettings,
+    http: HttpClient,
+  ) {
+    this.http = new ProviderHttp(http, settings);
+  }
+
+  get supports() {
+    return this.settings.supports;
+  }
+
+  authorizeParams(): Record<string, string> {
+    return { grant_type: 'authorization_code', new_installation: 'true' };
+  }
+
+  exchangeCode({ code, redirectUri, codeVerifier }: CodeExchange): Promise<TokenSet> {
+    return this.http.token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri, code_verifier: codeVerifier }, 'json');
+  }
+
+  /** "If a refresh_token ever arrives, use it" (PROVIDERS.md): Doorkeeper's standard refresh grant. */
+  refresh(refreshToken: string): Promise<TokenSet> {
+    return this.http.token({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'json');
+  }
+
+  async revoke({ accessToken }: { accessToken: string }): Promise<RevokeResult> {
+    const { clientId, clientSecret } = this.http.credentials();
+    return this.http.revoke({ token: accessToken, client_id: clientId, client_secret: clientSecret }, 'form');
+  }
+
+  /** One connection per workspace: two workspaces of one team are two connections. */
+  async identify(tokens: TokenSet): Promise<AccountIdentity> {
+    const workspaceId = str(tokens.raw.workspace_id);
+    if (!workspaceId) throw new ProviderError('bad_response', 'ClickFunnels token response has no workspace_id');
+    const workspaceUrl = str(tokens.raw.workspace_url);
+    return {
+      accountId: workspaceId,
+      teamId: str(tokens.raw.team_id),
+      teamName: str(tokens.raw.team_name),
+      workspaceId,
+      workspaceName: str(tokens.raw.workspace_name),
+      apiBaseUrl: workspaceUrl && /^https?:\/\//.test(workspaceUrl) ? workspaceUrl : null,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { HttpClient } from '../../common/http-client';
+import { ProviderError } from '../../oauth/provider-errors';
+import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from '../provider';
+import { ProviderHttp } from '../provider-http';
+import { ProviderSettings } from '../provider-settings';
+
+interface AccountQuery {
+  data?: { account?: { id?: string | number } };
+}
+
+/**
+ * Lightfunnels (PROVIDERS.md, seed 002): comma-separated scopes; the token call is a JSON
+ * `{client_id, client_secret, code}` (no grant_type, no redirect_uri), or the code with HTTP Basic
+ * client auth on the older endpoint (LIGHTFUNNELS_CLIENT_AUTH=basic). Tokens are permanent.
+ */
+export class LightfunnelsProvider implements OAuthProvider {
+  readonly name = 'lightfunnels';
+  readonly scopeSeparator = ',';
+  private readonly http: ProviderHttp;
+
+  constructor(
+    readonly settings: ProviderSettings,
+    http: HttpClient,
+  ) {
+    this.http = new ProviderHttp(http, settings);
+  }
+
+  get supports() {
+    return this.settings.supports;
+  }
+
+  authorizeParams(): Record<string, string> {
+    return {};
+  }
+
+  exchangeCode({ code }: CodeExchange): Promise<TokenSet> {
+    const basic = this.settings.extra.LIGHTFUNNELS_CLIENT_AUTH === 'basic';
+    return this.http.token({ code }, 'json', basic ? 'basic' : 'body');
+  }
+
+  async refresh(): Promise<TokenSet> {
+    throw new ProviderError('rejected', 'Lightfunnels tokens are permanent and cannot be refreshed');
+  }
+
+  async revoke(): Promise<RevokeResult> {
+    return 'unsupported';
+  }
+
+  /** The GraphQL whoami: `{ account { id } }`. */
+  async identify(tokens: TokenSet): Promise<AccountIdentity> {
+    const result = await this.http.api<AccountQuery>('POST', this.settings.apiBaseUrl, tokens.accessToken, { query: '{ account { id } }' });
+    const id = result?.data?.account?.id;
+    if (id === undefined || id === null || id === '') throw new ProviderError('bad_response', 'Lightfunnels account query returned no id');
+    return { accountId: String(id) };
+  }
+}

@@ -1,0 +1,74 @@
+import { basicAuth, HttpClient, HttpResponse, HttpTransportError } from '../common/http-client';
+import { ProviderError } from '../oauth/provider-errors';
+import { parseTokenResponse, TokenSet } from '../oauth/token-response';
+import { parseRetryAfter } from '../oauth/provider-errors';
+import { ProviderSettings } from './provider-settings';
+
+export type BodyFormat = 'form' | 'json';
+export type ClientAuth = 'body' | 'basic';
+
+/**
+ * The HTTP a provider module needs, in one place: token-endpoint calls in the provider's format and
+ * authenticated API calls (whoami), both mapped to ProviderError.
+ */
+export class ProviderHttp {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly settings: ProviderSettings,
+  ) {}
+
+  /** POST to the token endpoint. Client credentials go in the body or an HTTP Basic header. */
+  async token(fields: Record<string, string | undefined>, format: BodyFormat, clientAuth: ClientAuth = 'body'): Promise<TokenSet> {
+    const { clientId, clientSecret } = this.credentials();
+    const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
+    const res = await this.send({
+      method: 'POST',
+      url: this.settings.tokenUrl,
+      headers: clientAuth === 'basic' ? { Authorization: basicAuth(clientId, clientSecret) } : {},
+      ...(format === 'form' ? { form: body } : { json: dropUndefined(body) }),
+    });
+    return parseTokenResponse(res, this.settings.name);
+  }
+
+  /** POST to the revoke endpoint; any 2xx counts as revoked (RFC 7009 answers 200 even for unknown tokens). */
+  async revoke(fields: Record<string, string>, format: BodyFormat): Promise<'revoked' | 'failed'> {
+    if (!this.settings.revokeUrl) return 'failed';
+    try {
+      const res = await this.send({ method: 'POST', url: this.settings.revokeUrl, ...(format === 'form' ? { form: fields } : { json: fields }) });
+      return res.status >= 200 && res.status < 300 ? 'revoked' : 'failed';
+    } catch {
+      return 'failed';
+    }
+  }
+
+  /** An API call with the access token; 401 means the provider no longer accepts it. */
+  async api<T = unknown>(method: 'GET' | 'POST', url: string, accessToken: string, json?: unknown): Promise<T> {
+    const res = await this.send({ method, url, headers: { Authorization: `Bearer ${accessToken}` }, json });
+    if (res.status === 401 || res.status === 403) throw new ProviderError('unauthorized', `API call answered ${res.status}`);
+    if (res.status === 429) throw new ProviderError('rate_limited', 'API call answered 429', parseRetryAfter(res.headers.get('retry-after')));
+    if (res.status >= 500) throw new ProviderError('unavailable', `API call answered ${res.status}`, parseRetryAfter(res.headers.get('retry-after')));
+    if (res.status < 200 || res.status >= 300) throw new ProviderError('rejected', `API call answered ${res.status}`);
+    try {
+      return JSON.parse(res.text) as T;
+    } catch {
+      throw new ProviderError('bad_response', 'API call answered without JSON');
+    }
+  }
+
+  credentials(): { clientId: string; clientSecret: string } {
+    return { clientId: this.settings.clientId ?? '', clientSecret: this.settings.clientSecret ?? '' };
+  }
+
+  private async send(request: Parameters<HttpClient['send']>[0]): Promise<HttpResponse> {
+    try {
+      return await this.http.send(request);
+    } catch (error) {
+      if (error instanceof HttpTransportError) throw new ProviderError(error.kind, error.message);
+      throw error;
+    }
+  }
+}
+
+function dropUndefined(fields: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string>;
+}

@@ -1,0 +1,46 @@
+import { TokenSet } from '../oauth/token-response';
+import { ProviderCapabilities, ProviderSettings } from './provider-settings';
+
+export type { TokenSet };
+
+/** Who the tokens belong to at the provider: the connection's unique key and descriptive fields. */
+export interface AccountIdentity {
+  /** Provider-side identity; 'default' where the provider has none (PROVIDERS.md, per provider). */
+  accountId: string;
+  teamId?: string | null;
+  teamName?: string | null;
+  workspaceId?: string | null;
+  workspaceName?: string | null;
+  /** Per-connection API base (ClickFunnels 2.0 workspace_url); else the provider's API base is used. */
+  apiBaseUrl?: string | null;
+}
+
+export type RevokeResult = 'revoked' | 'failed' | 'unsupported';
+
+export interface CodeExchange {
+  code: string;
+  redirectUri: string;
+  codeVerifier?: string;
+}
+
+/**
+ * The contract every provider implements. The Passport strategy is the browser-facing half (redirect,
+ * state, callback); it hands the code to `exchangeCode` and the result to `identify`, so the same wire
+ * code serves the flow, the refresh sweep and the tests. Every method throws ProviderError on failure.
+ */
+export interface OAuthProvider {
+  readonly name: string;
+  readonly settings: ProviderSettings;
+  readonly supports: ProviderCapabilities;
+  /** How scopes are joined on the authorize URL (' ' per RFC 6749; ',' for Lightfunnels). */
+  readonly scopeSeparator: string;
+  /** Authorize parameters beyond client_id, redirect_uri, response_type, scope, state and PKCE. */
+  authorizeParams(): Record<string, string>;
+  exchangeCode(request: CodeExchange): Promise<TokenSet>;
+  refresh(refreshToken: string): Promise<TokenSet>;
+  revoke(tokens: { accessToken: string; refreshToken?: string }): Promise<RevokeResult>;
+  /** The account the tokens belong to, from the token response or a whoami call. */
+  identify(tokens: TokenSet): Promise<AccountIdentity>;
+  /** Scopes as granted, where the provider's `scope` needs reading (Keap's `full|app…`). */
+  grantedScopes?(tokens: TokenSet, requested: string[]): string[];
+}

@@ -1,0 +1,98 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  contentType: string;
+  rawBody: string;
+  /** Parsed from JSON or form bodies. */
+  body: Record<string, unknown>;
+}
+
+export interface FakeResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  json?: unknown;
+  text?: string;
+  delayMs?: number;
+}
+
+type Handler = (req: RecordedRequest) => FakeResponse;
+
+/**
+ * A stand-in provider over real HTTP on 127.0.0.1 that records every request, for tests about what the
+ * service puts on the wire and how it copes with bad answers.
+ */
+export class FakeProvider {
+  readonly requests: RecordedRequest[] = [];
+  private readonly handlers = new Map<string, Handler>();
+  private server?: http.Server;
+  private port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  on(method: string, path: string, handler: Handler | FakeResponse): this {
+    this.handlers.set(`${method} ${path}`, typeof handler === 'function' ? handler : () => handler);
+    return this;
+  }
+
+  requestsTo(path: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path === path);
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk) => (raw += chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const contentType = String(req.headers['content-type'] ?? '');
+        let body: Record<string, unknown> = {};
+        if (contentType.startsWith('application/json')) {
+          try {
+            body = JSON.parse(raw) as Record<string, unknown>;
+          } catch {
+            body = {};
+          }
+        } else if (contentType.startsWith('application/x-www-form-urlencoded')) {
+          body = Object.fromEntries(new URLSearchParams(raw));
+        }
+        const recorded: RecordedRequest = {
+          method: req.method ?? '',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+          contentType,
+          rawBody: raw,
+          body,
+        };
+        this.requests.push(recorded);
+        const handler = this.handlers.get(`${recorded.method} ${recorded.path}`);
+        const answer = handler ? handler(recorded) : { status: 404, json: { error: 'not_found' } };
+        const send = () => {
+          if (res.destroyed) return;
+          res.writeHead(answer.status ?? 200, {
+            'Content-Type': answer.text !== undefined ? 'text/html' : 'application/json',
+            ...answer.headers,
+          });
+          res.end(answer.text ?? (answer.json !== undefined ? JSON.stringify(answer.json) : ''));
+        };
+        if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
+        else send();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
