@@ -21,6 +21,7 @@ import { ClickfunnelsModule } from './providers/clickfunnels/clickfunnels.module
 import { KeapModule } from './providers/keap/keap.module';
 import { LightfunnelsModule } from './providers/lightfunnels/lightfunnels.module';
 import { WebflowModule } from './providers/webflow/webflow.module';
+import { GenericProvidersModule } from './providers/generic/generic.module';
 import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
 import { SandboxModule } from './sandbox/sandbox.module';
@@ -58,6 +59,7 @@ export class AppModule {
         KeapModule,
         LightfunnelsModule,
         WebflowModule,
+        GenericProvidersModule,
         HealthModule,
         // Read here (not through DI) because it decides which modules exist.
         ...(loadProvidersConfig().sandbox ? [SandboxModule] : []),

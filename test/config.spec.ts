@@ -186,4 +186,50 @@ describe('configuration', () => {
       expect(loadProvidersConfig({ NODE_ENV: 'production' })).toMatchObject({ sandbox: false, providers: [] });
     });
   });
+
+  describe('PROVIDERS_FILE (generic providers)', () => {
+    const write = (content: unknown) => {
+      const file = path.join(dataDir, 'providers.json');
+      fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+      return file;
+    };
+    const entry = { name: 'acme-crm', authorizeUrl: 'https://acme.test/a', tokenUrl: 'https://acme.test/t', accountIdField: 'sub' };
+
+    it('enables an entry whose <NAME>_CLIENT_ID/SECRET are set, with documented defaults', () => {
+      const c = loadProvidersConfig({ PROVIDERS_FILE: write([entry]), ACME_CRM_CLIENT_ID: 'id', ACME_CRM_CLIENT_SECRET: 'secret' });
+      expect(c.sandbox).toBe(false);
+      expect(c.providers).toHaveLength(1);
+      expect(c.providers[0]).toMatchObject({
+        name: 'acme-crm',
+        displayName: 'acme-crm',
+        clientId: 'id',
+        supports: { refresh: true, revoke: false, pkce: true },
+        scopes: [],
+        apiBaseUrl: 'https://acme.test',
+        extra: { generic: { clientAuth: 'client_secret_basic', scopeSeparator: ' ', pkce: true } },
+      });
+    });
+
+    it('lists nothing for an entry without credentials', () => {
+      const c = loadProvidersConfig({ PROVIDERS_FILE: write([entry]), SANDBOX: 'false' });
+      expect(c.providers).toEqual([]);
+    });
+
+    it.each([
+      ['a missing file', null, 'cannot read'],
+      ['invalid JSON', '[{', 'cannot read'],
+      ['not a list', { name: 'x' }, 'PROVIDERS_FILE'],
+      ['a bad URL', [{ ...entry, tokenUrl: 'nope' }], '[0.tokenUrl]'],
+      ['an unknown field', [{ ...entry, clientSecret: 'do-not-put-me-here' }], 'PROVIDERS_FILE'],
+      ['a bad clientAuth', [{ ...entry, clientAuth: 'mtls' }], '[0.clientAuth]'],
+      ['a seed provider name', [{ ...entry, name: 'keap' }], 'already taken'],
+      ['a duplicate name', [entry, entry], 'already taken'],
+    ])('refuses %s, naming PROVIDERS_FILE', (_name, content, expected) => {
+      const file = content === null ? path.join(dataDir, 'missing.json') : write(content);
+      const message = problemsOf(() => loadProvidersConfig({ PROVIDERS_FILE: file }));
+      expect(message).toContain('PROVIDERS_FILE');
+      expect(message).toContain(expected);
+      expect(message).not.toContain('do-not-put-me-here');
+    });
+  });
 });

@@ -30,11 +30,21 @@ export class ProviderHttp {
     return parseTokenResponse(res, this.settings.name);
   }
 
-  /** POST to the revoke endpoint; any 2xx counts as revoked (RFC 7009 answers 200 even for unknown tokens). */
-  async revoke(fields: Record<string, string>, format: BodyFormat): Promise<'revoked' | 'failed'> {
+  /**
+   * POST to the revoke endpoint; any 2xx counts as revoked (RFC 7009 answers 200 even for unknown
+   * tokens). Without `clientAuth` the caller put the client credentials in `fields` itself.
+   */
+  async revoke(fields: Record<string, string>, format: BodyFormat, clientAuth?: ClientAuth): Promise<'revoked' | 'failed'> {
     if (!this.settings.revokeUrl) return 'failed';
+    const { clientId, clientSecret } = this.credentials();
+    const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
     try {
-      const res = await this.send({ method: 'POST', url: this.settings.revokeUrl, ...(format === 'form' ? { form: fields } : { json: fields }) });
+      const res = await this.send({
+        method: 'POST',
+        url: this.settings.revokeUrl,
+        headers: clientAuth === 'basic' ? { Authorization: basicAuth(clientId, clientSecret) } : {},
+        ...(format === 'form' ? { form: body } : { json: body }),
+      });
       return res.status >= 200 && res.status < 300 ? 'revoked' : 'failed';
     } catch {
       return 'failed';

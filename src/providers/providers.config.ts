@@ -8,6 +8,7 @@ import { keapSpec } from './keap/keap.config';
 import { lightfunnelsSpec } from './lightfunnels/lightfunnels.config';
 import { ProviderSettings, ProviderSpec, readProviderSettings } from './provider-settings';
 import { webflowSpec } from './webflow/webflow.config';
+import { loadGenericProviders } from './generic/generic.config';
 
 export const SEED_PROVIDERS: readonly ProviderSpec[] = [
   clickfunnelsSpec,
@@ -40,14 +41,17 @@ function pointAtSandbox(settings: ProviderSettings, publicUrl: string, internalU
 export function loadProvidersConfig(source = process.env) {
   const app = loadAppConfig(source);
   const { REFRESH_LEAD_SECONDS } = parseEnv(schema, source);
-  const all = SEED_PROVIDERS.map((spec) => readProviderSettings(spec, source, REFRESH_LEAD_SECONDS));
+  const seeds = SEED_PROVIDERS.map((spec) => readProviderSettings(spec, source, REFRESH_LEAD_SECONDS));
+  const generic = loadGenericProviders(source, SEED_PROVIDERS.map((s) => s.name), REFRESH_LEAD_SECONDS);
+  const all = [...seeds, ...generic];
   const anyCredentials = all.some((p) => p.clientId);
   const sandbox = app.sandbox ?? (!anyCredentials && app.nodeEnv !== 'production');
   if (sandbox && app.nodeEnv === 'production') {
     throw new ConfigError(['SANDBOX: the provider simulators cannot be enabled when NODE_ENV=production']);
   }
   const providers = all
-    .map((p) => (sandbox && !p.clientId ? pointAtSandbox(p, app.publicUrl, app.internalUrl) : p))
+    // Only the seed providers have simulators; a generic provider is real or absent.
+    .map((p) => (sandbox && !p.clientId && !generic.includes(p) ? pointAtSandbox(p, app.publicUrl, app.internalUrl) : p))
     // A provider with no credentials is not enabled.
     .filter((p) => p.clientId && p.clientSecret);
   return { sandbox, refreshLeadSeconds: REFRESH_LEAD_SECONDS, providers };

@@ -16,5 +16,9 @@ export default async function globalSetup() {
     serverFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
   });
   process.env.TEST_PG_ADMIN_URL = pg.url;
+  // Real Chromium from the npm package @sparticuz/chromium (ESM-only, no download step): unpacked
+  // once to /tmp here, launched by the browser tests with playwright-core.
+  const { default: chromium } = await import('@sparticuz/chromium');
+  process.env.TEST_CHROMIUM_PATH = await chromium.executablePath();
   globalThis.__TEST_PG__ = { stop: pg.stop, dataDir };
 }

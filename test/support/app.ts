@@ -55,6 +55,8 @@ export interface TestApp {
 export interface TestAppOptions {
   databaseUrl?: string;
   env?: EnvPatch;
+  /** Listen on this port and make PUBLIC_URL point at it (browser flows need real URLs). */
+  port?: number;
 }
 
 /** The real app (same setup as main.ts) on a random port, over a fresh database unless one is given. */
@@ -70,14 +72,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ENCRYPTION_KEYS: TEST_KEY_A,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
-      PUBLIC_URL: undefined,
-      PORT: undefined,
+      PUBLIC_URL: options.port ? `http://127.0.0.1:${options.port}` : undefined,
+      PORT: options.port ? String(options.port) : undefined,
       SANDBOX: undefined,
       ...options.env,
     },
     async () => {
       const created = await createApp({ logStream: logs });
-      await created.listen(0, '127.0.0.1');
+      await created.listen(options.port ?? 0, '127.0.0.1');
       return created;
     },
   );

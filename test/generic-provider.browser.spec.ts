@@ -1,0 +1,146 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Browser } from 'playwright-core';
+import { tokenContext } from '../src/connections/token-context';
+import { TokenCipher } from '../src/crypto/token-cipher';
+import { freePort } from '../src/database/embedded-postgres';
+import { ProviderCatalog } from '../src/providers/provider-catalog';
+import { startTestApp, TestApp } from './support/app';
+import { launchBrowser } from './support/browser';
+
+const CLIENT_ID = 'acme-client';
+const CLIENT_SECRET = 'acme-secret-0123456789abcdef';
+
+async function startOidcServer(port: number, redirectUri: string): Promise<{ child: ChildProcess; issuer: string }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'support', 'oidc-server.mjs'), String(port), redirectUri, CLIENT_ID, CLIENT_SECRET], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const issuer = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`oidc-provider did not start:\n${out}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk;
+      const match = /READY (\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
+    child.on('exit', (code) => reject(new Error(`oidc-provider exited (${code}):\n${out}`)));
+  });
+  return { child, issuer };
+}
+
+describe('a generic provider from PROVIDERS_FILE against a strict authorization server (oidc-provider), in a real browser', () => {
+  let t: TestApp;
+  let oidc: { child: ChildProcess; issuer: string };
+  let browser: Browser;
+  let providersFile: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    oidc = await startOidcServer(await freePort(), `http://127.0.0.1:${port}/oauth/acme/callback`);
+    providersFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'providers-')), 'providers.json');
+    fs.writeFileSync(
+      providersFile,
+      JSON.stringify([
+        {
+          name: 'acme',
+          displayName: 'Acme CRM',
+          authorizeUrl: `${oidc.issuer}/auth`,
+          tokenUrl: `${oidc.issuer}/token`,
+          revokeUrl: `${oidc.issuer}/token/revocation`,
+          userinfoUrl: `${oidc.issuer}/me`,
+          scopes: ['openid', 'offline_access', 'email'],
+          scopeSeparator: ' ',
+          clientAuth: 'client_secret_basic',
+          pkce: true,
+          accountIdField: 'sub',
+        },
+      ]),
+    );
+    t = await startTestApp({
+      port,
+      env: { PROVIDERS_FILE: providersFile, ACME_CLIENT_ID: CLIENT_ID, ACME_CLIENT_SECRET: CLIENT_SECRET, ALLOWED_RETURN_URLS: `http://127.0.0.1:${port}/done` },
+    });
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    oidc?.child.kill();
+    fs.rmSync(path.dirname(providersFile), { recursive: true, force: true });
+  });
+
+  it('connects through login and consent, stores a working token, refreshes with rotation and revokes', async () => {
+    const listed = await t.api.get('/providers').expect(200);
+    expect(listed.body.data).toEqual([{ name: 'acme', displayName: 'Acme CRM', supports: { refresh: true, revoke: true, pkce: true }, defaultScopes: ['openid', 'offline_access', 'email'], sandbox: false }]);
+
+    const session = await t.api.post('/connect-sessions').send({ provider: 'acme', ownerId: 'owner-acme', returnUrl: `${t.baseUrl}/done` }).expect(201);
+    const page = await browser.newPage();
+    try {
+      await page.goto(session.body.url);
+      // oidc-provider's development login and consent screens.
+      await page.fill('input[name="login"]', 'alice');
+      await page.fill('input[name="password"]', 'any');
+      await page.click('button[type="submit"]');
+      await page.click('button[type="submit"]');
+      await page.waitForURL(/\/done\?/);
+      const landed = new URL(page.url());
+      expect(landed.searchParams.get('status')).toBe('connected');
+      const id = landed.searchParams.get('connectionId')!;
+
+      const connection = (await t.api.get(`/connections/${id}`).expect(200)).body;
+      expect(connection).toMatchObject({ provider: 'acme', ownerId: 'owner-acme', accountId: 'alice', hasRefreshToken: true, status: 'active' });
+      // Stored as granted (the token response's scope), not as requested: this server drops offline_access.
+      expect(connection.scopes).toEqual(['openid', 'email']);
+      expect(Date.parse(connection.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
+
+      // The stored access token works at the provider.
+      const { accessToken } = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
+      const me = await fetch(`${oidc.issuer}/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
+      expect(me.status).toBe(200);
+      expect(((await me.json()) as { sub: string }).sub).toBe('alice');
+
+      // The provider's wire code refreshes with the stored refresh token; the server rotates it.
+      const row = (await t.dataSource.query('SELECT refresh_token FROM connections WHERE id = $1', [id]))[0];
+      const refreshToken = t.app.get(TokenCipher).decrypt(row.refresh_token, tokenContext(id, 'refresh_token'));
+      const acme = t.app.get(ProviderCatalog).get('acme');
+      const refreshed = await acme.refresh(refreshToken);
+      expect(refreshed.accessToken).not.toBe(accessToken);
+      expect(refreshed.refreshToken).toBeDefined();
+      expect(refreshed.refreshToken).not.toBe(refreshToken);
+      // RFC 7009 revocation of the new refresh token ends the grant; the rotated-away one is dead too.
+      expect(await acme.revoke({ accessToken: refreshed.accessToken, refreshToken: refreshed.refreshToken })).toBe('revoked');
+      await expect(acme.refresh(refreshed.refreshToken!)).rejects.toMatchObject({ kind: 'invalid_grant' });
+      await expect(acme.refresh(refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('a denied consent ends on the return URL with access_denied and stores nothing', async () => {
+    const session = await t.api.post('/connect-sessions').send({ provider: 'acme', ownerId: 'owner-acme-deny', returnUrl: `${t.baseUrl}/done` }).expect(201);
+    const page = await browser.newPage();
+    try {
+      await page.goto(session.body.url);
+      await page.fill('input[name="login"]', 'bob');
+      await page.fill('input[name="password"]', 'any');
+      await page.click('button[type="submit"]');
+      // oidc-provider's consent screen offers "abort" as a link back to the client with error=access_denied.
+      await page.click('a[href*="abort"]');
+      await page.waitForURL(/\/done\?/);
+      const landed = new URL(page.url());
+      expect(Object.fromEntries(landed.searchParams)).toEqual({ status: 'error', error: 'access_denied' });
+      const list = await t.api.get('/connections').query({ ownerId: 'owner-acme-deny' }).expect(200);
+      expect(list.body.data).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});
