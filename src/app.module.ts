@@ -25,6 +25,7 @@ import { GenericProvidersModule } from './providers/generic/generic.module';
 import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
 import { SandboxModule } from './sandbox/sandbox.module';
+import { DevModule } from './dev/dev.module';
 
 export interface AppModuleOptions {
   /** Where JSON logs go (default stdout); tests pass a capturing stream. */
@@ -63,6 +64,7 @@ export class AppModule {
         HealthModule,
         // Read here (not through DI) because it decides which modules exist.
         ...(loadProvidersConfig().sandbox ? [SandboxModule] : []),
+        ...(nodeEnv() !== 'production' ? [DevModule] : []),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

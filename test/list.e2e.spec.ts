@@ -40,7 +40,7 @@ describe('GET /connections: filters and keyset pagination', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t.api
+      const res: { body: { data: Row[]; nextCursor: string | null } } = await t.api
         .get('/connections')
         .query({ ...query, ...(cursor ? { cursor } : {}) })
         .expect(200);

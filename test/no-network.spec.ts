@@ -5,9 +5,10 @@ describe('outbound network guard', () => {
   it('fails fetch() to a non-loopback host', async () => {
     const error = await fetch('http://93.184.215.14/oauth/token').then(
       () => new Error('request went out'),
-      (e: Error & { cause?: Error }) => e,
+      (e: Error) => e,
     );
-    expect(`${error.name} ${error.cause?.name ?? ''} ${error.message}`).toMatch(/NetConnectNotAllowedError|Disallowed net connect/);
+    const cause = error.cause instanceof Error ? error.cause.name : '';
+    expect(`${error.name} ${cause} ${error.message}`).toMatch(/NetConnectNotAllowedError|Disallowed net connect/);
   });
 
   it('fails node:http requests to a non-loopback host with NetConnectNotAllowedError', async () => {

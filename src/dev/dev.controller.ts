@@ -1,0 +1,52 @@
+import { Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/public.decorator';
+import { appConfig } from '../config/app.config';
+import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
+import { ConnectionsService } from '../connections/connections.service';
+import { ProvidersRegistry } from '../providers/providers.registry';
+import { renderDevPage } from './dev-page';
+
+export const DEMO_OWNER = 'demo-user';
+
+/**
+ * Development only (never mounted with NODE_ENV=production): a page to try the flows, and a server
+ * route that creates connect sessions for a demo owner so no API key reaches the browser.
+ */
+@ApiExcludeController()
+@Public()
+@Controller()
+export class DevController {
+  constructor(
+    private readonly registry: ProvidersRegistry,
+    private readonly sessions: ConnectSessionsService,
+    private readonly connections: ConnectionsService,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
+
+  @Get()
+  async page(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 100) : undefined);
+    const { data } = await this.connections.list({ ownerId: DEMO_OWNER, limit: 100 });
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    res.type('html').send(
+      renderDevPage({
+        owner: DEMO_OWNER,
+        providers: this.registry.list().map((p) => ({ name: p.name, displayName: p.displayName, sandbox: p.sandbox })),
+        connections: data,
+        status: text(query.status),
+        error: text(query.error),
+        highlight: text(query.connectionId),
+      }),
+    );
+  }
+
+  @Post('dev/connect/:provider')
+  async connect(@Param('provider') provider: string, @Res() res: Response): Promise<void> {
+    const session = await this.sessions.create({ provider, ownerId: DEMO_OWNER, returnUrl: `${this.app.publicUrl}/` }, { returnUrlIsOurs: true });
+    res.redirect(303, session.url);
+  }
+}

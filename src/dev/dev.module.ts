@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
+import { ConnectionsModule } from '../connections/connections.module';
+import { DevController } from './dev.controller';
+
+@Module({
+  imports: [ConnectSessionsModule, ConnectionsModule],
+  controllers: [DevController],
+})
+export class DevModule {}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { SandboxCallEntity } from './sandbox.entities';
+import { SandboxProvider } from './sandbox-providers';
+
+export interface CallRecord {
+  endpoint: 'token' | 'revoke' | 'whoami';
+  grantType: string | null;
+  grantId: string | null;
+  status: number;
+  error: string | null;
+}
+
+/** The log of simulator calls tests read back (never a code or token). */
+@Injectable()
+export class SandboxCallsService {
+  constructor(@InjectRepository(SandboxCallEntity) private readonly calls: Repository<SandboxCallEntity>) {}
+
+  async record(provider: SandboxProvider, call: CallRecord): Promise<void> {
+    await this.calls.insert({
+      provider: provider.name,
+      endpoint: call.endpoint,
+      // Caller input: keep the column's bounds.
+      grantType: call.grantType?.slice(0, 64) ?? null,
+      grantId: call.grantId,
+      status: call.status,
+      error: call.error?.slice(0, 64) ?? null,
+    });
+  }
+
+  async list(provider: SandboxProvider, filter: { endpoint?: string; grantType?: string }) {
+    const rows = await this.calls.find({
+      where: { provider: provider.name, ...(filter.endpoint ? { endpoint: filter.endpoint } : {}), ...(filter.grantType ? { grantType: filter.grantType } : {}) },
+      order: { id: 'ASC' },
+    });
+    return rows.map((r) => ({
+      id: Number(r.id),
+      provider: r.provider,
+      endpoint: r.endpoint,
+      grantType: r.grantType,
+      grantId: r.grantId,
+      status: r.status,
+      error: r.error,
+      createdAt: r.createdAt.toISOString(),
+    }));
+  }
+
+  async clear(provider: SandboxProvider): Promise<number> {
+    const result = await this.calls.delete({ provider: provider.name });
+    return result.affected ?? 0;
+  }
+}

@@ -1,0 +1,132 @@
+import { Browser, Page } from 'playwright-core';
+import { freePort } from '../src/database/embedded-postgres';
+import { startTestApp, TestApp } from './support/app';
+import { launchBrowser } from './support/browser';
+
+/**
+ * What a user does: the product creates a connect session, the browser opens its link, the user
+ * approves on the provider's consent page (the sandbox simulator) and lands back on the product.
+ */
+describe('connecting each provider in a real browser, through the sandbox simulators', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    t = await startTestApp({ port, env: { ALLOWED_RETURN_URLS: `http://127.0.0.1:${port}/done` } });
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage();
+  });
+  afterEach(async () => {
+    await page.close();
+  });
+
+  async function connectSession(provider: string, ownerId: string): Promise<string> {
+    const res = await t.api.post('/connect-sessions').send({ provider, ownerId, returnUrl: `${t.baseUrl}/done` }).expect(201);
+    return res.body.url;
+  }
+
+  async function consent(url: string, decision: 'approve' | 'deny', account?: string): Promise<Record<string, string>> {
+    await page.goto(url);
+    if (account !== undefined) await page.fill('#account', account);
+    await page.click(`#${decision}`);
+    await page.waitForURL(/\/done\?/);
+    return Object.fromEntries(new URL(page.url()).searchParams);
+  }
+
+  async function connected(provider: string, owner: string, account: string) {
+    const landed = await consent(await connectSession(provider, owner), 'approve', account);
+    expect(landed).toEqual({ connectionId: expect.any(String), status: 'connected' });
+    const connection = (await t.api.get(`/connections/${landed.connectionId}`).expect(200)).body;
+    expect(connection).toMatchObject({ provider, ownerId: owner, status: 'active' });
+    const credentials = (await t.api.get(`/connections/${landed.connectionId}/credentials`).expect(200)).body;
+    expect(credentials.accessToken).toMatch(/\S{20,}/);
+    return { connection, credentials };
+  }
+
+  const hours = (iso: string) => (Date.parse(iso) - Date.now()) / 3_600_000;
+
+  it('Keap: the app from the token scope, 24-hour expiry, a refresh token with its 45-day horizon', async () => {
+    const { connection } = await connected('keap', 'owner-keap', 'alice');
+    expect(connection).toMatchObject({ accountId: 'abalice', scopes: ['full'], hasRefreshToken: true });
+    expect(hours(connection.expiresAt)).toBeCloseTo(24, 0);
+    expect(hours(connection.refreshTokenExpiresAt) / 24).toBeCloseTo(45, 0);
+  });
+
+  it('ClickFunnels 2.0: one connection per workspace, with team and workspace names and the workspace URL', async () => {
+    const { connection } = await connected('clickfunnels', 'owner-cf2', 'alice/shop');
+    expect(connection).toMatchObject({ teamName: "Alice's Team", workspaceName: 'Shop', hasRefreshToken: false, scopes: ['admin', 'read'] });
+    expect(connection.accountId).toMatch(/^\d+$/);
+    expect(connection.workspaceId).toBe(connection.accountId);
+    expect(connection.teamId).toMatch(/^\d+$/);
+    expect(connection.apiBaseUrl).toMatch(/^https?:\/\//);
+    expect(hours(connection.expiresAt)).toBeCloseTo(2, 0);
+    const other = await connected('clickfunnels', 'owner-cf2', 'alice/blog');
+    expect(other.connection.id).not.toBe(connection.id);
+    expect(other.connection.teamId).toBe(connection.teamId);
+  });
+
+  it('ClickFunnels Classic: one connection per owner (account "default") with a refresh token', async () => {
+    const { connection } = await connected('clickfunnels-classic', 'owner-cfc', 'alice');
+    expect(connection).toMatchObject({ accountId: 'default', hasRefreshToken: true });
+  });
+
+  it('Lightfunnels: the account from the GraphQL whoami, a permanent token, the requested scopes', async () => {
+    const { connection } = await connected('lightfunnels', 'owner-lf', 'alice');
+    expect(connection.accountId).toMatch(/^\d+$/);
+    expect(connection).toMatchObject({ expiresAt: null, hasRefreshToken: false });
+    expect(connection.scopes).toEqual(['orders', 'products']);
+  });
+
+  it('Webflow: the authorizing user, a permanent token; reconnecting updates the same connection', async () => {
+    const first = await connected('webflow', 'owner-wf', 'alice');
+    expect(first.connection.accountId).toMatch(/^[0-9a-f]{24}$/);
+    expect(first.connection).toMatchObject({ expiresAt: null, hasRefreshToken: false });
+    const again = await connected('webflow', 'owner-wf', 'alice');
+    expect(again.connection.id).toBe(first.connection.id);
+    expect(again.credentials.accessToken).not.toBe(first.credentials.accessToken);
+  });
+
+  it('Deny on the consent page ends with access_denied and stores nothing', async () => {
+    const landed = await consent(await connectSession('keap', 'owner-deny'), 'deny');
+    expect(landed).toEqual({ status: 'error', error: 'access_denied' });
+    expect((await t.api.get('/connections').query({ ownerId: 'owner-deny' }).expect(200)).body.data).toEqual([]);
+  });
+
+  it('opening a finished flow’s link again ends with an error', async () => {
+    const url = await connectSession('webflow', 'owner-reuse');
+    expect((await consent(url, 'approve', 'reuse')).status).toBe('connected');
+    await page.goto(url);
+    await page.waitForURL(/\/done\?/);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: 'error', error: 'invalid_state' });
+  });
+
+  it('an expired connect link ends with session_expired', async () => {
+    const url = await connectSession('keap', 'owner-expired');
+    await t.dataSource.query(`UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE owner_id = 'owner-expired'`);
+    await page.goto(url);
+    await page.waitForURL(/\/done\?/);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: 'error', error: 'session_expired' });
+  });
+
+  it('the development page at / connects a provider in one click and shows the connection without tokens', async () => {
+    await page.goto(`${t.baseUrl}/`);
+    await page.click('#connect-keap');
+    await page.fill('#account', 'devpage');
+    await page.click('#approve');
+    await page.waitForURL(/status=connected/);
+    const id = new URL(page.url()).searchParams.get('connectionId')!;
+    expect(await page.textContent('#banner')).toContain(id);
+    const row = page.locator(`tr[data-connection-id="${id}"]`);
+    expect(await row.textContent()).toContain('abdevpage');
+    const { accessToken } = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
+    expect(await page.content()).not.toContain(accessToken);
+  });
+});
