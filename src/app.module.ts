@@ -16,6 +16,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
 import { OAuthModule } from './oauth/oauth.module';
+import { RefreshModule } from './refresh/refresh.module';
+import { refreshConfig } from './refresh/refresh.config';
 import { ClickfunnelsClassicModule } from './providers/clickfunnels-classic/clickfunnels-classic.module';
 import { ClickfunnelsModule } from './providers/clickfunnels/clickfunnels.module';
 import { KeapModule } from './providers/keap/keap.module';
@@ -43,7 +45,7 @@ export class AppModule {
           cache: true,
           // A developer's .env must not leak into tests.
           ignoreEnvFile: nodeEnv() === 'test',
-          load: [appConfig, securityConfig, databaseConfig, providersConfig],
+          load: [appConfig, securityConfig, databaseConfig, providersConfig, refreshConfig],
         }),
         LoggerModule.forRootAsync({
           inject: [appConfig.KEY],
@@ -55,6 +57,7 @@ export class AppModule {
         ConnectionsModule,
         ConnectSessionsModule,
         OAuthModule,
+        RefreshModule,
         ClickfunnelsModule,
         ClickfunnelsClassicModule,
         KeapModule,

@@ -287,7 +287,7 @@ describe('REST API: /connections (real app, real Postgres)', () => {
       const names = res.body.data.map((p: { name: string }) => p.name);
       expect(names).toEqual(['clickfunnels', 'clickfunnels-classic', 'keap', 'lightfunnels', 'webflow']);
       const keap = res.body.data.find((p: { name: string }) => p.name === 'keap');
-      expect(keap).toEqual({ name: 'keap', displayName: 'Keap (Infusionsoft)', supports: { refresh: true, revoke: false, pkce: false }, defaultScopes: ['full'], sandbox: true });
+      expect(keap).toEqual({ name: 'keap', displayName: 'Keap (Infusionsoft)', supports: { refresh: true, revoke: false, pkce: false, verify: true }, defaultScopes: ['full'], sandbox: true });
       expect(JSON.stringify(res.body)).not.toMatch(/secret/i);
     });
   });

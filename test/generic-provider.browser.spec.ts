@@ -79,7 +79,7 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
 
   it('connects through login and consent, stores a working token, refreshes with rotation and revokes', async () => {
     const listed = await t.api.get('/providers').expect(200);
-    expect(listed.body.data).toEqual([{ name: 'acme', displayName: 'Acme CRM', supports: { refresh: true, revoke: true, pkce: true }, defaultScopes: ['openid', 'offline_access', 'email'], sandbox: false }]);
+    expect(listed.body.data).toEqual([{ name: 'acme', displayName: 'Acme CRM', supports: { refresh: true, revoke: true, pkce: true, verify: true }, defaultScopes: ['openid', 'offline_access', 'email'], sandbox: false }]);
 
     const session = await t.api.post('/connect-sessions').send({ provider: 'acme', ownerId: 'owner-acme', returnUrl: `${t.baseUrl}/done` }).expect(201);
     const page = await browser.newPage();

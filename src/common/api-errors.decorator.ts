@@ -9,6 +9,9 @@ const DESCRIPTIONS: Record<number, { description: string; code: ErrorCode; messa
   404: { description: 'No connection with this id', code: 'connection_not_found', message: 'Connection 0b7e... does not exist' },
   409: { description: 'The user must reconnect', code: 'connection_needs_reauth', message: 'Connection 0b7e... must be reconnected by its user through a new connect session' },
   413: { description: 'Body over 100 kB', code: 'payload_too_large', message: 'The request body is larger than the 100 kB limit' },
+  429: { description: "The provider's refresh budget is used up (Retry-After)", code: 'rate_limited', message: 'The refresh budget for this provider is used up; retry shortly' },
+  502: { description: 'The provider failed (Retry-After when it said so)', code: 'provider_unavailable', message: 'The provider could not be reached or refused the refresh: unavailable' },
+  503: { description: 'Another replica is refreshing (Retry-After)', code: 'refresh_in_progress', message: 'Another replica is refreshing this connection; retry shortly' },
 };
 
 /** Documents the error responses of an operation, all with the one ErrorResponse shape. */

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'rate_limited',
   'refresh_in_progress',
+  'verify_not_supported',
   'service_unavailable',
   'internal_error',
 ] as const;
@@ -75,5 +76,29 @@ export class ConnectionNeedsReauth extends DomainError {
 export class ReturnUrlNotAllowed extends DomainError {
   constructor() {
     super('return_url_not_allowed', 400, 'returnUrl does not match any entry of ALLOWED_RETURN_URLS');
+  }
+}
+
+export class RefreshNotSupported extends DomainError {
+  constructor(id: string) {
+    super('refresh_not_supported', 400, `Connection ${id} has no refresh token: its provider issues tokens that do not expire`);
+  }
+}
+
+export class VerifyNotSupported extends DomainError {
+  constructor(provider: string) {
+    super('verify_not_supported', 400, `Provider "${provider}" has no documented endpoint to check a token with`);
+  }
+}
+
+export class ProviderUnavailable extends DomainError {
+  constructor(detail: string, retryAfterSeconds?: number) {
+    super('provider_unavailable', 502, `The provider could not be reached or refused the refresh: ${detail}`, retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {});
+  }
+}
+
+export class RefreshInProgress extends DomainError {
+  constructor(retryAfterSeconds: number) {
+    super('refresh_in_progress', 503, 'Another replica is refreshing this connection; retry shortly', { 'Retry-After': String(Math.max(1, retryAfterSeconds)) });
   }
 }

@@ -22,6 +22,10 @@ export interface LastError {
 @Index('ix_connections_provider_created', ['provider', 'createdAt', 'id'])
 @Index('ix_connections_owner_created', ['ownerId', 'createdAt', 'id'])
 @Index('ix_connections_status_created', ['status', 'createdAt', 'id'])
+// The sweep: due refreshes per provider (only rows with a refresh token), and due whoami checks.
+@Index('ix_connections_refresh_due', ['provider', 'expiresAt'], { where: 'refresh_token IS NOT NULL' })
+@Index('ix_connections_refresh_horizon', ['provider', 'refreshTokenExpiresAt'], { where: 'refresh_token IS NOT NULL' })
+@Index('ix_connections_verify_due', ['provider', 'nextVerifyAt'], { where: 'refresh_token IS NULL' })
 export class ConnectionEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -79,6 +83,13 @@ export class ConnectionEntity {
 
   @Column({ name: 'next_refresh_at', type: 'timestamptz', precision: 3, nullable: true })
   nextRefreshAt!: Date | null;
+
+  /** When the next whoami check of a connection without refresh token is due (VERIFY_INTERVAL_HOURS). */
+  @Column({ name: 'next_verify_at', type: 'timestamptz', precision: 3, nullable: true })
+  nextVerifyAt!: Date | null;
+
+  @Column({ name: 'last_verified_at', type: 'timestamptz', precision: 3, nullable: true })
+  lastVerifiedAt!: Date | null;
 
   @Column({ name: 'refresh_failures', type: 'integer', default: 0 })
   refreshFailures!: number;

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -13,7 +13,6 @@ import { UuidParam } from '../common/validation';
 import {
   Connection,
   ConnectionList,
-  Credentials,
   DeleteConnectionResponse,
   ImportConnectionRequest,
   ListConnectionsQuery,
@@ -21,7 +20,7 @@ import {
 } from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
-const ID_PARAM = { name: 'id', format: 'uuid', description: 'Connection id' } as const;
+export const ID_PARAM = { name: 'id', format: 'uuid', description: 'Connection id' } as const;
 
 @ApiTags('connections')
 @ApiBearerAuth()
@@ -79,19 +78,5 @@ export class ConnectionsController {
   @ApiErrors(400, 401, 404)
   delete(@Param('id', UuidParam) id: string): Promise<DeleteConnectionResponse> {
     return this.service.delete(id);
-  }
-
-  @Get(':id/credentials')
-  @Header('Cache-Control', 'no-store')
-  @ApiOperation({
-    operationId: 'getConnectionCredentials',
-    summary: 'Get a valid access token for a connection',
-    description: 'Returns the decrypted access token, never the refresh token. Responses carry Cache-Control: no-store.',
-  })
-  @ApiParam(ID_PARAM)
-  @ApiOkResponse({ type: Credentials })
-  @ApiErrors(400, 401, 404, 409)
-  credentials(@Param('id', UuidParam) id: string): Promise<Credentials> {
-    return this.service.credentials(id);
   }
 }

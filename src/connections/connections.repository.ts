@@ -39,6 +39,8 @@ export type ConnectionWrite = Omit<
   | 'lastError'
   | 'lastRefreshedAt'
   | 'nextRefreshAt'
+  | 'nextVerifyAt'
+  | 'lastVerifiedAt'
   | 'metadata'
 > & { metadata?: Record<string, unknown> };
 
@@ -102,6 +104,7 @@ export class ConnectionsRepository {
               refreshFailures: 0,
               lastError: null,
               nextRefreshAt: null,
+              nextVerifyAt: null,
               tokenVersion: () => 'token_version + 1',
             })
             .where('id = :id', { id: existing.id })

@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { ConnectionNeedsReauth, ConnectionNotFound, ValidationFailed } from '../common/errors';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConnectionNotFound, ValidationFailed } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
+import { ProviderCatalog } from '../providers/provider-catalog';
 import { ProvidersRegistry } from '../providers/providers.registry';
 import { ConnectionEntity } from './connection.entity';
 import {
   Connection,
   ConnectionList,
-  Credentials,
   DeleteConnectionResponse,
   ImportConnectionRequest,
   ListConnectionsQuery,
@@ -70,7 +70,10 @@ export class ConnectionsService {
     private readonly connections: ConnectionsRepository,
     private readonly cipher: TokenCipher,
     private readonly providers: ProvidersRegistry,
+    private readonly catalog: ProviderCatalog,
   ) {}
+
+  private readonly logger = new Logger('Connections');
 
   async list(query: ListConnectionsQuery): Promise<ConnectionList> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -93,10 +96,31 @@ export class ConnectionsService {
     return toConnectionDto(updated);
   }
 
+  /**
+   * Revokes at the provider where it can (Webflow, ClickFunnels 2.0, generic RFC 7009), then deletes the
+   * row whatever the provider said: a provider that is down (bounded by HTTP_TIMEOUT_MS) does not block
+   * the delete, it is reported as `failed`.
+   */
   async delete(id: string): Promise<DeleteConnectionResponse> {
+    const connection = await this.require(id);
+    const providerRevocation = await this.revoke(connection);
     if (!(await this.connections.deleteById(id))) throw new ConnectionNotFound(id);
-    // Revocation at the provider arrives with the provider modules; until then nothing is revoked.
-    return { id, providerRevocation: 'unsupported' };
+    return { id, providerRevocation };
+  }
+
+  private async revoke(c: ConnectionEntity): Promise<DeleteConnectionResponse['providerRevocation']> {
+    const provider = this.catalog.find(c.provider);
+    if (!provider) return 'failed';
+    if (!provider.supports.revoke) return 'unsupported';
+    try {
+      return await provider.revoke({
+        accessToken: this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')),
+        refreshToken: c.refreshToken ? this.cipher.decrypt(c.refreshToken, tokenContext(c.id, 'refresh_token')) : undefined,
+      });
+    } catch (error) {
+      this.logger.warn({ connectionId: c.id, provider: c.provider, reason: error instanceof Error ? error.name : 'unknown' }, 'revocation failed; deleting anyway');
+      return 'failed';
+    }
   }
 
   /** Stores a token pair obtained outside a browser flow (e.g. Keap's "Generate API Token"). */
@@ -146,20 +170,6 @@ export class ConnectionsService {
       apiBaseUrl: input.apiBaseUrl ?? null,
       metadata: input.metadata,
     }));
-  }
-
-  /** The decrypted access token. Never the refresh token: a caller using a rotating one would kill the connection. */
-  async credentials(id: string): Promise<Credentials> {
-    const c = await this.require(id);
-    if (c.status === 'needs_reauth' || c.status === 'revoked') throw new ConnectionNeedsReauth(id);
-    return {
-      accessToken: this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')),
-      tokenType: c.tokenType,
-      expiresAt: iso(c.expiresAt),
-      apiBaseUrl: c.apiBaseUrl,
-      scopes: c.scopes,
-      accountId: c.accountId,
-    };
   }
 
   private async require(id: string): Promise<ConnectionEntity> {

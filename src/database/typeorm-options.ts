@@ -3,9 +3,10 @@ import type { DataSourceOptions } from 'typeorm';
 import { ConnectSessionEntity } from '../connect-sessions/connect-session.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { OAuthStateEntity } from '../oauth/oauth-state.entity';
+import { RefreshBudgetEntity } from '../refresh/refresh-budget.entity';
 import { SANDBOX_ENTITIES } from '../sandbox/sandbox.entities';
 
-export const ENTITIES = [ConnectionEntity, ConnectSessionEntity, OAuthStateEntity, ...SANDBOX_ENTITIES];
+export const ENTITIES = [ConnectionEntity, ConnectSessionEntity, OAuthStateEntity, RefreshBudgetEntity, ...SANDBOX_ENTITIES];
 
 /** One definition of the schema source for the app, the TypeORM CLI and the drift test. */
 export function typeormOptions(url: string, poolSize = 10): DataSourceOptions {

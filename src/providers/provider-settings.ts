@@ -6,6 +6,8 @@ export interface ProviderCapabilities {
   refresh: boolean;
   revoke: boolean;
   pkce: boolean;
+  /** A whoami call can check that the provider still accepts a token. */
+  verify: boolean;
 }
 
 /** The static facts of a provider module: its name, env prefix and real-world defaults. */

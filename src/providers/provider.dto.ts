@@ -9,6 +9,9 @@ export class ProviderCapabilities {
 
   @ApiProperty({ description: 'The authorize step uses PKCE (S256)', example: false })
   pkce!: boolean;
+
+  @ApiProperty({ description: 'Tokens can be checked with a whoami call (POST /connections/{id}/verify, and periodically when they never expire)', example: true })
+  verify!: boolean;
 }
 
 export class Provider {

@@ -41,6 +41,11 @@ export interface OAuthProvider {
   revoke(tokens: { accessToken: string; refreshToken?: string }): Promise<RevokeResult>;
   /** The account the tokens belong to, from the token response or a whoami call. */
   identify(tokens: TokenSet): Promise<AccountIdentity>;
+  /**
+   * Checks that the provider still accepts the access token (its whoami call). Throws
+   * ProviderError('unauthorized') on 401; 'unsupported' where the provider documents no such call.
+   */
+  verify(accessToken: string): Promise<'ok' | 'unsupported'>;
   /** Scopes as granted, where the provider's `scope` needs reading (Keap's `full|app…`). */
   grantedScopes?(tokens: TokenSet, requested: string[]): string[];
 }

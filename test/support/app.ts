@@ -75,6 +75,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       PUBLIC_URL: options.port ? `http://127.0.0.1:${options.port}` : undefined,
       PORT: options.port ? String(options.port) : undefined,
       SANDBOX: undefined,
+      // Tests drive the sweep with runOnce(now) unless they turn the timer on.
+      REFRESH_SWEEP_INTERVAL_SECONDS: '0',
       ...options.env,
     },
     async () => {

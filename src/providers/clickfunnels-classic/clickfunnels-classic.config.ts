@@ -5,7 +5,7 @@ export const clickfunnelsClassicSpec: ProviderSpec = {
   name: 'clickfunnels-classic',
   displayName: 'ClickFunnels Classic',
   envPrefix: 'CLICKFUNNELS_CLASSIC',
-  supports: { refresh: true, revoke: false, pkce: false },
+  supports: { refresh: true, revoke: false, pkce: false, verify: false },
   defaults: {
     authorizeUrl: 'https://app.clickfunnels.com/oauth/authorize',
     tokenUrl: 'https://app.clickfunnels.com/oauth/token',

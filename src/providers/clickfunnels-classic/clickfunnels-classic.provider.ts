@@ -39,6 +39,11 @@ export class ClickfunnelsClassicProvider implements OAuthProvider {
     return 'unsupported';
   }
 
+  /** No whoami is documented for the Classic API. */
+  async verify(): Promise<'unsupported'> {
+    return 'unsupported';
+  }
+
   async identify(): Promise<AccountIdentity> {
     return { accountId: 'default' };
   }

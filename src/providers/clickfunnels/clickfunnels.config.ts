@@ -9,7 +9,7 @@ export const clickfunnelsSpec: ProviderSpec = {
   name: 'clickfunnels',
   displayName: 'ClickFunnels 2.0',
   envPrefix: 'CLICKFUNNELS',
-  supports: { refresh: false, revoke: true, pkce: true },
+  supports: { refresh: false, revoke: true, pkce: true, verify: true },
   defaults: {
     authorizeUrl: 'https://accounts.myclickfunnels.com/oauth/authorize',
     tokenUrl: 'https://accounts.myclickfunnels.com/oauth/token',

@@ -45,6 +45,12 @@ export class ClickfunnelsProvider implements OAuthProvider {
     return this.http.revoke({ token: accessToken, client_id: clientId, client_secret: clientSecret }, 'form');
   }
 
+  /** PROVIDERS.md: GET /api/v2/teams with the token (and a User-Agent, which every call sends). */
+  async verify(accessToken: string): Promise<'ok'> {
+    await this.http.api('GET', `${this.settings.apiBaseUrl}/teams`, accessToken);
+    return 'ok';
+  }
+
   /** One connection per workspace: two workspaces of one team are two connections. */
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
     const workspaceId = str(tokens.raw.workspace_id);

@@ -65,7 +65,7 @@ export function loadGenericProviders(source: Env, reserved: readonly string[], r
     return {
       name: entry.name,
       displayName: entry.displayName ?? entry.name,
-      supports: { refresh: true, revoke: Boolean(entry.revokeUrl), pkce: entry.pkce },
+      supports: { refresh: true, revoke: Boolean(entry.revokeUrl), pkce: entry.pkce, verify: Boolean(entry.userinfoUrl) },
       clientId: secrets[`${p}_CLIENT_ID`] as string | undefined,
       clientSecret: secrets[`${p}_CLIENT_SECRET`] as string | undefined,
       authorizeUrl: entry.authorizeUrl,

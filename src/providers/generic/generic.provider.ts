@@ -58,6 +58,12 @@ export class GenericProvider implements OAuthProvider {
     return this.http.revoke(fields, 'form', this.clientAuth);
   }
 
+  async verify(accessToken: string): Promise<'ok' | 'unsupported'> {
+    if (!this.options.userinfoUrl) return 'unsupported';
+    await this.http.api('GET', this.options.userinfoUrl, accessToken);
+    return 'ok';
+  }
+
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
     const field = this.options.accountIdField;
     if (!field) return { accountId: 'default' };

@@ -6,7 +6,7 @@ export const keapSpec: ProviderSpec = {
   displayName: 'Keap (Infusionsoft)',
   envPrefix: 'KEAP',
   // Keap has no revoke endpoint: deleting a connection only forgets the tokens.
-  supports: { refresh: true, revoke: false, pkce: false },
+  supports: { refresh: true, revoke: false, pkce: false, verify: true },
   defaults: {
     authorizeUrl: 'https://accounts.infusionsoft.com/app/oauth/authorize',
     tokenUrl: 'https://api.infusionsoft.com/token',

@@ -46,6 +46,11 @@ export class KeapProvider implements OAuthProvider {
     return 'unsupported';
   }
 
+  async verify(accessToken: string): Promise<'ok'> {
+    await this.http.api('GET', `${this.settings.apiBaseUrl}/oauth/connect/userinfo`, accessToken);
+    return 'ok';
+  }
+
   grantedScopes(tokens: TokenSet, requested: string[]): string[] {
     // `full|ab123.infusionsoft.com`: the grantable scope is the part before `|`.
     const scopes = tokens.scope?.split(/\s+/).filter(Boolean).map((s) => s.split('|')[0]);

@@ -10,7 +10,7 @@ export const lightfunnelsSpec: ProviderSpec = {
   name: 'lightfunnels',
   displayName: 'Lightfunnels',
   envPrefix: 'LIGHTFUNNELS',
-  supports: { refresh: false, revoke: false, pkce: false },
+  supports: { refresh: false, revoke: false, pkce: false, verify: true },
   defaults: {
     authorizeUrl: 'https://app.lightfunnels.com/admin/oauth',
     tokenUrl: 'https://api.lightfunnels.com/oauth/access_token',

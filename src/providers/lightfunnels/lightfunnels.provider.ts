@@ -46,6 +46,11 @@ export class LightfunnelsProvider implements OAuthProvider {
     return 'unsupported';
   }
 
+  async verify(accessToken: string): Promise<'ok'> {
+    await this.identify({ accessToken, tokenType: 'Bearer', raw: {} });
+    return 'ok';
+  }
+
   /** The GraphQL whoami: `{ account { id } }`. */
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
     const result = await this.http.api<AccountQuery>('POST', this.settings.apiBaseUrl, tokens.accessToken, { query: '{ account { id } }' });

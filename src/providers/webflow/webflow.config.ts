@@ -5,7 +5,7 @@ export const webflowSpec: ProviderSpec = {
   name: 'webflow',
   displayName: 'Webflow',
   envPrefix: 'WEBFLOW',
-  supports: { refresh: false, revoke: true, pkce: false },
+  supports: { refresh: false, revoke: true, pkce: false, verify: true },
   defaults: {
     authorizeUrl: 'https://webflow.com/oauth/authorize',
     tokenUrl: 'https://api.webflow.com/oauth/access_token',

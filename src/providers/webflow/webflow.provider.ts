@@ -42,6 +42,11 @@ export class WebflowProvider implements OAuthProvider {
     return this.http.revoke({ client_id: clientId, client_secret: clientSecret, access_token: accessToken }, 'json');
   }
 
+  async verify(accessToken: string): Promise<'ok'> {
+    await this.http.api('GET', `${this.settings.apiBaseUrl}/token/authorized_by`, accessToken);
+    return 'ok';
+  }
+
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
     const user = await this.http.api<{ id?: string }>('GET', `${this.settings.apiBaseUrl}/token/authorized_by`, tokens.accessToken);
     if (!user?.id) throw new ProviderError('bad_response', 'Webflow authorized_by returned no user id');

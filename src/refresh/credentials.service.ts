@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { ConnectionEntity } from '../connections/connection.entity';
+import { Credentials } from '../connections/connection.dto';
+import { tokenContext } from '../connections/token-context';
+import { ConnectionNeedsReauth, ConnectionNotFound, DomainError, ProviderUnavailable, RefreshNotSupported } from '../common/errors';
+import { TokenCipher } from '../crypto/token-cipher';
+import { ProviderError } from '../oauth/provider-errors';
+import { refreshConfig } from './refresh.config';
+import { RefreshRepository } from './refresh.repository';
+import { RefreshOutcome, RefreshService, Satisfied } from './refresh.service';
+
+const needsUser = (c: ConnectionEntity) => c.status === 'needs_reauth' || c.status === 'revoked';
+
+/** The API side of the token lifecycle: credentials that are valid when handed out, and forced refreshes. */
+@Injectable()
+export class CredentialsService {
+  constructor(
+    private readonly repo: RefreshRepository,
+    private readonly refresh: RefreshService,
+    private readonly cipher: TokenCipher,
+    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+  ) {}
+
+  /**
+   * The decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS, or
+   * with `force` (unless a refresh finished after this request began; then that result is returned).
+   * Never the refresh token: a caller that used a rotating one would kill the connection.
+   */
+  async credentials(id: string, force: boolean, startedAt = new Date()): Promise<Credentials> {
+    let connection = await this.load(id);
+    if (force && !connection.refreshToken) throw new RefreshNotSupported(id);
+    const now = startedAt.getTime();
+    const fresh: Satisfied = force ? refreshedSince(startedAt) : (c) => !c.expiresAt || c.expiresAt.getTime() - now > this.config.credentialsSkewMs;
+    // Connections without a refresh token are served as they are (they never expire by the clock).
+    if (force || (connection.refreshToken && !fresh(connection))) {
+      const outcome = await this.refreshRespectingRetryAfter(connection, fresh, force);
+      connection = outcome.connection;
+      if (outcome.kind === 'failed') {
+        if (outcome.error.kind === 'invalid_grant' || needsUser(connection)) throw new ConnectionNeedsReauth(id);
+        // A still-valid token is served even though its refresh failed.
+        if (!connection.expiresAt || connection.expiresAt.getTime() <= Date.now()) throw unavailable(outcome.error);
+      }
+    }
+    if (needsUser(connection)) throw new ConnectionNeedsReauth(id);
+    return {
+      accessToken: this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')),
+      tokenType: connection.tokenType,
+      expiresAt: connection.expiresAt ? connection.expiresAt.toISOString() : null,
+      apiBaseUrl: connection.apiBaseUrl,
+      scopes: connection.scopes,
+      accountId: connection.accountId,
+    };
+  }
+
+  /** POST /connections/{id}/refresh: one refresh now (or the one that finished since this request began). */
+  async forceRefresh(id: string, startedAt = new Date()): Promise<ConnectionEntity> {
+    const connection = await this.load(id);
+    if (!connection.refreshToken) throw new RefreshNotSupported(id);
+    const outcome = await this.refreshRespectingRetryAfter(connection, refreshedSince(startedAt), true);
+    if (outcome.kind === 'failed') {
+      if (outcome.error.kind === 'invalid_grant') throw new ConnectionNeedsReauth(id);
+      throw unavailable(outcome.error);
+    }
+    return outcome.connection;
+  }
+
+  private async refreshRespectingRetryAfter(connection: ConnectionEntity, fresh: Satisfied, force: boolean): Promise<RefreshOutcome> {
+    // After a 429 the provider said when to come back: do not call before that.
+    const backingOff = connection.lastError?.code === 'rate_limited' && connection.nextRefreshAt && connection.nextRefreshAt.getTime() > Date.now();
+    if (backingOff) {
+      return { kind: 'failed', connection, error: new ProviderError('rate_limited', connection.lastError!.message, connection.nextRefreshAt!.getTime() - Date.now()) };
+    }
+    const outcome = await this.refresh.refresh(connection.id, fresh);
+    if (outcome.kind === 'deferred') {
+      if (!force && outcome.connection.expiresAt && outcome.connection.expiresAt.getTime() > Date.now()) return outcome;
+      throw new DomainError('rate_limited', 429, 'The refresh budget for this provider is used up; retry shortly', { 'Retry-After': '1' });
+    }
+    return outcome;
+  }
+
+  private async load(id: string): Promise<ConnectionEntity> {
+    const connection = await this.repo.findById(id);
+    if (!connection) throw new ConnectionNotFound(id);
+    if (needsUser(connection)) throw new ConnectionNeedsReauth(id);
+    return connection;
+  }
+}
+
+const refreshedSince =
+  (startedAt: Date): Satisfied =>
+  (c) =>
+    c.lastRefreshedAt !== null && c.lastRefreshedAt.getTime() >= startedAt.getTime();
+
+function unavailable(error: ProviderError): ProviderUnavailable {
+  return new ProviderUnavailable(error.kind, error.retryAfterMs !== undefined ? Math.ceil(error.retryAfterMs / 1000) : undefined);
+}

@@ -1,0 +1,63 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import type { Response } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { UuidParam } from '../common/validation';
+import { Connection, Credentials } from '../connections/connection.dto';
+import { ID_PARAM } from '../connections/connections.controller';
+import { toConnectionDto } from '../connections/connections.service';
+import { CredentialsService } from './credentials.service';
+import { VerificationService } from './verification.service';
+
+export class CredentialsQuery {
+  @ApiPropertyOptional({ type: Boolean, description: 'Refresh first, unless a refresh finished after this request began (then that result is returned)' })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'forceRefresh must be true or false' })
+  forceRefresh?: 'true' | 'false';
+}
+
+@ApiTags('connections')
+@ApiBearerAuth()
+@Controller('connections')
+export class LifecycleController {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly verification: VerificationService,
+  ) {}
+
+  @Get(':id/credentials')
+  @ApiOperation({
+    operationId: 'getConnectionCredentials',
+    summary: 'Get a valid access token for a connection',
+    description:
+      'Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: Credentials })
+  @ApiErrors(400, 401, 404, 409, 429, 502, 503)
+  async getCredentials(@Param('id', UuidParam) id: string, @Query() query: CredentialsQuery, @Res({ passthrough: true }) res: Response): Promise<Credentials> {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.credentials.credentials(id, query.forceRefresh === 'true');
+  }
+
+  @Post(':id/refresh')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'refreshConnection', summary: 'Refresh the tokens now', description: 'One refresh across all replicas; concurrent calls share it. The refresh token never leaves the service.' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: Connection })
+  @ApiErrors(400, 401, 404, 409, 429, 502, 503)
+  async refresh(@Param('id', UuidParam) id: string): Promise<Connection> {
+    return toConnectionDto(await this.credentials.forceRefresh(id));
+  }
+
+  @Post(':id/verify')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'verifyConnection', summary: 'Check the token with the provider’s whoami call', description: 'A 401 from the provider marks the connection needs_reauth.' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: Connection })
+  @ApiErrors(400, 401, 404, 502)
+  async verify(@Param('id', UuidParam) id: string): Promise<Connection> {
+    return toConnectionDto(await this.verification.verifyById(id));
+  }
+}

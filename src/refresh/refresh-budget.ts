@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { sleep } from './backoff';
+
+/**
+ * The per-provider call budget shared by all replicas: a token bucket in Postgres (one row per
+ * provider, refilled by elapsed time × rate, capped at one second's worth). Taking a token is one
+ * UPDATE, so replicas serialise on the row only for that statement.
+ */
+@Injectable()
+export class RefreshBudget {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Waits until one call is allowed, or returns false when that would take longer than `maxWaitMs`.
+   */
+  async take(provider: string, ratePerSecond: number, maxWaitMs: number): Promise<boolean> {
+    const deadline = Date.now() + maxWaitMs;
+    const burst = Math.max(1, ratePerSecond);
+    await this.dataSource.query(
+      `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,
+      [provider, burst],
+    );
+    for (;;) {
+      // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+      const [rows]: [{ granted: boolean; tokens: number }[], number] = await this.dataSource.query(
+        `WITH refill AS (
+           SELECT provider, LEAST($2::float8, tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * $3::float8) AS available
+             FROM refresh_budgets WHERE provider = $1 FOR UPDATE
+         )
+         UPDATE refresh_budgets b
+            SET tokens = CASE WHEN r.available >= 1 THEN r.available - 1 ELSE r.available END,
+                updated_at = clock_timestamp()
+           FROM refill r
+          WHERE b.provider = r.provider
+      RETURNING r.available >= 1 AS granted, b.tokens`,
+        [provider, burst, ratePerSecond],
+      );
+      const row = rows[0];
+      if (row?.granted) return true;
+      const waitMs = Math.ceil(((1 - (row?.tokens ?? 0)) / ratePerSecond) * 1000) + Math.floor(Math.random() * 5);
+      if (Date.now() + waitMs > deadline) return false;
+      await sleep(waitMs);
+    }
+  }
+}

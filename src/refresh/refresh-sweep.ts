@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { ProviderCatalog } from '../providers/provider-catalog';
+import { forEachLimited } from './backoff';
+import { RefreshBudget } from './refresh-budget';
+import { refreshConfig } from './refresh.config';
+import { RefreshRepository } from './refresh.repository';
+import { RefreshOutcome, RefreshService } from './refresh.service';
+import { VerificationService } from './verification.service';
+
+export interface SweepReport {
+  claimed: number;
+  refreshed: number;
+  failed: number;
+  deferred: number;
+  verified: number;
+}
+
+const SWEEP = 'refresh-sweep';
+/** Batches per provider per run, so one run cannot go on forever. */
+const MAX_BATCHES = 50;
+
+/**
+ * Every REFRESH_SWEEP_INTERVAL_SECONDS: claim due connections per provider (access token within the
+ * provider's lead time, or refresh token near its horizon) and refresh them; claim connections without
+ * refresh token whose whoami check is due and check them. Registered with SchedulerRegistry because
+ * decorator intervals are fixed at compile time. `runOnce(now)` takes the clock as a parameter.
+ */
+@Injectable()
+export class RefreshSweep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RefreshSweep');
+  private running?: Promise<SweepReport>;
+  private stopped = false;
+
+  constructor(
+    private readonly repo: RefreshRepository,
+    private readonly refresh: RefreshService,
+    private readonly verification: VerificationService,
+    private readonly budget: RefreshBudget,
+    private readonly catalog: ProviderCatalog,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.sweepIntervalMs <= 0) return;
+    const timer = setInterval(() => {
+      if (this.running || this.stopped) return;
+      this.runOnce().catch((error: unknown) => this.logger.error({ err: error }, 'sweep failed'));
+    }, this.config.sweepIntervalMs);
+    this.scheduler.addInterval(SWEEP, timer);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.scheduler.doesExist('interval', SWEEP)) this.scheduler.deleteInterval(SWEEP);
+    await this.running?.catch(() => undefined);
+  }
+
+  runOnce(now = new Date()): Promise<SweepReport> {
+    if (this.running) return this.running;
+    this.running = this.sweep(now).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweep(now: Date): Promise<SweepReport> {
+    const report: SweepReport = { claimed: 0, refreshed: 0, failed: 0, deferred: 0, verified: 0 };
+    const lease = { owner: this.refresh.owner, until: new Date(now.getTime() + this.config.leaseMs) };
+    for (const provider of this.catalog.list()) {
+      const { settings } = provider;
+      // Every provider: the claim only takes rows that hold a refresh token ("if one ever arrives, use it").
+      {
+        for (let batch = 0; batch < MAX_BATCHES && !this.stopped; batch++) {
+          const due = await this.repo.claimDueForRefresh(
+            {
+              provider: provider.name,
+              now,
+              expiringBefore: new Date(now.getTime() + settings.refreshLeadSeconds * 1000),
+              refreshTokenExpiringBefore: new Date(now.getTime() + this.config.renewBeforeMs),
+              limit: this.config.batchSize,
+            },
+            lease,
+          );
+          if (due.length === 0) break;
+          report.claimed += due.length;
+          await forEachLimited(due, this.config.concurrency, async (connection) => this.count(report, await this.refresh.refreshClaimed(connection)));
+          if (due.length < this.config.batchSize) break;
+        }
+      }
+      if (!settings.supports.verify) continue;
+      await this.repo.scheduleFirstVerify(provider.name, now, this.config.verifyIntervalMs);
+      const toVerify = await this.repo.claimDueForVerify(provider.name, now, this.config.batchSize, lease);
+      await forEachLimited(toVerify, this.config.concurrency, async (connection) => {
+        const budgetWaitMs = Math.max(0, this.config.leaseMs - this.config.httpTimeoutMs * 2);
+        if (!(await this.budget.take(provider.name, settings.refreshRatePerSecond, budgetWaitMs))) {
+          await this.repo.releaseLease(connection.id, lease.owner);
+          return;
+        }
+        const { result } = await this.verification.check(connection, lease.owner, now);
+        if (result !== 'unsupported') report.verified++;
+      });
+    }
+    if (report.claimed || report.verified) this.logger.log(report, 'sweep finished');
+    return report;
+  }
+
+  private count(report: SweepReport, outcome: RefreshOutcome): void {
+    if (outcome.kind === 'refreshed' || outcome.kind === 'current') report.refreshed++;
+    else if (outcome.kind === 'failed') report.failed++;
+    else report.deferred++;
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConnectionEntity } from '../connections/connection.entity';
+import { CredentialsService } from './credentials.service';
+import { LifecycleController } from './lifecycle.controller';
+import { RefreshBudget } from './refresh-budget';
+import { RefreshSweep } from './refresh-sweep';
+import { RefreshRepository } from './refresh.repository';
+import { RefreshService } from './refresh.service';
+import { VerificationService } from './verification.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ConnectionEntity]), ScheduleModule.forRoot()],
+  controllers: [LifecycleController],
+  providers: [RefreshRepository, RefreshBudget, RefreshService, VerificationService, CredentialsService, RefreshSweep],
+  exports: [RefreshService, RefreshSweep],
+})
+export class RefreshModule {}

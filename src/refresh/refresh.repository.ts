@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { ConnectionEntity, ConnectionStatus, LastError } from '../connections/connection.entity';
+
+export interface DueQuery {
+  provider: string;
+  now: Date;
+  /** Refresh when the access token expires before this. */
+  expiringBefore: Date;
+  /** …or when the refresh token expires before this. */
+  refreshTokenExpiringBefore: Date;
+  limit: number;
+}
+
+export interface Lease {
+  owner: string;
+  until: Date;
+}
+
+export interface RefreshedTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: string;
+  expiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+  scopes: string[];
+}
+
+const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
+
+/** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
+@Injectable()
+export class RefreshRepository {
+  constructor(@InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>) {}
+
+  findById(id: string): Promise<ConnectionEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /**
+   * Claims up to `limit` connections due for refresh (FOR UPDATE SKIP LOCKED, so replicas sweeping at
+   * the same time take disjoint rows) and leases them in the same statement. Rows without a refresh
+   * token, needing reauth, leased by someone else or backing off (next_refresh_at) are skipped.
+   */
+  async claimDueForRefresh(q: DueQuery, lease: Lease): Promise<ConnectionEntity[]> {
+    const result: [{ id: string }[], number] = await this.repo.query(
+      `UPDATE connections SET lease_owner = $1, lease_until = $2
+        WHERE id IN (
+          SELECT id FROM connections
+           WHERE provider = $3
+             AND refresh_token IS NOT NULL
+             AND status IN ('active', 'refresh_failed', 'expired')
+             AND (lease_until IS NULL OR lease_until < $4)
+             AND (next_refresh_at IS NULL OR next_refresh_at <= $4)
+             AND (expires_at < $5 OR refresh_token_expires_at < $6)
+           ORDER BY expires_at NULLS LAST
+           LIMIT $7
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [lease.owner, lease.until, q.provider, q.now, q.expiringBefore, q.refreshTokenExpiringBefore, q.limit],
+    );
+    return this.loadAll(ids(result));
+  }
+
+  /** Claims active connections without refresh token whose whoami check is due. */
+  async claimDueForVerify(provider: string, now: Date, limit: number, lease: Lease): Promise<ConnectionEntity[]> {
+    const result: [{ id: string }[], number] = await this.repo.query(
+      `UPDATE connections SET lease_owner = $1, lease_until = $2
+        WHERE id IN (
+          SELECT id FROM connections
+           WHERE provider = $3 AND refresh_token IS NULL AND status = 'active'
+             AND next_verify_at <= $4
+             AND (lease_until IS NULL OR lease_until < $4)
+           ORDER BY next_verify_at
+           LIMIT $5
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [lease.owner, lease.until, provider, now, limit],
+    );
+    return this.loadAll(ids(result));
+  }
+
+  /** First check of a connection: a random point within one interval, so checks spread over the period. */
+  async scheduleFirstVerify(provider: string, now: Date, intervalMs: number): Promise<void> {
+    await this.repo.query(
+      `UPDATE connections SET next_verify_at = $2::timestamptz + random() * ($3 || ' milliseconds')::interval
+        WHERE provider = $1 AND refresh_token IS NULL AND next_verify_at IS NULL`,
+      [provider, now, String(intervalMs)],
+    );
+  }
+
+  /** Leases one connection for a refresh, in its own committed statement; null when someone else holds it. */
+  async takeLease(id: string, lease: Lease, now: Date): Promise<ConnectionEntity | null> {
+    const result: [{ id: string }[], number] = await this.repo.query(
+      `UPDATE connections SET lease_owner = $2, lease_until = $3
+        WHERE id = $1 AND refresh_token IS NOT NULL AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $2)
+        RETURNING id`,
+      [id, lease.owner, lease.until, now],
+    );
+    return result[0].length ? this.repo.findOneBy({ id }) : null;
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.repo.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
+  }
+
+  /**
+   * The write after a successful refresh: compare-and-set on token_version and our lease. Returns false
+   * when the row changed under us (a reconnect, or a lease we lost), in which case nothing is written.
+   */
+  async saveRefreshedTokens(id: string, version: number, owner: string, tokens: RefreshedTokens, now: Date): Promise<boolean> {
+    const result: [unknown[], number] = await this.repo.query(
+      `UPDATE connections
+          SET access_token = $4, refresh_token = COALESCE($5, refresh_token), token_type = $6, expires_at = $7,
+              refresh_token_expires_at = CASE WHEN $5::text IS NULL THEN refresh_token_expires_at ELSE $8 END,
+              scopes = $9, status = 'active', last_refreshed_at = $10, next_refresh_at = NULL, refresh_failures = 0,
+              last_error = NULL, token_version = token_version + 1, lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND token_version = $2 AND lease_owner = $3`,
+      [id, version, owner, tokens.accessToken, tokens.refreshToken, tokens.tokenType, tokens.expiresAt, tokens.refreshTokenExpiresAt, tokens.scopes, now],
+    );
+    return result[1] === 1;
+  }
+
+  /** Records a failed attempt and releases the lease; tokens are left as they are. */
+  async recordRefreshFailure(id: string, owner: string, update: { status: ConnectionStatus; failures: number; nextRefreshAt: Date | null; error: LastError }): Promise<void> {
+    await this.repo.query(
+      `UPDATE connections SET status = $3, refresh_failures = $4, next_refresh_at = $5, last_error = $6, lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, update.status, update.failures, update.nextRefreshAt, JSON.stringify(update.error)],
+    );
+  }
+
+  /** The outcome of a whoami check. `status` only when it changes (401 → needs_reauth). */
+  async recordVerification(id: string, update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string }): Promise<void> {
+    await this.repo.query(
+      `UPDATE connections SET last_verified_at = $2, next_verify_at = $3, status = COALESCE($4, status),
+              last_error = CASE WHEN $5::text = 'keep' THEN last_error ELSE $5::jsonb END,
+              lease_owner = CASE WHEN lease_owner = $6 THEN NULL ELSE lease_owner END,
+              lease_until = CASE WHEN lease_owner = $6 THEN NULL ELSE lease_until END,
+              updated_at = now()
+        WHERE id = $1`,
+      [id, update.now, update.nextVerifyAt, update.status ?? null, update.error === undefined ? 'keep' : update.error === null ? null : JSON.stringify(update.error), update.owner ?? null],
+    );
+  }
+
+  private async loadAll(list: string[]): Promise<ConnectionEntity[]> {
+    return list.length ? this.repo.findBy({ id: In(list) }) : [];
+  }
+}

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ConnectionEntity, ConnectionStatus } from '../connections/connection.entity';
+import { tokenContext } from '../connections/token-context';
+import { ConnectionNotFound, RefreshInProgress } from '../common/errors';
+import { TokenCipher } from '../crypto/token-cipher';
+import { ProviderError } from '../oauth/provider-errors';
+import { grantedScopes, tokenLifetimes } from '../oauth/token-lifetimes';
+import { TokenSet } from '../oauth/token-response';
+import { ProviderCatalog } from '../providers/provider-catalog';
+import { backoffDelay, sleep } from './backoff';
+import { RefreshBudget } from './refresh-budget';
+import { refreshConfig } from './refresh.config';
+import { RefreshRepository } from './refresh.repository';
+
+export type RefreshOutcome =
+  | { kind: 'refreshed'; connection: ConnectionEntity }
+  /** No call was needed: a refresh that finished meanwhile (here or on another replica) satisfied the caller. */
+  | { kind: 'current'; connection: ConnectionEntity }
+  | { kind: 'failed'; connection: ConnectionEntity; error: ProviderError }
+  /** The call budget or the lease did not allow a call now; nothing changed. */
+  | { kind: 'deferred'; connection: ConnectionEntity };
+
+/** Whether a connection, as it is now, already gives the caller what it asked for. */
+export type Satisfied = (connection: ConnectionEntity) => boolean;
+
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * Exactly one refresh per connection across replicas and both paths (sweep and on demand):
+ * - in this process, concurrent callers share one promise (single-flight);
+ * - across processes, a lease (lease_owner, lease_until) committed before the provider call;
+ * - the result is written with a compare-and-set on token_version.
+ * Keap rotates refresh tokens, so a second refresh with the same token would kill the connection.
+ * The one window nobody can close is a crash between the provider's answer and the commit; nothing
+ * but the write happens there, and a failed write is retried, never the refresh.
+ */
+@Injectable()
+export class RefreshService {
+  private readonly logger = new Logger('Refresh');
+  private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+  constructor(
+    private readonly repo: RefreshRepository,
+    private readonly catalog: ProviderCatalog,
+    private readonly cipher: TokenCipher,
+    private readonly budget: RefreshBudget,
+    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+  ) {}
+
+  /**
+   * Refreshes `id` unless `satisfied` says the stored tokens already do. A caller that finds another
+   * replica's live lease waits for it (up to REFRESH_WAIT_SECONDS) and gets that refresh's result.
+   */
+  refresh(id: string, satisfied: Satisfied): Promise<RefreshOutcome> {
+    return this.singleFlight(id, () => this.leaseAndRefresh(id, satisfied));
+  }
+
+  /** The sweep's path: the row is already leased by this replica. */
+  refreshClaimed(connection: ConnectionEntity): Promise<RefreshOutcome> {
+    return this.singleFlight(connection.id, () => this.refreshLeased(connection));
+  }
+
+  private async singleFlight(id: string, run: () => Promise<RefreshOutcome>): Promise<RefreshOutcome> {
+    const running = this.inFlight.get(id);
+    if (running) return running;
+    const promise = run().finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, promise);
+    return promise;
+  }
+
+  private async leaseAndRefresh(id: string, satisfied: Satisfied): Promise<RefreshOutcome> {
+    const started = Date.now();
+    for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+      const now = new Date();
+      const leased = await this.repo.takeLease(id, { owner: this.owner, until: new Date(now.getTime() + this.config.leaseMs) }, now);
+      if (leased) {
+        if (satisfied(leased)) {
+          await this.repo.releaseLease(id, this.owner);
+          return { kind: 'current', connection: leased };
+        }
+        return this.refreshLeased(leased);
+      }
+      const current = await this.repo.findById(id);
+      if (!current) throw new ConnectionNotFound(id);
+      if (!current.refreshToken || satisfied(current)) return { kind: 'current', connection: current };
+      // The other holder's attempt failed after we began: report that instead of calling again.
+      if (current.lastError && Date.parse(current.lastError.at) >= started && !current.leaseOwner) {
+        return { kind: 'failed', connection: current, error: new ProviderError(current.lastError.code as ProviderError['kind'], current.lastError.message) };
+      }
+      if (Date.now() - started >= this.config.waitMs) {
+        const leftMs = current.leaseUntil ? current.leaseUntil.getTime() - Date.now() : 1000;
+        throw new RefreshInProgress(Math.ceil(leftMs / 1000));
+      }
+      await sleep(pause);
+    }
+  }
+
+  private async refreshLeased(connection: ConnectionEntity): Promise<RefreshOutcome> {
+    const provider = this.catalog.find(connection.provider);
+    if (!provider || !connection.refreshToken) {
+      await this.repo.releaseLease(connection.id, this.owner);
+      return { kind: 'deferred', connection };
+    }
+    // Wait for the shared budget only while the lease still covers the provider call after it.
+    const budgetWaitMs = Math.max(0, this.config.leaseMs - this.config.httpTimeoutMs * 2);
+    if (!(await this.budget.take(provider.name, provider.settings.refreshRatePerSecond, budgetWaitMs))) {
+      await this.repo.releaseLease(connection.id, this.owner);
+      return { kind: 'deferred', connection };
+    }
+    let tokens: TokenSet;
+    try {
+      const refreshToken = this.cipher.decrypt(connection.refreshToken, tokenContext(connection.id, 'refresh_token'));
+      tokens = await provider.refresh(refreshToken);
+    } catch (error) {
+      const failure = error instanceof ProviderError ? error : new ProviderError('bad_response', 'refresh failed unexpectedly');
+      if (!(error instanceof ProviderError)) this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed unexpectedly');
+      return this.recordFailure(connection, failure);
+    }
+    return this.store(connection, provider.settings, tokens, (t, requested) => provider.grantedScopes?.(t, requested) ?? grantedScopes(t.scope, requested));
+  }
+
+  /** From the provider's answer to the commit: only the write, retried on database errors. */
+  private async store(
+    connection: ConnectionEntity,
+    settings: Parameters<typeof tokenLifetimes>[0],
+    tokens: TokenSet,
+    scopesOf: (tokens: TokenSet, requested: string[]) => string[],
+  ): Promise<RefreshOutcome> {
+    const now = new Date();
+    const lifetimes = tokenLifetimes(settings, { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at }, now);
+    const write = {
+      accessToken: this.cipher.encrypt(tokens.accessToken, tokenContext(connection.id, 'access_token')),
+      // A response without refresh_token keeps the old one (PROVIDERS.md).
+      refreshToken: tokens.refreshToken ? this.cipher.encrypt(tokens.refreshToken, tokenContext(connection.id, 'refresh_token')) : null,
+      tokenType: tokens.tokenType,
+      expiresAt: lifetimes.expiresAt,
+      refreshTokenExpiresAt: lifetimes.refreshTokenExpiresAt,
+      scopes: tokens.scope ? scopesOf(tokens, connection.scopes) : connection.scopes,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const written = await this.repo.saveRefreshedTokens(connection.id, connection.tokenVersion, this.owner, write, now);
+        const stored = await this.repo.findById(connection.id);
+        if (!stored) throw new ConnectionNotFound(connection.id);
+        if (!written) {
+          // A reconnect replaced the tokens meanwhile (or our lease was lost): theirs are newer; ours are dropped.
+          this.logger.warn({ connectionId: connection.id }, 'refreshed tokens not stored: the connection changed during the refresh');
+          return { kind: 'current', connection: stored };
+        }
+        return { kind: 'refreshed', connection: stored };
+      } catch (error) {
+        if (error instanceof ConnectionNotFound || attempt >= WRITE_ATTEMPTS) {
+          this.logger.error({ err: error, connectionId: connection.id, attempt }, 'could not store refreshed tokens');
+          throw error;
+        }
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async recordFailure(connection: ConnectionEntity, error: ProviderError): Promise<RefreshOutcome> {
+    const now = new Date();
+    const failures = connection.refreshFailures + 1;
+    let status: ConnectionStatus;
+    let nextRefreshAt: Date | null;
+    if (error.kind === 'invalid_grant') {
+      // The grant is dead: only the user can fix it, by reconnecting.
+      status = 'needs_reauth';
+      nextRefreshAt = null;
+    } else {
+      const expired = connection.expiresAt !== null && connection.expiresAt.getTime() <= now.getTime();
+      status = expired ? 'expired' : failures >= this.config.maxFailures ? 'refresh_failed' : connection.status === 'expired' ? 'expired' : connection.status;
+      nextRefreshAt = new Date(now.getTime() + backoffDelay(failures, this.config.backoffBaseMs, this.config.backoffMaxMs, error.retryAfterMs));
+    }
+    this.logger.warn({ connectionId: connection.id, provider: connection.provider, kind: error.kind, failures, status }, 'refresh failed');
+    await this.repo.recordRefreshFailure(connection.id, this.owner, {
+      status,
+      failures,
+      nextRefreshAt,
+      error: { code: error.kind, message: error.message, at: now.toISOString() },
+    });
+    const stored = (await this.repo.findById(connection.id)) ?? connection;
+    return { kind: 'failed', connection: stored, error };
+  }
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { ConnectionEntity } from '../connections/connection.entity';
+import { tokenContext } from '../connections/token-context';
+import { ConnectionNotFound, ProviderUnavailable, VerifyNotSupported } from '../common/errors';
+import { TokenCipher } from '../crypto/token-cipher';
+import { ProviderError } from '../oauth/provider-errors';
+import { ProviderCatalog } from '../providers/provider-catalog';
+import { refreshConfig } from './refresh.config';
+import { RefreshRepository } from './refresh.repository';
+
+export type VerifyResult = 'ok' | 'unauthorized' | 'unsupported' | 'failed';
+
+/**
+ * The whoami check: a 401 means the provider no longer accepts the token (revoked, uninstalled), so the
+ * connection needs its user; any other failure is recorded and changes nothing else.
+ */
+@Injectable()
+export class VerificationService {
+  private readonly logger = new Logger('Verify');
+
+  constructor(
+    private readonly repo: RefreshRepository,
+    private readonly catalog: ProviderCatalog,
+    private readonly cipher: TokenCipher,
+    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+  ) {}
+
+  /** POST /connections/{id}/verify. */
+  async verifyById(id: string): Promise<ConnectionEntity> {
+    const connection = await this.repo.findById(id);
+    if (!connection) throw new ConnectionNotFound(id);
+    const { result, error } = await this.check(connection);
+    if (result === 'unsupported') throw new VerifyNotSupported(connection.provider);
+    if (result === 'failed') throw new ProviderUnavailable(error?.message ?? 'whoami failed', error?.retryAfterMs ? Math.ceil(error.retryAfterMs / 1000) : undefined);
+    return (await this.repo.findById(id)) ?? connection;
+  }
+
+  /** Runs the whoami call and records its outcome; `leaseOwner` releases the sweep's lease. */
+  async check(connection: ConnectionEntity, leaseOwner?: string, now = new Date()): Promise<{ result: VerifyResult; error?: ProviderError }> {
+    const provider = this.catalog.find(connection.provider);
+    const nextVerifyAt = new Date(now.getTime() + this.config.verifyIntervalMs);
+    if (!provider) return { result: 'unsupported' };
+    let outcome: 'ok' | 'unsupported';
+    try {
+      outcome = await provider.verify(this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')));
+    } catch (error) {
+      const failure = error instanceof ProviderError ? error : new ProviderError('bad_response', 'whoami failed unexpectedly');
+      const lastError = { code: failure.kind, message: failure.message, at: now.toISOString() };
+      if (failure.kind === 'unauthorized') {
+        this.logger.warn({ connectionId: connection.id, provider: connection.provider }, 'provider no longer accepts the token: needs reauth');
+        await this.repo.recordVerification(connection.id, { now, nextVerifyAt, status: 'needs_reauth', error: lastError, owner: leaseOwner });
+        return { result: 'unauthorized', error: failure };
+      }
+      await this.repo.recordVerification(connection.id, { now, nextVerifyAt: new Date(now.getTime() + this.config.backoffBaseMs), error: lastError, owner: leaseOwner });
+      return { result: 'failed', error: failure };
+    }
+    if (outcome === 'unsupported') {
+      if (leaseOwner) await this.repo.releaseLease(connection.id, leaseOwner);
+      return { result: 'unsupported' };
+    }
+    await this.repo.recordVerification(connection.id, { now, nextVerifyAt, owner: leaseOwner });
+    return { result: 'ok' };
+  }
+}
