@@ -1,0 +1,289 @@
+import { freePort } from '../src/database/embedded-postgres';
+import { RefreshSweep } from '../src/refresh/refresh-sweep';
+import { startTestApp, TestApp } from './support/app';
+import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from './support/sandbox-flow';
+
+const HOUR = 3_600_000;
+
+describe('token lifecycle against the simulators (one instance)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    t = await startTestApp({ port, env: { HTTP_TIMEOUT_MS: '1000', REFRESH_LEASE_SECONDS: '10', REFRESH_MAX_FAILURES: '2', REFRESH_BACKOFF_BASE_SECONDS: '30' } });
+  }, 60_000);
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    for (const p of ['keap', 'webflow', 'clickfunnels']) await clearSandbox(t, p);
+  });
+
+  const raw = async (id: string) => (await t.dataSource.query('SELECT * FROM connections WHERE id = $1', [id]))[0];
+  const credentials = (id: string, force = false) => t.api.get(`/connections/${id}/credentials`).query(force ? { forceRefresh: 'true' } : {});
+
+  describe('on demand', () => {
+    it('serves a fresh token without calling the provider', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'od-fresh');
+      const res = await credentials(id).expect(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(await refreshCalls(t, 'keap')).toHaveLength(0);
+    });
+
+    it('forceRefresh rotates the tokens once, bumps token_version, and the next round uses the rotated refresh token', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'od-force');
+      const before = await raw(id);
+      const old = (await credentials(id).expect(200)).body.accessToken;
+      const first = (await credentials(id, true).expect(200)).body;
+      expect(first.accessToken).not.toBe(old);
+      const after = await raw(id);
+      expect(after.token_version).toBe(before.token_version + 1);
+      expect(after.refresh_token).not.toBe(before.refresh_token);
+      expect(after.last_refreshed_at).not.toBeNull();
+      const second = (await t.api.post(`/connections/${id}/refresh`).expect(200)).body;
+      expect(second).toMatchObject({ id, status: 'active', refreshFailures: 0, lastError: null, hasRefreshToken: true });
+      const calls = await refreshCalls(t, 'keap');
+      expect(calls.map((c) => c.status)).toEqual([200, 200]);
+      expect(JSON.stringify(second)).not.toMatch(/sbx_keap_(at|rt)_/);
+    });
+
+    it('refreshes first when the token expires within CREDENTIALS_SKEW_SECONDS', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'od-skew');
+      await t.dataSource.query(`UPDATE connections SET expires_at = now() + interval '60 seconds' WHERE id = $1`, [id]);
+      const res = (await credentials(id).expect(200)).body;
+      expect(Date.parse(res.expiresAt) - Date.now()).toBeGreaterThan(23 * HOUR);
+      expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+    });
+
+    it('50 concurrent forced calls share one refresh and all get the same new token', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'od-concurrent');
+      // A provider answer that takes a moment, so every request begins before the refresh finishes.
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 700 });
+      const results = await Promise.all(Array.from({ length: 50 }, () => credentials(id, true)));
+      expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+      expect(new Set(results.map((r) => r.body.accessToken)).size).toBe(1);
+      expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+    });
+
+    it('a connection without refresh token is served as is and refuses forceRefresh', async () => {
+      const id = await connectThroughSandbox(t, 'webflow', 'od-webflow');
+      await credentials(id).expect(200);
+      expect((await credentials(id, true).expect(400)).body.code).toBe('refresh_not_supported');
+      expect((await t.api.post(`/connections/${id}/refresh`).expect(400)).body.code).toBe('refresh_not_supported');
+    });
+
+    it('validates forceRefresh', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'od-validate');
+      expect((await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'yes' }).expect(400)).body.code).toBe('validation_failed');
+      expect((await t.api.get(`/connections/${id}/credentials`).query({ other: '1' }).expect(400)).body.code).toBe('validation_failed');
+    });
+  });
+
+  describe('faults: tokens are kept, the error is recorded, the status follows the rules', () => {
+    const transient: [string, Record<string, unknown>, string][] = [
+      ['500', { kind: 'status_500' }, 'unavailable'],
+      ['503', { kind: 'status_503' }, 'unavailable'],
+      ['non-JSON', { kind: 'non_json' }, 'bad_response'],
+      ['no access_token', { kind: 'no_access_token' }, 'bad_response'],
+      ['a redirect', { kind: 'redirect' }, 'bad_response'],
+      ['invalid_client', { kind: 'invalid_client' }, 'invalid_client'],
+      ['a timeout', { kind: 'slow', delayMs: 2500 }, 'timeout'],
+    ];
+    it.each(transient)('%s → 502 provider_unavailable, tokens unchanged, error recorded, retry scheduled', async (_name, fault, code) => {
+      const id = await connectThroughSandbox(t, 'keap', `fault-${_name}`);
+      const before = await raw(id);
+      await addFault(t, 'keap', { endpoint: 'refresh', ...fault });
+      const res = await t.api.post(`/connections/${id}/refresh`).expect(502);
+      expect(res.body.code).toBe('provider_unavailable');
+      const after = await raw(id);
+      expect(after.access_token).toBe(before.access_token);
+      expect(after.refresh_token).toBe(before.refresh_token);
+      expect(after.token_version).toBe(before.token_version);
+      expect(after).toMatchObject({ status: 'active', refresh_failures: 1, lease_owner: null });
+      expect(after.last_error).toMatchObject({ code });
+      expect(JSON.stringify(after.last_error)).not.toMatch(/sbx_keap/);
+      expect(after.next_refresh_at.getTime()).toBeGreaterThan(Date.now() + 10_000);
+      // The stored token is still valid, so credentials are served without another call.
+      await credentials(id).expect(200);
+      // And the grant still works once the provider recovers.
+      await t.api.post(`/connections/${id}/refresh`).expect(200);
+    });
+
+    it('429 with Retry-After: the next try waits as told, a valid token is still served', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'fault-429');
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'rate_limit', retryAfter: '120' });
+      const res = await t.api.post(`/connections/${id}/refresh`).expect(502);
+      expect(res.headers['retry-after']).toBe('120');
+      const after = await raw(id);
+      expect(after.last_error.code).toBe('rate_limited');
+      expect(after.next_refresh_at.getTime() - Date.now()).toBeGreaterThan(115_000);
+      // Inside the Retry-After window nothing is sent, forced or not.
+      const forced = await credentials(id, true).expect(200);
+      expect(forced.body.accessToken).toBeDefined();
+      await t.api.post(`/connections/${id}/refresh`).expect(502);
+      expect((await refreshCalls(t, 'keap')).length).toBe(1);
+    });
+
+    it.each([
+      ['invalid_grant', { kind: 'invalid_grant' }],
+      ['200 with error=invalid_grant', { kind: 'error_200' }],
+    ])('%s → needs_reauth (409), tokens kept', async (_name, fault) => {
+      const id = await connectThroughSandbox(t, 'keap', `fault-${_name}`);
+      const before = await raw(id);
+      await addFault(t, 'keap', { endpoint: 'refresh', ...fault });
+      expect((await t.api.post(`/connections/${id}/refresh`).expect(409)).body.code).toBe('connection_needs_reauth');
+      const after = await raw(id);
+      expect(after).toMatchObject({ status: 'needs_reauth', access_token: before.access_token, refresh_token: before.refresh_token });
+      expect((await credentials(id).expect(409)).body.code).toBe('connection_needs_reauth');
+      // A reconnect through a new connect session makes it active again, same id.
+      expect(await connectThroughSandbox(t, 'keap', `fault-${_name}`)).toBe(id);
+      expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('active');
+    });
+
+    it('after REFRESH_MAX_FAILURES failures → refresh_failed; once the token has expired → expired (502); a success → active', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'fault-machine');
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'status_500', remaining: 3 });
+      await t.api.post(`/connections/${id}/refresh`).expect(502);
+      expect((await raw(id)).status).toBe('active');
+      await t.dataSource.query('UPDATE connections SET next_refresh_at = NULL WHERE id = $1', [id]);
+      await t.api.post(`/connections/${id}/refresh`).expect(502);
+      expect((await raw(id)).status).toBe('refresh_failed');
+      await t.dataSource.query(`UPDATE connections SET next_refresh_at = NULL, expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+      expect((await credentials(id).expect(502)).body.code).toBe('provider_unavailable');
+      expect((await raw(id)).status).toBe('expired');
+      await t.dataSource.query('UPDATE connections SET next_refresh_at = NULL WHERE id = $1', [id]);
+      const ok = await credentials(id).expect(200);
+      expect(Date.parse(ok.body.expiresAt)).toBeGreaterThan(Date.now());
+      expect(await raw(id)).toMatchObject({ status: 'active', refresh_failures: 0, last_error: null });
+    });
+  });
+
+  describe('verify', () => {
+    it('a working token is recorded as verified', async () => {
+      const id = await connectThroughSandbox(t, 'webflow', 'verify-ok');
+      const res = await t.api.post(`/connections/${id}/verify`).expect(200);
+      expect(res.body.status).toBe('active');
+      expect((await raw(id)).last_verified_at).not.toBeNull();
+    });
+
+    it('a 401 from the whoami call marks needs_reauth', async () => {
+      const id = await connectThroughSandbox(t, 'clickfunnels', 'verify-401');
+      await addFault(t, 'clickfunnels', { endpoint: 'whoami', kind: 'invalid_token' });
+      const res = await t.api.post(`/connections/${id}/verify`).expect(200);
+      expect(res.body.status).toBe('needs_reauth');
+      expect(res.body.lastError.code).toBe('unauthorized');
+    });
+
+    it('a provider without a whoami call answers 400 verify_not_supported', async () => {
+      const id = await connectThroughSandbox(t, 'clickfunnels-classic', 'verify-none');
+      expect((await t.api.post(`/connections/${id}/verify`).expect(400)).body.code).toBe('verify_not_supported');
+    });
+  });
+
+  describe('revoke on delete', () => {
+    it('deleting a Webflow connection revokes the token at Webflow', async () => {
+      const id = await connectThroughSandbox(t, 'webflow', 'revoke-wf');
+      const { accessToken } = (await credentials(id).expect(200)).body;
+      const whoami = () => t.anon.get('/sandbox/webflow/api/token/authorized_by').set('Authorization', `Bearer ${accessToken}`);
+      await whoami().expect(200);
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({ id, providerRevocation: 'revoked' });
+      await whoami().expect(401);
+      await t.api.get(`/connections/${id}`).expect(404);
+    });
+
+    it('a revoke failure is reported and the local delete still happens', async () => {
+      const id = await connectThroughSandbox(t, 'clickfunnels', 'revoke-fail');
+      await addFault(t, 'clickfunnels', { endpoint: 'revoke', kind: 'status_500' });
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({ id, providerRevocation: 'failed' });
+      await t.api.get(`/connections/${id}`).expect(404);
+    });
+
+    it('Keap has no revoke endpoint: unsupported', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'revoke-keap');
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body.providerRevocation).toBe('unsupported');
+    });
+  });
+
+  describe('the sweep, with a fake clock (runOnce(now))', () => {
+    const sweep = () => t.app.get(RefreshSweep);
+    /** Each test sweeps over its own connection only. */
+    const onlyThis = (id: string) => t.dataSource.query('DELETE FROM connections WHERE id <> $1', [id]);
+
+    it('refreshes a Keap token inside its lead window, not before', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'sweep-lead');
+      await onlyThis(id);
+      const expiresAt = (await raw(id)).expires_at.getTime();
+      await sweep().runOnce(new Date(expiresAt - 2 * HOUR));
+      expect(await refreshCalls(t, 'keap')).toHaveLength(0);
+      expect((await raw(id)).last_refreshed_at).toBeNull();
+      const report = await sweep().runOnce(new Date(expiresAt - HOUR + 60_000));
+      expect(report.refreshed).toBeGreaterThanOrEqual(1);
+      expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+      const after = await raw(id);
+      expect(after.expires_at.getTime()).toBeGreaterThan(expiresAt);
+      expect(after.lease_owner).toBeNull();
+    });
+
+    it('refreshes a token whose refresh token nears its horizon', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'sweep-horizon');
+      await onlyThis(id);
+      await t.dataSource.query(`UPDATE connections SET refresh_token_expires_at = now() + interval '2 days' WHERE id = $1`, [id]);
+      await sweep().runOnce(new Date());
+      expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+      expect((await raw(id)).refresh_token_expires_at.getTime()).toBeGreaterThan(Date.now() + 40 * 24 * HOUR);
+    });
+
+    it('never claims a connection without refresh token, and the clock never marks it expired', async () => {
+      const id = await connectThroughSandbox(t, 'clickfunnels', 'sweep-cf2');
+      await onlyThis(id);
+      await sweep().runOnce(new Date(Date.now() + 365 * 24 * HOUR));
+      const after = await raw(id);
+      expect(after.status).toBe('active');
+      expect(after.last_refreshed_at).toBeNull();
+      await credentials(id).expect(200);
+    });
+
+    it('spreads whoami checks of non-expiring connections over VERIFY_INTERVAL_HOURS and runs them when due', async () => {
+      const id = await connectThroughSandbox(t, 'webflow', 'sweep-verify');
+      await onlyThis(id);
+      const now = Date.now();
+      await sweep().runOnce(new Date(now));
+      const scheduled = (await raw(id)).next_verify_at.getTime();
+      expect(scheduled).toBeGreaterThanOrEqual(now - 1000);
+      expect(scheduled).toBeLessThanOrEqual(now + 24 * HOUR + 1000);
+      await sweep().runOnce(new Date(now + 25 * HOUR));
+      const after = await raw(id);
+      expect(after.last_verified_at).not.toBeNull();
+      expect(after.next_verify_at.getTime()).toBeGreaterThan(now + 25 * HOUR);
+      expect(after.lease_owner).toBeNull();
+    });
+
+    it('records failures, backs off, and leaves needs_reauth connections alone', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'sweep-fail');
+      await onlyThis(id);
+      const expiresAt = (await raw(id)).expires_at.getTime();
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'invalid_grant' });
+      await sweep().runOnce(new Date(expiresAt - 30 * 60_000));
+      expect((await raw(id)).status).toBe('needs_reauth');
+      await sweep().runOnce(new Date(expiresAt - 20 * 60_000));
+      expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+    });
+  });
+});
+
+describe('a crashed lease holder', () => {
+  it('blocks refresh only until its lease expires', async () => {
+    const port = await freePort();
+    const t = await startTestApp({ port, env: { HTTP_TIMEOUT_MS: '1000', REFRESH_LEASE_SECONDS: '2', REFRESH_WAIT_SECONDS: '1' } });
+    try {
+      const id = await connectThroughSandbox(t, 'keap', 'crash');
+      await t.dataSource.query(`UPDATE connections SET lease_owner = 'dead-replica', lease_until = now() + interval '2 seconds' WHERE id = $1`, [id]);
+      const blocked = await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' }).expect(503);
+      expect(blocked.body.code).toBe('refresh_in_progress');
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      await new Promise((r) => setTimeout(r, 2200));
+      await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' }).expect(200);
+      expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  }, 30_000);
+});
