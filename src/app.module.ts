@@ -66,8 +66,7 @@ export class AppModule {
         GenericProvidersModule,
         HealthModule,
         // Read here (not through DI) because it decides which modules exist.
-        ...(loadProvidersConfig().sandbox ? [SandboxModule] : []),
-        ...(nodeEnv() !== 'production' ? [DevModule] : []),
+        ...(loadProvidersConfig().sandbox ? [SandboxModule, DevModule] : []),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

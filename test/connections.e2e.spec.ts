@@ -132,6 +132,8 @@ describe('REST API: /connections (real app, real Postgres)', () => {
       ['negative expiresIn', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresIn: -5 }],
       ['expiresIn and expiresAt', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresIn: 10, expiresAt: '2030-01-01T00:00:00Z' }],
       ['bad expiresAt', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresAt: 'tomorrow' }],
+      ['an ISO week date', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresAt: '2024-W01-1' }],
+      ['a date without time', { provider: 'keap', ownerId: 'x', accessToken: 'y', refreshTokenExpiresAt: '2030-01-01' }],
       ['metadata array', { provider: 'keap', ownerId: 'x', accessToken: 'y', metadata: [1, 2] }],
       ['NUL in ownerId', { provider: 'keap', ownerId: 'a\u0000b', accessToken: 'y' }],
       ['NUL in metadata', { provider: 'keap', ownerId: 'x', accessToken: 'y', metadata: { a: 'b\u0000' } }],

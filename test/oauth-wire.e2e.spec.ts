@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { rawClient } from './support/database';
 import { startTestApp, TestApp } from './support/app';
 import { FakeProvider, FakeResponse, RecordedRequest } from './support/fake-provider';
+import { cookiesOf } from './support/sandbox-flow';
 
 const PUBLIC_URL = 'http://localhost:3000';
 const RETURN_URL = 'https://app.example.test/integrations/done';
@@ -26,6 +27,7 @@ function providerEnv(fake: FakeProvider, extra: Record<string, string> = {}): Re
 
 describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)', () => {
   const fake = new FakeProvider();
+  const cookies = new Map<string, string>();
   let t: TestApp;
   let db: Client;
 
@@ -52,13 +54,17 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     const location: string = res.headers.location;
-    return { sessionId: created.body.id as string, link, location, authorize: new URL(location) };
+    const authorize = new URL(location);
+    // The browser keeps the flow's binding cookie; the callback below sends it back.
+    cookies.set(authorize.searchParams.get('state')!, cookiesOf(res));
+    return { sessionId: created.body.id as string, link, location, authorize };
   }
 
   /** The provider redirecting the browser back with ?code&state; returns where the service sends it. */
   async function callback(provider: string, query: Record<string, string>) {
-    const res = await t.anon.get(`/oauth/${provider}/callback`).query(query).redirects(0);
-    return res;
+    const req = t.anon.get(`/oauth/${provider}/callback`).query(query).redirects(0);
+    const cookie = query.state ? cookies.get(query.state) : undefined;
+    return cookie ? req.set('Cookie', cookie) : req;
   }
 
   function landed(res: { status: number; headers: Record<string, string> }) {
@@ -192,6 +198,15 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       expect(JSON.stringify(rows)).not.toContain(req.body.code_verifier as string);
     });
 
+    it('stores over-long or NUL-bearing identity fields cleaned instead of failing the connect', async () => {
+      fake.on('POST', '/clickfunnels/token', { json: { access_token: 'cf2-long', token_type: 'x'.repeat(100), team_id: 1, team_name: `T\u0000${'n'.repeat(400)}`, workspace_id: 77, workspace_name: 'W' } });
+      const { authorize } = await startFlow('clickfunnels', 'owner-cf2-long');
+      const params = landed(await callback('clickfunnels', { code: 'x', state: authorize.searchParams.get('state')! }));
+      const c = await connection(params.connectionId);
+      expect(c.teamName).toBe(`T${'n'.repeat(254)}`);
+      expect(c.tokenType).toBe('Bearer');
+    });
+
     it('two workspaces of one team are two connections', async () => {
       for (const workspace of [1, 2]) {
         fake.on('POST', '/clickfunnels/token', { json: { access_token: `cf2-ws-${workspace}`, expires_in: 7200, team_id: 9, workspace_id: 900 + workspace } });
@@ -283,6 +298,29 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       expect(fake.requestsTo('/keap/token')).toHaveLength(1);
     });
 
+    it('the callback must come from the browser that started the flow (binding cookie)', async () => {
+      const { authorize } = await startFlow('keap', 'owner-binding');
+      const state = authorize.searchParams.get('state')!;
+      const cookie = cookies.get(state)!;
+      expect(cookie).toMatch(/^oauth_flow_[0-9a-f]{16}=[A-Za-z0-9_-]{43}$/);
+      // Another browser (no cookie, or someone else's) cannot finish it, and the state is spent.
+      const stranger = await t.anon.get('/oauth/keap/callback').query({ code: 'c', state }).set('Cookie', cookie.replace(/=.*/, '=forged')).redirects(0);
+      expect(landed(stranger)).toEqual({ status: 'error', error: 'invalid_state' });
+      expect(landed(await callback('keap', { code: 'c', state }))).toEqual({ status: 'error', error: 'invalid_state' });
+      expect(fake.requestsTo('/keap/token')).toHaveLength(0);
+    });
+
+    it('the binding cookie is HttpOnly, SameSite=Lax and scoped to the callback path', async () => {
+      const created = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'owner-cookie', returnUrl: RETURN_URL }).expect(201);
+      const link = new URL(created.body.url);
+      const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
+      const setCookie = String(res.headers['set-cookie']);
+      expect(setCookie).toMatch(/HttpOnly/);
+      expect(setCookie).toMatch(/SameSite=Lax/i);
+      expect(setCookie).toMatch(/Path=\/oauth\/keap\/callback/);
+      expect(setCookie).toMatch(/Max-Age=600/);
+    });
+
     it('an unknown state gets an HTML error page, not JSON', async () => {
       const res = await callback('keap', { code: 'c', state: 'made-up-state' });
       expect(res.status).toBe(400);
@@ -332,6 +370,7 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       const link = new URL(created.body.url);
       const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
       const state = new URL(res.headers.location).searchParams.get('state')!;
+      cookies.set(state, cookiesOf(res));
       const done = await callback('keap', { code: 'c', state });
       expect(done.status).toBe(200);
       expect(done.text).toContain('data-status="connected"');
@@ -349,6 +388,7 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       ['500', { status: 500, json: { error: 'server_error' } }],
       ['400 invalid_grant', { status: 400, json: { error: 'invalid_grant' } }],
       ['a timeout', { delayMs: 4000, json: { access_token: 'too-late' } }],
+      ['a 2 MB answer', { text: 'x'.repeat(2 * 1024 * 1024) }],
     ];
     it.each(cases)('%s ends with token_exchange_failed, stores nothing and leaks nothing', async (_name, answer) => {
       fake.on('POST', '/keap/token', answer);
@@ -382,6 +422,7 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       ['negative', -5, 86400],
       ['absent', undefined, 86400],
       ['non-numeric', 'soon', 86400],
+      ['absurdly large', 1e20, 86400],
     ])('%s never fails the connect (Keap falls back to its documented 24 h)', async (_name, expiresIn, expected) => {
       fake.on('POST', '/keap/token', { json: { access_token: 'e-at', refresh_token: 'e-rt', scope: `full|exp${expected}.infusionsoft.com`, ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) } });
       const before = Date.now();
@@ -427,6 +468,7 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       const link = new URL(created.body.url);
       const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
       const state = new URL(res.headers.location).searchParams.get('state')!;
+      cookies.set(state, cookiesOf(res));
       const done = await callback('keap', { code: 'c', state });
       const url = new URL(done.headers.location);
       expect(url.pathname).toBe('/integrations/keap');
@@ -435,6 +477,7 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     });
 
     it.each([
+      ['a NUL in returnUrl', { provider: 'keap', ownerId: 'o', returnUrl: 'https://app.example.test/integrations/\u0000x' }, 'validation_failed'],
       ['an unknown provider', { provider: 'acme', ownerId: 'o' }, 'provider_not_configured'],
       ['a missing ownerId', { provider: 'keap' }, 'validation_failed'],
       ['unknown fields', { provider: 'keap', ownerId: 'o', admin: true }, 'validation_failed'],
@@ -461,7 +504,7 @@ describe('Lightfunnels with LIGHTFUNNELS_CLIENT_AUTH=basic', () => {
       const link = new URL(created.body.url);
       const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
       const state = new URL(res.headers.location).searchParams.get('state')!;
-      await t.anon.get('/oauth/lightfunnels/callback').query({ code: 'lf-c', state }).expect(200);
+      await t.anon.get('/oauth/lightfunnels/callback').query({ code: 'lf-c', state }).set('Cookie', cookiesOf(res)).expect(200);
       const req = fake.requestsTo('/lightfunnels/token')[0];
       expect(req.body).toEqual({ code: 'lf-c' });
       expect(req.headers.authorization).toBe(`Basic ${Buffer.from('cid-lightfunnels:csecret-lightfunnels').toString('base64')}`);

@@ -116,6 +116,13 @@ describe('connecting each provider in a real browser, through the sandbox simula
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: 'error', error: 'session_expired' });
   });
 
+  it('the development page refuses cross-site posts', async () => {
+    const res = await t.anon.post('/dev/connect/keap').set('Origin', 'https://evil.example').redirects(0);
+    expect(res.status).toBe(403);
+    const ok = await t.anon.post('/dev/connect/keap').set('Origin', t.baseUrl).redirects(0);
+    expect(ok.status).toBe(303);
+  });
+
   it('the development page at / connects a provider in one click and shows the connection without tokens', async () => {
     await page.goto(`${t.baseUrl}/`);
     await page.click('#connect-keap');

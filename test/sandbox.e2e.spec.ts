@@ -44,7 +44,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { PUBLIC_URL: 'https://app.example' } });
     db = await rawClient(t.databaseUrl);
   });
   afterAll(async () => {
@@ -107,6 +107,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
       ['keap', { scope: 'read' }, /scope must be full/],
       ['keap', { redirect_uri: '/relative' }, /absolute http\(s\) URL/],
       ['keap', { redirect_uri: 'javascript:alert(1)' }, /absolute http\(s\) URL/],
+      ['webflow', { redirect_uri: 'https://evil.example/oauth/callback' }, /not registered for this client/],
       ['webflow', { response_type: '' }, /response_type/],
       ['clickfunnels-classic', { redirect_uri: '' }, /redirect_uri is missing/],
       ['clickfunnels', { new_installation: 'false' }, /new_installation must be true/],

@@ -21,10 +21,12 @@ export interface HttpResponse {
 /** The request never got an answer: timeout or network failure. Carries no URL query or body. */
 export class HttpTransportError extends Error {
   constructor(
-    readonly kind: 'timeout' | 'network',
+    readonly kind: 'timeout' | 'network' | 'too_large',
     readonly target: string,
   ) {
-    super(kind === 'timeout' ? `No answer from ${target} within the timeout` : `Could not reach ${target}`);
+    super(
+      kind === 'timeout' ? `No answer from ${target} within the timeout` : kind === 'too_large' ? `The answer of ${target} is too large` : `Could not reach ${target}`,
+    );
     this.name = 'HttpTransportError';
   }
 }
@@ -69,12 +71,34 @@ export class HttpClient {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.app.httpTimeoutMs),
       });
-      return { status: res.status, headers: res.headers, text: await res.text() };
+      return { status: res.status, headers: res.headers, text: await readLimited(res, MAX_RESPONSE_BYTES, target) };
     } catch (error) {
+      if (error instanceof HttpTransportError) throw error;
       const name = (error as Error)?.name;
       throw new HttpTransportError(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', target);
     }
   }
+}
+
+/** Token and whoami answers are small; a provider (or something posing as one) cannot fill our memory. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+async function readLimited(res: Response, limit: number, target: string): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new HttpTransportError('too_large', target);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function basicAuth(clientId: string, clientSecret: string): string {

@@ -58,3 +58,20 @@ export function IsJsonObject(maxBytes: number, options?: ValidationOptions) {
     });
 }
 
+
+/** RFC 3339 date-time (what JSON APIs mean by ISO 8601): `2030-01-02T03:04:05Z`, optional fraction and offset. */
+export const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
+
+export function IsDateTime(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isDateTime',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value)),
+        defaultMessage: () => `${propertyName} must be an RFC 3339 date-time such as 2030-01-02T03:04:05Z`,
+      },
+    });
+}

@@ -29,6 +29,7 @@ export class CreateConnectSessionRequest {
   @IsOptional()
   @IsString()
   @Length(1, 2048)
+  @Matches(NO_NUL, { message: 'returnUrl must not contain U+0000' })
   returnUrl?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Stored on the connection (JSON object, at most 16 kB)' })

@@ -37,7 +37,8 @@ export class ConnectSessionsService {
         provider: provider.name,
         ownerId: body.ownerId,
         scopes: body.scopes ?? provider.settings.scopes,
-        returnUrl: body.returnUrl ?? null,
+        // Stored as parsed, so what is checked is exactly what the browser is later sent to.
+        returnUrl: body.returnUrl !== undefined ? new URL(body.returnUrl).toString() : null,
         metadata: body.metadata ?? {},
         expiresAt: new Date(now.getTime() + CONNECT_SESSION_TTL_MS),
       }),

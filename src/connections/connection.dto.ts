@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUrl,
@@ -14,7 +13,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { IsJsonObject, NO_NUL } from '../common/validation';
+import { IsDateTime, IsJsonObject, NO_NUL } from '../common/validation';
 import { CONNECTION_STATUSES, ConnectionStatus } from './connection.entity';
 
 const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -189,12 +188,12 @@ export class ImportConnectionRequest {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the access token expires (give this or expiresIn, not both)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   expiresAt?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: "When the refresh token expires; defaults to the provider's documented horizon" })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   refreshTokenExpiresAt?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['full'] })

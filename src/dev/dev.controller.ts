@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -12,7 +12,7 @@ import { renderDevPage } from './dev-page';
 export const DEMO_OWNER = 'demo-user';
 
 /**
- * Development only (never mounted with NODE_ENV=production): a page to try the flows, and a server
+ * Development only (mounted with the sandbox, which production refuses): a page to try the flows, and a server
  * route that creates connect sessions for a demo owner so no API key reaches the browser.
  */
 @ApiExcludeController()
@@ -45,7 +45,12 @@ export class DevController {
   }
 
   @Post('dev/connect/:provider')
-  async connect(@Param('provider') provider: string, @Res() res: Response): Promise<void> {
+  async connect(@Param('provider') provider: string, @Headers('origin') origin: string | undefined, @Res() res: Response): Promise<void> {
+    // Only our own page may start flows (browsers send Origin on form posts).
+    if (origin !== undefined && origin !== new URL(this.app.publicUrl).origin) {
+      res.status(403).type('text').send('Forbidden: cross-site request');
+      return;
+    }
     const session = await this.sessions.create({ provider, ownerId: DEMO_OWNER, returnUrl: `${this.app.publicUrl}/` }, { returnUrlIsOurs: true });
     res.redirect(303, session.url);
   }

@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { appConfig } from '../config/app.config';
 import type { NextFunction, Response } from 'express';
 import passport from 'passport';
 import { ConnectSessionEntity } from '../connect-sessions/connect-session.entity';
@@ -7,13 +9,13 @@ import { withQuery } from '../connect-sessions/return-url';
 import { ConnectionsService } from '../connections/connections.service';
 import { AccountIdentity, OAuthProvider } from '../providers/provider';
 import { ProviderCatalog } from '../providers/provider-catalog';
-import { FlowRequest, OAuthStateStore } from './oauth-state.store';
+import { bindingCookieName, FlowRequest, OAuthStateStore, readCookie, STATE_TTL_MS } from './oauth-state.store';
 import { ProviderError } from './provider-errors';
 import { errorPage, successPage } from './result-page';
 import { grantedScopes, tokenLifetimes } from './token-lifetimes';
 import { TokenSet } from './token-response';
 
-export const OAUTH_FAILURES = ['access_denied', 'invalid_state', 'session_expired', 'provider_mismatch', 'token_exchange_failed', 'identity_failed'] as const;
+export const OAUTH_FAILURES = ['access_denied', 'invalid_state', 'session_expired', 'provider_mismatch', 'token_exchange_failed', 'identity_failed', 'internal_error'] as const;
 export type OAuthFailure = (typeof OAUTH_FAILURES)[number];
 
 /** Where a flow ends: the connect session's return URL, or a small page of our own. */
@@ -28,6 +30,7 @@ export class OAuthFlowService {
     private readonly sessions: ConnectSessionsService,
     private readonly states: OAuthStateStore,
     private readonly connections: ConnectionsService,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
   /** GET /oauth/{provider}/authorize?session=… → 302 to the provider's consent screen. */
@@ -37,7 +40,19 @@ export class OAuthFlowService {
     const opened = await this.sessions.open(sessionToken, provider.name);
     if (!opened.ok) return this.end(res, opened.session ?? null, providerName, { ok: false, error: opened.reason });
     const { session } = opened;
-    req.flowSession = { id: session.id, provider: provider.name, expiresAt: session.expiresAt };
+    req.flowSession = {
+      id: session.id,
+      provider: provider.name,
+      bind: (state, nonce) =>
+        res.cookie(bindingCookieName(state), nonce, {
+          httpOnly: true,
+          // Lax: sent on the provider's top-level redirect back to us, not on cross-site subrequests.
+          sameSite: 'lax',
+          secure: this.app.publicUrl.startsWith('https:'),
+          path: `/oauth/${provider.name}/callback`,
+          maxAge: STATE_TTL_MS,
+        }),
+    };
     const scope = session.scopes.length ? session.scopes : undefined;
     // Passport answers with the 302 itself (its store writes the state row first).
     passport.authenticate(provider.name, { session: false, scope }, (error: unknown) => {
@@ -58,7 +73,9 @@ export class OAuthFlowService {
       // e.g. a Webflow Marketplace install: a code without state cannot be tied to an owner.
       return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
     }
-    const checked = await this.states.consume(stateValue, providerName);
+    const cookie = bindingCookieName(stateValue);
+    const checked = await this.states.consume(stateValue, providerName, readCookie(req, cookie));
+    res.clearCookie(cookie, { path: `/oauth/${providerName}/callback` });
     const session = checked.state ? await this.sessions.findById(checked.state.connectSessionId) : null;
     if (!checked.ok) return this.end(res, session, providerName, { ok: false, error: checked.reason });
     const provider = this.catalog.find(providerName);
@@ -77,7 +94,16 @@ export class OAuthFlowService {
       this.logger.warn({ provider: provider.name, kind: (error as ProviderError).kind, reason: (error as Error).message }, 'identity lookup failed');
       return this.end(res, session, providerName, { ok: false, error: 'identity_failed' });
     }
-    const connectionId = await this.store(provider, session, tokens, identity);
+    const cleaned = cleanIdentity(identity);
+    if (!cleaned.accountId) return this.end(res, session, providerName, { ok: false, error: 'identity_failed' });
+    let connectionId: string;
+    try {
+      connectionId = await this.store(provider, session, tokens, cleaned);
+    } catch (error) {
+      // The flow still ends on the return URL or a page, never on a JSON 500.
+      this.logger.error({ err: error, provider: provider.name }, 'could not store the connection');
+      return this.end(res, session, providerName, { ok: false, error: 'internal_error' });
+    }
     return this.end(res, session, providerName, { ok: true, connectionId });
   }
 
@@ -132,4 +158,18 @@ export class OAuthFlowService {
     res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
     res.status(ending.ok ? 200 : 400).type('html').send(ending.ok ? successPage(this.catalog.find(providerName)?.settings.displayName ?? providerName, ending.connectionId) : errorPage(ending.error));
   }
+}
+
+/** Provider-supplied identity fields, made storable: text without U+0000, at most 255 characters. */
+function cleanIdentity(identity: AccountIdentity): AccountIdentity {
+  const clean = (v: string | null | undefined) => (typeof v === 'string' ? v.replace(/\u0000/g, '').slice(0, 255) : v);
+  const url = typeof identity.apiBaseUrl === 'string' && identity.apiBaseUrl.length <= 2048 ? identity.apiBaseUrl.replace(/\u0000/g, '') : null;
+  return {
+    accountId: clean(identity.accountId) ?? '',
+    teamId: clean(identity.teamId),
+    teamName: clean(identity.teamName),
+    workspaceId: clean(identity.workspaceId),
+    workspaceName: clean(identity.workspaceName),
+    apiBaseUrl: url,
+  };
 }

@@ -24,6 +24,14 @@ export class OAuthStateEntity {
   @Column({ name: 'code_verifier', type: 'text', nullable: true })
   codeVerifier!: string | null;
 
+  /**
+   * SHA-256 of a nonce kept in an HttpOnly cookie of the browser that started the flow: the callback
+   * must come from that browser (RFC 6749 10.12), so a captured authorize URL cannot be finished by
+   * someone else's browser into the attacker's connect session.
+   */
+  @Column({ name: 'browser_binding', type: 'varchar', length: 64, nullable: true })
+  browserBinding!: string | null;
+
   @Column({ name: 'redirect_uri', type: 'text' })
   redirectUri!: string;
 

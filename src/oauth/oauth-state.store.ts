@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
 import { OAuthStateEntity } from './oauth-state.entity';
@@ -10,12 +10,23 @@ export const STATE_TTL_MS = 10 * 60 * 1000;
 
 export const hashSecret = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 
+/** The binding cookie of one flow: named after its state, so parallel flows in one browser do not collide. */
+export const bindingCookieName = (state: string) => `oauth_flow_${hashSecret(state).slice(0, 16)}`;
+
+export function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
 const verifierContext = (id: string) => ({ table: 'oauth_states', id, field: 'code_verifier' });
 
 /** What the OAuth routes attach to the request before handing it to Passport. */
 export interface FlowRequest extends Request {
-  /** Set on authorize: the connect session the new state belongs to. */
-  flowSession?: { id: string; provider: string; expiresAt: Date };
+  /** Set on authorize: the connect session the new state belongs to, and how to set the binding cookie. */
+  flowSession?: { id: string; provider: string; bind: (state: string, nonce: string) => void };
   /** Set on callback: the state row, already validated and consumed. */
   flowState?: OAuthStateEntity;
 }
@@ -46,8 +57,10 @@ export class OAuthStateStore {
       return;
     }
     const value = randomBytes(32).toString('base64url');
+    const nonce = randomBytes(32).toString('base64url');
     const id = randomUUID();
-    const expiresAt = new Date(Math.min(Date.now() + STATE_TTL_MS, session.expiresAt.getTime()));
+    // Its own ten minutes: the link is spent once opened, and the user may need time at the provider (2FA).
+    const expiresAt = new Date(Date.now() + STATE_TTL_MS);
     this.states
       .insert({
         id,
@@ -55,11 +68,15 @@ export class OAuthStateStore {
         provider: session.provider,
         connectSessionId: session.id,
         codeVerifier: verifier ? this.cipher.encrypt(verifier, verifierContext(id)) : null,
+        browserBinding: hashSecret(nonce),
         redirectUri: meta.callbackURL ?? '',
         expiresAt,
       })
       .then(
-        () => callback(null, value),
+        () => {
+          session.bind(value, nonce);
+          callback(null, value);
+        },
         (error: Error) => callback(error),
       );
   }
@@ -82,7 +99,7 @@ export class OAuthStateStore {
    * Single use: marks the state consumed in one statement, so two callbacks racing with the same state
    * cannot both win. Then checks its age and the provider it was issued for (mix-up defence).
    */
-  async consume(value: string, provider: string, now = new Date()): Promise<StateCheck> {
+  async consume(value: string, provider: string, bindingNonce: string | undefined, now = new Date()): Promise<StateCheck> {
     const stateHash = hashSecret(value);
     const result = await this.states
       .createQueryBuilder()
@@ -103,11 +120,17 @@ export class OAuthStateStore {
       connectSessionId: raw.connect_session_id as string,
       codeVerifier: raw.code_verifier as string | null,
       redirectUri: raw.redirect_uri as string,
+      browserBinding: raw.browser_binding as string | null,
       expiresAt: new Date(raw.expires_at as string),
       consumedAt: now,
     });
     if (state.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'session_expired', state };
     if (state.provider !== provider) return { ok: false, reason: 'provider_mismatch', state };
+    if (!state.browserBinding || !bindingNonce || !safeEqualHex(hashSecret(bindingNonce), state.browserBinding)) return { ok: false, reason: 'invalid_state', state };
     return { ok: true, state };
   }
+}
+
+function safeEqualHex(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }

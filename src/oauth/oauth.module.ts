@@ -6,13 +6,14 @@ import { OAuthStateEntity } from './oauth-state.entity';
 import { OAuthStateStore } from './oauth-state.store';
 import { OAuthController } from './oauth.controller';
 import { OAuthFlowService } from './oauth-flow.service';
+import { OAuthHousekeeping } from './oauth-housekeeping';
 
 /** The state store is global: every provider module builds its Passport strategy with it. */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OAuthStateEntity]), ConnectSessionsModule, ConnectionsModule],
   controllers: [OAuthController],
-  providers: [OAuthStateStore, OAuthFlowService],
+  providers: [OAuthStateStore, OAuthFlowService, OAuthHousekeeping],
   exports: [OAuthStateStore],
 })
 export class OAuthModule {}

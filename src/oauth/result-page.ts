@@ -9,6 +9,7 @@ const EXPLANATIONS: Record<OAuthFailure, string> = {
   provider_mismatch: 'The provider that answered is not the one this connection was started with.',
   token_exchange_failed: 'The provider did not hand over the access token. Please try again in a moment.',
   identity_failed: 'The provider did not tell us which account was connected. Please try again in a moment.',
+  internal_error: 'Something went wrong on our side while saving the connection. Please try again.',
 };
 
 function page(title: string, body: string): string {

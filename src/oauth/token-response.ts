@@ -14,6 +14,7 @@ export interface TokenSet {
 }
 
 const logger = new Logger('TokenResponse');
+const MAX_EXPIRES_IN = 10 * 365 * 86_400;
 
 /**
  * PROVIDERS.md: expires_in as a number or numeric string is used; 0, negative or non-numeric is
@@ -22,7 +23,8 @@ const logger = new Logger('TokenResponse');
 export function readExpiresIn(value: unknown, provider: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
-  if (Number.isFinite(n) && n > 0) return Math.floor(n);
+  // Above ten years is not a lifetime but a bug (and would overflow a date): ignored like the rest.
+  if (Number.isFinite(n) && n > 0 && n <= MAX_EXPIRES_IN) return Math.floor(n);
   logger.warn({ provider }, 'ignoring unusable expires_in in token response');
   return undefined;
 }
@@ -71,7 +73,7 @@ export function parseTokenResponse(res: HttpResponse, provider: string): TokenSe
   return {
     accessToken: body.access_token,
     refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined,
-    tokenType: typeof body.token_type === 'string' && body.token_type ? normaliseTokenType(body.token_type) : 'Bearer',
+    tokenType: typeof body.token_type === 'string' && /^[A-Za-z][\w.-]{0,31}$/.test(body.token_type) ? normaliseTokenType(body.token_type) : 'Bearer',
     expiresIn: readExpiresIn(body.expires_in, provider),
     scope: typeof body.scope === 'string' ? body.scope : undefined,
     raw: body,

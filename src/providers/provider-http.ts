@@ -73,7 +73,7 @@ export class ProviderHttp {
     try {
       return await this.http.send(request);
     } catch (error) {
-      if (error instanceof HttpTransportError) throw new ProviderError(error.kind, error.message);
+      if (error instanceof HttpTransportError) throw new ProviderError(error.kind === 'too_large' ? 'bad_response' : error.kind, error.message);
       throw error;
     }
   }

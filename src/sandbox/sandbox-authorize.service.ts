@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { appConfig } from '../config/app.config';
 import { DEFAULT_ACCOUNT_SEED, describeAccount, normalizeSeed, simulatedAccount } from './sandbox-accounts';
 import { SandboxGrantsService } from './sandbox-grants.service';
 import { Params, SandboxError, SandboxReply } from './sandbox-http';
@@ -34,7 +36,10 @@ function absoluteHttpUrl(value: string): URL | null {
 /** The browser half of each simulator: the authorize check, the consent page and its decision. */
 @Injectable()
 export class SandboxAuthorizeService {
-  constructor(private readonly grants: SandboxGrantsService) {}
+  constructor(
+    private readonly grants: SandboxGrantsService,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
 
   page(provider: SandboxProvider, query: unknown): SandboxReply {
     let request: AuthorizeRequest;
@@ -100,7 +105,11 @@ export class SandboxAuthorizeService {
     if (clientId !== sandboxClientId(provider)) throw new Refused(`Unknown client_id (this simulator knows ${sandboxClientId(provider)})`);
     const redirectUri = params.get('redirect_uri');
     if (!redirectUri) throw new Refused('redirect_uri is missing');
-    if (!absoluteHttpUrl(redirectUri)) throw new Refused('redirect_uri must be an absolute http(s) URL without a fragment');
+    const target = absoluteHttpUrl(redirectUri);
+    if (!target) throw new Refused('redirect_uri must be an absolute http(s) URL without a fragment');
+    // The sandbox clients are registered for this service only: like a real provider, never redirect
+    // a consent to somewhere else (no open redirect through the simulator).
+    if (target.origin !== new URL(this.app.publicUrl).origin) throw new Refused('redirect_uri is not registered for this client (it must be on PUBLIC_URL)');
     const responseType = params.get('response_type');
     if (responseType === undefined && !provider.responseTypeOptional) throw new Refused('response_type is missing (expected code)');
     if (responseType !== undefined && responseType !== 'code') throw new Refused('Unsupported response_type (expected code)');
