@@ -55,7 +55,7 @@ export class OAuthFlowService {
     };
     const scope = session.scopes.length ? session.scopes : undefined;
     // Passport answers with the 302 itself (its store writes the state row first).
-    passport.authenticate(provider.name, { session: false, scope }, (error: unknown) => {
+    passport.authenticate(this.catalog.strategy(provider.name), { session: false, scope }, (error: unknown) => {
       this.logger.error({ err: error, provider: provider.name }, 'could not start the authorization');
       this.end(res, session, providerName, { ok: false, error: 'invalid_state' });
     })(req, res, next);
@@ -109,7 +109,7 @@ export class OAuthFlowService {
 
   private exchangeThroughPassport(provider: OAuthProvider, req: FlowRequest, res: Response, next: NextFunction): Promise<TokenSet | null> {
     return new Promise((resolve) => {
-      passport.authenticate(provider.name, { session: false }, (error: unknown, tokens: TokenSet | false) => {
+      passport.authenticate(this.catalog.strategy(provider.name), { session: false }, (error: unknown, tokens: TokenSet | false) => {
         if (error || !tokens) {
           // passport-oauth2 wraps the provider's error as `oauthError`.
           const cause = (error as { oauthError?: unknown })?.oauthError ?? error;

@@ -29,8 +29,9 @@ export function providerModuleMetadata(name: string, create: ProviderFactory, St
           const settings = registry.find(name);
           if (!settings) return null;
           const provider = create(settings, http);
-          catalog.add(provider);
-          return new Strategy(provider, store, callbackUrl(app.publicUrl, name));
+          const strategy = new Strategy(provider, store, callbackUrl(app.publicUrl, name));
+          catalog.add(provider, strategy);
+          return strategy;
         },
       },
     ],

@@ -20,7 +20,8 @@ export async function connectThroughSandbox(t: TestApp, provider: string, ownerI
   const cookie = cookiesOf(authorize);
   const consentUrl = new URL(authorize.headers.location);
   const form: Record<string, string> = { ...Object.fromEntries(consentUrl.searchParams), decision: 'approve', account };
-  const consent = await request(t.baseUrl).post(`/sandbox/${provider}/consent`).type('form').send(form).redirects(0).expect(302);
+  const consent = await request(t.baseUrl).post(`/sandbox/${provider}/consent`).type("form").send(form).redirects(0);
+  if (consent.status !== 302) throw new Error(`consent refused (base ${t.baseUrl}, redirect_uri ${form.redirect_uri}): ${consent.status} ${consent.text.replace(/<style[^]*<\/style>/, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)}`);
   const callback = new URL(consent.headers.location);
   const done = await t.anon.get(`${callback.pathname}${callback.search}`).set('Cookie', cookie).redirects(0).expect(200);
   const match = /id="connection-id">([0-9a-f-]{36})</.exec(done.text);

@@ -21,9 +21,10 @@ import { genericStrategyClass } from './generic.strategy';
           .filter((settings) => settings.extra.generic)
           .map((settings) => {
             const provider = new GenericProvider(settings, http);
-            catalog.add(provider);
             const Strategy = genericStrategyClass(settings.name);
-            return new Strategy(provider, store, callbackUrl(app.publicUrl, settings.name));
+            const strategy = new Strategy(provider, store, callbackUrl(app.publicUrl, settings.name));
+            catalog.add(provider, strategy);
+            return strategy;
           }),
     },
   ],
