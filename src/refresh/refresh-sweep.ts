@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { ProviderCatalog } from '../providers/provider-catalog';
@@ -28,7 +28,7 @@ const MAX_BATCHES = 50;
  * decorator intervals are fixed at compile time. `runOnce(now)` takes the clock as a parameter.
  */
 @Injectable()
-export class RefreshSweep implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('RefreshSweep');
   private running?: Promise<SweepReport>;
   private stopped = false;
@@ -52,10 +52,15 @@ export class RefreshSweep implements OnApplicationBootstrap, OnApplicationShutdo
     this.scheduler.addInterval(SWEEP, timer);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * SIGTERM: stop taking new work, let the running sweep and every refresh in flight finish and store
+   * their rotated tokens, release leases — all before the database pool closes.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.scheduler.doesExist('interval', SWEEP)) this.scheduler.deleteInterval(SWEEP);
     await this.running?.catch(() => undefined);
+    await this.refresh.drain();
   }
 
   runOnce(now = new Date()): Promise<SweepReport> {

@@ -101,6 +101,10 @@ export class RefreshRepository {
     return result[0].length ? this.repo.findOneBy({ id }) : null;
   }
 
+  async releaseLeasesOf(owner: string): Promise<void> {
+    await this.repo.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [owner]);
+  }
+
   async releaseLease(id: string, owner: string): Promise<void> {
     await this.repo.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
   }

@@ -64,6 +64,19 @@ export class RefreshService {
     return this.singleFlight(connection.id, () => this.refreshLeased(connection));
   }
 
+  /**
+   * Graceful shutdown: let refreshes in flight finish and write their rotated tokens (bounded by the
+   * lease), then release whatever leases remain.
+   */
+  async drain(): Promise<void> {
+    const pending = [...this.inFlight.values()];
+    if (pending.length) {
+      this.logger.log({ inFlight: pending.length }, 'waiting for refreshes in flight before shutdown');
+      await Promise.race([Promise.allSettled(pending), sleep(this.config.leaseMs)]);
+    }
+    await this.repo.releaseLeasesOf(this.owner);
+  }
+
   private async singleFlight(id: string, run: () => Promise<RefreshOutcome>): Promise<RefreshOutcome> {
     const running = this.inFlight.get(id);
     if (running) return running;

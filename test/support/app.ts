@@ -52,6 +52,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The HTTP side of a TestApp. */
+export type HttpClientOf = Pick<TestApp, 'api' | 'anon' | 'baseUrl'>;
+
+/** supertest helpers for a service running elsewhere (e.g. a spawned `node dist/src/main`). */
+export function remoteApp(baseUrl: string, apiKey: string): HttpClientOf {
+  const anon = request(baseUrl);
+  const auth = (test: request.Test) => test.set('Authorization', `Bearer ${apiKey}`);
+  return {
+    baseUrl,
+    anon,
+    api: { get: (p) => auth(anon.get(p)), post: (p) => auth(anon.post(p)), patch: (p) => auth(anon.patch(p)), delete: (p) => auth(anon.delete(p)) },
+  };
+}
+
 export interface TestAppOptions {
   databaseUrl?: string;
   env?: EnvPatch;

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TestApp } from './app';
+import { HttpClientOf as TestApp } from './app';
 
 /** The `name=value` parts of Set-Cookie headers, ready for a Cookie header. */
 export function cookiesOf(res: { headers: Record<string, unknown> }): string {
