@@ -18,6 +18,8 @@ import { ConnectSessionsModule } from './connect-sessions/connect-sessions.modul
 import { OAuthModule } from './oauth/oauth.module';
 import { RefreshModule } from './refresh/refresh.module';
 import { refreshConfig } from './refresh/refresh.config';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { webhooksConfig } from './webhooks/webhooks.config';
 import { ClickfunnelsClassicModule } from './providers/clickfunnels-classic/clickfunnels-classic.module';
 import { ClickfunnelsModule } from './providers/clickfunnels/clickfunnels.module';
 import { KeapModule } from './providers/keap/keap.module';
@@ -45,7 +47,7 @@ export class AppModule {
           cache: true,
           // A developer's .env must not leak into tests.
           ignoreEnvFile: nodeEnv() === 'test',
-          load: [appConfig, securityConfig, databaseConfig, providersConfig, refreshConfig],
+          load: [appConfig, securityConfig, databaseConfig, providersConfig, refreshConfig, webhooksConfig],
         }),
         LoggerModule.forRootAsync({
           inject: [appConfig.KEY],
@@ -58,6 +60,7 @@ export class AppModule {
         ConnectSessionsModule,
         OAuthModule,
         RefreshModule,
+        WebhooksModule,
         ClickfunnelsModule,
         ClickfunnelsClassicModule,
         KeapModule,

@@ -25,7 +25,7 @@ describe('openapi.json', () => {
   it('names operations and schemas for generated clients', () => {
     const operationIds = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     expect(operationIds.sort()).toEqual(
-      ['createConnectSession', 'deleteConnection', 'getConnection', 'getConnectionCredentials', 'getLiveness', 'getReadiness', 'importConnection', 'listConnections', 'listProviders', 'refreshConnection', 'updateConnection', 'verifyConnection'].sort(),
+      ['createConnectSession', 'deleteConnection', 'getConnection', 'getConnectionCredentials', 'getLiveness', 'getReadiness', 'importConnection', 'listConnections', 'listProviders', 'listWebhookDeliveries', 'redeliverWebhook', 'refreshConnection', 'updateConnection', 'verifyConnection'].sort(),
     );
     expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Connection', 'ConnectionList', 'Credentials', 'ErrorResponse', 'ImportConnectionRequest', 'UpdateConnectionRequest', 'Provider', 'CreateConnectSessionRequest', 'ConnectSession']));
   });

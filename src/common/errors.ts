@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'refresh_in_progress',
   'verify_not_supported',
+  'webhook_delivery_not_found',
   'service_unavailable',
   'internal_error',
 ] as const;

@@ -10,6 +10,8 @@ export interface HttpRequest {
   form?: Record<string, string | undefined>;
   /** Sent as application/json. */
   json?: unknown;
+  /** Sent as is (the caller sets Content-Type), e.g. a body that was signed byte for byte. */
+  rawBody?: string;
 }
 
 export interface HttpResponse {
@@ -61,6 +63,8 @@ export class HttpClient {
     } else if (req.json !== undefined) {
       body = JSON.stringify(req.json);
       headers['Content-Type'] = 'application/json';
+    } else if (req.rawBody !== undefined) {
+      body = req.rawBody;
     }
     const target = describeTarget(req.url);
     try {

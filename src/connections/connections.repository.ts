@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ConnectionEntity, ConnectionStatus } from './connection.entity';
 
@@ -70,9 +70,15 @@ export class ConnectionsRepository {
     return result.affected ? this.findById(id) : null;
   }
 
-  async deleteById(id: string): Promise<boolean> {
-    const result = await this.repo.delete({ id });
-    return (result.affected ?? 0) > 0;
+  /** Deletes the row; `onDeleted` runs in the same transaction (the outbox event). */
+  async deleteById(id: string, onDeleted?: (tx: EntityManager, deleted: ConnectionEntity) => Promise<void>): Promise<boolean> {
+    return this.repo.manager.transaction(async (tx) => {
+      const row = await tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!row) return false;
+      await tx.getRepository(ConnectionEntity).delete({ id });
+      await onDeleted?.(tx, row);
+      return true;
+    });
   }
 
   /**
@@ -81,7 +87,11 @@ export class ConnectionsRepository {
    * token_version bumped, status back to active and the failure record cleared.
    * `write` receives the row id so it can encrypt the tokens for it.
    */
-  async saveForAccount(key: AccountKey, write: (id: string) => ConnectionWrite): Promise<{ connection: ConnectionEntity; created: boolean }> {
+  async saveForAccount(
+    key: AccountKey,
+    write: (id: string) => ConnectionWrite,
+    onSaved?: (tx: EntityManager, connection: ConnectionEntity, created: boolean) => Promise<void>,
+  ): Promise<{ connection: ConnectionEntity; created: boolean }> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.repo.manager.transaction(async (tx) => {
@@ -90,7 +100,9 @@ export class ConnectionsRepository {
             const id = randomUUID();
             const { metadata, ...fields } = write(id);
             const inserted = tx.getRepository(ConnectionEntity).create({ ...fields, ...key, id, status: 'active', metadata: metadata ?? {} });
-            return { connection: await tx.getRepository(ConnectionEntity).save(inserted), created: true };
+            const connection = await tx.getRepository(ConnectionEntity).save(inserted);
+            await onSaved?.(tx, connection, true);
+            return { connection, created: true };
           }
           const { metadata, ...fields } = write(existing.id);
           await tx
@@ -110,6 +122,7 @@ export class ConnectionsRepository {
             .where('id = :id', { id: existing.id })
             .execute();
           const connection = await tx.getRepository(ConnectionEntity).findOneByOrFail({ id: existing.id });
+          await onSaved?.(tx, connection, false);
           return { connection, created: false };
         });
       } catch (error) {

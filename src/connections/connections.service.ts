@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConnectionNotFound, ValidationFailed } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/provider-catalog';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { ProvidersRegistry } from '../providers/providers.registry';
 import { ConnectionEntity } from './connection.entity';
 import {
@@ -71,6 +72,7 @@ export class ConnectionsService {
     private readonly cipher: TokenCipher,
     private readonly providers: ProvidersRegistry,
     private readonly catalog: ProviderCatalog,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   private readonly logger = new Logger('Connections');
@@ -104,7 +106,8 @@ export class ConnectionsService {
   async delete(id: string): Promise<DeleteConnectionResponse> {
     const connection = await this.require(id);
     const providerRevocation = await this.revoke(connection);
-    if (!(await this.connections.deleteById(id))) throw new ConnectionNotFound(id);
+    const deleted = await this.connections.deleteById(id, (tx, row) => this.outbox.record(tx, 'connection.deleted', row));
+    if (!deleted) throw new ConnectionNotFound(id);
     return { id, providerRevocation };
   }
 
@@ -169,7 +172,7 @@ export class ConnectionsService {
       workspaceName: input.workspaceName ?? null,
       apiBaseUrl: input.apiBaseUrl ?? null,
       metadata: input.metadata,
-    }));
+    }), (tx, connection, created) => this.outbox.record(tx, created ? 'connection.created' : 'connection.reconnected', connection));
   }
 
   private async require(id: string): Promise<ConnectionEntity> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { ConnectionEntity, ConnectionStatus, LastError } from '../connections/connection.entity';
 
 export interface DueQuery {
@@ -32,7 +33,10 @@ const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 /** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
 @Injectable()
 export class RefreshRepository {
-  constructor(@InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>) {}
+  constructor(
+    @InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>,
+    private readonly outbox: WebhookOutbox,
+  ) {}
 
   findById(id: string): Promise<ConnectionEntity | null> {
     return this.repo.findOneBy({ id });
@@ -126,18 +130,42 @@ export class RefreshRepository {
     return result[1] === 1;
   }
 
-  /** Records a failed attempt and releases the lease; tokens are left as they are. */
+  /**
+   * Records a failed attempt and releases the lease; tokens are left as they are. A change to
+   * needs_reauth or refresh_failed is reported through the outbox in the same transaction.
+   */
   async recordRefreshFailure(id: string, owner: string, update: { status: ConnectionStatus; failures: number; nextRefreshAt: Date | null; error: LastError }): Promise<void> {
-    await this.repo.query(
-      `UPDATE connections SET status = $3, refresh_failures = $4, next_refresh_at = $5, last_error = $6, lease_owner = NULL, lease_until = NULL, updated_at = now()
-        WHERE id = $1 AND lease_owner = $2`,
-      [id, owner, update.status, update.failures, update.nextRefreshAt, JSON.stringify(update.error)],
-    );
+    await this.repo.manager.transaction(async (tx) => {
+      const before = await tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!before || before.leaseOwner !== owner) return;
+      await tx.query(
+        `UPDATE connections SET status = $2, refresh_failures = $3, next_refresh_at = $4, last_error = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()
+          WHERE id = $1`,
+        [id, update.status, update.failures, update.nextRefreshAt, JSON.stringify(update.error)],
+      );
+      await this.reportStatusChange(tx, before, update.status, update.error);
+    });
   }
 
-  /** The outcome of a whoami check. `status` only when it changes (401 → needs_reauth). */
+  private async reportStatusChange(tx: EntityManager, before: ConnectionEntity, status: ConnectionStatus, error: LastError | null): Promise<void> {
+    if (status === before.status) return;
+    const after = { ...before, status, lastError: error };
+    if (status === 'needs_reauth') await this.outbox.record(tx, 'connection.needs_reauth', after);
+    if (status === 'refresh_failed') await this.outbox.record(tx, 'connection.refresh_failed', after);
+  }
+
+  /** The outcome of a whoami check. `status` only when it changes (401 → needs_reauth, reported). */
   async recordVerification(id: string, update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string }): Promise<void> {
-    await this.repo.query(
+    await this.repo.manager.transaction(async (tx) => {
+      const before = await tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!before) return;
+      await this.writeVerification(tx, id, update);
+      if (update.status) await this.reportStatusChange(tx, before, update.status, update.error ?? null);
+    });
+  }
+
+  private async writeVerification(tx: EntityManager, id: string, update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string }): Promise<void> {
+    await tx.query(
       `UPDATE connections SET last_verified_at = $2, next_verify_at = $3, status = COALESCE($4, status),
               last_error = CASE WHEN $5::text = 'keep' THEN last_error ELSE $5::jsonb END,
               lease_owner = CASE WHEN lease_owner = $6 THEN NULL ELSE lease_owner END,

@@ -1,0 +1,116 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DataSource, In } from 'typeorm';
+import { HttpClient } from '../common/http-client';
+import { backoffDelay } from '../refresh/backoff';
+import { signWebhook } from './signature';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { webhooksConfig } from './webhooks.config';
+
+const TIMER = 'webhook-dispatch';
+const BATCH = 50;
+const LEASE_MS = 60_000;
+
+/**
+ * Sends pending deliveries to WEBHOOK_URL with Standard Webhooks headers. Replicas claim disjoint rows
+ * (FOR UPDATE SKIP LOCKED + lease); a non-2xx answer or a network error schedules a retry with
+ * exponential backoff and jitter; after WEBHOOK_MAX_ATTEMPTS the delivery is `failed` (and can be
+ * redelivered through the API).
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly http: HttpClient,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.url || this.config.dispatchIntervalMs <= 0) return;
+    const timer = setInterval(() => {
+      if (!this.running) this.runOnce().catch((error: unknown) => this.logger.error({ err: error }, 'dispatch failed'));
+    }, this.config.dispatchIntervalMs);
+    this.scheduler.addInterval(TIMER, timer);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.scheduler.doesExist('interval', TIMER)) this.scheduler.deleteInterval(TIMER);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One round: sends every due delivery once. Returns how many were attempted. */
+  runOnce(now = new Date()): Promise<number> {
+    if (this.running) return this.running;
+    this.running = this.dispatch(now).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async dispatch(now: Date): Promise<number> {
+    if (!this.config.url || !this.config.secret) return 0;
+    const [claimed]: [{ id: string }[], number] = await this.dataSource.query(
+      `UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2
+        WHERE id IN (SELECT id FROM webhook_deliveries
+                      WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+                      ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [this.owner, new Date(now.getTime() + LEASE_MS), now, BATCH],
+    );
+    if (!claimed.length) return 0;
+    const deliveries = await this.dataSource.getRepository(WebhookDeliveryEntity).find({ where: { id: In(claimed.map((c) => c.id)) }, order: { createdAt: 'ASC' } });
+    for (const delivery of deliveries) await this.send(delivery, now);
+    return deliveries.length;
+  }
+
+  private async send(delivery: WebhookDeliveryEntity, now: Date): Promise<void> {
+    const body = JSON.stringify(delivery.payload);
+    const msgId = `msg_${delivery.id}`;
+    const timestamp = Math.floor(Date.now() / 1000);
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await this.http.send({
+        method: 'POST',
+        url: this.config.url!,
+        headers: {
+          'Content-Type': 'application/json',
+          'webhook-id': msgId,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signWebhook(this.config.secret!, msgId, timestamp, body),
+        },
+        rawBody: body,
+      });
+      status = res.status;
+      if (res.status < 200 || res.status >= 300) error = `receiver answered ${res.status}`;
+    } catch (e) {
+      error = e instanceof Error ? e.message.slice(0, 300) : 'delivery failed';
+    }
+    const attempts = delivery.attempts + 1;
+    const repo = this.dataSource.getRepository(WebhookDeliveryEntity);
+    if (!error) {
+      await repo.update({ id: delivery.id }, { status: 'delivered', attempts, lastStatus: status, lastError: null, deliveredAt: new Date(), leaseOwner: null, leaseUntil: null });
+      return;
+    }
+    const failed = attempts >= this.config.maxAttempts;
+    this.logger.warn({ deliveryId: delivery.id, event: delivery.eventType, attempts, status, failed }, 'webhook delivery failed');
+    await repo.update(
+      { id: delivery.id },
+      {
+        status: failed ? 'failed' : 'pending',
+        attempts,
+        lastStatus: status,
+        lastError: error,
+        nextAttemptAt: new Date(now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs)),
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    );
+  }
+}

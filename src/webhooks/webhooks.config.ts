@@ -1,0 +1,36 @@
+import { registerAs } from '@nestjs/config';
+import { z } from 'zod';
+import { ConfigError, env, parseEnv } from '../config/env';
+
+const schema = z.object({
+  WEBHOOK_URL: env.url().optional(),
+  /** Standard Webhooks secret: `whsec_` + base64 of 24–64 random bytes. */
+  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_MAX_ATTEMPTS: env.positiveInt(10, 100),
+  WEBHOOK_RETRY_BASE_SECONDS: env.positiveInt(5, 3600),
+  WEBHOOK_RETRY_MAX_SECONDS: env.positiveInt(3600, 86_400),
+  /** 0 turns the dispatcher off (deliveries stay pending in the outbox). */
+  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(3_600_000).default(1000),
+});
+
+export function loadWebhooksConfig(source = process.env) {
+  const v = parseEnv(schema, source);
+  let secret: Buffer | undefined;
+  if (v.WEBHOOK_SECRET !== undefined) {
+    const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(v.WEBHOOK_SECRET);
+    secret = match ? Buffer.from(match[1], 'base64') : undefined;
+    if (!secret || secret.length < 24 || secret.length > 64) throw new ConfigError(['WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 bytes']);
+  }
+  if (v.WEBHOOK_URL && !secret) throw new ConfigError(['WEBHOOK_SECRET: is required when WEBHOOK_URL is set']);
+  return {
+    url: v.WEBHOOK_URL,
+    secret,
+    maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,
+    retryBaseMs: v.WEBHOOK_RETRY_BASE_SECONDS * 1000,
+    retryMaxMs: v.WEBHOOK_RETRY_MAX_SECONDS * 1000,
+    dispatchIntervalMs: v.WEBHOOK_DISPATCH_INTERVAL_MS,
+  };
+}
+
+export type WebhooksConfig = ReturnType<typeof loadWebhooksConfig>;
+export const webhooksConfig = registerAs('webhooks', () => loadWebhooksConfig());
