@@ -19,6 +19,7 @@ import { OAuthModule } from './oauth/oauth.module';
 import { RefreshModule } from './refresh/refresh.module';
 import { refreshConfig } from './refresh/refresh.config';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { webhooksConfig } from './webhooks/webhooks.config';
 import { ClickfunnelsClassicModule } from './providers/clickfunnels-classic/clickfunnels-classic.module';
 import { ClickfunnelsModule } from './providers/clickfunnels/clickfunnels.module';
@@ -54,6 +55,7 @@ export class AppModule {
           useFactory: (app: ConfigType<typeof appConfig>) => pinoParams(app.logLevel, options.logStream),
         }),
         DatabaseModule,
+        MetricsModule,
         CryptoModule,
         ProvidersModule,
         ConnectionsModule,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service';
 import { sleep } from './backoff';
 
 /**
@@ -9,13 +10,22 @@ import { sleep } from './backoff';
  */
 @Injectable()
 export class RefreshBudget {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /**
    * Waits until one call is allowed, or returns false when that would take longer than `maxWaitMs`.
    */
   async take(provider: string, ratePerSecond: number, maxWaitMs: number): Promise<boolean> {
-    const deadline = Date.now() + maxWaitMs;
+    const started = Date.now();
+    const granted = await this.acquire(provider, ratePerSecond, started + maxWaitMs);
+    this.metrics.rateLimitWait.observe({ provider }, (Date.now() - started) / 1000);
+    return granted;
+  }
+
+  private async acquire(provider: string, ratePerSecond: number, deadline: number): Promise<boolean> {
     const burst = Math.max(1, ratePerSecond);
     await this.dataSource.query(
       `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,

@@ -9,6 +9,7 @@ import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderError } from '../oauth/provider-errors';
 import { grantedScopes, tokenLifetimes } from '../oauth/token-lifetimes';
 import { TokenSet } from '../oauth/token-response';
+import { MetricsService } from '../metrics/metrics.service';
 import { ProviderCatalog } from '../providers/provider-catalog';
 import { backoffDelay, sleep } from './backoff';
 import { RefreshBudget } from './refresh-budget';
@@ -48,6 +49,7 @@ export class RefreshService {
     private readonly catalog: ProviderCatalog,
     private readonly cipher: TokenCipher,
     private readonly budget: RefreshBudget,
+    private readonly metrics: MetricsService,
     @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
   ) {}
 
@@ -125,14 +127,19 @@ export class RefreshService {
       return { kind: 'deferred', connection };
     }
     let tokens: TokenSet;
+    const timer = this.metrics.refreshDuration.startTimer({ provider: provider.name });
     try {
       const refreshToken = this.cipher.decrypt(connection.refreshToken, tokenContext(connection.id, 'refresh_token'));
       tokens = await provider.refresh(refreshToken);
     } catch (error) {
+      timer();
       const failure = error instanceof ProviderError ? error : new ProviderError('bad_response', 'refresh failed unexpectedly');
       if (!(error instanceof ProviderError)) this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed unexpectedly');
+      this.metrics.refreshes.inc({ provider: provider.name, outcome: failure.kind });
       return this.recordFailure(connection, failure);
     }
+    timer();
+    this.metrics.refreshes.inc({ provider: provider.name, outcome: 'refreshed' });
     return this.store(connection, provider.settings, tokens, (t, requested) => provider.grantedScopes?.(t, requested) ?? grantedScopes(t.scope, requested));
   }
 

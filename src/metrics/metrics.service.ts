@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { ProviderCatalog } from '../providers/provider-catalog';
+
+/**
+ * Prometheus metrics of this app, in a registry of its own (not prom-client's global one), so two app
+ * instances in one process never share counters. Connection counts and sweep lag are read from
+ * Postgres at scrape time: they describe the fleet, not this replica.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly refreshes = new Counter({
+    name: 'oauth_refresh_total',
+    help: 'Token refresh attempts by provider and outcome (refreshed, or the failure kind)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refreshDuration = new Histogram({
+    name: 'oauth_refresh_duration_seconds',
+    help: "Latency of the provider's refresh call",
+    labelNames: ['provider'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly rateLimitWait = new Histogram({
+    name: 'oauth_rate_limit_wait_seconds',
+    help: 'Time spent waiting for the shared per-provider refresh budget',
+    labelNames: ['provider'] as const,
+    buckets: [0, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
+    registers: [this.registry],
+  });
+
+  constructor(dataSource: DataSource, catalog: ProviderCatalog) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'oauth_connections',
+      help: 'Stored connections by provider and status',
+      labelNames: ['provider', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows: { provider: string; status: string; n: number }[] = await dataSource.query(`SELECT provider, status, count(*)::int AS n FROM connections GROUP BY provider, status`);
+        for (const row of rows) this.set({ provider: row.provider, status: row.status }, row.n);
+      },
+    });
+    new Gauge({
+      name: 'oauth_refresh_sweep_lag_seconds',
+      help: 'How long the oldest due connection has been waiting for its refresh (0 when none is overdue)',
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const provider of catalog.list()) {
+          const [row]: { lag: number | null }[] = await dataSource.query(
+            `SELECT EXTRACT(EPOCH FROM now() - min(expires_at - make_interval(secs => $2)))::float8 AS lag
+               FROM connections
+              WHERE provider = $1 AND refresh_token IS NOT NULL AND status IN ('active', 'refresh_failed', 'expired')
+                AND expires_at < now() + make_interval(secs => $2)`,
+            [provider.name, provider.settings.refreshLeadSeconds],
+          );
+          this.set({ provider: provider.name }, Math.max(0, row?.lag ?? 0));
+        }
+      },
+    });
+  }
+}
