@@ -8,7 +8,7 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
-# Runtime stage: production dependencies and the compiled app only, as a non-root user.
+# Runtime stage: production dependencies and the compiled app only, as the non-root `node` user.
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
