@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -13,6 +12,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { PageQuery } from '../common/page-query';
 import { IsDateTime, IsJsonObject, NO_NUL } from '../common/validation';
 import { CONNECTION_STATUSES, ConnectionStatus } from './connection.entity';
 
@@ -109,7 +109,7 @@ export class ConnectionList {
   nextCursor!: string | null;
 }
 
-export class ListConnectionsQuery {
+export class ListConnectionsQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'keap' })
   @IsOptional()
   @Matches(PROVIDER_NAME, { message: 'provider must be a provider name' })
@@ -126,20 +126,6 @@ export class ListConnectionsQuery {
   @IsOptional()
   @IsIn(CONNECTION_STATUSES)
   status?: ConnectionStatus;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page’s nextCursor' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 512)
-  cursor?: string;
 }
 
 export class UpdateConnectionRequest {

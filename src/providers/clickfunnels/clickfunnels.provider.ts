@@ -1,8 +1,6 @@
-import { HttpClient } from '../../common/http-client';
 import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from '../provider';
-import { ProviderHttp } from '../provider-http';
-import { ProviderSettings } from '../provider-settings';
+import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../provider';
+import { HttpProvider } from '../http-provider';
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
@@ -11,23 +9,10 @@ const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? St
  * `grant_type=authorization_code` and `new_installation=true` as the seed shows; the token call is
  * JSON; the response names the team and workspace the user picked. No refresh token.
  */
-export class ClickfunnelsProvider implements OAuthProvider {
+export class ClickfunnelsProvider extends HttpProvider {
   readonly name = 'clickfunnels';
-  readonly scopeSeparator = ' ';
-  private readonly http: ProviderHttp;
 
-  constructor(
-    readonly settings: ProviderSettings,
-    http: HttpClient,
-  ) {
-    this.http = new ProviderHttp(http, settings);
-  }
-
-  get supports() {
-    return this.settings.supports;
-  }
-
-  authorizeParams(): Record<string, string> {
+  override authorizeParams(): Record<string, string> {
     return { grant_type: 'authorization_code', new_installation: 'true' };
   }
 
@@ -40,7 +25,7 @@ export class ClickfunnelsProvider implements OAuthProvider {
     return this.http.token({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'json');
   }
 
-  async revoke({ accessToken }: { accessToken: string }): Promise<RevokeResult> {
+  override async revoke({ accessToken }: { accessToken: string }): Promise<RevokeResult> {
     const { clientId, clientSecret } = this.http.credentials();
     return this.http.revoke({ token: accessToken, client_id: clientId, client_secret: clientSecret }, 'form');
   }

@@ -1,7 +1,8 @@
 import { HttpClient } from '../../common/http-client';
 import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from '../provider';
-import { BodyFormat, ClientAuth, ProviderHttp } from '../provider-http';
+import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../provider';
+import { HttpProvider } from '../http-provider';
+import { BodyFormat, ClientAuth } from '../provider-http';
 import { ProviderSettings } from '../provider-settings';
 import { GenericProviderOptions } from './generic.config';
 
@@ -15,32 +16,20 @@ function fieldAt(source: unknown, path: string): unknown {
  * 2.3.1 (Basic or body) or a JSON body, optional PKCE (RFC 7636), refresh, RFC 7009 revocation, and
  * the account id from a userinfo response or the token response.
  */
-export class GenericProvider implements OAuthProvider {
+export class GenericProvider extends HttpProvider {
   readonly name: string;
-  readonly scopeSeparator: string;
-  private readonly http: ProviderHttp;
+  override readonly scopeSeparator: string;
   private readonly options: GenericProviderOptions;
   private readonly format: BodyFormat;
   private readonly clientAuth: ClientAuth;
 
-  constructor(
-    readonly settings: ProviderSettings,
-    http: HttpClient,
-  ) {
-    this.http = new ProviderHttp(http, settings);
+  constructor(settings: ProviderSettings, http: HttpClient) {
+    super(settings, http);
     this.options = settings.extra.generic as GenericProviderOptions;
     this.name = settings.name;
     this.scopeSeparator = this.options.scopeSeparator;
     this.format = this.options.clientAuth === 'json' ? 'json' : 'form';
     this.clientAuth = this.options.clientAuth === 'client_secret_basic' ? 'basic' : 'body';
-  }
-
-  get supports() {
-    return this.settings.supports;
-  }
-
-  authorizeParams(): Record<string, string> {
-    return {};
   }
 
   exchangeCode({ code, redirectUri, codeVerifier }: CodeExchange): Promise<TokenSet> {
@@ -52,7 +41,7 @@ export class GenericProvider implements OAuthProvider {
   }
 
   /** RFC 7009: revoking the refresh token ends the whole grant where the server supports it. */
-  async revoke({ accessToken, refreshToken }: { accessToken: string; refreshToken?: string }): Promise<RevokeResult> {
+  override async revoke({ accessToken, refreshToken }: { accessToken: string; refreshToken?: string }): Promise<RevokeResult> {
     if (!this.settings.revokeUrl) return 'unsupported';
     const fields = refreshToken ? { token: refreshToken, token_type_hint: 'refresh_token' } : { token: accessToken, token_type_hint: 'access_token' };
     return this.http.revoke(fields, 'form', this.clientAuth);

@@ -1,8 +1,6 @@
-import { HttpClient } from '../../common/http-client';
 import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from '../provider';
-import { ProviderHttp } from '../provider-http';
-import { ProviderSettings } from '../provider-settings';
+import { AccountIdentity, CodeExchange, TokenSet } from '../provider';
+import { HttpProvider } from '../http-provider';
 
 interface KeapUserInfo {
   global_user_id?: string | number;
@@ -14,25 +12,8 @@ interface KeapUserInfo {
  * carries the client credentials in the body, the refresh in an HTTP Basic header. Every refresh
  * rotates the refresh token. No revoke endpoint.
  */
-export class KeapProvider implements OAuthProvider {
+export class KeapProvider extends HttpProvider {
   readonly name = 'keap';
-  readonly scopeSeparator = ' ';
-  private readonly http: ProviderHttp;
-
-  constructor(
-    readonly settings: ProviderSettings,
-    http: HttpClient,
-  ) {
-    this.http = new ProviderHttp(http, settings);
-  }
-
-  get supports() {
-    return this.settings.supports;
-  }
-
-  authorizeParams(): Record<string, string> {
-    return {};
-  }
 
   exchangeCode({ code, redirectUri }: CodeExchange): Promise<TokenSet> {
     return this.http.token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri }, 'form');
@@ -40,10 +21,6 @@ export class KeapProvider implements OAuthProvider {
 
   refresh(refreshToken: string): Promise<TokenSet> {
     return this.http.token({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'form', 'basic');
-  }
-
-  async revoke(): Promise<RevokeResult> {
-    return 'unsupported';
   }
 
   async verify(accessToken: string): Promise<'ok'> {

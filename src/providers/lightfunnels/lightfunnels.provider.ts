@@ -1,8 +1,6 @@
-import { HttpClient } from '../../common/http-client';
 import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from '../provider';
-import { ProviderHttp } from '../provider-http';
-import { ProviderSettings } from '../provider-settings';
+import { AccountIdentity, CodeExchange, TokenSet } from '../provider';
+import { HttpProvider } from '../http-provider';
 
 interface AccountQuery {
   data?: { account?: { id?: string | number } };
@@ -13,25 +11,9 @@ interface AccountQuery {
  * `{client_id, client_secret, code}` (no grant_type, no redirect_uri), or the code with HTTP Basic
  * client auth on the older endpoint (LIGHTFUNNELS_CLIENT_AUTH=basic). Tokens are permanent.
  */
-export class LightfunnelsProvider implements OAuthProvider {
+export class LightfunnelsProvider extends HttpProvider {
   readonly name = 'lightfunnels';
-  readonly scopeSeparator = ',';
-  private readonly http: ProviderHttp;
-
-  constructor(
-    readonly settings: ProviderSettings,
-    http: HttpClient,
-  ) {
-    this.http = new ProviderHttp(http, settings);
-  }
-
-  get supports() {
-    return this.settings.supports;
-  }
-
-  authorizeParams(): Record<string, string> {
-    return {};
-  }
+  override readonly scopeSeparator = ',';
 
   exchangeCode({ code }: CodeExchange): Promise<TokenSet> {
     const basic = this.settings.extra.LIGHTFUNNELS_CLIENT_AUTH === 'basic';
@@ -40,10 +22,6 @@ export class LightfunnelsProvider implements OAuthProvider {
 
   async refresh(): Promise<TokenSet> {
     throw new ProviderError('rejected', 'Lightfunnels tokens are permanent and cannot be refreshed');
-  }
-
-  async revoke(): Promise<RevokeResult> {
-    return 'unsupported';
   }
 
   async verify(accessToken: string): Promise<'ok'> {

@@ -1,33 +1,14 @@
-import { HttpClient } from '../../common/http-client';
 import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from '../provider';
-import { ProviderHttp } from '../provider-http';
-import { ProviderSettings } from '../provider-settings';
+import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../provider';
+import { HttpProvider } from '../http-provider';
 
 /**
  * Webflow (PROVIDERS.md, seed 004): scopes space-separated and encoded %20 on the authorize URL; the
  * token call must repeat redirect_uri (else invalid_grant); tokens never expire and are revoked with
  * revoke_authorization. The account is the authorizing user (an authorization id changes every grant).
  */
-export class WebflowProvider implements OAuthProvider {
+export class WebflowProvider extends HttpProvider {
   readonly name = 'webflow';
-  readonly scopeSeparator = ' ';
-  private readonly http: ProviderHttp;
-
-  constructor(
-    readonly settings: ProviderSettings,
-    http: HttpClient,
-  ) {
-    this.http = new ProviderHttp(http, settings);
-  }
-
-  get supports() {
-    return this.settings.supports;
-  }
-
-  authorizeParams(): Record<string, string> {
-    return {};
-  }
 
   exchangeCode({ code, redirectUri }: CodeExchange): Promise<TokenSet> {
     return this.http.token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri }, 'json');
@@ -37,7 +18,7 @@ export class WebflowProvider implements OAuthProvider {
     throw new ProviderError('rejected', 'Webflow tokens do not expire and cannot be refreshed');
   }
 
-  async revoke({ accessToken }: { accessToken: string }): Promise<RevokeResult> {
+  override async revoke({ accessToken }: { accessToken: string }): Promise<RevokeResult> {
     const { clientId, clientSecret } = this.http.credentials();
     return this.http.revoke({ client_id: clientId, client_secret: clientSecret, access_token: accessToken }, 'json');
   }
