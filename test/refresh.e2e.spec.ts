@@ -1,5 +1,7 @@
 import { freePort } from '../src/database/embedded-postgres';
+import { RefreshBudget } from '../src/refresh/refresh-budget';
 import { RefreshSweep } from '../src/refresh/refresh-sweep';
+import { createTestDatabase } from './support/database';
 import { startTestApp, TestApp } from './support/app';
 import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from './support/sandbox-flow';
 
@@ -61,6 +63,16 @@ describe('token lifecycle against the simulators (one instance)', () => {
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
       expect(new Set(results.map((r) => r.body.accessToken)).size).toBe(1);
       expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+    });
+
+    it('works for any provider with refresh tokens: ClickFunnels Classic rotates too', async () => {
+      const id = await connectThroughSandbox(t, 'clickfunnels-classic', 'od-classic');
+      const before = await raw(id);
+      await t.api.post(`/connections/${id}/refresh`).expect(200);
+      await t.api.post(`/connections/${id}/refresh`).expect(200);
+      const after = await raw(id);
+      expect(after.token_version).toBe(before.token_version + 2);
+      expect(after.refresh_token).not.toBe(before.refresh_token);
     });
 
     it('a connection without refresh token is served as is and refuses forceRefresh', async () => {
@@ -266,6 +278,28 @@ describe('token lifecycle against the simulators (one instance)', () => {
       await sweep().runOnce(new Date(expiresAt - 20 * 60_000));
       expect(await refreshCalls(t, 'keap')).toHaveLength(1);
     });
+  });
+});
+
+describe('the refresh budget', () => {
+  it('is one bucket per provider shared by every replica: a burst of one second, then nothing without waiting', async () => {
+    const databaseUrl = await createTestDatabase();
+    const one = await startTestApp({ databaseUrl });
+    const two = await startTestApp({ databaseUrl });
+    try {
+      const takes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).app.get(RefreshBudget).take('budget-test', 5, 0)),
+      );
+      // Rate 5/s: the bucket holds 5; a dozen immediate takes over two replicas get 5 (6 if a refill lands).
+      const granted = takes.filter(Boolean).length;
+      expect(granted).toBeGreaterThanOrEqual(5);
+      expect(granted).toBeLessThanOrEqual(6);
+      // Waiting is allowed: the next take succeeds once a token has come back.
+      expect(await one.app.get(RefreshBudget).take('budget-test', 5, 2000)).toBe(true);
+    } finally {
+      await one.close();
+      await two.close();
+    }
   });
 });
 
