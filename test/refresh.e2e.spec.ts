@@ -281,6 +281,33 @@ describe('token lifecycle against the simulators (one instance)', () => {
   });
 });
 
+describe('the sweep and an on-demand call racing on one replica', () => {
+  it('a row waiting in the sweep’s batch is not refreshed twice with the same refresh token', async () => {
+    const port = await freePort();
+    const t = await startTestApp({ port, env: { REFRESH_CONCURRENCY: '1', HTTP_TIMEOUT_MS: '5000', REFRESH_LEASE_SECONDS: '30' } });
+    try {
+      const first = await connectThroughSandbox(t, 'keap', 'race-sweep-a');
+      const second = await connectThroughSandbox(t, 'keap', 'race-sweep-b');
+      await t.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes' WHERE id = ANY($1)`, [[first, second]]);
+      // The sweep works one row at a time and the first refresh is slow, so the second waits in the batch.
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
+      const sweeping = t.app.get(RefreshSweep).runOnce(new Date());
+      await new Promise((r) => setTimeout(r, 300));
+      const onDemand = await t.api.get(`/connections/${second}/credentials`).query({ forceRefresh: 'true' });
+      const report = await sweeping;
+      expect(onDemand.status).toBe(200);
+      expect(report.failed).toBe(0);
+      const calls = await refreshCalls(t, 'keap');
+      expect(calls.every((c) => c.status === 200)).toBe(true);
+      expect(calls).toHaveLength(2);
+      const rows = await t.dataSource.query(`SELECT status FROM connections WHERE id = ANY($1)`, [[first, second]]);
+      expect(rows).toEqual([{ status: 'active' }, { status: 'active' }]);
+    } finally {
+      await t.close();
+    }
+  }, 30_000);
+});
+
 describe('the refresh budget', () => {
   it('is one bucket per provider shared by every replica: a burst of one second, then nothing without waiting', async () => {
     const databaseUrl = await createTestDatabase();

@@ -89,7 +89,15 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
           );
           if (due.length === 0) break;
           report.claimed += due.length;
-          await forEachLimited(due, this.config.concurrency, async (connection) => this.count(report, await this.refresh.refreshClaimed(connection)));
+          await forEachLimited(due, this.config.concurrency, async (connection) => {
+            try {
+              this.count(report, await this.refresh.refreshClaimed(connection));
+            } catch (error) {
+              // A store that kept failing (logged where it happened): the lease expires and the next sweep retries.
+              report.failed++;
+              this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed in the sweep');
+            }
+          });
           if (due.length < this.config.batchSize) break;
         }
       }

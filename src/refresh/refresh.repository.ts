@@ -98,11 +98,24 @@ export class RefreshRepository {
   async takeLease(id: string, lease: Lease, now: Date): Promise<ConnectionEntity | null> {
     const result: [{ id: string }[], number] = await this.repo.query(
       `UPDATE connections SET lease_owner = $2, lease_until = $3
-        WHERE id = $1 AND refresh_token IS NOT NULL AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $2)
+        WHERE id = $1 AND refresh_token IS NOT NULL AND (lease_until IS NULL OR lease_until < $4)
         RETURNING id`,
       [id, lease.owner, lease.until, now],
     );
     return result[0].length ? this.repo.findOneBy({ id }) : null;
+  }
+
+  /**
+   * Right before the provider call: our lease is still ours and the tokens are still the ones we read
+   * (token_version), and the lease is extended to cover the call. False means someone else refreshed or
+   * reconnected meanwhile (e.g. our sweep lease ran out while the row waited in the batch): do not call.
+   */
+  async confirmLease(id: string, owner: string, version: number, until: Date): Promise<boolean> {
+    const [rows]: [unknown[], number] = await this.repo.query(
+      `UPDATE connections SET lease_until = $4 WHERE id = $1 AND lease_owner = $2 AND token_version = $3 AND lease_until > now() RETURNING id`,
+      [id, owner, version, until],
+    );
+    return rows.length === 1;
   }
 
   async releaseLeasesOf(owner: string): Promise<void> {

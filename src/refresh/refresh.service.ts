@@ -61,8 +61,13 @@ export class RefreshService {
     return this.singleFlight(id, () => this.leaseAndRefresh(id, satisfied));
   }
 
-  /** The sweep's path: the row is already leased by this replica. */
+  /**
+   * The sweep's path: the row is already leased by this replica. If an on-demand caller of this
+   * process is already waiting for it, that caller is polling for exactly this lease to produce a
+   * result, so the sweep runs the refresh itself instead of joining the wait (which would deadlock).
+   */
   refreshClaimed(connection: ConnectionEntity): Promise<RefreshOutcome> {
+    if (this.inFlight.has(connection.id)) return this.tracked(this.refreshLeased(connection));
     return this.singleFlight(connection.id, () => this.refreshLeased(connection));
   }
 
@@ -71,7 +76,7 @@ export class RefreshService {
    * lease), then release whatever leases remain.
    */
   async drain(): Promise<void> {
-    const pending = [...this.inFlight.values()];
+    const pending = [...this.inFlight.values(), ...this.untracked];
     if (pending.length) {
       this.logger.log({ inFlight: pending.length }, 'waiting for refreshes in flight before shutdown');
       await Promise.race([Promise.allSettled(pending), sleep(this.config.leaseMs)]);
@@ -85,6 +90,14 @@ export class RefreshService {
     const promise = run().finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, promise);
     return promise;
+  }
+
+  /** Work outside the single-flight map that shutdown must still wait for. */
+  private readonly untracked = new Set<Promise<RefreshOutcome>>();
+
+  private tracked(promise: Promise<RefreshOutcome>): Promise<RefreshOutcome> {
+    this.untracked.add(promise);
+    return promise.finally(() => this.untracked.delete(promise));
   }
 
   private async leaseAndRefresh(id: string, satisfied: Satisfied): Promise<RefreshOutcome> {
@@ -125,6 +138,11 @@ export class RefreshService {
     if (!(await this.budget.take(provider.name, provider.settings.refreshRatePerSecond, budgetWaitMs))) {
       await this.repo.releaseLease(connection.id, this.owner);
       return { kind: 'deferred', connection };
+    }
+    if (!(await this.repo.confirmLease(connection.id, this.owner, connection.tokenVersion, new Date(Date.now() + this.config.leaseMs)))) {
+      await this.repo.releaseLease(connection.id, this.owner);
+      const current = (await this.repo.findById(connection.id)) ?? connection;
+      return { kind: 'current', connection: current };
     }
     let tokens: TokenSet;
     const timer = this.metrics.refreshDuration.startTimer({ provider: provider.name });
