@@ -98,9 +98,16 @@ describe('npm start with no configuration (embedded Postgres, generated developm
 
   it('refuses to start in production without API_KEYS and ENCRYPTION_KEYS, naming them', async () => {
     const port = await freePort();
-    const prod = startService(fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-prod-')), port, { NODE_ENV: 'production' });
-    expect(await prod.exited).toBe(1);
-    expect(prod.output()).toContain('API_KEYS: is required when NODE_ENV=production');
-    expect(prod.output()).toContain('ENCRYPTION_KEYS: is required when NODE_ENV=production');
+    const prodDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-prod-'));
+    try {
+      const prod = startService(prodDir, port, { NODE_ENV: 'production' });
+      expect(await prod.exited).toBe(1);
+      expect(prod.output()).toContain('API_KEYS: is required when NODE_ENV=production');
+      expect(prod.output()).toContain('ENCRYPTION_KEYS: is required when NODE_ENV=production');
+      // Nothing was generated or started.
+      expect(fs.readdirSync(prodDir)).toEqual([]);
+    } finally {
+      fs.rmSync(prodDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
