@@ -4,7 +4,9 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonBody } from './common/json-body';
+import { assignRequestId } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 
 export const BODY_LIMIT = '100kb';
@@ -16,6 +18,10 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestExp
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    assignRequestId(req, res);
+    next();
+  });
   app.use(jsonBody(BODY_LIMIT, '100 kB'));
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');

@@ -162,6 +162,9 @@ describe('REST API: /connections (real app, real Postgres)', () => {
     it('answers malformed JSON with 400 invalid_json without quoting the body', async () => {
       const res = await t.api.post('/connections').set('Content-Type', 'application/json').send('{"accessToken": "leaky-secret", ').expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, code: 'invalid_json' });
+      // Body errors happen before routing; they still carry the request id.
+      expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers['x-request-id']).toBe(res.body.requestId);
       expect(JSON.stringify(res.body)).not.toContain('leaky-secret');
     });
 
@@ -169,6 +172,8 @@ describe('REST API: /connections (real app, real Postgres)', () => {
       const before = await rowCount();
       const res = await t.api.post('/connections').send({ provider: 'keap', ownerId: 'big', accessToken: 'y', metadata: { blob: 'x'.repeat(110_000) } }).expect(413);
       expect(res.body).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
+      expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers['x-request-id']).toBe(res.body.requestId);
       expect(await rowCount()).toBe(before);
     });
   });

@@ -1,0 +1,213 @@
+/**
+ * TypeScript client of OAuth connection service 0.1.0.
+ * Generated from openapi.json by clients/typescript/scripts/generate.mjs. Do not edit:
+ * run `npm run client:generate` at the repository root after `npm run openapi`.
+ */
+
+import createClient, { type Client } from 'openapi-fetch';
+import type { CreateConnectSessionRequest, ImportConnectionRequest, UpdateConnectionRequest, operations, paths } from './schema';
+
+export type { components, operations, paths } from './schema';
+/** The spec's schemas (components.schemas) under their own names. */
+export type {
+  ConnectSession,
+  Connection,
+  ConnectionError,
+  ConnectionList,
+  ConnectionStatus,
+  CreateConnectSessionRequest,
+  Credentials,
+  DeleteConnectionResponse,
+  ErrorCode,
+  ErrorResponse,
+  ImportConnectionRequest,
+  Provider,
+  ProviderCapabilities,
+  ProviderList,
+  ProviderRevocation,
+  UpdateConnectionRequest,
+  WebhookDelivery,
+  WebhookDeliveryList,
+  WebhookDeliveryStatus,
+  WebhookEventType,
+} from './schema';
+
+export interface ConnectionsClientOptions {
+  /** Where the service runs, e.g. `http://localhost:3000`. */
+  baseUrl: string;
+  /** One of the service's API_KEYS, sent as `Authorization: Bearer <apiKey>`. */
+  apiKey: string;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** A fetch to use instead of globalThis.fetch. */
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  /** Extra headers for this call, e.g. `X-Request-Id`. */
+  headers?: Record<string, string>;
+  /** Cancels the call. */
+  signal?: AbortSignal;
+}
+
+export type OperationId = keyof operations;
+type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
+type Responses<K extends OperationId> = operations[K]['responses'];
+type JsonBody<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
+/** The body of a 2xx answer of operation K. */
+export type OperationData<K extends OperationId> = JsonBody<Responses<K>[Extract<keyof Responses<K>, SuccessStatus>]>;
+/** The body of any other answer of operation K documented by the spec (ErrorResponse for every API route). */
+export type OperationError<K extends OperationId> = JsonBody<Responses<K>[Exclude<keyof Responses<K>, SuccessStatus>]>;
+/**
+ * What every method resolves to: `data` on a 2xx answer, otherwise `error` (the parsed body), and always the
+ * fetch `response` (status, headers such as X-Request-Id). Network failures reject the promise.
+ */
+export type OperationResult<K extends OperationId> =
+  | { data: OperationData<K>; error?: never; response: Response }
+  | { data?: never; error: OperationError<K>; response: Response };
+
+/** The path parameters of `deleteConnection`. */
+export type DeleteConnectionParams = operations['deleteConnection']['parameters']['path'];
+/** The path parameters of `getConnection`. */
+export type GetConnectionParams = operations['getConnection']['parameters']['path'];
+/** The path and query parameters of `getConnectionCredentials`. */
+export type GetConnectionCredentialsParams = operations['getConnectionCredentials']['parameters']['path'] & NonNullable<operations['getConnectionCredentials']['parameters']['query']>;
+/** The query parameters of `listConnections`. */
+export type ListConnectionsParams = NonNullable<operations['listConnections']['parameters']['query']>;
+/** The query parameters of `listWebhookDeliveries`. */
+export type ListWebhookDeliveriesParams = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
+/** The path parameters of `redeliverWebhook`. */
+export type RedeliverWebhookParams = operations['redeliverWebhook']['parameters']['path'];
+/** The path parameters of `refreshConnection`. */
+export type RefreshConnectionParams = operations['refreshConnection']['parameters']['path'];
+/** The path parameters of `updateConnection`. */
+export type UpdateConnectionParams = operations['updateConnection']['parameters']['path'];
+/** The path parameters of `verifyConnection`. */
+export type VerifyConnectionParams = operations['verifyConnection']['parameters']['path'];
+
+/** One method per operation of openapi.json, named by its operationId. */
+export interface ConnectionsClient {
+  /**
+   * Create a one-time link that connects a user to a provider
+   *
+   * Send the user’s browser to `url`. After consent the browser lands on `returnUrl?connectionId=…&status=connected` (or `status=error&error=<code>`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed). Connecting the same provider account again updates the same connection.
+   *
+   * `POST /connect-sessions` (operationId `createConnectSession`)
+   */
+  createConnectSession(body: CreateConnectSessionRequest, options?: RequestOptions): Promise<OperationResult<'createConnectSession'>>;
+  /**
+   * Delete a connection, revoking it at the provider where possible
+   *
+   * `DELETE /connections/{id}` (operationId `deleteConnection`)
+   */
+  deleteConnection(params: DeleteConnectionParams, options?: RequestOptions): Promise<OperationResult<'deleteConnection'>>;
+  /**
+   * Get one connection (never its tokens)
+   *
+   * `GET /connections/{id}` (operationId `getConnection`)
+   */
+  getConnection(params: GetConnectionParams, options?: RequestOptions): Promise<OperationResult<'getConnection'>>;
+  /**
+   * Get a valid access token for a connection
+   *
+   * Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.
+   *
+   * `GET /connections/{id}/credentials` (operationId `getConnectionCredentials`)
+   */
+  getConnectionCredentials(params: GetConnectionCredentialsParams, options?: RequestOptions): Promise<OperationResult<'getConnectionCredentials'>>;
+  /**
+   * The process is up (no dependencies checked)
+   *
+   * `GET /health/live` (operationId `getLiveness`)
+   */
+  getLiveness(options?: RequestOptions): Promise<OperationResult<'getLiveness'>>;
+  /**
+   * The service can serve requests: the database answers
+   *
+   * `GET /health/ready` (operationId `getReadiness`)
+   */
+  getReadiness(options?: RequestOptions): Promise<OperationResult<'getReadiness'>>;
+  /**
+   * Import an existing token pair
+   *
+   * Stores tokens obtained outside a browser flow, such as a Keap "Generate API Token" pair. Importing the same (provider, ownerId, accountId) again replaces the tokens of that connection (200) instead of creating a new one (201).
+   *
+   * `POST /connections` (operationId `importConnection`)
+   */
+  importConnection(body: ImportConnectionRequest, options?: RequestOptions): Promise<OperationResult<'importConnection'>>;
+  /**
+   * List connections, newest first, with keyset pagination
+   *
+   * `GET /connections` (operationId `listConnections`)
+   */
+  listConnections(params?: ListConnectionsParams, options?: RequestOptions): Promise<OperationResult<'listConnections'>>;
+  /**
+   * List the configured providers and what each supports
+   *
+   * `GET /providers` (operationId `listProviders`)
+   */
+  listProviders(options?: RequestOptions): Promise<OperationResult<'listProviders'>>;
+  /**
+   * List outbound webhook deliveries, newest first
+   *
+   * `GET /webhook-deliveries` (operationId `listWebhookDeliveries`)
+   */
+  listWebhookDeliveries(params?: ListWebhookDeliveriesParams, options?: RequestOptions): Promise<OperationResult<'listWebhookDeliveries'>>;
+  /**
+   * Send a delivery again (e.g. after it failed)
+   *
+   * `POST /webhook-deliveries/{id}/redeliver` (operationId `redeliverWebhook`)
+   */
+  redeliverWebhook(params: RedeliverWebhookParams, options?: RequestOptions): Promise<OperationResult<'redeliverWebhook'>>;
+  /**
+   * Refresh the tokens now
+   *
+   * One refresh across all replicas; concurrent calls share it. The refresh token never leaves the service.
+   *
+   * `POST /connections/{id}/refresh` (operationId `refreshConnection`)
+   */
+  refreshConnection(params: RefreshConnectionParams, options?: RequestOptions): Promise<OperationResult<'refreshConnection'>>;
+  /**
+   * Replace a connection's metadata
+   *
+   * `PATCH /connections/{id}` (operationId `updateConnection`)
+   */
+  updateConnection(params: UpdateConnectionParams, body: UpdateConnectionRequest, options?: RequestOptions): Promise<OperationResult<'updateConnection'>>;
+  /**
+   * Check the token with the provider’s whoami call
+   *
+   * A 401 from the provider marks the connection needs_reauth.
+   *
+   * `POST /connections/{id}/verify` (operationId `verifyConnection`)
+   */
+  verifyConnection(params: VerifyConnectionParams, options?: RequestOptions): Promise<OperationResult<'verifyConnection'>>;
+  /** The underlying openapi-fetch client, e.g. for middleware: `client.raw.use(...)`. */
+  readonly raw: Client<paths>;
+}
+
+/** A client for the service at `baseUrl`, authenticated with `apiKey`. */
+export function createConnectionsClient(options: ConnectionsClientOptions): ConnectionsClient {
+  const raw = createClient<paths>({
+    baseUrl: options.baseUrl,
+    fetch: options.fetch,
+    headers: { ...options.headers, Authorization: `Bearer ${options.apiKey}` },
+  });
+  return {
+    raw,
+    createConnectSession: (body, init) => raw.POST('/connect-sessions', { ...init, body }),
+    deleteConnection: ({ id }, init) => raw.DELETE('/connections/{id}', { ...init, params: { path: { id } } }),
+    getConnection: ({ id }, init) => raw.GET('/connections/{id}', { ...init, params: { path: { id } } }),
+    getConnectionCredentials: ({ id, ...query }, init) => raw.GET('/connections/{id}/credentials', { ...init, params: { path: { id }, query } }),
+    getLiveness: (init) => raw.GET('/health/live', { ...init }),
+    getReadiness: (init) => raw.GET('/health/ready', { ...init }),
+    importConnection: (body, init) => raw.POST('/connections', { ...init, body }),
+    listConnections: (query, init) => raw.GET('/connections', { ...init, params: { query } }),
+    listProviders: (init) => raw.GET('/providers', { ...init }),
+    listWebhookDeliveries: (query, init) => raw.GET('/webhook-deliveries', { ...init, params: { query } }),
+    redeliverWebhook: ({ id }, init) => raw.POST('/webhook-deliveries/{id}/redeliver', { ...init, params: { path: { id } } }),
+    refreshConnection: ({ id }, init) => raw.POST('/connections/{id}/refresh', { ...init, params: { path: { id } } }),
+    updateConnection: ({ id }, body, init) => raw.PATCH('/connections/{id}', { ...init, params: { path: { id } }, body }),
+    verifyConnection: ({ id }, init) => raw.POST('/connections/{id}/verify', { ...init, params: { path: { id } } }),
+  };
+}

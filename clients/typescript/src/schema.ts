@@ -1,0 +1,1826 @@
+/**
+ * Types of every path, operation and schema of openapi.json (openapi-typescript).
+ * Generated from openapi.json by clients/typescript/scripts/generate.mjs. Do not edit:
+ * run `npm run client:generate` at the repository root after `npm run openapi`.
+ */
+export interface paths {
+    "/connect-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a one-time link that connects a user to a provider
+         * @description Send the user’s browser to `url`. After consent the browser lands on `returnUrl?connectionId=…&status=connected` (or `status=error&error=<code>`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed). Connecting the same provider account again updates the same connection.
+         */
+        post: operations["createConnectSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List connections, newest first, with keyset pagination */
+        get: operations["listConnections"];
+        put?: never;
+        /**
+         * Import an existing token pair
+         * @description Stores tokens obtained outside a browser flow, such as a Keap "Generate API Token" pair. Importing the same (provider, ownerId, accountId) again replaces the tokens of that connection (200) instead of creating a new one (201).
+         */
+        post: operations["importConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one connection (never its tokens) */
+        get: operations["getConnection"];
+        put?: never;
+        post?: never;
+        /** Delete a connection, revoking it at the provider where possible */
+        delete: operations["deleteConnection"];
+        options?: never;
+        head?: never;
+        /** Replace a connection's metadata */
+        patch: operations["updateConnection"];
+        trace?: never;
+    };
+    "/connections/{id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a valid access token for a connection
+         * @description Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.
+         */
+        get: operations["getConnectionCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections/{id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh the tokens now
+         * @description One refresh across all replicas; concurrent calls share it. The refresh token never leaves the service.
+         */
+        post: operations["refreshConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the token with the provider’s whoami call
+         * @description A 401 from the provider marks the connection needs_reauth.
+         */
+        post: operations["verifyConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is up (no dependencies checked) */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service can serve requests: the database answers */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the configured providers and what each supports */
+        get: operations["listProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List outbound webhook deliveries, newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again (e.g. after it failed) */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        ConnectSession: {
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description One-time link to send the user to; valid 10 minutes
+             * @example http://localhost:3000/oauth/keap/authorize?session=…
+             */
+            url: string;
+        };
+        Connection: {
+            /**
+             * @description The provider-side account ('default' when the provider has none)
+             * @example ab123
+             */
+            accountId: string;
+            /**
+             * @description Base URL for API calls made with this connection
+             * @example null
+             */
+            apiBaseUrl: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the access token expires; null = never
+             */
+            expiresAt: string | null;
+            /**
+             * @description Whether the service holds a refresh token (the token itself is never returned)
+             * @example true
+             */
+            hasRefreshToken: boolean;
+            /**
+             * Format: uuid
+             * @example 0b7e6f2c-3d4a-4c8e-9f1a-2b3c4d5e6f70
+             */
+            id: string;
+            lastError: components["schemas"]["ConnectionError"] | null;
+            /** Format: date-time */
+            lastRefreshedAt: string | null;
+            /**
+             * @example {
+             *       "plan": "pro"
+             *     }
+             */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            nextRefreshAt: string | null;
+            /**
+             * @description Your own user's id, as given when the connection was made
+             * @example user_42
+             */
+            ownerId: string;
+            /** @example keap */
+            provider: string;
+            /**
+             * @description Consecutive failed refresh attempts
+             * @example 0
+             */
+            refreshFailures: number;
+            /** Format: date-time */
+            refreshTokenExpiresAt: string | null;
+            /**
+             * @example [
+             *       "full"
+             *     ]
+             */
+            scopes: string[];
+            /** @example active */
+            status: components["schemas"]["ConnectionStatus"];
+            /** @example null */
+            teamId: string | null;
+            /** @example null */
+            teamName: string | null;
+            /** @example Bearer */
+            tokenType: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @example null */
+            workspaceId: string | null;
+            /** @example null */
+            workspaceName: string | null;
+        };
+        ConnectionError: {
+            /** Format: date-time */
+            at: string;
+            /** @example provider_unavailable */
+            code: string;
+            /** @example Token endpoint answered 503 */
+            message: string;
+        };
+        ConnectionList: {
+            data: components["schemas"]["Connection"][];
+            /**
+             * @description Pass as `cursor` for the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        ConnectionStatus: "active" | "refresh_failed" | "expired" | "needs_reauth" | "revoked";
+        CreateConnectSessionRequest: {
+            /** @description Stored on the connection (JSON object, at most 16 kB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Your own user's id; the connection will carry it
+             * @example user_42
+             */
+            ownerId: string;
+            /**
+             * @description A provider listed by GET /providers
+             * @example keap
+             */
+            provider: string;
+            /**
+             * @description Where the browser lands after the flow, with ?connectionId=…&status=connected or ?status=error&error=<code>. Must match ALLOWED_RETURN_URLS. Without it the flow ends on a small result page.
+             * @example http://localhost:3000/connected
+             */
+            returnUrl?: string;
+            /**
+             * @description Scopes to request; default: the provider's default scopes
+             * @example [
+             *       "full"
+             *     ]
+             */
+            scopes?: string[];
+        };
+        Credentials: {
+            /**
+             * @description A valid access token. Use it, do not store it.
+             * @example KeapAT-xxxx
+             */
+            accessToken: string;
+            /** @example default */
+            accountId: string;
+            /** @example null */
+            apiBaseUrl: string | null;
+            /**
+             * Format: date-time
+             * @description null = does not expire
+             */
+            expiresAt: string | null;
+            /**
+             * @example [
+             *       "full"
+             *     ]
+             */
+            scopes: string[];
+            /** @example Bearer */
+            tokenType: string;
+        };
+        DeleteConnectionResponse: {
+            /**
+             * Format: uuid
+             * @example 0b7e6f2c-3d4a-4c8e-9f1a-2b3c4d5e6f70
+             */
+            id: string;
+            /**
+             * @description Whether the provider revoked the token: revoked, failed (deleted here anyway) or unsupported by the provider
+             * @example unsupported
+             */
+            providerRevocation: components["schemas"]["ProviderRevocation"];
+        };
+        /**
+         * @description Stable machine-readable code
+         * @enum {string}
+         */
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "service_unavailable" | "internal_error";
+        ErrorResponse: {
+            /**
+             * @description Stable machine-readable code
+             * @example connection_not_found
+             */
+            code: components["schemas"]["ErrorCode"];
+            /**
+             * @description Human-readable explanation; never echoes secrets or request bodies
+             * @example Connection 7d4f... does not exist
+             */
+            message: string;
+            /**
+             * @description Same value as the X-Request-Id response header
+             * @example 3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11
+             */
+            requestId: string;
+            /**
+             * @description HTTP status, repeated for clients that only see the body
+             * @example 404
+             */
+            statusCode: number;
+        };
+        ImportConnectionRequest: {
+            /**
+             * @description The access token (stored encrypted, never returned except by /credentials)
+             * @example KeapAT-xxxx
+             */
+            accessToken: string;
+            /**
+             * @description Provider-side account; one connection per (provider, ownerId, accountId)
+             * @default default
+             */
+            accountId?: string;
+            /** @description Base URL for API calls made with this connection */
+            apiBaseUrl?: string;
+            /**
+             * Format: date-time
+             * @description When the access token expires (give this or expiresIn, not both)
+             */
+            expiresAt?: string;
+            /**
+             * @description Seconds until the access token expires (give this or expiresAt, not both)
+             * @example 86400
+             */
+            expiresIn?: number;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @example user_42 */
+            ownerId: string;
+            /** @example keap */
+            provider: string;
+            /**
+             * @description The refresh token (stored encrypted, never returned)
+             * @example KeapRT-xxxx
+             */
+            refreshToken?: string;
+            /**
+             * Format: date-time
+             * @description When the refresh token expires; defaults to the provider's documented horizon
+             */
+            refreshTokenExpiresAt?: string;
+            /**
+             * @example [
+             *       "full"
+             *     ]
+             */
+            scopes?: string[];
+            teamId?: string;
+            teamName?: string;
+            /** @default Bearer */
+            tokenType?: string;
+            workspaceId?: string;
+            workspaceName?: string;
+        };
+        Provider: {
+            /**
+             * @description Scopes requested when a connect session names none
+             * @example [
+             *       "full"
+             *     ]
+             */
+            defaultScopes: string[];
+            /** @example Keap (Infusionsoft) */
+            displayName: string;
+            /**
+             * @description Name used in API paths and bodies
+             * @example keap
+             */
+            name: string;
+            /**
+             * @description True when this provider is served by the built-in simulator (development only)
+             * @example false
+             */
+            sandbox: boolean;
+            supports: components["schemas"]["ProviderCapabilities"];
+        };
+        ProviderCapabilities: {
+            /**
+             * @description The authorize step uses PKCE (S256)
+             * @example false
+             */
+            pkce: boolean;
+            /**
+             * @description Tokens can be refreshed (the service keeps them fresh)
+             * @example true
+             */
+            refresh: boolean;
+            /**
+             * @description Tokens are revoked at the provider when a connection is deleted
+             * @example false
+             */
+            revoke: boolean;
+            /**
+             * @description Tokens can be checked with a whoami call (POST /connections/{id}/verify, and periodically when they never expire)
+             * @example true
+             */
+            verify: boolean;
+        };
+        ProviderList: {
+            data: components["schemas"]["Provider"][];
+        };
+        /**
+         * @description Whether the provider revoked the token: revoked, failed (deleted here anyway) or unsupported by the provider
+         * @enum {string}
+         */
+        ProviderRevocation: "revoked" | "failed" | "unsupported";
+        UpdateConnectionRequest: {
+            /**
+             * @description Replaces the stored metadata (JSON object, at most 16 kB)
+             * @example {
+             *       "plan": "pro"
+             *     }
+             */
+            metadata: {
+                [key: string]: unknown;
+            };
+        };
+        WebhookDelivery: {
+            /** @example 1 */
+            attempts: number;
+            /** Format: uuid */
+            connectionId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            eventType: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: uuid
+             * @description Sent as webhook-id `msg_<id>`
+             */
+            id: string;
+            lastError: string | null;
+            /** @description The receiver's last HTTP status */
+            lastStatus: number | null;
+            /** Format: date-time */
+            nextAttemptAt: string;
+            /** @description The body as sent: {type, timestamp, data} */
+            payload: {
+                [key: string]: unknown;
+            };
+            status: components["schemas"]["WebhookDeliveryStatus"];
+        };
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        WebhookDeliveryStatus: "pending" | "delivered" | "failed";
+        /** @enum {string} */
+        WebhookEventType: "connection.created" | "connection.reconnected" | "connection.needs_reauth" | "connection.refresh_failed" | "connection.deleted";
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type ConnectSession = components['schemas']['ConnectSession'];
+export type Connection = components['schemas']['Connection'];
+export type ConnectionError = components['schemas']['ConnectionError'];
+export type ConnectionList = components['schemas']['ConnectionList'];
+export type ConnectionStatus = components['schemas']['ConnectionStatus'];
+export type CreateConnectSessionRequest = components['schemas']['CreateConnectSessionRequest'];
+export type Credentials = components['schemas']['Credentials'];
+export type DeleteConnectionResponse = components['schemas']['DeleteConnectionResponse'];
+export type ErrorCode = components['schemas']['ErrorCode'];
+export type ErrorResponse = components['schemas']['ErrorResponse'];
+export type ImportConnectionRequest = components['schemas']['ImportConnectionRequest'];
+export type Provider = components['schemas']['Provider'];
+export type ProviderCapabilities = components['schemas']['ProviderCapabilities'];
+export type ProviderList = components['schemas']['ProviderList'];
+export type ProviderRevocation = components['schemas']['ProviderRevocation'];
+export type UpdateConnectionRequest = components['schemas']['UpdateConnectionRequest'];
+export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+export type WebhookDeliveryList = components['schemas']['WebhookDeliveryList'];
+export type WebhookDeliveryStatus = components['schemas']['WebhookDeliveryStatus'];
+export type WebhookEventType = components['schemas']['WebhookEventType'];
+export type $defs = Record<string, never>;
+export interface operations {
+    createConnectSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConnectSessionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectSession"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body over 100 kB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "message": "The request body is larger than the 100 kB limit",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listConnections: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                provider?: string;
+                ownerId?: string;
+                status?: components["schemas"]["ConnectionStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    importConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The existing connection for this account was updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description A new connection was created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body over 100 kB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "message": "The request body is larger than the 100 kB limit",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteConnectionResponse"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConnectionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body over 100 kB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "message": "The request body is larger than the 100 kB limit",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getConnectionCredentials: {
+        parameters: {
+            query?: {
+                /** @description Refresh first, unless a refresh finished after this request began (then that result is returned) */
+                forceRefresh?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credentials"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The user must reconnect */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_needs_reauth",
+                     *       "message": "Connection 0b7e... must be reconnected by its user through a new connect session",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's refresh budget is used up (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "rate_limited",
+                     *       "message": "The refresh budget for this provider is used up; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (Retry-After when it said so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "provider_unavailable",
+                     *       "message": "The provider could not be reached or refused the refresh: unavailable",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 502
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Another replica is refreshing (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "refresh_in_progress",
+                     *       "message": "Another replica is refreshing this connection; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    refreshConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The user must reconnect */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_needs_reauth",
+                     *       "message": "Connection 0b7e... must be reconnected by its user through a new connect session",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's refresh budget is used up (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "rate_limited",
+                     *       "message": "The refresh budget for this provider is used up; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (Retry-After when it said so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "provider_unavailable",
+                     *       "message": "The provider could not be reached or refused the refresh: unavailable",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 502
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Another replica is refreshing (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "refresh_in_progress",
+                     *       "message": "Another replica is refreshing this connection; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    verifyConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (Retry-After when it said so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "provider_unavailable",
+                     *       "message": "The provider could not be reached or refused the refresh: unavailable",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 502
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example ok */
+                        status?: string;
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example error */
+                        status?: string;
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example ok */
+                        status?: string;
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example error */
+                        status?: string;
+                    };
+                };
+            };
+        };
+    };
+    listProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                status?: components["schemas"]["WebhookDeliveryStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or wrong API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+}
