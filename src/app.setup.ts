@@ -25,6 +25,8 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestExp
   app.use(jsonBody(BODY_LIMIT, '100 kB'));
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
+  // No ETag: hashing every JSON body costs time, and credentials are Cache-Control: no-store anyway.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.enableShutdownHooks();
   const document = buildOpenApiDocument(app);

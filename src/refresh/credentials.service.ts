@@ -7,10 +7,10 @@ import { ConnectionNeedsReauth, ConnectionNotFound, DomainError, ProviderUnavail
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderError } from '../oauth/provider-errors';
 import { refreshConfig } from './refresh.config';
-import { RefreshRepository } from './refresh.repository';
+import { CredentialsRow, RefreshRepository } from './refresh.repository';
 import { RefreshOutcome, RefreshService, Satisfied } from './refresh.service';
 
-const needsUser = (c: ConnectionEntity) => c.status === 'needs_reauth' || c.status === 'revoked';
+const needsUser = (c: Pick<ConnectionEntity, 'status'>) => c.status === 'needs_reauth' || c.status === 'revoked';
 
 /** The API side of the token lifecycle: credentials that are valid when handed out, and forced refreshes. */
 @Injectable()
@@ -28,14 +28,14 @@ export class CredentialsService {
    * Never the refresh token: a caller that used a rotating one would kill the connection.
    */
   async credentials(id: string, force: boolean, startedAt = new Date()): Promise<Credentials> {
-    let connection = await this.load(id);
-    if (force && !connection.refreshToken) throw new RefreshNotSupported(id);
+    let connection: CredentialsRow = await this.loadForCredentials(id);
+    if (force && !connection.hasRefreshToken) throw new RefreshNotSupported(id);
     const now = startedAt.getTime();
     const fresh: Satisfied = force ? refreshedSince(startedAt) : (c) => !c.expiresAt || c.expiresAt.getTime() - now > this.config.credentialsSkewMs;
     // Connections without a refresh token are served as they are (they never expire by the clock).
-    if (force || (connection.refreshToken && !fresh(connection))) {
+    if (force || (connection.hasRefreshToken && !fresh(connection))) {
       const outcome = await this.refreshRespectingRetryAfter(connection, fresh, force);
-      connection = outcome.connection;
+      connection = { ...outcome.connection, hasRefreshToken: outcome.connection.refreshToken !== null };
       if (outcome.kind === 'failed') {
         if (outcome.error.kind === 'invalid_grant' || needsUser(connection)) throw new ConnectionNeedsReauth(id);
         // A still-valid token is served even though its refresh failed.
@@ -65,11 +65,12 @@ export class CredentialsService {
     return outcome.connection;
   }
 
-  private async refreshRespectingRetryAfter(connection: ConnectionEntity, fresh: Satisfied, force: boolean): Promise<RefreshOutcome> {
+  private async refreshRespectingRetryAfter(connection: Pick<ConnectionEntity, 'id' | 'lastError' | 'nextRefreshAt'>, fresh: Satisfied, force: boolean): Promise<RefreshOutcome> {
     // After a 429 the provider said when to come back: do not call before that.
     const backingOff = connection.lastError?.code === 'rate_limited' && connection.nextRefreshAt && connection.nextRefreshAt.getTime() > Date.now();
     if (backingOff) {
-      return { kind: 'failed', connection, error: new ProviderError('rate_limited', connection.lastError!.message, connection.nextRefreshAt!.getTime() - Date.now()) };
+      const current = await this.load(connection.id);
+      return { kind: 'failed', connection: current, error: new ProviderError('rate_limited', connection.lastError!.message, connection.nextRefreshAt!.getTime() - Date.now()) };
     }
     const outcome = await this.refresh.refresh(connection.id, fresh);
     if (outcome.kind === 'deferred') {
@@ -77,6 +78,13 @@ export class CredentialsService {
       throw new DomainError('rate_limited', 429, 'The refresh budget for this provider is used up; retry shortly', { 'Retry-After': '1' });
     }
     return outcome;
+  }
+
+  private async loadForCredentials(id: string): Promise<CredentialsRow> {
+    const connection = await this.repo.findForCredentials(id);
+    if (!connection) throw new ConnectionNotFound(id);
+    if (needsUser(connection)) throw new ConnectionNeedsReauth(id);
+    return connection;
   }
 
   private async load(id: string): Promise<ConnectionEntity> {

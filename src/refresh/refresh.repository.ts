@@ -28,6 +28,27 @@ export interface RefreshedTokens {
   scopes: string[];
 }
 
+/** What the credentials endpoint reads; the refresh token itself is not even loaded. */
+export type CredentialsRow = Pick<
+  ConnectionEntity,
+  'id' | 'status' | 'accessToken' | 'tokenType' | 'expiresAt' | 'apiBaseUrl' | 'scopes' | 'accountId' | 'lastError' | 'nextRefreshAt' | 'lastRefreshedAt'
+> & { hasRefreshToken: boolean };
+
+interface RawCredentialsRow {
+  id: string;
+  status: ConnectionStatus;
+  access_token: string;
+  has_refresh_token: boolean;
+  token_type: string;
+  expires_at: Date | null;
+  api_base_url: string | null;
+  scopes: string[];
+  account_id: string;
+  last_error: LastError | null;
+  next_refresh_at: Date | null;
+  last_refreshed_at: Date | null;
+}
+
 const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 
 /** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
@@ -40,6 +61,35 @@ export class RefreshRepository {
 
   findById(id: string): Promise<ConnectionEntity | null> {
     return this.repo.findOneBy({ id });
+  }
+
+  /**
+   * The hot path (`GET /credentials` on nearly every product call): one primary-key SELECT of the
+   * columns it needs, without the ORM's query building and entity hydration.
+   */
+  async findForCredentials(id: string): Promise<CredentialsRow | null> {
+    const rows: RawCredentialsRow[] = await this.repo.query(
+      `SELECT id, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
+              account_id, last_error, next_refresh_at, last_refreshed_at
+         FROM connections WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.id,
+      status: r.status,
+      accessToken: r.access_token,
+      hasRefreshToken: r.has_refresh_token,
+      tokenType: r.token_type,
+      expiresAt: r.expires_at,
+      apiBaseUrl: r.api_base_url,
+      scopes: r.scopes,
+      accountId: r.account_id,
+      lastError: r.last_error,
+      nextRefreshAt: r.next_refresh_at,
+      lastRefreshedAt: r.last_refreshed_at,
+    };
   }
 
   /**

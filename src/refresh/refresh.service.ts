@@ -25,7 +25,7 @@ export type RefreshOutcome =
   | { kind: 'deferred'; connection: ConnectionEntity };
 
 /** Whether a connection, as it is now, already gives the caller what it asked for. */
-export type Satisfied = (connection: ConnectionEntity) => boolean;
+export type Satisfied = (connection: Pick<ConnectionEntity, 'expiresAt' | 'lastRefreshedAt'>) => boolean;
 
 const WRITE_ATTEMPTS = 5;
 
