@@ -1,0 +1,213 @@
+'use strict';
+/**
+ * `npm run bench`: builds (in the npm script), then measures the built service (dist/) against one
+ * embedded Postgres in a temp dir, everything on 127.0.0.1:
+ *   1. credentials hot path vs a bare node:http baseline (and the cost of info-level request logs),
+ *   2. list scaling over 1,000,000 rows (page 1 vs page 5,000, EXPLAIN ANALYZE per filter combination),
+ *   3. the refresh sweep: 10,000 due Keap connections, two instances, the Keap simulator, a 500/s budget,
+ *   4. memory (RSS) idle and after each scenario.
+ * Prints a table and writes bench/results.json. Knobs: see bench/README.md.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { randomBytes } = require('node:crypto');
+const { Client } = require('pg');
+const util = require('./lib/util');
+const hotPath = require('./scenarios/hot-path');
+const { seedHotPath } = require('./lib/seed');
+const { pgStatements } = require('./lib/pgstats');
+const list = require('./scenarios/list');
+const sweep = require('./scenarios/sweep');
+
+const { DIST, ROOT, freePort, round, sleep } = util;
+
+const num = (name, fallback) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
+  return value;
+};
+
+const config = {
+  only: (process.env.BENCH_ONLY || 'hot,list,sweep').split(',').map((s) => s.trim()),
+  hot: { connectionsSeeded: num('BENCH_HOT_N', 1000), concurrency: num('BENCH_HOT_CONCURRENCY', 50), durationSec: num('BENCH_HOT_DURATION', 15), warmupSec: num('BENCH_HOT_WARMUP', 3) },
+  list: { rows: num('BENCH_LIST_ROWS', 1_000_000), deepPage: num('BENCH_LIST_PAGE', 5000), samples: { warmup: 3, measured: num('BENCH_LIST_SAMPLES', 25) } },
+  sweep: {
+    n: num('BENCH_SWEEP_N', 10_000),
+    rate: num('BENCH_SWEEP_RATE', 500),
+    timeoutSec: num('BENCH_SWEEP_TIMEOUT', 90),
+    // Per instance. The defaults (batch 100, concurrency 10, pool 10) cannot reach 500/s on one box; see README.
+    knobs: { batchSize: num('BENCH_REFRESH_BATCH_SIZE', 200), concurrency: num('BENCH_REFRESH_CONCURRENCY', 40), poolSize: num('BENCH_DATABASE_POOL_SIZE', 20) },
+  },
+  totalTimeoutSec: num('BENCH_TIMEOUT', 600),
+};
+
+const started = Date.now();
+const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+async function main() {
+  if (!fs.existsSync(path.join(DIST, 'src/main.js'))) throw new Error(`${DIST}/src/main.js is missing: run \`npm run build\` (npm run bench does)`);
+  const { startEmbeddedPostgres } = require(path.join(DIST, 'src/database/embedded-postgres.js'));
+  const { TokenCipher } = require(path.join(DIST, 'src/crypto/token-cipher.js'));
+  const { parseKeyring } = require(path.join(DIST, 'src/crypto/keyring.js'));
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-bench-'));
+  const apiKey = `bench_${randomBytes(16).toString('hex')}`;
+  const encryptionKeys = `kbench:${randomBytes(32).toString('base64')}`;
+  const cipher = new TokenCipher(parseKeyring(encryptionKeys));
+  const results = {
+    startedAt: new Date(started).toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGb: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+      // The Node the service and baseline run on (BENCH_NODE), when it is not this one.
+      serviceNode: process.env.BENCH_NODE ? require('node:child_process').execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim() : process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAverageAtStart: os.loadavg().map((v) => round(v, 2)),
+    },
+    config,
+    memory: { after: {} },
+  };
+
+  let pg;
+  let db;
+  const cleanup = async () => {
+    util.killAllChildren();
+    await db?.end().catch(() => undefined);
+    await pg?.stop().catch(() => undefined);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  const watchdog = setTimeout(() => {
+    console.error(`bench: gave up after ${config.totalTimeoutSec} s`);
+    cleanup().finally(() => process.exit(2));
+  }, config.totalTimeoutSec * 1000);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanup().finally(() => process.exit(130)));
+
+  try {
+    log(`embedded Postgres in ${tmp}`);
+    // Stock durability settings (fsync on): the service as it would run, not a throw-away test cluster.
+    // pg_stat_statements (with planning time) says which statements cost the database; it costs every server alike.
+    pg = await startEmbeddedPostgres({
+      dataDir: path.join(tmp, 'pg'),
+      serverFlags: ['-c', 'max_connections=200', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track_planning=on'],
+    });
+    db = new Client({ connectionString: pg.url });
+    await db.connect();
+    results.machine.postgres = (await db.query('SHOW server_version')).rows[0].server_version;
+    const statements = await pgStatements(db);
+
+    const serviceEnv = (extra) => ({
+      NODE_ENV: 'development',
+      DATABASE_URL: pg.url,
+      API_KEYS: apiKey,
+      ENCRYPTION_KEYS: encryptionKeys,
+      REFRESH_SWEEP_INTERVAL_SECONDS: '0',
+      WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+      LOG_LEVEL: 'warn',
+      // e.g. --max-old-space-size, or a profiler preload; empty by default.
+      ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+      ...extra,
+    });
+    const startService = async (name, extra = {}) => {
+      const port = await freePort();
+      const dataDir = path.join(tmp, name);
+      fs.mkdirSync(dataDir, { recursive: true });
+      return util.startProcess({
+        name,
+        script: path.join(DIST, 'src/main.js'),
+        cwd: dataDir,
+        logDir: tmp,
+        env: serviceEnv({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, ...extra }),
+      });
+    };
+    const startBaseline = async () => {
+      const port = await freePort();
+      return util.startProcess({
+        name: 'baseline',
+        script: path.join(__dirname, 'baseline-server.js'),
+        cwd: tmp,
+        logDir: tmp,
+        env: { DATABASE_URL: pg.url, API_KEYS: apiKey, ENCRYPTION_KEYS: encryptionKeys, PORT: String(port), BENCH_DIST: DIST },
+      });
+    };
+
+    log('starting the service (LOG_LEVEL=warn, sweep off); it runs the migrations');
+    let service = await startService('service');
+    await sleep(2000);
+    results.memory.idleMb = service.memory().rssMb;
+    log(`service idle: ${results.memory.idleMb} MB RSS`);
+
+    if (config.only.includes('hot')) {
+      log(`1. credentials hot path: seeding ${config.hot.connectionsSeeded} connections`);
+      const sample = await seedHotPath(db, cipher, config.hot.connectionsSeeded);
+      const opts = { pgDataDir: path.join(tmp, 'pg'), statements, apiKey, connections: config.hot.concurrency, warmupSec: config.hot.warmupSec, durationSec: config.hot.durationSec, log, sample };
+      const hot = { connectionsSeeded: config.hot.connectionsSeeded, concurrency: config.hot.concurrency, durationSec: config.hot.durationSec };
+      hot.service = await hotPath.measure({ ...opts, baseUrl: service.baseUrl, pid: service.pid, label: 'service (LOG_LEVEL=warn)' });
+      results.memory.after.hotPath = service.memory().rssMb;
+
+      const baseline = await startBaseline();
+      hot.baseline = await hotPath.measure({ ...opts, baseUrl: baseline.baseUrl, pid: baseline.pid, label: 'baseline (node:http + pg)' });
+      hot.baseline.rssMb = baseline.memory().rssMb;
+      await baseline.stop();
+
+      const infoService = await startService('service-info', { LOG_LEVEL: 'info' });
+      hot.serviceLogInfo = await hotPath.measure({ ...opts, baseUrl: infoService.baseUrl, pid: infoService.pid, label: 'service (LOG_LEVEL=info, request logs)' });
+      results.memory.after.hotPathLogInfo = infoService.memory().rssMb;
+      await infoService.stop();
+
+      hot.ratio = round(hot.service.rps / hot.baseline.rps, 3);
+      hot.ratioLogInfo = round(hot.serviceLogInfo.rps / hot.baseline.rps, 3);
+      // Efficiency independent of who else used the cores: baseline CPU per request / service CPU per request.
+      hot.cpuRatio = round(hot.baseline.cpuUsPerRequest / hot.service.cpuUsPerRequest, 3);
+      hot.cpuRatioLogInfo = round(hot.baseline.cpuUsPerRequest / hot.serviceLogInfo.cpuUsPerRequest, 3);
+      hot.aim = 'service >= 0.70 x baseline';
+      results.hotPath = hot;
+    }
+
+    if (config.only.includes('list')) {
+      log('2. list scaling');
+      results.list = await list.run({ db, cipher, service, apiKey, rows: config.list.rows, deepPage: config.list.deepPage, samples: config.list.samples, log });
+      results.memory.after.list = service.memory().rssMb;
+    }
+    await service.stop();
+    service = undefined;
+
+    if (config.only.includes('sweep')) {
+      log('3. refresh sweep');
+      results.sweep = await sweep.run({
+        db,
+        cipher,
+        startService,
+        n: config.sweep.n,
+        rate: config.sweep.rate,
+        knobs: config.sweep.knobs,
+        pgDataDir: path.join(tmp, 'pg'),
+        statements,
+        timeoutMs: config.sweep.timeoutSec * 1000,
+        log,
+      });
+      results.memory.after.sweep = results.sweep.after.map((a) => a.rssMb);
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+  results.durationSec = round((Date.now() - started) / 1000, 1);
+  const out = path.join(__dirname, 'results.json');
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${require('./lib/report').table(results)}\nresults: ${path.relative(ROOT, out)}  (total ${results.durationSec} s)`);
+  const failed = results.sweep && (results.sweep.lost > 0 || results.sweep.providerCalls !== results.sweep.n || results.sweep.timedOut);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main()
+  .catch((error) => {
+    console.error(`bench failed: ${error.stack || error.message}`);
+    process.exitCode = 1;
+  })
+  // Keep-alive sockets and timers of the load generator would otherwise hold the process open.
+  .finally(() => process.exit());
