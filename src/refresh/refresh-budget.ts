@@ -25,12 +25,18 @@ export class RefreshBudget {
     return granted;
   }
 
+  /** Providers whose bucket row is known to exist: created once per process, not on every take. */
+  private readonly created = new Set<string>();
+
   private async acquire(provider: string, ratePerSecond: number, deadline: number): Promise<boolean> {
     const burst = Math.max(1, ratePerSecond);
-    await this.dataSource.query(
-      `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,
-      [provider, burst],
-    );
+    if (!this.created.has(provider)) {
+      await this.dataSource.query(
+        `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,
+        [provider, burst],
+      );
+      this.created.add(provider);
+    }
     for (;;) {
       // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
       const [rows]: [{ granted: boolean; tokens: number }[], number] = await this.dataSource.query(
