@@ -47,7 +47,35 @@ const config = {
 const started = Date.now();
 const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
+/**
+ * One bench at a time on a machine: two runs share the cores (and both write results.json), which
+ * makes both sets of figures meaningless. A stale lock (its process gone) is taken over.
+ */
+function takeLock() {
+  const lock = path.join(os.tmpdir(), 'oauth-conn-bench.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      process.on('exit', () => fs.rmSync(lock, { force: true }));
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(lock, 'utf8'));
+      let alive = false;
+      try {
+        process.kill(holder, 0);
+        alive = holder !== process.pid;
+      } catch {
+        // not running
+      }
+      if (alive) throw new Error(`another bench (pid ${holder}) is running on this machine; wait for it (lock ${lock})`);
+      fs.rmSync(lock, { force: true });
+    }
+  }
+}
+
 async function main() {
+  takeLock();
   if (!fs.existsSync(path.join(DIST, 'src/main.js'))) throw new Error(`${DIST}/src/main.js is missing: run \`npm run build\` (npm run bench does)`);
   const { startEmbeddedPostgres } = require(path.join(DIST, 'src/database/embedded-postgres.js'));
   const { TokenCipher } = require(path.join(DIST, 'src/crypto/token-cipher.js'));
@@ -197,6 +225,8 @@ async function main() {
     await cleanup();
   }
   results.durationSec = round((Date.now() - started) / 1000, 1);
+  // Others' work on the same cores shows here: compare with loadAverageAtStart before trusting a change.
+  results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${require('./lib/report').table(results)}\nresults: ${path.relative(ROOT, out)}  (total ${results.durationSec} s)`);

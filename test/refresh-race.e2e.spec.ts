@@ -34,7 +34,7 @@ describe('exactly one refresh per connection across two replicas', () => {
     const id = await connectThroughSandbox(a, 'keap', 'race-one');
     const tokens: string[] = [];
     for (let round = 1; round <= 3; round++) {
-      await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 800 });
+      await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
       const results = await Promise.all(Array.from({ length: 60 }, (_, i) => forced(i % 2 ? a : b, id)));
       expect(results.map((r) => r.status)).toEqual(Array(60).fill(200));
       const distinct = new Set(results.map((r) => r.body.accessToken));
@@ -52,7 +52,7 @@ describe('exactly one refresh per connection across two replicas', () => {
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) ids.push(await connectThroughSandbox(a, 'keap', `race-many-${i}`));
     await clearSandbox(a, 'keap');
-    await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 800, remaining: 8 });
+    await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500, remaining: 8 });
     const results = await Promise.all(ids.flatMap((id) => Array.from({ length: 6 }, (_, i) => forced(i % 2 ? a : b, id).then((r) => ({ id, r })))));
     expect(results.every(({ r }) => r.status === 200)).toBe(true);
     for (const id of ids) expect(new Set(results.filter((x) => x.id === id).map(({ r }) => r.body.accessToken)).size).toBe(1);

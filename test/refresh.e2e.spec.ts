@@ -12,7 +12,7 @@ describe('token lifecycle against the simulators (one instance)', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    t = await startTestApp({ port, env: { HTTP_TIMEOUT_MS: '1000', REFRESH_LEASE_SECONDS: '10', REFRESH_MAX_FAILURES: '2', REFRESH_BACKOFF_BASE_SECONDS: '30' } });
+    t = await startTestApp({ port, env: { HTTP_TIMEOUT_MS: '3000', REFRESH_LEASE_SECONDS: '10', REFRESH_MAX_FAILURES: '2', REFRESH_BACKOFF_BASE_SECONDS: '30' } });
   }, 60_000);
   afterAll(() => t.close());
   beforeEach(async () => {
@@ -58,7 +58,7 @@ describe('token lifecycle against the simulators (one instance)', () => {
     it('50 concurrent forced calls share one refresh and all get the same new token', async () => {
       const id = await connectThroughSandbox(t, 'keap', 'od-concurrent');
       // A provider answer that takes a moment, so every request begins before the refresh finishes.
-      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 700 });
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
       const results = await Promise.all(Array.from({ length: 50 }, () => credentials(id, true)));
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
       expect(new Set(results.map((r) => r.body.accessToken)).size).toBe(1);
@@ -97,7 +97,6 @@ describe('token lifecycle against the simulators (one instance)', () => {
       ['no access_token', { kind: 'no_access_token' }, 'bad_response'],
       ['a redirect', { kind: 'redirect' }, 'bad_response'],
       ['invalid_client', { kind: 'invalid_client' }, 'invalid_client'],
-      ['a timeout', { kind: 'slow', delayMs: 2500 }, 'timeout'],
     ];
     it.each(transient)('%s → 502 provider_unavailable, tokens unchanged, error recorded, retry scheduled', async (_name, fault, code) => {
       const id = await connectThroughSandbox(t, 'keap', `fault-${_name}`);
@@ -117,6 +116,20 @@ describe('token lifecycle against the simulators (one instance)', () => {
       await credentials(id).expect(200);
       // And the grant still works once the provider recovers.
       await t.api.post(`/connections/${id}/refresh`).expect(200);
+    });
+
+    it('a timeout → 502, tokens unchanged, error recorded; the late answer the provider still sends is lost', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'fault-timeout');
+      const before = await raw(id);
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 4000 });
+      expect((await t.api.post(`/connections/${id}/refresh`).expect(502)).body.code).toBe('provider_unavailable');
+      const after = await raw(id);
+      expect(after).toMatchObject({ access_token: before.access_token, refresh_token: before.refresh_token, token_version: before.token_version, refresh_failures: 1 });
+      expect(after.last_error).toMatchObject({ code: 'timeout' });
+      // Let the simulator finish the call we gave up on, so it cannot land in the next test's counts.
+      // (It rotates the refresh token we never received: the "lost response" window DESIGN.md names.)
+      for (let i = 0; i < 50 && (await refreshCalls(t, 'keap')).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await refreshCalls(t, 'keap')).toHaveLength(1);
     });
 
     it('429 with Retry-After: the next try waits as told, a valid token is still served', async () => {
@@ -315,14 +328,13 @@ describe('the refresh budget', () => {
     const two = await startTestApp({ databaseUrl });
     try {
       const takes = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).app.get(RefreshBudget).take('budget-test', 5, 0)),
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).app.get(RefreshBudget).take('budget-test', 0.5, 0)),
       );
-      // Rate 5/s: the bucket holds 5; a dozen immediate takes over two replicas get 5 (6 if a refill lands).
-      const granted = takes.filter(Boolean).length;
-      expect(granted).toBeGreaterThanOrEqual(5);
-      expect(granted).toBeLessThanOrEqual(6);
+      // Rate 0.5/s: the bucket holds 1 (one second's worth, at least one); a dozen immediate takes over
+      // two replicas get exactly that one (a refill needs 2 s).
+      expect(takes.filter(Boolean)).toHaveLength(1);
       // Waiting is allowed: the next take succeeds once a token has come back.
-      expect(await one.app.get(RefreshBudget).take('budget-test', 5, 2000)).toBe(true);
+      expect(await one.app.get(RefreshBudget).take('budget-test', 0.5, 3000)).toBe(true);
     } finally {
       await one.close();
       await two.close();

@@ -20,7 +20,7 @@ function render(rows) {
 function table(r) {
   const rows = [];
   const m = r.machine;
-  rows.push(['machine', `${m.cpus} CPUs, ${m.memoryGb} GB, Node ${m.node}${m.serviceNode !== m.node ? ` (service on ${m.serviceNode})` : ''}, Postgres ${m.postgres}, load ${m.loadAverageAtStart?.[0]}`, '']);
+  rows.push(['machine', `${m.cpus} CPUs, ${m.memoryGb} GB, Node ${m.node}${m.serviceNode !== m.node ? ` (service on ${m.serviceNode})` : ''}, Postgres ${m.postgres}, load ${m.loadAverageAtStart?.[0]} at start, ${m.loadAverageAtEnd?.[0]} at end`, '']);
   rows.push('-');
   const h = r.hotPath;
   if (h) {
