@@ -1,0 +1,33 @@
+import { redactDeep, REDACT_PATHS } from '../src/common/logging';
+
+describe('log redaction', () => {
+  it('replaces secret-named fields at any of the first levels, in objects and arrays, without mutating the input', () => {
+    const input = {
+      msg: 'x',
+      code: 'internal_error',
+      nested: { client_secret: 's1', list: [{ refresh_token: 's2' }, 'plain'], deeper: { inner: { apiKey: 's3' } } },
+      query: { code: 'oauth-code', state: 'oauth-state', page: 2 },
+      body: { code: 'oauth-code-2' },
+    };
+    const snapshot = JSON.stringify(input);
+    const out = redactDeep(input) as typeof input;
+    expect(JSON.stringify(input)).toBe(snapshot);
+    expect(out.code).toBe('internal_error');
+    expect(out.nested.client_secret).toBe('[redacted]');
+    expect((out.nested.list[0] as { refresh_token: string }).refresh_token).toBe('[redacted]');
+    expect(out.nested.list[1]).toBe('plain');
+    expect(out.nested.deeper.inner.apiKey).toBe('[redacted]');
+    expect(out.query).toEqual({ code: '[redacted]', state: '[redacted]', page: 2 });
+    expect(out.body).toEqual({ code: '[redacted]' });
+  });
+
+  it('returns the same object when nothing is secret (no copying on the hot path)', () => {
+    const input = { req: { id: '1', method: 'GET', path: '/x' }, res: { statusCode: 200 } };
+    expect(redactDeep(input)).toBe(input);
+  });
+
+  it('leaves the top level to pino’s own fixed paths', () => {
+    expect(REDACT_PATHS).toContain('["accessToken"]');
+    expect(REDACT_PATHS.every((p) => !p.includes('*'))).toBe(true);
+  });
+});
