@@ -159,7 +159,7 @@ async function main() {
         script: path.join(__dirname, 'baseline-server.js'),
         cwd: tmp,
         logDir: tmp,
-        env: { DATABASE_URL: pg.url, API_KEYS: apiKey, ENCRYPTION_KEYS: encryptionKeys, PORT: String(port), BENCH_DIST: DIST },
+        env: { DATABASE_URL: pg.url, API_KEYS: apiKey, ENCRYPTION_KEYS: encryptionKeys, PORT: String(port), BENCH_DIST: DIST, ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}) },
       });
     };
 

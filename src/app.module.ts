@@ -1,11 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigType } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { pinoParams } from './common/logging';
+import { httpLoggerOptions } from './common/logging';
+import { LoggingModule, ROOT_LOGGER } from './common/logging.module';
+import type { Logger as PinoLogger } from 'pino';
 import { appConfig } from './config/app.config';
 import { databaseConfig } from './config/database.config';
 import { nodeEnv } from './config/env';
@@ -50,10 +52,9 @@ export class AppModule {
           ignoreEnvFile: nodeEnv() === 'test',
           load: [appConfig, securityConfig, databaseConfig, providersConfig, refreshConfig, webhooksConfig],
         }),
-        LoggerModule.forRootAsync({
-          inject: [appConfig.KEY],
-          useFactory: (app: ConfigType<typeof appConfig>) => pinoParams(app.logLevel, options.logStream),
-        }),
+        LoggingModule.register(options.logStream),
+        LoggerModule.forRootAsync({ inject: [ROOT_LOGGER], useFactory: (logger: PinoLogger) => ({ pinoHttp: httpLoggerOptions(logger) }) }),
+        AuthModule,
         DatabaseModule,
         MetricsModule,
         CryptoModule,
@@ -74,7 +75,6 @@ export class AppModule {
         ...(loadProvidersConfig().sandbox ? [SandboxModule, DevModule] : []),
       ],
       providers: [
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonBody } from './common/json-body';
 import { assignRequestId } from './common/request-id';
 import { createValidationPipe } from './common/validation';
+import { CredentialsFastPath } from './refresh/credentials-fast-path';
 
 export const BODY_LIMIT = '100kb';
 
@@ -29,6 +30,7 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestExp
   app.set('etag', false);
   app.set('trust proxy', false);
   app.enableShutdownHooks();
+  app.get(CredentialsFastPath).install(app.getHttpServer(), app.getHttpAdapter().getInstance());
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OAuth connection service' });
   return app;

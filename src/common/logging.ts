@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params } from 'nestjs-pino';
-import { stdSerializers, type DestinationStream } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import type { Options as HttpLoggerOptions } from 'pino-http';
 import { assignRequestId } from './request-id';
 
 /** Field names whose values are secrets wherever they appear in a log object. */
@@ -91,23 +91,34 @@ export function pathOnly(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export function pinoParams(level: string, stream?: DestinationStream): Params {
-  return {
-    pinoHttp: {
+/** The app's one pino logger: level, redaction and error serializer. Request loggers are children of it. */
+export function createRootLogger(level: string, stream?: DestinationStream): Logger {
+  return pino(
+    {
       level,
-      stream,
-      genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { log: (object: Record<string, unknown>) => redactDeep(object) as Record<string, unknown> },
-      // Requests are logged by method and path only: no headers, no query string, no body.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: serializeError,
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // Health probes every few seconds would drown the log.
-      autoLogging: { ignore: (req) => pathOnly(req.url).startsWith('/health/') },
+      serializers: { err: serializeError },
     },
+    stream,
+  );
+}
+
+/**
+ * pino-http options of every request logger (nestjs-pino's for the Express routes, the credentials fast
+ * path's own): requests are logged by method and path only (no headers, no query string, no body).
+ */
+export function httpLoggerOptions(logger: Logger): HttpLoggerOptions {
+  return {
+    logger,
+    genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: serializeError,
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // Health probes every few seconds would drown the log.
+    autoLogging: { ignore: (req) => pathOnly(req.url).startsWith('/health/') },
   };
 }

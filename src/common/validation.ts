@@ -24,7 +24,14 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-export const UuidParam = new ParseUUIDPipe({
+class UuidParamPipe extends ParseUUIDPipe {
+  /** The pipe's own test, for code that reads ids outside Nest's pipeline (the credentials fast path). */
+  accepts(value: string): boolean {
+    return this.isUUID(value) === true;
+  }
+}
+
+export const UuidParam = new UuidParamPipe({
   exceptionFactory: () => new ValidationFailed('id must be a UUID'),
 });
 
