@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
+import type { Pool } from 'pg';
+import { pgPool } from '../database/pg-pool';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { ConnectionEntity, ConnectionStatus, LastError } from '../connections/connection.entity';
 
@@ -54,6 +56,8 @@ const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 /** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
 @Injectable()
 export class RefreshRepository {
+  private pool?: Pool;
+
   constructor(
     @InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>,
     private readonly outbox: WebhookOutbox,
@@ -65,10 +69,10 @@ export class RefreshRepository {
 
   /**
    * The hot path (`GET /credentials` on nearly every product call): one primary-key SELECT of the
-   * columns it needs, without the ORM's query building and entity hydration.
+   * columns it needs, straight on the driver's pool: no query building, entity hydration or QueryRunner.
    */
   async findForCredentials(id: string): Promise<CredentialsRow | null> {
-    const rows: RawCredentialsRow[] = await this.repo.query(
+    const { rows } = await (this.pool ??= pgPool(this.repo.manager.connection)).query<RawCredentialsRow>(
       `SELECT id, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
               account_id, last_error, next_refresh_at, last_refreshed_at
          FROM connections WHERE id = $1`,
