@@ -32,7 +32,7 @@ const FORCE = new Map<string | undefined, boolean>([
  *
  * Only requests this code answers exactly as the Nest route would are taken: GET, the exact path with
  * an id the route's own UUID pipe accepts, no query or exactly `forceRefresh=true|false`, a valid API
- * key. Everything else (a bad id, a bad or missing key, other parameters, HEAD, a trailing slash) goes
+ * key, no request body. Everything else (a bad id, a bad or missing key, other parameters, HEAD, a trailing slash) goes
  * to Express, where LifecycleController#getCredentials and the guard, pipes and filter answer it. Both
  * call CredentialsService; the response (body, status, headers, error shape), the request log line
  * (same pino-http options, same root logger), the request id and the metrics are the same. The e2e
@@ -64,7 +64,8 @@ export class CredentialsFastPath {
 
   /** Serves the request and returns true, or returns false without touching it. */
   tryServe(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== 'GET') return false;
+    // A GET with a body is Express's (its body parser answers a malformed or oversized one).
+    if (req.method !== 'GET' || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return false;
     const match = PATH.exec(req.url ?? '');
     if (!match) return false;
     const force = FORCE.get(match[2]);
