@@ -340,6 +340,24 @@ describe('the refresh budget', () => {
       await two.close();
     }
   });
+
+  it('lives in an UNLOGGED table (a take does not wait for a WAL flush) and survives losing its rows, as after a crash', async () => {
+    const t = await startTestApp();
+    try {
+      const [{ relpersistence }] = await t.dataSource.query(`SELECT relpersistence FROM pg_class WHERE relname = 'refresh_budgets'`);
+      expect(relpersistence).toBe('u');
+      const budget = t.app.get(RefreshBudget);
+      expect(await budget.take('crash-test', 0.5, 0)).toBe(true);
+      expect(await budget.take('crash-test', 0.5, 0)).toBe(false);
+      // Postgres empties unlogged tables in crash recovery; this process still believes the row exists.
+      await t.dataSource.query(`TRUNCATE refresh_budgets`);
+      expect(await budget.take('crash-test', 0.5, 0)).toBe(true);
+      expect(await budget.take('crash-test', 0.5, 0)).toBe(false);
+      expect(await t.dataSource.query(`SELECT provider FROM refresh_budgets`)).toEqual([{ provider: 'crash-test' }]);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('a crashed lease holder', () => {

@@ -6,7 +6,8 @@ import { sleep } from './backoff';
 /**
  * The per-provider call budget shared by all replicas: a token bucket in Postgres (one row per
  * provider, refilled by elapsed time × rate, capped at one second's worth). Taking a token is one
- * UPDATE, so replicas serialise on the row only for that statement.
+ * UPDATE, so replicas serialise on the row only for that statement; the table is UNLOGGED, so the
+ * commit does not wait for a WAL flush while it holds the row (see the RefreshBudgetUnlogged migration).
  */
 @Injectable()
 export class RefreshBudget {
@@ -28,15 +29,14 @@ export class RefreshBudget {
   /** Providers whose bucket row is known to exist: created once per process, not on every take. */
   private readonly created = new Set<string>();
 
+  private async ensureRow(provider: string, burst: number): Promise<void> {
+    await this.dataSource.query(`INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`, [provider, burst]);
+    this.created.add(provider);
+  }
+
   private async acquire(provider: string, ratePerSecond: number, deadline: number): Promise<boolean> {
     const burst = Math.max(1, ratePerSecond);
-    if (!this.created.has(provider)) {
-      await this.dataSource.query(
-        `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,
-        [provider, burst],
-      );
-      this.created.add(provider);
-    }
+    if (!this.created.has(provider)) await this.ensureRow(provider, burst);
     for (;;) {
       // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
       const [rows]: [{ granted: boolean; tokens: number }[], number] = await this.dataSource.query(
@@ -53,8 +53,13 @@ export class RefreshBudget {
         [provider, burst, ratePerSecond],
       );
       const row = rows[0];
-      if (row?.granted) return true;
-      const waitMs = Math.ceil(((1 - (row?.tokens ?? 0)) / ratePerSecond) * 1000) + Math.floor(Math.random() * 5);
+      if (!row) {
+        // The table is UNLOGGED: after a database crash it is empty. Re-create the row (a full bucket).
+        await this.ensureRow(provider, burst);
+        continue;
+      }
+      if (row.granted) return true;
+      const waitMs = Math.ceil(((1 - row.tokens) / ratePerSecond) * 1000) + Math.floor(Math.random() * 5);
       if (Date.now() + waitMs > deadline) return false;
       await sleep(waitMs);
     }
