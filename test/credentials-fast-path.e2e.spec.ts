@@ -104,6 +104,7 @@ describe('credentials fast path: same answers as the Nest route', () => {
     ['forceRefresh=false', '/connections/:id/credentials?forceRefresh=false', KEY, 200],
     ['an empty query', '/connections/:id/credentials?', KEY, 200],
     ['lower-case scheme', '/connections/:id/credentials', { authorization: `bearer ${TEST_API_KEY}` }, 200],
+    ['an empty body (Content-Length: 0)', '/connections/:id/credentials', { ...KEY, 'content-length': '0' }, 200],
   ])('serves %s exactly like the Nest route', async (_name, path, headers, status) => {
     const ids = await seed();
     const [a, b] = await both('GET', path, headers, ids);
@@ -152,17 +153,40 @@ describe('credentials fast path: same answers as the Nest route', () => {
     expect(served).toEqual([true, true, true]);
   });
 
-  it('answers a token that cannot be decrypted with the same 500, logged without the token', async () => {
-    const ids = await seed({ accessToken: 'AT-secret-500' });
+  it('answers a token that cannot be decrypted with the same 500, logged in the request context', async () => {
+    const ids = await seed();
     const other = await seed();
     for (const [t, i] of [[fast, 0], [nest, 1]] as const) {
       await t.dataSource.query(`UPDATE connections SET access_token = (SELECT access_token FROM connections WHERE id = $1) WHERE id = $2`, [ids[i], other[i]]);
     }
-    const [a, b] = await both('GET', '/connections/:id/credentials', KEY, other);
+    const rid = `decrypt-${randomBytes(4).toString('hex')}`;
+    const [a, b] = await both('GET', '/connections/:id/credentials', { ...KEY, 'x-request-id': rid }, other);
     expect(a).toEqual(b);
     expect(a).toMatchObject({ status: 500, body: { code: 'internal_error', message: 'Internal server error' } });
-    expect(fast.logs.text).toContain('DecryptionError');
-    expect(fast.logs.text).not.toContain('AT-secret-500');
+    expect(served).toEqual([true]);
+    // Each app logs the failure once, in its own log, with the request it belongs to.
+    const failures = (t: TestApp) => t.logs.entries().filter((e) => e.msg === 'request failed' && (e.req as { id?: string } | undefined)?.id === rid);
+    for (const t of [fast, nest]) {
+      expect(failures(t)).toHaveLength(1);
+      expect(failures(t)[0]).toMatchObject({ level: 50, code: 'internal_error', err: { type: 'DecryptionError' }, req: { method: 'GET' } });
+    }
+    expect(Object.keys(failures(fast)[0]).sort()).toEqual(Object.keys(failures(nest)[0]).sort());
+  });
+
+  it('answers a provider that asked to back off with the same 502 and Retry-After', async () => {
+    const ids = await seed();
+    for (const [t, i] of [[fast, 0], [nest, 1]] as const) {
+      await t.dataSource.query(
+        `UPDATE connections SET expires_at = now() - interval '1 minute', next_refresh_at = now() + interval '90 seconds',
+                last_error = '{"code":"rate_limited","message":"provider answered 429","at":"2026-01-01T00:00:00Z"}' WHERE id = $1`,
+        [ids[i]],
+      );
+    }
+    const [a, b] = await both('GET', '/connections/:id/credentials', KEY, ids);
+    expect({ ...a, headers: { ...a.headers, 'retry-after': undefined } }).toEqual({ ...b, headers: { ...b.headers, 'retry-after': undefined } });
+    expect(a).toMatchObject({ status: 502, body: { code: 'provider_unavailable' } });
+    for (const answer of [a, b]) expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(88);
+    expect(served).toEqual([true]);
   });
 
   it.each([
@@ -207,24 +231,22 @@ describe('credentials fast path: same answers as the Nest route', () => {
 
   it('writes the same request log line and metrics as the Nest route', async () => {
     const ids = await seed();
-    const id = `fast-log-${randomBytes(4).toString('hex')}`;
-    await ask(fast, 'GET', '/connections/:id/credentials', { ...KEY, 'x-request-id': `${id}-a` }, ids[0]);
-    await ask(nest, 'GET', '/connections/:id/credentials', { ...KEY, 'x-request-id': `${id}-b` }, ids[1]);
-    const line = (t: TestApp, rid: string) => t.logs.entries().find((e) => (e.req as { id?: string } | undefined)?.id === rid);
-    const a = line(fast, `${id}-a`);
-    const b = line(nest, `${id}-b`);
-    expect(a).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', path: `/connections/${ids[0]}/credentials` }, res: { statusCode: 200 } });
-    expect(Object.keys(a!).sort()).toEqual(Object.keys(b!).sort());
-    expect(JSON.stringify(a)).not.toContain('AT-1');
-
+    const rid = `fast-log-${randomBytes(4).toString('hex')}`;
     const count = async (t: TestApp) => {
       const text = (await t.api.get('/metrics').expect(200)).text;
       const m = /^http_request_duration_seconds_count\{method="GET",route="\/connections\/:id\/credentials",status="200"\} (\d+)$/m.exec(text);
       return Number(m?.[1] ?? 0);
     };
-    const before = await count(fast);
-    await fast.api.get(`/connections/${ids[0]}/credentials`).expect(200);
-    expect(await count(fast)).toBe(before + 1);
-    expect(await count(nest)).toBeGreaterThan(0);
+    const before = [await count(fast), await count(nest)];
+    await both('GET', '/connections/:id/credentials', { ...KEY, 'x-request-id': rid }, ids);
+    expect(served).toEqual([true]);
+    expect([await count(fast), await count(nest)]).toEqual([before[0] + 1, before[1] + 1]);
+
+    const line = (t: TestApp) => t.logs.entries().find((e) => e.msg === 'request completed' && (e.req as { id?: string } | undefined)?.id === rid);
+    const a = line(fast);
+    const b = line(nest);
+    expect(a).toMatchObject({ level: 30, req: { method: 'GET', path: `/connections/${ids[0]}/credentials` }, res: { statusCode: 200 } });
+    const shape = (entry: Record<string, unknown> | undefined) => JSON.parse(JSON.stringify(entry, (_k, v: unknown) => (v && typeof v === 'object' ? v : typeof v)));
+    expect(shape(a)).toEqual(shape(b));
   });
 });

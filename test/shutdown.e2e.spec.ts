@@ -59,11 +59,17 @@ describe('graceful shutdown', () => {
       await addFault(remote, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
       const refreshing = remote.api.post(`/connections/${id}/refresh`);
       const response = new Promise<{ status: number; body: { status?: string } }>((resolve, reject) => refreshing.end((err, res) => (err ? reject(err) : resolve(res))));
+      // And a credentials call (answered by the fast path, before Express) that joins the same refresh.
+      const forcing = remote.api.get(`/connections/${id}/credentials?forceRefresh=true`);
+      const credentials = new Promise<{ status: number; body: { accessToken?: string } }>((resolve, reject) => forcing.end((err, res) => (err ? reject(err) : resolve(res))));
       await new Promise((r) => setTimeout(r, 500));
       service.child.kill('SIGTERM');
       const res = await response;
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('active');
+      const creds = await credentials;
+      expect(creds.status).toBe(200);
+      expect(creds.body.accessToken).not.toBe(before);
       expect(await service.exited).toBe('SIGTERM');
       expect(service.output()).toContain('waiting for refreshes in flight before shutdown');
 

@@ -3,6 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
+// Not re-exported by the package index; nestjs-pino is pinned exactly in package.json for this.
+import { storage, Store } from 'nestjs-pino/storage';
 import { ApiKeys } from '../auth/api-keys';
 import { sendError, sendJson } from '../common/all-exceptions.filter';
 import { httpLoggerOptions } from '../common/logging';
@@ -65,7 +67,8 @@ export class CredentialsFastPath {
   /** Serves the request and returns true, or returns false without touching it. */
   tryServe(req: IncomingMessage, res: ServerResponse): boolean {
     // A GET with a body is Express's (its body parser answers a malformed or oversized one).
-    if (req.method !== 'GET' || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return false;
+    const length = req.headers['content-length'];
+    if (req.method !== 'GET' || (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) return false;
     const match = PATH.exec(req.url ?? '');
     if (!match) return false;
     const force = FORCE.get(match[2]);
@@ -73,14 +76,30 @@ export class CredentialsFastPath {
     if (force === undefined || !UuidParam.accepts(id) || !this.apiKeys.accepts(req.headers.authorization)) return false;
 
     const requestId = assignRequestId(req, res);
-    this.httpLogger(req, res);
-    const endTimer = this.metrics.httpDuration.startTimer();
-    res.once('finish', () => endTimer({ method: 'GET', route: CREDENTIALS_ROUTE, status: String(res.statusCode) }));
-    res.setHeader('Cache-Control', 'no-store');
-    this.credentials.credentials(id, force).then(
-      (body) => sendJson(res, 200, body),
-      (error: unknown) => sendError(res, error, requestId),
-    );
+    try {
+      this.httpLogger(req, res);
+      const endTimer = this.metrics.httpDuration.startTimer();
+      res.once('finish', () => endTimer({ method: 'GET', route: CREDENTIALS_ROUTE, status: String(res.statusCode) }));
+      res.setHeader('Cache-Control', 'no-store');
+      // nestjs-pino's request context, as its middleware sets it for Express routes: what the service
+      // logs while serving this request carries the request id and goes to this app's logger.
+      storage.run(new Store(req.log), () =>
+        this.credentials
+          .credentials(id, force)
+          .then((body) => sendJson(res, 200, body))
+          .catch((error: unknown) => this.fail(res, error, requestId)),
+      );
+    } catch (error) {
+      this.fail(res, error, requestId);
+    }
     return true;
+  }
+
+  private fail(res: ServerResponse, error: unknown, requestId: string): void {
+    try {
+      sendError(res, error, requestId);
+    } catch {
+      res.destroy();
+    }
   }
 }
