@@ -2,7 +2,7 @@
 /**
  * The hot-path baseline: the least a credentials endpoint must do, with no framework. Same work as
  * GET /connections/{id}/credentials on a valid token: API-key check (SHA-256 digests compared with
- * timingSafeEqual over every key, like src/auth/api-key.guard.ts), a primary-key SELECT with `pg`
+ * timingSafeEqual over every key, like src/auth/api-keys.ts), a primary-key SELECT with `pg`
  * (pool of DATABASE_POOL_SIZE, like the service), AES-256-GCM decrypt with the service's own
  * TokenCipher (same envelope and AAD), JSON out with Cache-Control: no-store.
  *
