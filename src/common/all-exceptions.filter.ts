@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { DomainError, ErrorCode } from './errors';
 import { requestIdOf } from './request-id';
 
-export interface ErrorBody {
+interface ErrorBody {
   statusCode: number;
   code: ErrorCode;
   message: string;
@@ -53,7 +53,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(json);
 }
 
-export function errorResponse(exception: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
+function errorResponse(exception: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
   if (exception instanceof DomainError) {
     return { body: { statusCode: exception.status, code: exception.code, message: exception.message, requestId }, headers: exception.headers };
   }

@@ -8,11 +8,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   constructor(private readonly metrics: MetricsService) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
-    const end = this.metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
-    });
+    this.metrics.timeRequest(res, req.method, () => (req.route as { path?: string } | undefined)?.path ?? 'unmatched');
     next();
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ProviderCatalog } from '../providers/provider-catalog';
@@ -42,6 +43,15 @@ export class MetricsService {
     buckets: [0, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
     registers: [this.registry],
   });
+
+  /**
+   * Times one request until its response is finished. `route` is read then: the matched route pattern
+   * (never the raw path, so ids and queries stay out of the labels).
+   */
+  timeRequest(res: ServerResponse, method: string, route: () => string): void {
+    const end = this.httpDuration.startTimer();
+    res.once('finish', () => end({ method, route: route(), status: String(res.statusCode) }));
+  }
 
   constructor(dataSource: DataSource, catalog: ProviderCatalog) {
     collectDefaultMetrics({ register: this.registry });

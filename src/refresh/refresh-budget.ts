@@ -26,17 +26,13 @@ export class RefreshBudget {
     return granted;
   }
 
-  /** Providers whose bucket row is known to exist: created once per process, not on every take. */
-  private readonly created = new Set<string>();
-
-  private async ensureRow(provider: string, burst: number): Promise<void> {
+  /** A full bucket for a provider that has none yet: on its first take, and after a database crash. */
+  private async createRow(provider: string, burst: number): Promise<void> {
     await this.dataSource.query(`INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`, [provider, burst]);
-    this.created.add(provider);
   }
 
   private async acquire(provider: string, ratePerSecond: number, deadline: number): Promise<boolean> {
     const burst = Math.max(1, ratePerSecond);
-    if (!this.created.has(provider)) await this.ensureRow(provider, burst);
     for (;;) {
       // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
       const [rows]: [{ granted: boolean; tokens: number }[], number] = await this.dataSource.query(
@@ -54,8 +50,8 @@ export class RefreshBudget {
       );
       const row = rows[0];
       if (!row) {
-        // The table is UNLOGGED: after a database crash it is empty. Re-create the row (a full bucket).
-        await this.ensureRow(provider, burst);
+        // No row yet, or the table was emptied (it is UNLOGGED: Postgres empties it in crash recovery).
+        await this.createRow(provider, burst);
         continue;
       }
       if (row.granted) return true;
