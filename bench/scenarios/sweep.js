@@ -1,7 +1,10 @@
 'use strict';
 // Scenario 3: N due Keap connections, a shared refresh budget, two instances sweeping one database, the Keap simulator.
 const { seedDueKeap } = require('../lib/seed');
-const { cpuTimeMs, postgresCpuMs, round, sleep } = require('../lib/util');
+const path = require('node:path');
+const { DIST, cpuTimeMs, postgresCpuMs, round, sleep } = require('../lib/util');
+// The statement the sweep runs, from the build (not a copy that could drift).
+const { CLAIM_DUE_FOR_REFRESH } = require(path.join(DIST, 'src/refresh/refresh.repository.js'));
 
 async function tableStats(db) {
   const { rows } = await db.query(
@@ -25,20 +28,7 @@ async function explainClaim(db, { provider, batchSize, leadMs }) {
   await db.query('BEGIN');
   try {
     const { rows } = await db.query(
-      `EXPLAIN (ANALYZE, BUFFERS)
-       UPDATE connections SET lease_owner = $1, lease_until = $2
-        WHERE id IN (
-          SELECT id FROM connections
-           WHERE provider = $3
-             AND refresh_token IS NOT NULL
-             AND status IN ('active', 'refresh_failed', 'expired')
-             AND (lease_until IS NULL OR lease_until < $4)
-             AND (next_refresh_at IS NULL OR next_refresh_at <= $4)
-             AND (expires_at < $5 OR refresh_token_expires_at < $6)
-           ORDER BY expires_at NULLS LAST
-           LIMIT $7
-           FOR UPDATE SKIP LOCKED)
-        RETURNING id`,
+      `EXPLAIN (ANALYZE, BUFFERS) ${CLAIM_DUE_FOR_REFRESH}`,
       ['bench-explain', new Date(now.getTime() + 60_000), provider, now, new Date(now.getTime() + leadMs), new Date(now.getTime() + 7 * 86_400_000), batchSize],
     );
     const lines = rows.map((r) => r['QUERY PLAN']);

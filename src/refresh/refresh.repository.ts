@@ -51,6 +51,24 @@ interface RawCredentialsRow {
   last_refreshed_at: Date | null;
 }
 
+/**
+ * The sweep's claim statement. Parameters: lease owner, lease until, provider, now, expiring before,
+ * refresh token expiring before, limit. Exported so `npm run bench` EXPLAINs the statement the sweep runs.
+ */
+export const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, lease_until = $2
+        WHERE id IN (
+          SELECT id FROM connections
+           WHERE provider = $3
+             AND refresh_token IS NOT NULL
+             AND status IN ('active', 'refresh_failed', 'expired')
+             AND (lease_until IS NULL OR lease_until < $4)
+             AND (next_refresh_at IS NULL OR next_refresh_at <= $4)
+             AND (expires_at < $5 OR refresh_token_expires_at < $6)
+           ORDER BY expires_at NULLS LAST
+           LIMIT $7
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id`;
+
 const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 
 /** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
@@ -103,19 +121,7 @@ export class RefreshRepository {
    */
   async claimDueForRefresh(q: DueQuery, lease: Lease): Promise<ConnectionEntity[]> {
     const result: [{ id: string }[], number] = await this.repo.query(
-      `UPDATE connections SET lease_owner = $1, lease_until = $2
-        WHERE id IN (
-          SELECT id FROM connections
-           WHERE provider = $3
-             AND refresh_token IS NOT NULL
-             AND status IN ('active', 'refresh_failed', 'expired')
-             AND (lease_until IS NULL OR lease_until < $4)
-             AND (next_refresh_at IS NULL OR next_refresh_at <= $4)
-             AND (expires_at < $5 OR refresh_token_expires_at < $6)
-           ORDER BY expires_at NULLS LAST
-           LIMIT $7
-           FOR UPDATE SKIP LOCKED)
-        RETURNING id`,
+      CLAIM_DUE_FOR_REFRESH,
       [lease.owner, lease.until, q.provider, q.now, q.expiringBefore, q.refreshTokenExpiringBefore, q.limit],
     );
     return this.loadAll(ids(result));
