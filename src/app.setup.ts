@@ -1,36 +1,25 @@
+import fastifyCookie from '@fastify/cookie';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { jsonBody } from './common/json-body';
-import { assignRequestId } from './common/request-id';
 import { createValidationPipe } from './common/validation';
-import { CredentialsFastPath } from './refresh/credentials-fast-path';
-
-export const BODY_LIMIT = '100kb';
+import { createHttpAdapter } from './http/http-adapter';
 
 /** Everything main.ts and the tests share, so the tests exercise the app exactly as it runs. */
-export async function createApp(options: AppModuleOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(options), {
+export async function createApp(options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), createHttpAdapter(), {
     bufferLogs: true,
+    // Our own parsers (http/body-parsers.ts), registered with the adapter.
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    assignRequestId(req, res);
-    next();
-  });
-  app.use(jsonBody(BODY_LIMIT, '100 kB'));
+  // The OAuth flow's browser-binding cookie (set on authorize, read and cleared on the callback).
+  await app.register(fastifyCookie);
   app.useGlobalPipes(createValidationPipe());
-  app.disable('x-powered-by');
-  // No ETag: hashing every JSON body costs time, and credentials are Cache-Control: no-store anyway.
-  app.set('etag', false);
-  app.set('trust proxy', false);
   app.enableShutdownHooks();
-  app.get(CredentialsFastPath).install(app.getHttpServer(), app.getHttpAdapter().getInstance());
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OAuth connection service' });
   return app;

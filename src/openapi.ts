@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppModule } from './app.module';
 import { buildOpenApiDocument } from './app.setup';
+import { createHttpAdapter } from './http/http-adapter';
 
 export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
@@ -26,7 +27,7 @@ export function serializeOpenApi(document: object): string {
 }
 
 export async function generateOpenApi(): Promise<string> {
-  const app = await NestFactory.create(AppModule.register(), { preview: true, logger: false });
+  const app = await NestFactory.create(AppModule.register(), createHttpAdapter(), { preview: true, logger: false });
   try {
     return serializeOpenApi(buildOpenApiDocument(app));
   } finally {

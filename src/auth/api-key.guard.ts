@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Unauthorized } from '../common/errors';
 import { ApiKeys } from './api-keys';
 import { IS_PUBLIC } from './public.decorator';
@@ -15,7 +15,7 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    if (!this.apiKeys.accepts(context.switchToHttp().getRequest<Request>().headers.authorization)) throw new Unauthorized();
+    if (!this.apiKeys.accepts(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization)) throw new Unauthorized();
     return true;
   }
 }

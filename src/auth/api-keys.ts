@@ -9,7 +9,7 @@ const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 /**
  * `Authorization: Bearer <key>` against API_KEYS. Keys are compared as SHA-256 digests with
  * timingSafeEqual, and every configured key is checked, so neither the length nor the position of a
- * match leaks through timing. Used by ApiKeyGuard and by the credentials fast path.
+ * match leaks through timing. Used by ApiKeyGuard.
  */
 @Injectable()
 export class ApiKeys {

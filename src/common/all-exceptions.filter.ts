@@ -1,8 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request } from 'express';
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BODY_LIMIT_LABEL } from '../http/http-adapter';
 import { DomainError, ErrorCode } from './errors';
-import { requestIdOf } from './request-id';
 
 interface ErrorBody {
   statusCode: number;
@@ -20,37 +19,33 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
   503: 'service_unavailable',
 };
 
+/** Fixed messages where the framework's own would say less, or more than a client should read. */
+const HTTP_MESSAGES: Partial<Record<number, string>> = {
+  404: 'No such route',
+  // Fastify refuses an oversized body before reading it (bodyLimit).
+  413: `The request body is larger than the ${BODY_LIMIT_LABEL} limit`,
+  415: 'The request body could not be read',
+  503: 'Service unavailable: a dependency (the database) does not answer',
+};
+
+const errorLogger = new Logger('Errors');
+
 /**
- * The one place errors become responses: `{statusCode, code, message, requestId}` everywhere.
- * Unknown errors are logged with their stack and answered with a generic 500, so an exception
- * message (which might hold anything) never reaches the client.
+ * The one place errors become responses: `{statusCode, code, message, requestId}` everywhere, for
+ * route handlers, guards and pipes, unknown routes and body-parser failures alike. Unknown errors are
+ * logged with their stack and answered with a generic 500, so an exception message (which might hold
+ * anything) never reaches the client.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    sendError(ctx.getResponse<ServerResponse>(), exception, requestIdOf(ctx.getRequest<Request>()));
+    const reply = ctx.getResponse<FastifyReply>();
+    const { body, headers } = errorResponse(exception, ctx.getRequest<FastifyRequest>().id);
+    if (body.statusCode >= 500) errorLogger.error({ err: exception, code: body.code }, 'request failed');
+    if (reply.sent) return;
+    reply.status(body.statusCode).headers(headers).type('application/json; charset=utf-8').send(JSON.stringify(body));
   }
-}
-
-const errorLogger = new Logger('Errors');
-
-/** Answers `exception` as an ErrorResponse (also used outside Nest's pipeline, by the credentials fast path). */
-export function sendError(res: ServerResponse, exception: unknown, requestId: string): void {
-  const { body, headers } = errorResponse(exception, requestId);
-  if (body.statusCode >= 500) errorLogger.error({ err: exception, code: body.code }, 'request failed');
-  if (res.headersSent) return;
-  sendJson(res, body.statusCode, body, headers);
-}
-
-/** JSON with the headers Express's res.json() sets; extra headers (Retry-After, Cache-Control) as given. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const json = JSON.stringify(body);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
-  res.statusCode = status;
-  res.end(json);
 }
 
 function errorResponse(exception: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
@@ -69,8 +64,8 @@ function errorResponse(exception: unknown, requestId: string): { body: ErrorBody
 }
 
 function messageOf(exception: HttpException, status: number): string {
-  if (status === 404) return 'No such route';
-  if (status === 503) return 'Service unavailable: a dependency (the database) does not answer';
+  const fixed = HTTP_MESSAGES[status];
+  if (fixed) return fixed;
   if (status >= 500) return 'Internal server error';
   const response = exception.getResponse();
   if (typeof response === 'object' && response && 'message' in response) {

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import type { Options as HttpLoggerOptions } from 'pino-http';
-import { assignRequestId } from './request-id';
+import { requestIdFor } from './request-id';
 
 /** Field names whose values are secrets wherever they appear in a log object. */
 const SECRET_FIELDS = [
@@ -105,20 +105,21 @@ export function createRootLogger(level: string, stream?: DestinationStream): Log
 }
 
 /**
- * pino-http options of every request logger (nestjs-pino's for the Express routes, the credentials fast
- * path's own): requests are logged by method and path only (no headers, no query string, no body).
+ * pino-http options of the request logger (nestjs-pino's middleware): requests are logged by method
+ * and path only (no headers, no query string, no body), with the id Fastify gave the request.
  */
 export function httpLoggerOptions(logger: Logger): HttpLoggerOptions {
   return {
     logger,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
+    genReqId: (req: IncomingMessage & { id?: unknown }) => (typeof req.id === 'string' ? req.id : requestIdFor(req)),
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       err: serializeError,
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    // Health probes every few seconds would drown the log.
-    autoLogging: { ignore: (req) => pathOnly(req.url).startsWith('/health/') },
+    // Health probes every few seconds would drown the log. (Inside Nest middleware on Fastify, `url` is
+    // relative to the middleware's mount path; `originalUrl` is the request's.)
+    autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => pathOnly(req.originalUrl ?? req.url).startsWith('/health/') },
   };
 }

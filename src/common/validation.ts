@@ -24,14 +24,7 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-class UuidParamPipe extends ParseUUIDPipe {
-  /** The pipe's own test, for code that reads ids outside Nest's pipeline (the credentials fast path). */
-  accepts(value: string): boolean {
-    return this.isUUID(value) === true;
-  }
-}
-
-export const UuidParam = new UuidParamPipe({
+export const UuidParam = new ParseUUIDPipe({
   exceptionFactory: () => new ValidationFailed('id must be a UUID'),
 });
 

@@ -7,7 +7,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/validation';
 import {
@@ -46,9 +46,9 @@ export class ConnectionsController {
   @ApiCreatedResponse({ type: Connection, description: 'A new connection was created' })
   @ApiOkResponse({ type: Connection, description: 'The existing connection for this account was updated' })
   @ApiErrors(400, 401, 413)
-  async import(@Body() body: ImportConnectionRequest, @Res({ passthrough: true }) res: Response): Promise<Connection> {
+  async import(@Body() body: ImportConnectionRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Connection> {
     const { connection, created } = await this.service.import(body);
-    res.status(created ? 201 : 200);
+    reply.status(created ? 201 : 200);
     return connection;
   }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { appConfig } from '../config/app.config';
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
@@ -27,12 +27,12 @@ export class DevController {
   ) {}
 
   @Get()
-  async page(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async page(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
     const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 100) : undefined);
     const { data } = await this.connections.list({ ownerId: DEMO_OWNER, limit: 100 });
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-    res.type('html').send(
+    reply.header('Cache-Control', 'no-store');
+    reply.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    void reply.type('text/html; charset=utf-8').send(
       renderDevPage({
         owner: DEMO_OWNER,
         providers: this.registry.list().map((p) => ({ name: p.name, displayName: p.displayName, sandbox: p.sandbox })),
@@ -45,13 +45,13 @@ export class DevController {
   }
 
   @Post('dev/connect/:provider')
-  async connect(@Param('provider') provider: string, @Headers('origin') origin: string | undefined, @Res() res: Response): Promise<void> {
+  async connect(@Param('provider') provider: string, @Headers('origin') origin: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     // Only our own page may start flows (browsers send Origin on form posts).
     if (origin !== undefined && origin !== new URL(this.app.publicUrl).origin) {
-      res.status(403).type('text').send('Forbidden: cross-site request');
+      void reply.status(403).type('text/plain; charset=utf-8').send('Forbidden: cross-site request');
       return;
     }
     const session = await this.sessions.create({ provider, ownerId: DEMO_OWNER, returnUrl: `${this.app.publicUrl}/` }, { returnUrlIsOurs: true });
-    res.redirect(303, session.url);
+    void reply.redirect(session.url, 303);
   }
 }

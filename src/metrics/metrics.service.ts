@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ProviderCatalog } from '../providers/provider-catalog';
@@ -44,13 +43,9 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /**
-   * Times one request until its response is finished. `route` is read then: the matched route pattern
-   * (never the raw path, so ids and queries stay out of the labels).
-   */
-  timeRequest(res: ServerResponse, method: string, route: () => string): void {
-    const end = this.httpDuration.startTimer();
-    res.once('finish', () => end({ method, route: route(), status: String(res.statusCode) }));
+  /** One finished request, by route pattern; `elapsedMs` since it arrived. */
+  observeRequest(method: string, route: string, status: number, elapsedMs: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, elapsedMs / 1000);
   }
 
   constructor(dataSource: DataSource, catalog: ProviderCatalog) {

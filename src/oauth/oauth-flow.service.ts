@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { appConfig } from '../config/app.config';
-import type { NextFunction, Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import passport from 'passport';
 import { ConnectSessionEntity } from '../connect-sessions/connect-session.entity';
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
@@ -9,7 +9,7 @@ import { withQuery } from '../connect-sessions/return-url';
 import { ConnectionsService } from '../connections/connections.service';
 import { AccountIdentity, OAuthProvider } from '../providers/provider';
 import { ProviderCatalog } from '../providers/provider-catalog';
-import { bindingCookieName, FlowRequest, OAuthStateStore, readCookie, STATE_TTL_MS } from './oauth-state.store';
+import { bindingCookieName, FlowRequest, OAuthStateStore, STATE_TTL_MS } from './oauth-state.store';
 import { ProviderError } from './provider-errors';
 import { errorPage, successPage } from './result-page';
 import { grantedScopes, tokenLifetimes } from './token-lifetimes';
@@ -34,7 +34,7 @@ export class OAuthFlowService {
   ) {}
 
   /** GET /oauth/{provider}/authorize?session=… → 302 to the provider's consent screen. */
-  async authorize(providerName: string, sessionToken: string | undefined, req: FlowRequest, res: Response, next: NextFunction): Promise<void> {
+  async authorize(providerName: string, sessionToken: string | undefined, req: FlowRequest, res: FastifyReply): Promise<void> {
     const provider = this.catalog.find(providerName);
     if (!provider || !sessionToken) return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
     const opened = await this.sessions.open(sessionToken, provider.name);
@@ -44,21 +44,23 @@ export class OAuthFlowService {
       id: session.id,
       provider: provider.name,
       bind: (state, nonce) =>
-        res.cookie(bindingCookieName(state), nonce, {
+        res.setCookie(bindingCookieName(state), nonce, {
           httpOnly: true,
           // Lax: sent on the provider's top-level redirect back to us, not on cross-site subrequests.
           sameSite: 'lax',
           secure: this.app.publicUrl.startsWith('https:'),
           path: `/oauth/${provider.name}/callback`,
-          maxAge: STATE_TTL_MS,
+          maxAge: STATE_TTL_MS / 1000,
+          expires: new Date(Date.now() + STATE_TTL_MS),
         }),
     };
     const scope = session.scopes.length ? session.scopes : undefined;
-    // Passport answers with the 302 itself (its store writes the state row first).
-    passport.authenticate(this.catalog.strategy(provider.name), { session: false, scope }, (error: unknown) => {
+    const failed = (error: unknown) => {
       this.logger.error({ err: error, provider: provider.name }, 'could not start the authorization');
       this.end(res, session, providerName, { ok: false, error: 'invalid_state' });
-    })(req, res, next);
+    };
+    // Passport answers with the 302 itself (its store writes the state row first).
+    passport.authenticate(this.catalog.strategy(provider.name), { session: false, scope }, failed)(req, passportResponse(res), failed);
   }
 
   /**
@@ -66,7 +68,7 @@ export class OAuthFlowService {
    * handled here before Passport sees the request, so every failure consumes the state and ends on the
    * return URL or an error page, never on a JSON 401/500.
    */
-  async callback(providerName: string, query: Record<string, unknown>, req: FlowRequest, res: Response, next: NextFunction): Promise<void> {
+  async callback(providerName: string, query: Record<string, unknown>, req: FlowRequest, res: FastifyReply): Promise<void> {
     const param = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
     const stateValue = param('state');
     if (!stateValue) {
@@ -74,7 +76,7 @@ export class OAuthFlowService {
       return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
     }
     const cookie = bindingCookieName(stateValue);
-    const checked = await this.states.consume(stateValue, providerName, readCookie(req, cookie));
+    const checked = await this.states.consume(stateValue, providerName, req.cookies[cookie]);
     res.clearCookie(cookie, { path: `/oauth/${providerName}/callback` });
     const session = checked.state ? await this.sessions.findById(checked.state.connectSessionId) : null;
     if (!checked.ok) return this.end(res, session, providerName, { ok: false, error: checked.reason });
@@ -84,7 +86,7 @@ export class OAuthFlowService {
     if (!param('code')) return this.end(res, session, providerName, { ok: false, error: 'token_exchange_failed' });
 
     req.flowState = checked.state;
-    const tokens = await this.exchangeThroughPassport(provider, req, res, next);
+    const tokens = await this.exchangeThroughPassport(provider, req, res);
     if (!tokens) return this.end(res, session, providerName, { ok: false, error: 'token_exchange_failed' });
 
     let identity: AccountIdentity;
@@ -107,9 +109,9 @@ export class OAuthFlowService {
     return this.end(res, session, providerName, { ok: true, connectionId });
   }
 
-  private exchangeThroughPassport(provider: OAuthProvider, req: FlowRequest, res: Response, next: NextFunction): Promise<TokenSet | null> {
+  private exchangeThroughPassport(provider: OAuthProvider, req: FlowRequest, res: FastifyReply): Promise<TokenSet | null> {
     return new Promise((resolve) => {
-      passport.authenticate(this.catalog.strategy(provider.name), { session: false }, (error: unknown, tokens: TokenSet | false) => {
+      const done = (error: unknown, tokens?: TokenSet | false) => {
         if (error || !tokens) {
           // passport-oauth2 wraps the provider's error as `oauthError`.
           const cause = (error as { oauthError?: unknown })?.oauthError ?? error;
@@ -121,7 +123,8 @@ export class OAuthFlowService {
           return;
         }
         resolve(tokens);
-      })(req, res, next);
+      };
+      passport.authenticate(this.catalog.strategy(provider.name), { session: false }, done)(req, passportResponse(res), done);
     });
   }
 
@@ -148,16 +151,41 @@ export class OAuthFlowService {
     return connection.id;
   }
 
-  private end(res: Response, session: ConnectSessionEntity | null, providerName: string, ending: Ending): void {
+  private end(res: FastifyReply, session: ConnectSessionEntity | null, providerName: string, ending: Ending): void {
     if (!ending.ok) this.logger.warn({ provider: providerName, error: ending.error }, 'connect flow failed');
     if (session?.returnUrl) {
       const params: Record<string, string> = ending.ok ? { connectionId: ending.connectionId, status: 'connected' } : { status: 'error', error: ending.error };
-      res.redirect(302, withQuery(session.returnUrl, params));
+      void res.redirect(withQuery(session.returnUrl, params), 302);
       return;
     }
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-    res.status(ending.ok ? 200 : 400).type('html').send(ending.ok ? successPage(this.catalog.find(providerName)?.settings.displayName ?? providerName, ending.connectionId) : errorPage(ending.error));
+    res.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    void res
+      .status(ending.ok ? 200 : 400)
+      .type('text/html; charset=utf-8')
+      .send(ending.ok ? successPage(this.catalog.find(providerName)?.settings.displayName ?? providerName, ending.connectionId) : errorPage(ending.error));
   }
+}
+
+/**
+ * passport writes its redirect on a Node response (statusCode, setHeader, end); on Fastify it gets
+ * this view of the reply, so the answer still goes through Fastify (its hooks, the request log and
+ * metrics) instead of around it. (@nestjs/passport's AuthGuard has the same gap: nestjs/passport#1655.)
+ */
+function passportResponse(reply: FastifyReply) {
+  return {
+    get statusCode(): number {
+      return reply.statusCode;
+    },
+    set statusCode(code: number) {
+      reply.status(code);
+    },
+    setHeader(name: string, value: string): void {
+      reply.header(name, value);
+    },
+    end(body?: string): void {
+      void reply.send(body);
+    },
+  };
 }
 
 /** Provider-supplied identity fields, made storable: text without U+0000, at most 255 characters. */

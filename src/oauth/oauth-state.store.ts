@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
@@ -13,18 +13,10 @@ export const hashSecret = (value: string) => createHash('sha256').update(value, 
 /** The binding cookie of one flow: named after its state, so parallel flows in one browser do not collide. */
 export const bindingCookieName = (state: string) => `oauth_flow_${hashSecret(state).slice(0, 16)}`;
 
-export function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
 const verifierContext = (id: string) => ({ table: 'oauth_states', id, field: 'code_verifier' });
 
 /** What the OAuth routes attach to the request before handing it to Passport. */
-export interface FlowRequest extends Request {
+export interface FlowRequest extends FastifyRequest {
   /** Set on authorize: the connect session the new state belongs to, and how to set the binding cookie. */
   flowSession?: { id: string; provider: string; bind: (state: string, nonce: string) => void };
   /** Set on callback: the state row, already validated and consumed. */

@@ -1,6 +1,6 @@
-import { Controller, Get, Next, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { NextFunction, Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { OAuthFlowService } from './oauth-flow.service';
 import type { FlowRequest } from './oauth-state.store';
@@ -13,20 +13,20 @@ export class OAuthController {
   constructor(private readonly flow: OAuthFlowService) {}
 
   @Get(':provider/authorize')
-  authorize(@Param('provider') provider: string, @Query('session') session: unknown, @Req() req: FlowRequest, @Res() res: Response, @Next() next: NextFunction): Promise<void> {
-    noStore(res);
-    return this.flow.authorize(provider, typeof session === 'string' ? session : undefined, req, res, next);
+  authorize(@Param('provider') provider: string, @Query('session') session: unknown, @Req() req: FlowRequest, @Res() reply: FastifyReply): Promise<void> {
+    noStore(reply);
+    return this.flow.authorize(provider, typeof session === 'string' ? session : undefined, req, reply);
   }
 
   @Get(':provider/callback')
-  callback(@Param('provider') provider: string, @Query() query: Record<string, unknown>, @Req() req: FlowRequest, @Res() res: Response, @Next() next: NextFunction): Promise<void> {
-    noStore(res);
-    return this.flow.callback(provider, query, req, res, next);
+  callback(@Param('provider') provider: string, @Query() query: Record<string, unknown>, @Req() req: FlowRequest, @Res() reply: FastifyReply): Promise<void> {
+    noStore(reply);
+    return this.flow.callback(provider, query, req, reply);
   }
 }
 
 /** Every answer here can carry a session link, state or code in a URL: never cache it, never leak it in a Referer. */
-function noStore(res: Response): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+function noStore(reply: FastifyReply): void {
+  reply.header('Cache-Control', 'no-store');
+  reply.header('Referrer-Policy', 'no-referrer');
 }

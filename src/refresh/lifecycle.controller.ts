@@ -1,7 +1,6 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { Response } from 'express';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/validation';
 import { Connection, Credentials } from '../connections/connection.dto';
@@ -36,8 +35,9 @@ export class LifecycleController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Credentials })
   @ApiErrors(400, 401, 404, 409, 429, 502, 503)
-  async getCredentials(@Param('id', UuidParam) id: string, @Query() query: CredentialsQuery, @Res({ passthrough: true }) res: Response): Promise<Credentials> {
-    res.setHeader('Cache-Control', 'no-store');
+  // Set before the handler runs, so its error answers carry it too.
+  @Header('Cache-Control', 'no-store')
+  async getCredentials(@Param('id', UuidParam) id: string, @Query() query: CredentialsQuery): Promise<Credentials> {
     return this.credentials.credentials(id, query.forceRefresh === 'true');
   }
 

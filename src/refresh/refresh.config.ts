@@ -18,8 +18,6 @@ const schema = z.object({
   REFRESH_WAIT_SECONDS: env.positiveInt(15, 600),
   REFRESH_BACKOFF_BASE_SECONDS: env.positiveInt(30, 86_400),
   REFRESH_BACKOFF_MAX_SECONDS: env.positiveInt(3600, 7 * 86_400),
-  /** Serve well-formed GET /connections/{id}/credentials before Express (see credentials-fast-path.ts). */
-  CREDENTIALS_FAST_PATH: env.boolean().default(true),
 });
 
 export function loadRefreshConfig(source = process.env) {
@@ -43,7 +41,6 @@ export function loadRefreshConfig(source = process.env) {
     backoffBaseMs: v.REFRESH_BACKOFF_BASE_SECONDS * 1000,
     backoffMaxMs: v.REFRESH_BACKOFF_MAX_SECONDS * 1000,
     httpTimeoutMs: app.httpTimeoutMs,
-    credentialsFastPath: v.CREDENTIALS_FAST_PATH,
   };
 }
 

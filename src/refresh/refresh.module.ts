@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectionEntity } from '../connections/connection.entity';
-import { CredentialsFastPath } from './credentials-fast-path';
 import { CredentialsService } from './credentials.service';
 import { LifecycleController } from './lifecycle.controller';
 import { RefreshBudget } from './refresh-budget';
@@ -14,7 +13,7 @@ import { VerificationService } from './verification.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ConnectionEntity]), ScheduleModule.forRoot()],
   controllers: [LifecycleController],
-  providers: [RefreshRepository, RefreshBudget, RefreshService, VerificationService, CredentialsService, CredentialsFastPath, RefreshSweep],
-  exports: [RefreshService, RefreshSweep, CredentialsFastPath],
+  providers: [RefreshRepository, RefreshBudget, RefreshService, VerificationService, CredentialsService, RefreshSweep],
+  exports: [RefreshService, RefreshSweep],
 })
 export class RefreshModule {}

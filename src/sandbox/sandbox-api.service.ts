@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { createHash } from 'node:crypto';
 import { SandboxTokenEntity } from './sandbox.entities';
 import { keapHost, personName, webflowWorkspaceId } from './sandbox-accounts';

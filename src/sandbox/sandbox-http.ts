@@ -1,5 +1,6 @@
-import express, { Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parse as parseQueryString } from 'node:querystring';
 
 /** What a simulator endpoint answers; written to the response as is (never through the app's error filter). */
 export interface SandboxReply {
@@ -45,22 +46,22 @@ export const json = (body: unknown, status = 200): SandboxReply => ({ status, js
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
-export function send(res: Response, reply: SandboxReply): void {
+export function send(res: FastifyReply, reply: SandboxReply): void {
   res.status(reply.status);
-  res.set(NO_STORE);
-  if (reply.headers) res.set(reply.headers);
-  if (reply.location !== undefined) res.location(reply.location);
+  res.headers(NO_STORE);
+  if (reply.headers) res.headers(reply.headers);
+  if (reply.location !== undefined) res.header('Location', reply.location);
   if (reply.html !== undefined) {
-    res.set({
+    res.headers({
       'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
       'X-Frame-Options': 'DENY',
       'Referrer-Policy': 'no-referrer',
     });
-    res.type('html').send(reply.html);
+    void res.type('text/html; charset=utf-8').send(reply.html);
   } else if (reply.json !== undefined) {
-    res.json(reply.json);
+    void res.type('application/json; charset=utf-8').send(JSON.stringify(reply.json));
   } else {
-    res.end();
+    void res.send();
   }
 }
 
@@ -74,10 +75,12 @@ export function safeEqual(a: string, b: string): boolean {
 
 export type BodyFormat = 'json' | 'form' | 'none' | 'other';
 
-export function bodyFormat(req: Request): BodyFormat {
-  if (!req.headers['content-type']) return 'none';
-  if (req.is('application/json')) return 'json';
-  if (req.is('application/x-www-form-urlencoded')) return 'form';
+export function bodyFormat(req: FastifyRequest): BodyFormat {
+  const header = req.headers['content-type'];
+  if (!header) return 'none';
+  const type = header.split(';', 1)[0].trim().toLowerCase();
+  if (type === 'application/json') return 'json';
+  if (type === 'application/x-www-form-urlencoded') return 'form';
   return 'other';
 }
 
@@ -119,7 +122,7 @@ export class Params {
 }
 
 /** `Authorization: Basic base64(id:secret)`; RFC 6749 §2.3.1 form-encodes both parts first. */
-export function basicCredentials(req: Request): { id: string; secret: string } | undefined {
+export function basicCredentials(req: FastifyRequest): { id: string; secret: string } | undefined {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
   if (!match) return undefined;
@@ -136,24 +139,24 @@ export function basicCredentials(req: Request): { id: string; secret: string } |
   return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
 }
 
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
 }
 
 /** The simulator's own server-to-server address, as the service reached it (the port may be random in tests). */
-export function internalOrigin(req: Request): string {
+export function internalOrigin(req: FastifyRequest): string {
   return `http://127.0.0.1:${req.socket.localPort}`;
 }
 
-/** Form bodies for the sandbox routes only (the app itself parses JSON only); failures never echo the body. */
-export function sandboxFormBody(): RequestHandler {
-  const parse = express.urlencoded({ extended: false, limit: '100kb' });
-  return (req, res, next) =>
-    parse(req, res, (error?: unknown) => {
-      if (!error) return next();
-      const status = (error as { status?: number }).status === 413 ? 413 : 400;
-      send(res, new SandboxError(status, 'invalid_request', 'The request body could not be read').toReply());
-    });
+/**
+ * Form bodies (consent form, Keap and Webflow token calls) for the simulators' routes only: the app
+ * itself takes JSON, and a form body sent to any other route is read and ignored, as before. Repeated
+ * keys become arrays, which Params refuses like a real server.
+ */
+export function acceptFormBodies(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (req, body, done) => {
+    done(null, req.routeOptions.url?.startsWith('/sandbox/') ? parseQueryString(String(body)) : undefined);
+  });
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { createHash } from 'node:crypto';
 import { SandboxAccount, SandboxCodeEntity } from './sandbox.entities';
 import { keapHost } from './sandbox-accounts';

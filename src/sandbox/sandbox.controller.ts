@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { SandboxAuthorizeService } from './sandbox-authorize.service';
 import { SandboxCallsService } from './sandbox-calls.service';

@@ -1,4 +1,7 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { BODY_LIMIT_BYTES } from '../http/http-adapter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SANDBOX_ENTITIES } from './sandbox.entities';
 import { SandboxApiController } from './sandbox-api.controller';
@@ -8,7 +11,7 @@ import { SandboxCallsService } from './sandbox-calls.service';
 import { SandboxController } from './sandbox.controller';
 import { SandboxFaultsService } from './sandbox-faults.service';
 import { SandboxGrantsService } from './sandbox-grants.service';
-import { sandboxFormBody } from './sandbox-http';
+import { acceptFormBodies } from './sandbox-http';
 import { SandboxOAuthService } from './sandbox-oauth.service';
 
 /** Provider simulators under /sandbox/{provider}/…; mounted only when the sandbox is on. */
@@ -17,9 +20,11 @@ import { SandboxOAuthService } from './sandbox-oauth.service';
   controllers: [SandboxController, SandboxApiController],
   providers: [SandboxGrantsService, SandboxCallsService, SandboxFaultsService, SandboxAuthorizeService, SandboxOAuthService, SandboxApiService],
 })
-export class SandboxModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
+export class SandboxModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
     // The app parses JSON only; the simulators also speak form-urlencoded (consent form, Keap, Webflow).
-    consumer.apply(sandboxFormBody()).forRoutes(SandboxController, SandboxApiController);
+    acceptFormBodies(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), BODY_LIMIT_BYTES);
   }
 }

@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '../common/errors';
+
+type Done = (error: Error | null, body?: unknown) => void;
+
+const invalidJson = () => new DomainError('invalid_json', 400, 'The request body is not valid JSON');
+const unreadable = () => new DomainError('validation_failed', 415, 'The request body could not be read');
+const UTF8 = /^utf-?8$/i;
+
+/**
+ * The API takes JSON only. Parsing keeps the contract the service had on Express (body-parser's strict
+ * `json()`): an empty body is `{}`, only an object or array is accepted, charsets other than UTF-8 and
+ * compressed bodies are refused, and a parse failure is `invalid_json` with a fixed message (the JSON
+ * parser's own message quotes the body, which may hold a token). `__proto__` and `constructor` keys are
+ * dropped (Fastify's secure-json-parse). Bodies of any other type are read (within the limit) and
+ * ignored, as Express did: the route then sees no body and validation says what is missing.
+ * Fastify does not read bodies of GET and HEAD requests at all.
+ */
+export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
+  const parse = fastify.getDefaultJsonParser('remove', 'remove');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body: string | Buffer, done: Done) => {
+    if (!readable(request)) return done(unreadable());
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    const start = text.trimStart();
+    if (start === '') return done(null, {});
+    if (start[0] !== '{' && start[0] !== '[') return done(invalidJson());
+    parse(request, text, (error: Error | null, value?: unknown) => (error ? done(invalidJson()) : done(null, value)));
+  });
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request: FastifyRequest, _body: string | Buffer, done: Done) => done(null, undefined));
+}
+
+/** UTF-8 (or no charset) and no Content-Encoding: what the parser can read as it arrives. */
+function readable(request: FastifyRequest): boolean {
+  const encoding = request.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+  return charset === undefined || UTF8.test(charset);
+}
