@@ -2,11 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { httpLoggerOptions } from './common/logging';
-import { LoggingModule, ROOT_LOGGER } from './common/logging.module';
 import type { Logger as PinoLogger } from 'pino';
 import { appConfig } from './config/app.config';
 import { databaseConfig } from './config/database.config';
@@ -35,8 +32,8 @@ import { SandboxModule } from './sandbox/sandbox.module';
 import { DevModule } from './dev/dev.module';
 
 export interface AppModuleOptions {
-  /** Where JSON logs go (default stdout); tests pass a capturing stream. */
-  logStream?: DestinationStream;
+  /** The root logger (app.setup.ts creates it, also for Fastify's request logs); pino's default without. */
+  logger?: PinoLogger;
 }
 
 @Module({})
@@ -52,8 +49,9 @@ export class AppModule {
           ignoreEnvFile: nodeEnv() === 'test',
           load: [appConfig, securityConfig, databaseConfig, providersConfig, refreshConfig, webhooksConfig],
         }),
-        LoggingModule.register(options.logStream),
-        LoggerModule.forRootAsync({ inject: [ROOT_LOGGER], useFactory: (logger: PinoLogger) => ({ pinoHttp: httpLoggerOptions(logger) }) }),
+        // Fastify logs requests and gives each its child logger; nestjs-pino makes that child the logger of
+        // everything logged while serving the request (useExisting), and `logger` the one outside requests.
+        LoggerModule.forRoot({ pinoHttp: options.logger ? { logger: options.logger } : undefined, useExisting: true }),
         AuthModule,
         DatabaseModule,
         MetricsModule,

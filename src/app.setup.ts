@@ -4,13 +4,23 @@ import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule, AppModuleOptions } from './app.module';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module';
+import { createRootLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
+import { loadAppConfig } from './config/app.config';
 import { createHttpAdapter } from './http/http-adapter';
 
+export interface CreateAppOptions {
+  /** Where JSON logs go (default stdout); tests pass a capturing stream. */
+  logStream?: DestinationStream;
+}
+
 /** Everything main.ts and the tests share, so the tests exercise the app exactly as it runs. */
-export async function createApp(options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), createHttpAdapter(), {
+export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  // One root pino logger for the app and its request logs, made before Nest so Fastify can log with it.
+  const logger = createRootLogger(loadAppConfig().logLevel, options.logStream);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ logger }), createHttpAdapter(logger), {
     bufferLogs: true,
     // Our own parsers (http/body-parsers.ts), registered with the adapter.
     bodyParser: false,

@@ -59,7 +59,7 @@ describe('graceful shutdown', () => {
       await addFault(remote, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
       const refreshing = remote.api.post(`/connections/${id}/refresh`);
       const response = new Promise<{ status: number; body: { status?: string } }>((resolve, reject) => refreshing.end((err, res) => (err ? reject(err) : resolve(res))));
-      // And a credentials call (answered by the fast path, before Express) that joins the same refresh.
+      // And a credentials call that joins the same refresh.
       const forcing = remote.api.get(`/connections/${id}/credentials?forceRefresh=true`);
       const credentials = new Promise<{ status: number; body: { accessToken?: string } }>((resolve, reject) => forcing.end((err, res) => (err ? reject(err) : resolve(res))));
       await new Promise((r) => setTimeout(r, 500));

@@ -13,8 +13,20 @@ export class ApiKeyGuard implements CanActivate {
     private readonly apiKeys: ApiKeys,
   ) {}
 
+  /** @Public() per controller and handler: metadata does not change at run time, so it is read once. */
+  private readonly publicRoutes = new WeakMap<object, WeakMap<object, boolean>>();
+
   canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let routes = this.publicRoutes.get(controller);
+    if (!routes) this.publicRoutes.set(controller, (routes = new WeakMap()));
+    let isPublic = routes.get(handler);
+    if (isPublic === undefined) {
+      isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]) === true;
+      routes.set(handler, isPublic);
+    }
+    if (isPublic) return true;
     if (!this.apiKeys.accepts(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization)) throw new Unauthorized();
     return true;
   }

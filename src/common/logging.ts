@@ -1,7 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
-import type { Options as HttpLoggerOptions } from 'pino-http';
-import { requestIdFor } from './request-id';
 
 /** Field names whose values are secrets wherever they appear in a log object. */
 const SECRET_FIELDS = [
@@ -74,7 +72,7 @@ export function redactDeep(value: unknown, depth = 0, parentKey = ''): unknown {
  */
 export function serializeError(error: unknown): Record<string, unknown> {
   if (!error || typeof error !== 'object') return { message: String(error) };
-  // pino-http hands over stdSerializers.err output (a plain object); the app logger the Error itself.
+  // A plain object (stdSerializers.err output) or the Error itself.
   const source = (error instanceof Error ? stdSerializers.err(error) : error) as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
   for (const key of ['type', 'message', 'stack', 'code'] as const) {
@@ -105,21 +103,21 @@ export function createRootLogger(level: string, stream?: DestinationStream): Log
 }
 
 /**
- * pino-http options of the request logger (nestjs-pino's middleware): requests are logged by method
- * and path only (no headers, no query string, no body), with the id Fastify gave the request.
+ * The binding of one request's child logger, so every line logged while serving it says which request
+ * it was: id, method and path (never the query string, which may carry ?code=, ?state=, ?session=).
  */
-export function httpLoggerOptions(logger: Logger): HttpLoggerOptions {
-  return {
-    logger,
-    genReqId: (req: IncomingMessage & { id?: unknown }) => (typeof req.id === 'string' ? req.id : requestIdFor(req)),
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      err: serializeError,
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    // Health probes every few seconds would drown the log. (Inside Nest middleware on Fastify, `url` is
-    // relative to the middleware's mount path; `originalUrl` is the request's.)
-    autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => pathOnly(req.originalUrl ?? req.url).startsWith('/health/') },
-  };
+export function requestBinding(id: string, req: Pick<IncomingMessage, 'method' | 'url'>): { req: { id: string; method: string; path: string } } {
+  return { req: { id, method: req.method ?? '', path: pathOnly(req.url) } };
+}
+
+/**
+ * The request line, when the response is finished: info for 2xx/3xx, warn for 4xx, error for 5xx (the
+ * error itself is logged by the exception filter, with its stack). Health probes every few seconds
+ * would drown the log and are not logged.
+ */
+export function logRequest(log: Logger, path: string, statusCode: number, elapsedMs: number): void {
+  if (path.startsWith('/health/')) return;
+  const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+  if (!log.isLevelEnabled(level)) return;
+  log[level]({ res: { statusCode }, responseTime: Math.round(elapsedMs) }, statusCode >= 500 ? 'request errored' : 'request completed');
 }

@@ -6,12 +6,10 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Fastify's `genReqId`: a sane incoming X-Request-Id, else a new UUID. Also kept on the Node request,
- * where the request logger (pino-http, which sees only the Node request) reads it.
+ * Fastify's `genReqId`: a sane incoming X-Request-Id, else a new UUID (Fastify keeps it as `request.id`;
+ * the request's logger and error answers carry it).
  */
-export function requestIdFor(req: IncomingMessage & { id?: unknown }): string {
+export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
-  const id = typeof incoming === 'string' && ACCEPTABLE.test(incoming) ? incoming : randomUUID();
-  req.id = id;
-  return id;
+  return typeof incoming === 'string' && ACCEPTABLE.test(incoming) ? incoming : randomUUID();
 }

@@ -8,18 +8,20 @@ const unreadable = () => new DomainError('validation_failed', 415, 'The request 
 const UTF8 = /^utf-?8$/i;
 
 /**
- * The API takes JSON only. Parsing keeps the contract the service had on Express (body-parser's strict
- * `json()`): an empty body is `{}`, only an object or array is accepted, charsets other than UTF-8 and
- * compressed bodies are refused, and a parse failure is `invalid_json` with a fixed message (the JSON
- * parser's own message quotes the body, which may hold a token). `__proto__` and `constructor` keys are
- * dropped (Fastify's secure-json-parse). Bodies of any other type are read (within the limit) and
- * ignored, as Express did: the route then sees no body and validation says what is missing.
- * Fastify does not read bodies of GET and HEAD requests at all.
+ * The API takes JSON only. As with Express's strict `json()` before: an empty body is `{}`, only an
+ * object or array is accepted, and a parse failure is `invalid_json` with a fixed message (the JSON
+ * parser's own message quotes the body, which may hold a token). Unlike body-parser, compressed bodies
+ * (`Content-Encoding` other than identity) and charsets other than UTF-8 are refused with 415 rather than
+ * decoded: no client of this API sends them, and each decoder is more code reading untrusted input.
+ * `__proto__` and `constructor` keys are dropped (Fastify's secure-json-parse). Bodies of any other type
+ * are read (within the limit) and ignored, as Express did: the route then sees no body and validation
+ * says what is missing. Fastify does not read bodies of GET and HEAD requests at all.
  */
 export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
   const parse = fastify.getDefaultJsonParser('remove', 'remove');
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body: string | Buffer, done: Done) => {
+  // As bytes: decoding as it arrives would turn a body that is not UTF-8 into a Content-Length mismatch.
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request: FastifyRequest, body: string | Buffer, done: Done) => {
     if (!readable(request)) return done(unreadable());
     const text = typeof body === 'string' ? body : body.toString('utf8');
     const start = text.trimStart();

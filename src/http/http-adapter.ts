@@ -1,4 +1,7 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { logRequest, pathOnly, requestBinding } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
 import { registerBodyParsers } from './body-parsers';
 
@@ -10,20 +13,36 @@ export const BODY_LIMIT_LABEL = '100 kB';
  * The HTTP layer: Nest on Fastify. Routing keeps what clients saw on Express (trailing slash and case
  * of the path ignored); every request gets an id (request-id.ts) echoed as X-Request-Id on every
  * answer, errors and unknown routes included; the body parsers are in body-parsers.ts.
+ *
+ * With `logger` (the app's root pino logger), Fastify's own request logging is used: each request
+ * gets a child logger bound to its id, method and path (`request.log`, which nestjs-pino makes the
+ * logger of everything logged while serving it), and one line when its response is finished.
  */
-export function createHttpAdapter(): FastifyAdapter {
+export function createHttpAdapter(logger?: Logger): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     requestIdHeader: false,
     genReqId: requestIdFor,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    ...(logger && {
+      loggerInstance: logger,
+      disableRequestLogging: true,
+      // A child of our root logger itself (not of Fastify's wrapper, whose serializers would rewrite `req`).
+      childLoggerFactory: (_fastifyLogger: unknown, bindings: { reqId?: unknown }, _options: unknown, req: IncomingMessage) => logger.child(requestBinding(String(bindings.reqId), req)),
+    }),
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     done();
   });
+  if (logger) {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      logRequest(request.log as Logger, pathOnly(request.url), reply.statusCode, reply.elapsedTime);
+      done();
+    });
+  }
   registerBodyParsers(fastify, BODY_LIMIT_BYTES);
   return adapter;
 }

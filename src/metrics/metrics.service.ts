@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+type Observer = { observe(value: number): void };
 import { DataSource } from 'typeorm';
 import { ProviderCatalog } from '../providers/provider-catalog';
 
@@ -43,9 +45,15 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** The histogram's series per method, route and status: prom-client hashes a label object on every observe. */
+  private readonly httpSeries = new Map<string, Observer>();
+
   /** One finished request, by route pattern; `elapsedMs` since it arrived. */
   observeRequest(method: string, route: string, status: number, elapsedMs: number): void {
-    this.httpDuration.observe({ method, route, status: String(status) }, elapsedMs / 1000);
+    const key = `${method} ${status} ${route}`;
+    let series = this.httpSeries.get(key);
+    if (!series) this.httpSeries.set(key, (series = this.httpDuration.labels(method, route, String(status))));
+    series.observe(elapsedMs / 1000);
   }
 
   constructor(dataSource: DataSource, catalog: ProviderCatalog) {

@@ -72,6 +72,11 @@ export const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, l
 const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 
 /** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
+/** The credentials hot path's one statement: only the columns it needs (explicit, so a new column never changes the prepared result). */
+const CREDENTIALS_BY_ID = `SELECT id, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
+        account_id, last_error, next_refresh_at, last_refreshed_at
+   FROM connections WHERE id = $1`;
+
 @Injectable()
 export class RefreshRepository {
   private pool?: Pool;
@@ -90,12 +95,8 @@ export class RefreshRepository {
    * columns it needs, straight on the driver's pool: no query building, entity hydration or QueryRunner.
    */
   async findForCredentials(id: string): Promise<CredentialsRow | null> {
-    const { rows } = await (this.pool ??= pgPool(this.repo.manager.connection)).query<RawCredentialsRow>(
-      `SELECT id, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
-              account_id, last_error, next_refresh_at, last_refreshed_at
-         FROM connections WHERE id = $1`,
-      [id],
-    );
+    // A named (prepared) statement: Postgres plans it once per connection instead of on every call.
+    const { rows } = await (this.pool ??= pgPool(this.repo.manager.connection)).query<RawCredentialsRow>({ name: 'credentials_by_id', text: CREDENTIALS_BY_ID, values: [id] });
     const r = rows[0];
     if (!r) return null;
     return {

@@ -71,6 +71,8 @@ export interface TestAppOptions {
   env?: EnvPatch;
   /** Listen on this port and make PUBLIC_URL point at it (browser flows need real URLs). */
   port?: number;
+  /** Called with the created app before it listens (e.g. to add a global interceptor in a test). */
+  configure?: (app: NestFastifyApplication) => void;
 }
 
 /** The real app (same setup as main.ts) on a random port, over a fresh database unless one is given. */
@@ -95,6 +97,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     async () => {
       const created = await createApp({ logStream: logs });
+      options.configure?.(created);
       await created.listen(options.port ?? 0, '127.0.0.1');
       return created;
     },
