@@ -1,10 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import type { Logger as PinoLogger } from 'pino';
 import { appConfig } from './config/app.config';
 import { databaseConfig } from './config/database.config';
 import { nodeEnv } from './config/env';
@@ -31,14 +29,9 @@ import { ProvidersModule } from './providers/providers.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { DevModule } from './dev/dev.module';
 
-export interface AppModuleOptions {
-  /** The root logger (app.setup.ts creates it, also for Fastify's request logs); pino's default without. */
-  logger?: PinoLogger;
-}
-
 @Module({})
 export class AppModule {
-  static register(options: AppModuleOptions = {}): DynamicModule {
+  static register(): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -49,9 +42,6 @@ export class AppModule {
           ignoreEnvFile: nodeEnv() === 'test',
           load: [appConfig, securityConfig, databaseConfig, providersConfig, refreshConfig, webhooksConfig],
         }),
-        // Fastify logs requests and gives each its child logger; nestjs-pino makes that child the logger of
-        // everything logged while serving the request (useExisting), and `logger` the one outside requests.
-        LoggerModule.forRoot({ pinoHttp: options.logger ? { logger: options.logger } : undefined, useExisting: true }),
         AuthModule,
         DatabaseModule,
         MetricsModule,

@@ -3,10 +3,9 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import { createRootLogger } from './common/logging';
+import { createNestLogger, createRootLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { loadAppConfig } from './config/app.config';
 import { createHttpAdapter } from './http/http-adapter';
@@ -20,12 +19,12 @@ export interface CreateAppOptions {
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   // One root pino logger for the app and its request logs, made before Nest so Fastify can log with it.
   const logger = createRootLogger(loadAppConfig().logLevel, options.logStream);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ logger }), createHttpAdapter(logger), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(), createHttpAdapter(logger), {
     bufferLogs: true,
     // Our own parsers (http/body-parsers.ts), registered with the adapter.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(createNestLogger(logger));
   // The OAuth flow's browser-binding cookie (set on authorize, read and cleared on the callback).
   await app.register(fastifyCookie);
   app.useGlobalPipes(createValidationPipe());

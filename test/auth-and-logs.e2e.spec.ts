@@ -1,4 +1,4 @@
-import { Logger } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TEST_API_KEY, TestApp } from './support/app';
 
@@ -114,7 +114,8 @@ describe('API keys, request ids, health and log redaction', () => {
     });
 
     it('redacts secret-named fields in anything logged', async () => {
-      const logger = t.app.get(Logger);
+      // The app's Nest logger (app.useLogger), as every service logs.
+      const logger = new Logger('RedactionProbe');
       logger.log({ accessToken: 'leak-1', nested: { client_secret: 'leak-2', deeper: { refresh_token: 'leak-3' } }, headers: { authorization: 'Bearer leak-4' } }, 'redaction probe');
       const text = t.logs.text;
       expect(text).toContain('redaction probe');

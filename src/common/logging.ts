@@ -1,3 +1,6 @@
+import type { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
@@ -120,4 +123,31 @@ export function logRequest(log: Logger, path: string, statusCode: number, elapse
   const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   if (!log.isLevelEnabled(level)) return;
   log[level]({ res: { statusCode }, responseTime: Math.round(elapsedMs) }, statusCode >= 500 ? 'request errored' : 'request completed');
+}
+
+/**
+ * The logger of the request being served (its child logger, see requestBinding), for everything logged
+ * while serving it: the HTTP layer runs each request's handling inside it (http-adapter.ts).
+ */
+export const requestLogger = new AsyncLocalStorage<Logger>();
+
+/** nestjs-pino's PinoLogger, writing to the logger of the request being served, else to the root logger. */
+class RequestScopedPinoLogger extends PinoLogger {
+  constructor(private readonly root: Logger) {
+    super({ pinoHttp: { logger: root } });
+  }
+
+  override get logger(): Logger {
+    return requestLogger.getStore() ?? this.root;
+  }
+}
+
+/**
+ * The app's Nest logger (what `new Logger('Context')` from @nestjs/common writes to): nestjs-pino's
+ * mapping of Nest's calls onto pino (context field, `(object, message)` calls, errors as `err`), with
+ * the request context above. (nestjs-pino's own middleware would set its context through middie on
+ * every request: about 20 us of CPU per request more, measured with `npm run bench`.)
+ */
+export function createNestLogger(root: Logger): LoggerService {
+  return new NestPinoLogger(new RequestScopedPinoLogger(root), {});
 }

@@ -1,7 +1,7 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { logRequest, pathOnly, requestBinding } from '../common/logging';
+import { logRequest, pathOnly, requestBinding, requestLogger } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
 import { registerBodyParsers } from './body-parsers';
 
@@ -15,8 +15,8 @@ export const BODY_LIMIT_LABEL = '100 kB';
  * answer, errors and unknown routes included; the body parsers are in body-parsers.ts.
  *
  * With `logger` (the app's root pino logger), Fastify's own request logging is used: each request
- * gets a child logger bound to its id, method and path (`request.log`, which nestjs-pino makes the
- * logger of everything logged while serving it), and one line when its response is finished.
+ * gets a child logger bound to its id, method and path (`request.log`), the logger of everything logged
+ * while serving it (`requestLogger`), and one line when its response is finished.
  */
 export function createHttpAdapter(logger?: Logger): FastifyAdapter {
   const adapter = new FastifyAdapter({
@@ -35,7 +35,9 @@ export function createHttpAdapter(logger?: Logger): FastifyAdapter {
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
-    done();
+    // The rest of the request's handling (hooks, body parsing, the route, its answer) runs inside.
+    if (logger) requestLogger.run(request.log as Logger, done);
+    else done();
   });
   if (logger) {
     fastify.addHook('onResponse', (request, reply, done) => {
