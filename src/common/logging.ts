@@ -145,8 +145,8 @@ class RequestScopedPinoLogger extends PinoLogger {
 /**
  * The app's Nest logger (what `new Logger('Context')` from @nestjs/common writes to): nestjs-pino's
  * mapping of Nest's calls onto pino (context field, `(object, message)` calls, errors as `err`), with
- * the request context above. (nestjs-pino's own middleware would set its context through middie on
- * every request: about 20 us of CPU per request more, measured with `npm run bench`.)
+ * the request context above, set by a Fastify hook rather than nestjs-pino's middleware (which runs
+ * through middie on every request; docs/http-layer.md).
  */
 export function createNestLogger(root: Logger): LoggerService {
   return new NestPinoLogger(new RequestScopedPinoLogger(root), {});
