@@ -1,4 +1,5 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { logRequest, pathOnly, requestBinding, requestLogger } from '../common/logging';
@@ -16,7 +17,7 @@ export const BODY_LIMIT_LABEL = '100 kB';
  *
  * With `logger` (the app's root pino logger), Fastify's own request logging is used: each request
  * gets a child logger bound to its id, method and path (`request.log`), the logger of everything logged
- * while serving it (`requestLogger`), and one line when its response is finished.
+ * while serving it (`requestLogger`), and one line when its response is finished (RequestLog).
  */
 export function createHttpAdapter(logger?: Logger): FastifyAdapter {
   const adapter = new FastifyAdapter({
@@ -27,7 +28,7 @@ export function createHttpAdapter(logger?: Logger): FastifyAdapter {
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
     ...(logger && {
       loggerInstance: logger,
-      disableRequestLogging: true,
+      logController: new RequestLog(),
       // A child of our root logger itself (not of Fastify's wrapper, whose serializers would rewrite `req`).
       childLoggerFactory: (_fastifyLogger: unknown, bindings: { reqId?: unknown }, _options: unknown, req: IncomingMessage) => logger.child(requestBinding(String(bindings.reqId), req)),
     }),
@@ -39,12 +40,15 @@ export function createHttpAdapter(logger?: Logger): FastifyAdapter {
     if (logger) requestLogger.run(request.log as Logger, done);
     else done();
   });
-  if (logger) {
-    fastify.addHook('onResponse', (request, reply, done) => {
-      logRequest(request.log as Logger, pathOnly(request.url), reply.statusCode, reply.elapsedTime);
-      done();
-    });
-  }
   registerBodyParsers(fastify, BODY_LIMIT_BYTES);
   return adapter;
+}
+
+/** Fastify's request lines in this service's shape: none when a request comes in, one when it is answered. */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    logRequest(request.log as Logger, pathOnly(request.url), reply.statusCode, reply.elapsedTime);
+  }
 }
