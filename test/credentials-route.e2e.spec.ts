@@ -304,4 +304,20 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
     expect((await rawRequest(t.baseUrl, 'GET', url, KEY)).status).toBe(200);
     expect(intercepted.filter((u) => u === url)).toHaveLength(1);
   });
+
+  it('keeps serving when a selected column changes type under the running app (its prepared statement fails, the query is re-sent unprepared)', async () => {
+    const { id } = await seed();
+    // Sequential calls: the pool's connections have the statement prepared for the old column type.
+    for (let i = 0; i < 12; i++) expect((await credentials(id)).status).toBe(200);
+    await t.dataSource.query('ALTER TABLE connections ALTER COLUMN token_type TYPE text');
+    try {
+      for (let i = 0; i < 12; i++) {
+        const res = await credentials(id);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(storedCredentials());
+      }
+    } finally {
+      await t.dataSource.query('ALTER TABLE connections ALTER COLUMN token_type TYPE varchar(32)');
+    }
+  });
 });

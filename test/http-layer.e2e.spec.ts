@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { startTestApp, TEST_API_KEY, TestApp } from './support/app';
+import { connect } from 'node:net';
 import { eventually, rawRequest, RawAnswer, rawSocketRequest } from './support/raw-http';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -282,5 +283,43 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
       expect(res.status).toBe(404);
       expect(res.body).toEqual(errorBody(res, 404, 'route_not_found', 'No such route'));
     });
+  });
+
+  describe('requests the router cannot take', () => {
+    it.each([
+      ['a bad percent-encoding', '/connections/%zz/credentials?code=SECRET-CODE-1&state=SECRET-STATE-1'],
+      ['an over-long path parameter', `/connections/${'a'.repeat(120)}/credentials?code=SECRET-CODE-1`],
+    ])('answers %s with 400 validation_failed in the error shape, never echoing the URL', async (_name, target) => {
+      const res = await rawSocketRequest(t.baseUrl, 'GET', target, KEY);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(errorBody(res, 400, 'validation_failed', 'The request URL is not valid'));
+      expect(res.headers['x-request-id']).toMatch(UUID);
+      expect(res.text).not.toContain('SECRET');
+    });
+
+    it('gives an answer to a request target that is not a path its X-Request-Id too', async () => {
+      const res = await rawSocketRequest(t.baseUrl, 'GET', '*connections', KEY);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual(errorBody(res, 404, 'route_not_found', 'No such route'));
+    });
+  });
+
+  it('treats a client that goes away mid-upload as the client\'s doing: no 500 logged', async () => {
+    const before = t.logs.entries().length;
+    const { hostname, port } = new URL(t.baseUrl);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`POST /connections HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: ${KEY.authorization}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"pro`);
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    // The app still answers, and nothing it logged since says "request failed" or error level.
+    await rawRequest(t.baseUrl, 'GET', '/connections', KEY);
+    await new Promise((r) => setTimeout(r, 200));
+    const since = t.logs.entries().slice(before);
+    expect(since.filter((e) => e.msg === 'request failed' || (e.level as number) >= 50)).toEqual([]);
   });
 });

@@ -1,6 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
 
+/** Request bodies larger than this are refused with 413 payload_too_large (before they are read). */
+export const BODY_LIMIT_BYTES = 100 * 1024;
+export const BODY_LIMIT_LABEL = '100 kB';
+
 type Done = (error: Error | null, body?: unknown) => void;
 
 const invalidJson = () => new DomainError('invalid_json', 400, 'The request body is not valid JSON');

@@ -1,14 +1,12 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { logRequest, pathOnly, requestBinding, requestLogger } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
-import { registerBodyParsers } from './body-parsers';
-
-/** Request bodies larger than this are refused with 413 payload_too_large (before they are read). */
-export const BODY_LIMIT_BYTES = 100 * 1024;
-export const BODY_LIMIT_LABEL = '100 kB';
+import { sendError } from './all-exceptions.filter';
+import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers';
+import { DomainError } from '../common/errors';
 
 /**
  * The HTTP layer: Nest on Fastify. Routing keeps what clients saw on Express (trailing slash and case
@@ -26,6 +24,10 @@ export function createHttpAdapter(logger?: Logger): FastifyAdapter {
     requestIdHeader: false,
     genReqId: requestIdFor,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    // A URL the router cannot even decode (bad percent-encoding, an over-long path parameter) never
+    // reaches Nest: answered here in the same error shape, without echoing the URL (its query may hold
+    // an OAuth code). Fastify's own answer quotes the URL.
+    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(reply, new DomainError('validation_failed', 400, 'The request URL is not valid'), request.id),
     ...(logger && {
       loggerInstance: logger,
       logController: new RequestLog(),

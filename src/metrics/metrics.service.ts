@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-
-type Observer = { observe(value: number): void };
 import { DataSource } from 'typeorm';
 import { ProviderCatalog } from '../providers/provider-catalog';
+
+type Observer = { observe(value: number): void };
 
 /**
  * Prometheus metrics of this app, in a registry of its own (not prom-client's global one), so two app

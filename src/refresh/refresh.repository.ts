@@ -71,12 +71,19 @@ export const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, l
 
 const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 
-/** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
 /** The credentials hot path's one statement: only the columns it needs (explicit, so a new column never changes the prepared result). */
 const CREDENTIALS_BY_ID = `SELECT id, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
         account_id, last_error, next_refresh_at, last_refreshed_at
    FROM connections WHERE id = $1`;
 
+/**
+ * Errors of a prepared statement that the same statement unprepared does not have: a selected column's
+ * type changed under a running replica (0A000 "cached plan must not change result type"), or a
+ * transaction-mode pooler moved the statement's session away (26000, 42P05).
+ */
+const PREPARED_STATEMENT_ERRORS = new Set(['0A000', '26000', '42P05']);
+
+/** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
 @Injectable()
 export class RefreshRepository {
   private pool?: Pool;
@@ -95,8 +102,15 @@ export class RefreshRepository {
    * columns it needs, straight on the driver's pool: no query building, entity hydration or QueryRunner.
    */
   async findForCredentials(id: string): Promise<CredentialsRow | null> {
-    // A named (prepared) statement: Postgres plans it once per connection instead of on every call.
-    const { rows } = await (this.pool ??= pgPool(this.repo.manager.connection)).query<RawCredentialsRow>({ name: 'credentials_by_id', text: CREDENTIALS_BY_ID, values: [id] });
+    const pool = (this.pool ??= pgPool(this.repo.manager.connection));
+    let rows: RawCredentialsRow[];
+    try {
+      // A named (prepared) statement: Postgres plans it once per connection instead of on every call.
+      ({ rows } = await pool.query<RawCredentialsRow>({ name: 'credentials_by_id', text: CREDENTIALS_BY_ID, values: [id] }));
+    } catch (error) {
+      if (!PREPARED_STATEMENT_ERRORS.has((error as { code?: string }).code ?? '')) throw error;
+      ({ rows } = await pool.query<RawCredentialsRow>(CREDENTIALS_BY_ID, [id]));
+    }
     const r = rows[0];
     if (!r) return null;
     return {

@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { BODY_LIMIT_BYTES } from '../http/http-adapter';
+import { BODY_LIMIT_BYTES } from '../http/body-parsers';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SANDBOX_ENTITIES } from './sandbox.entities';
 import { SandboxApiController } from './sandbox-api.controller';

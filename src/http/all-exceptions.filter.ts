@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BODY_LIMIT_LABEL } from '../http/http-adapter';
-import { DomainError, ErrorCode } from './errors';
+import { DomainError, ErrorCode } from '../common/errors';
+import { REQUEST_ID_HEADER } from '../common/request-id';
+import { BODY_LIMIT_LABEL } from './body-parsers';
 
 interface ErrorBody {
   statusCode: number;
@@ -40,12 +41,23 @@ const errorLogger = new Logger('Errors');
 export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const reply = ctx.getResponse<FastifyReply>();
-    const { body, headers } = errorResponse(exception, ctx.getRequest<FastifyRequest>().id);
-    if (body.statusCode >= 500) errorLogger.error({ err: exception, code: body.code }, 'request failed');
-    if (reply.sent) return;
-    reply.status(body.statusCode).headers(headers).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    sendError(ctx.getResponse<FastifyReply>(), exception, ctx.getRequest<FastifyRequest>().id);
   }
+}
+
+/** Answers `exception` as an ErrorResponse (also for requests the router cannot take: http-adapter.ts). */
+export function sendError(reply: FastifyReply, exception: unknown, requestId: string): void {
+  const { body, headers } = errorResponse(exception, requestId);
+  if (body.statusCode >= 500) errorLogger.error({ err: exception, code: body.code }, 'request failed');
+  // Nothing more to send, or nobody to send it to (a client that went away mid-upload).
+  if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) return;
+  reply
+    .status(body.statusCode)
+    .headers(headers)
+    // Set here too: a request turned away before the HTTP layer's own hook ran still gets it.
+    .header(REQUEST_ID_HEADER, requestId)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(body));
 }
 
 function errorResponse(exception: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
@@ -56,6 +68,12 @@ function errorResponse(exception: unknown, requestId: string): { body: ErrorBody
     const status = exception.getStatus();
     const code = HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'validation_failed');
     return { body: { statusCode: status, code, message: messageOf(exception, status), requestId }, headers: {} };
+  }
+  // Errors of the HTTP server or Fastify that say the request was bad (a body stream that broke off,
+  // not a server error); their messages are not for clients.
+  const status = (exception as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { body: { statusCode: 400, code: 'validation_failed', message: 'The request could not be read', requestId }, headers: {} };
   }
   return {
     body: { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal_error', message: 'Internal server error', requestId },
