@@ -1,4 +1,4 @@
-import { redactDeep, REDACT_PATHS } from '../src/common/logging';
+import { redactDeep, REDACT_PATHS, serializeError } from '../src/common/logging';
 
 describe('log redaction', () => {
   it('replaces secret-named fields at any of the first levels, in objects and arrays, without mutating the input', () => {
@@ -29,5 +29,13 @@ describe('log redaction', () => {
   it('leaves the top level to pino’s own fixed paths', () => {
     expect(REDACT_PATHS).toContain('["accessToken"]');
     expect(REDACT_PATHS.every((p) => !p.includes('*'))).toBe(true);
+  });
+
+  it('drops the query strings of URLs quoted in an error message or stack', () => {
+    const error = new Error(`Reply was already sent, did you forget to "return reply" in the "/oauth/keap/callback?code=SECRET-CODE&state=SECRET-STATE" (GET) route?`);
+    const serialized = serializeError(error);
+    expect(serialized.message).toBe('Reply was already sent, did you forget to "return reply" in the "/oauth/keap/callback?[redacted]" (GET) route?');
+    expect(JSON.stringify(serialized)).not.toContain('SECRET');
+    expect(serializeError(new Error('plain message'))).toMatchObject({ message: 'plain message', type: 'Error' });
   });
 });

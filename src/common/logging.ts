@@ -80,9 +80,19 @@ export function serializeError(error: unknown): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of ['type', 'message', 'stack', 'code'] as const) {
     const value = source[key];
-    if (typeof value === 'string' || typeof value === 'number') picked[key] = value;
+    if (typeof value === 'string') picked[key] = withoutQueries(value);
+    else if (typeof value === 'number') picked[key] = value;
   }
   return picked;
+}
+
+/**
+ * Query strings of URLs quoted in an error's text: framework messages quote the request URL (Fastify's
+ * "Reply was already sent … in the "/oauth/keap/callback?code=…" route"), and a query may hold an OAuth
+ * code, state or connect-session token.
+ */
+function withoutQueries(text: string): string {
+  return text.includes('?') ? text.replace(/(\/[^\s'"?]*)\?[^\s'"]*/g, '$1?[redacted]') : text;
 }
 
 /** Path of a request URL without its query string (which may carry ?code=, ?state=, ?session=). */
