@@ -11,12 +11,10 @@ import { AccountIdentity, OAuthProvider } from '../providers/provider';
 import { ProviderCatalog } from '../providers/provider-catalog';
 import { bindingCookieName, FlowRequest, OAuthStateStore, STATE_TTL_MS } from './oauth-state.store';
 import { ProviderError } from './provider-errors';
-import { errorPage, successPage } from './result-page';
+import { errorPage, OAuthFailure, successPage } from './result-page';
 import { grantedScopes, tokenLifetimes } from './token-lifetimes';
 import { TokenSet } from './token-response';
 
-export const OAUTH_FAILURES = ['access_denied', 'invalid_state', 'session_expired', 'provider_mismatch', 'token_exchange_failed', 'identity_failed', 'internal_error'] as const;
-export type OAuthFailure = (typeof OAUTH_FAILURES)[number];
 
 /** Where a flow ends: the connect session's return URL, or a small page of our own. */
 type Ending = { ok: true; connectionId: string } | { ok: false; error: OAuthFailure };

@@ -1,4 +1,6 @@
-import { OAuthFailure } from './oauth-flow.service';
+/** How a browser flow can fail: the `error` of the return URL, and the error page's explanation. */
+export const OAUTH_FAILURES = ['access_denied', 'invalid_state', 'session_expired', 'provider_mismatch', 'token_exchange_failed', 'identity_failed', 'internal_error'] as const;
+export type OAuthFailure = (typeof OAUTH_FAILURES)[number];
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
