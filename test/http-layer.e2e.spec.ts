@@ -67,17 +67,15 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
       ['a string', '"x"'],
       ['a number', '42'],
       ['true', 'true'],
+      ['whitespace only', ' \r\n\t '],
     ])('accepts only an object or an array: %s is 400 invalid_json', async (_name, body) => {
       const res = await post(JSON_TYPE, body);
       expect(res.status).toBe(400);
       expect(res.body).toEqual(errorBody(res, 400, 'invalid_json', INVALID_JSON));
     });
 
-    it.each([
-      ['an empty body', ''],
-      ['a body of whitespace', ' \r\n\t '],
-    ])('reads %s with Content-Type: application/json as {}: 400 validation_failed about the missing fields', async (_name, body) => {
-      const res = await post(JSON_TYPE, body);
+    it('reads an empty body with Content-Type: application/json as {}: 400 validation_failed about the missing fields', async () => {
+      const res = await post(JSON_TYPE, '');
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ statusCode: 400, code: 'validation_failed' });
       for (const field of ['provider', 'ownerId', 'accessToken']) expect(res.body.message).toContain(field);

@@ -28,9 +28,9 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request: FastifyRequest, body: string | Buffer, done: Done) => {
     if (!readable(request)) return done(unreadable());
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    const start = text.trimStart();
-    if (start === '') return done(null, {});
-    if (start[0] !== '{' && start[0] !== '[') return done(invalidJson());
+    if (text.length === 0) return done(null, {});
+    const first = text.trimStart()[0];
+    if (first !== '{' && first !== '[') return done(invalidJson());
     parse(request, text, (error: Error | null, value?: unknown) => (error ? done(invalidJson()) : done(null, value)));
   });
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request: FastifyRequest, _body: string | Buffer, done: Done) => done(null, undefined));
