@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { from, switchMap } from 'rxjs';
 import { FakeProvider } from './support/fake-provider';
 import { startTestApp, TEST_API_KEY, TestApp } from './support/app';
 import { eventually, rawRequest, RawAnswer } from './support/raw-http';
@@ -15,6 +16,14 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
   let t: TestApp;
   /** request.url of every request a global interceptor saw. */
   const intercepted: string[] = [];
+  /** Requests with an `x-test-hold: <name>` header wait in the interceptor (after arriving, before the handler) until released. */
+  const holds = new Map<string, { released: Promise<void>; release: () => void }>();
+  const hold = (name: string) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    holds.set(name, { released, release });
+    return release;
+  };
 
   beforeAll(async () => {
     await provider.start();
@@ -38,8 +47,10 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
       configure: (app) =>
         app.useGlobalInterceptors({
           intercept(ctx, next) {
-            intercepted.push(ctx.switchToHttp().getRequest<{ url: string }>().url);
-            return next.handle();
+            const request = ctx.switchToHttp().getRequest<{ url: string; headers: Record<string, string | undefined> }>();
+            intercepted.push(request.url);
+            const held = holds.get(request.headers['x-test-hold'] ?? '');
+            return held ? from(held.released).pipe(switchMap(() => next.handle())) : next.handle();
           },
         }),
     });
@@ -319,5 +330,25 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
     } finally {
       await t.dataSource.query('ALTER TABLE connections ALTER COLUMN token_type TYPE varchar(32)');
     }
+  });
+
+  it('forceRefresh counts from when the request arrived: one that waited while another refresh finished gets that result, no second provider call', async () => {
+    const { id } = await seed();
+    const url = `/connections/${id}/credentials?forceRefresh=true`;
+    const release = hold(`late-${id}`);
+    // B arrives first and waits (as behind a busy event loop) between arriving and its handler.
+    const late = rawRequest(t.baseUrl, 'GET', url, { ...KEY, 'x-test-hold': `late-${id}` });
+    await eventually(() => expect(intercepted).toContain(url));
+    const callsBefore = provider.requestsTo('/token').length;
+    // A arrives after B and refreshes: a refresh that finished after B arrived.
+    const first = await credentials(id, '?forceRefresh=true');
+    expect(first.status).toBe(200);
+    expect(provider.requestsTo('/token').length).toBe(callsBefore + 1);
+    release();
+    const res = await late;
+    expect(res.status).toBe(200);
+    expect(res.body.accessToken).toBe(first.body.accessToken);
+    expect(provider.requestsTo('/token').length).toBe(callsBefore + 1);
+    expect((await row(id)).token_version).toBe(2);
   });
 });

@@ -2,6 +2,7 @@ import { Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/c
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { ArrivedAt } from '../http/arrived-at.decorator';
 import { UuidParam } from '../common/validation';
 import { Connection, Credentials } from '../connections/connection.dto';
 import { ID_PARAM } from '../connections/connections.controller';
@@ -37,8 +38,8 @@ export class LifecycleController {
   @ApiErrors(400, 401, 404, 409, 429, 502, 503)
   // Set before the handler runs, so its error answers carry it too.
   @Header('Cache-Control', 'no-store')
-  async getCredentials(@Param('id', UuidParam) id: string, @Query() query: CredentialsQuery): Promise<Credentials> {
-    return this.credentials.credentials(id, query.forceRefresh === 'true');
+  async getCredentials(@Param('id', UuidParam) id: string, @Query() query: CredentialsQuery, @ArrivedAt() arrivedAt: Date): Promise<Credentials> {
+    return this.credentials.credentials(id, query.forceRefresh === 'true', arrivedAt);
   }
 
   @Post(':id/refresh')
@@ -47,8 +48,8 @@ export class LifecycleController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
   @ApiErrors(400, 401, 404, 409, 429, 502, 503)
-  async refresh(@Param('id', UuidParam) id: string): Promise<Connection> {
-    return toConnectionDto(await this.credentials.forceRefresh(id));
+  async refresh(@Param('id', UuidParam) id: string, @ArrivedAt() arrivedAt: Date): Promise<Connection> {
+    return toConnectionDto(await this.credentials.forceRefresh(id, arrivedAt));
   }
 
   @Post(':id/verify')
