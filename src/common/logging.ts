@@ -128,8 +128,8 @@ export function requestBinding(id: string, req: Pick<IncomingMessage, 'method' |
  * error itself is logged by the exception filter, with its stack). Health probes every few seconds
  * would drown the log and are not logged.
  */
-export function logRequest(log: Logger, path: string, statusCode: number, elapsedMs: number): void {
-  if (path.startsWith('/health/')) return;
+export function logRequest(log: Logger, url: string, statusCode: number, elapsedMs: number): void {
+  if (url.startsWith('/health/')) return;
   const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   if (!log.isLevelEnabled(level)) return;
   log[level]({ res: { statusCode }, responseTime: Math.round(elapsedMs) }, statusCode >= 500 ? 'request errored' : 'request completed');

@@ -2,7 +2,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { logRequest, pathOnly, requestBinding, requestLogger } from '../common/logging';
+import { logRequest, requestBinding, requestLogger } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
 import { sendError } from './all-exceptions.filter';
 import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers';
@@ -51,6 +51,6 @@ class RequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    logRequest(request.log as Logger, pathOnly(request.url), reply.statusCode, reply.elapsedTime);
+    logRequest(request.log as Logger, request.url, reply.statusCode, reply.elapsedTime);
   }
 }
