@@ -25,14 +25,21 @@ const keyDigests = (process.env.API_KEYS || '')
   .map(digest);
 const cipher = new TokenCipher(parseKeyring(process.env.ENCRYPTION_KEYS || ''));
 const skewMs = Number(process.env.CREDENTIALS_SKEW_SECONDS || 300) * 1000;
-const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE || 10) });
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_SIZE || 10),
+});
 
 const ROUTE = /^\/connections\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/credentials(?:\?.*)?$/i;
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 function send(res, status, body) {
   const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    'cache-control': 'no-store',
+  });
   res.end(json);
 }
 
@@ -60,9 +67,11 @@ async function handle(req, res) {
   );
   const c = rows[0];
   if (!c) return send(res, 404, { statusCode: 404, code: 'connection_not_found' });
-  if (c.status === 'needs_reauth' || c.status === 'revoked') return send(res, 409, { statusCode: 409, code: 'connection_needs_reauth' });
+  if (c.status === 'needs_reauth' || c.status === 'revoked')
+    return send(res, 409, { statusCode: 409, code: 'connection_needs_reauth' });
   // The baseline has no refresh path: a token that the service would refresh first is an error here.
-  if (c.has_refresh && c.expires_at && c.expires_at.getTime() - Date.now() <= skewMs) return send(res, 503, { statusCode: 503, code: 'refresh_not_in_baseline' });
+  if (c.has_refresh && c.expires_at && c.expires_at.getTime() - Date.now() <= skewMs)
+    return send(res, 503, { statusCode: 503, code: 'refresh_not_in_baseline' });
   send(res, 200, {
     accessToken: cipher.decrypt(c.access_token, { table: 'connections', id: c.id, field: 'access_token' }),
     tokenType: c.token_type,

@@ -32,14 +32,27 @@ const num = (name, fallback) => {
 
 const config = {
   only: (process.env.BENCH_ONLY || 'hot,list,sweep').split(',').map((s) => s.trim()),
-  hot: { connectionsSeeded: num('BENCH_HOT_N', 1000), concurrency: num('BENCH_HOT_CONCURRENCY', 50), durationSec: num('BENCH_HOT_DURATION', 15), warmupSec: num('BENCH_HOT_WARMUP', 3) },
-  list: { rows: num('BENCH_LIST_ROWS', 1_000_000), deepPage: num('BENCH_LIST_PAGE', 5000), samples: { warmup: 3, measured: num('BENCH_LIST_SAMPLES', 25) } },
+  hot: {
+    connectionsSeeded: num('BENCH_HOT_N', 1000),
+    concurrency: num('BENCH_HOT_CONCURRENCY', 50),
+    durationSec: num('BENCH_HOT_DURATION', 15),
+    warmupSec: num('BENCH_HOT_WARMUP', 3),
+  },
+  list: {
+    rows: num('BENCH_LIST_ROWS', 1_000_000),
+    deepPage: num('BENCH_LIST_PAGE', 5000),
+    samples: { warmup: 3, measured: num('BENCH_LIST_SAMPLES', 25) },
+  },
   sweep: {
     n: num('BENCH_SWEEP_N', 10_000),
     rate: num('BENCH_SWEEP_RATE', 500),
     timeoutSec: num('BENCH_SWEEP_TIMEOUT', 90),
     // Per instance. The defaults (batch 100, concurrency 10, pool 10) cannot reach 500/s on one box; see README.
-    knobs: { batchSize: num('BENCH_REFRESH_BATCH_SIZE', 200), concurrency: num('BENCH_REFRESH_CONCURRENCY', 40), poolSize: num('BENCH_DATABASE_POOL_SIZE', 20) },
+    knobs: {
+      batchSize: num('BENCH_REFRESH_BATCH_SIZE', 200),
+      concurrency: num('BENCH_REFRESH_CONCURRENCY', 40),
+      poolSize: num('BENCH_DATABASE_POOL_SIZE', 20),
+    },
   },
   totalTimeoutSec: num('BENCH_TIMEOUT', 600),
 };
@@ -68,7 +81,8 @@ function takeLock() {
       } catch {
         // not running
       }
-      if (alive) throw new Error(`another bench (pid ${holder}) is running on this machine; wait for it (lock ${lock})`);
+      if (alive)
+        throw new Error(`another bench (pid ${holder}) is running on this machine; wait for it (lock ${lock})`);
       fs.rmSync(lock, { force: true });
     }
   }
@@ -76,7 +90,8 @@ function takeLock() {
 
 async function main() {
   takeLock();
-  if (!fs.existsSync(path.join(DIST, 'src/main.js'))) throw new Error(`${DIST}/src/main.js is missing: run \`npm run build\` (npm run bench does)`);
+  if (!fs.existsSync(path.join(DIST, 'src/main.js')))
+    throw new Error(`${DIST}/src/main.js is missing: run \`npm run build\` (npm run bench does)`);
   const { startEmbeddedPostgres } = require(path.join(DIST, 'src/database/embedded-postgres.js'));
   const { TokenCipher } = require(path.join(DIST, 'src/crypto/token-cipher.js'));
   const { parseKeyring } = require(path.join(DIST, 'src/crypto/keyring.js'));
@@ -93,7 +108,9 @@ async function main() {
       memoryGb: round(os.totalmem() / 2 ** 30, 1),
       node: process.version,
       // The Node the service and baseline run on (BENCH_NODE), when it is not this one.
-      serviceNode: process.env.BENCH_NODE ? require('node:child_process').execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim() : process.version,
+      serviceNode: process.env.BENCH_NODE
+        ? require('node:child_process').execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim()
+        : process.version,
       platform: `${os.platform()} ${os.release()}`,
       loadAverageAtStart: os.loadavg().map((v) => round(v, 2)),
     },
@@ -121,7 +138,14 @@ async function main() {
     // pg_stat_statements (with planning time) says which statements cost the database; it costs every server alike.
     pg = await startEmbeddedPostgres({
       dataDir: path.join(tmp, 'pg'),
-      serverFlags: ['-c', 'max_connections=200', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track_planning=on'],
+      serverFlags: [
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_preload_libraries=pg_stat_statements',
+        '-c',
+        'pg_stat_statements.track_planning=on',
+      ],
     });
     db = new Client({ connectionString: pg.url });
     await db.connect();
@@ -159,7 +183,14 @@ async function main() {
         script: path.join(__dirname, 'baseline-server.js'),
         cwd: tmp,
         logDir: tmp,
-        env: { DATABASE_URL: pg.url, API_KEYS: apiKey, ENCRYPTION_KEYS: encryptionKeys, PORT: String(port), BENCH_DIST: DIST, ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}) },
+        env: {
+          DATABASE_URL: pg.url,
+          API_KEYS: apiKey,
+          ENCRYPTION_KEYS: encryptionKeys,
+          PORT: String(port),
+          BENCH_DIST: DIST,
+          ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+        },
       });
     };
 
@@ -172,18 +203,46 @@ async function main() {
     if (config.only.includes('hot')) {
       log(`1. credentials hot path: seeding ${config.hot.connectionsSeeded} connections`);
       const sample = await seedHotPath(db, cipher, config.hot.connectionsSeeded);
-      const opts = { pgDataDir: path.join(tmp, 'pg'), statements, apiKey, connections: config.hot.concurrency, warmupSec: config.hot.warmupSec, durationSec: config.hot.durationSec, log, sample };
-      const hot = { connectionsSeeded: config.hot.connectionsSeeded, concurrency: config.hot.concurrency, durationSec: config.hot.durationSec };
-      hot.service = await hotPath.measure({ ...opts, baseUrl: service.baseUrl, pid: service.pid, label: 'service (LOG_LEVEL=warn)' });
+      const opts = {
+        pgDataDir: path.join(tmp, 'pg'),
+        statements,
+        apiKey,
+        connections: config.hot.concurrency,
+        warmupSec: config.hot.warmupSec,
+        durationSec: config.hot.durationSec,
+        log,
+        sample,
+      };
+      const hot = {
+        connectionsSeeded: config.hot.connectionsSeeded,
+        concurrency: config.hot.concurrency,
+        durationSec: config.hot.durationSec,
+      };
+      hot.service = await hotPath.measure({
+        ...opts,
+        baseUrl: service.baseUrl,
+        pid: service.pid,
+        label: 'service (LOG_LEVEL=warn)',
+      });
       results.memory.after.hotPath = service.memory().rssMb;
 
       const baseline = await startBaseline();
-      hot.baseline = await hotPath.measure({ ...opts, baseUrl: baseline.baseUrl, pid: baseline.pid, label: 'baseline (node:http + pg)' });
+      hot.baseline = await hotPath.measure({
+        ...opts,
+        baseUrl: baseline.baseUrl,
+        pid: baseline.pid,
+        label: 'baseline (node:http + pg)',
+      });
       hot.baseline.rssMb = baseline.memory().rssMb;
       await baseline.stop();
 
       const infoService = await startService('service-info', { LOG_LEVEL: 'info' });
-      hot.serviceLogInfo = await hotPath.measure({ ...opts, baseUrl: infoService.baseUrl, pid: infoService.pid, label: 'service (LOG_LEVEL=info, request logs)' });
+      hot.serviceLogInfo = await hotPath.measure({
+        ...opts,
+        baseUrl: infoService.baseUrl,
+        pid: infoService.pid,
+        label: 'service (LOG_LEVEL=info, request logs)',
+      });
       results.memory.after.hotPathLogInfo = infoService.memory().rssMb;
       await infoService.stop();
 
@@ -198,7 +257,16 @@ async function main() {
 
     if (config.only.includes('list')) {
       log('2. list scaling');
-      results.list = await list.run({ db, cipher, service, apiKey, rows: config.list.rows, deepPage: config.list.deepPage, samples: config.list.samples, log });
+      results.list = await list.run({
+        db,
+        cipher,
+        service,
+        apiKey,
+        rows: config.list.rows,
+        deepPage: config.list.deepPage,
+        samples: config.list.samples,
+        log,
+      });
       results.memory.after.list = service.memory().rssMb;
     }
     await service.stop();
@@ -229,8 +297,12 @@ async function main() {
   results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n${require('./lib/report').table(results)}\nresults: ${path.relative(ROOT, out)}  (total ${results.durationSec} s)`);
-  const failed = results.sweep && (results.sweep.lost > 0 || results.sweep.providerCalls !== results.sweep.n || results.sweep.timedOut);
+  console.log(
+    `\n${require('./lib/report').table(results)}\nresults: ${path.relative(ROOT, out)}  (total ${results.durationSec} s)`,
+  );
+  const failed =
+    results.sweep &&
+    (results.sweep.lost > 0 || results.sweep.providerCalls !== results.sweep.n || results.sweep.timedOut);
   process.exitCode = failed ? 1 : 0;
 }
 

@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Init1795424431477 implements MigrationInterface {
-    name = 'Init1795424431477'
+  name = 'Init1795424431477';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "connections" (
                 "id" uuid NOT NULL,
                 "provider" character varying(64) NOT NULL,
@@ -45,36 +45,35 @@ export class Init1795424431477 implements MigrationInterface {
                 CONSTRAINT "PK_0a1f844af3122354cbd487a8d03" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_connections_status_created" ON "connections" ("status", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_connections_owner_created" ON "connections" ("owner_id", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_connections_provider_created" ON "connections" ("provider", "created_at", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "ix_connections_created" ON "connections" ("created_at", "id")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "public"."ix_connections_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_connections_provider_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_connections_owner_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."ix_connections_status_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "connections"
         `);
-    }
-
+  }
 }

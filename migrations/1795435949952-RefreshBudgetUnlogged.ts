@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Hand-written (TypeORM does not model UNLOGGED): the refresh budget is a token bucket that every
@@ -8,13 +8,13 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * the table; RefreshBudget re-creates a missing row (a full bucket, as on first use).
  */
 export class RefreshBudgetUnlogged1795435949952 implements MigrationInterface {
-    name = 'RefreshBudgetUnlogged1795435949952'
+  name = 'RefreshBudgetUnlogged1795435949952';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`ALTER TABLE "refresh_budgets" SET UNLOGGED`);
-    }
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "refresh_budgets" SET UNLOGGED`);
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`ALTER TABLE "refresh_budgets" SET LOGGED`);
-    }
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "refresh_budgets" SET LOGGED`);
+  }
 }

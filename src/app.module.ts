@@ -62,9 +62,7 @@ export class AppModule {
         // Read here (not through DI) because it decides which modules exist.
         ...(loadProvidersConfig().sandbox ? [SandboxModule, DevModule] : []),
       ],
-      providers: [
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
-      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }
 }

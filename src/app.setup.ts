@@ -30,7 +30,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OAuth connection service' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'OAuth connection service',
+  });
   return app;
 }
 
@@ -54,7 +57,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   // Operations without @ApiBearerAuth are the @Public() ones: say so explicitly.
   for (const pathItem of Object.values(document.paths)) {
     for (const operation of Object.values(pathItem)) {
-      if (operation && typeof operation === 'object' && 'responses' in operation && !operation.security) operation.security = [];
+      if (
+        operation &&
+        typeof operation === 'object' &&
+        'responses' in operation &&
+        !(operation as { security?: unknown }).security
+      )
+        (operation as { security?: unknown }).security = [];
     }
   }
   return document;

@@ -15,14 +15,22 @@ async function bootstrap(): Promise<void> {
   logger.log(`Listening on ${publicUrl} (API docs: ${publicUrl}/docs)`);
   if (devSecretFiles.apiKeys) {
     // The path and a command that reads it, never the key itself.
-    logger.log(`Development API key is in ${devSecretFiles.apiKeys}; try: curl -H "Authorization: Bearer $(cat ${devSecretFiles.apiKeys})" ${publicUrl}/connections`);
+    logger.log(
+      `Development API key is in ${devSecretFiles.apiKeys}; try: curl -H "Authorization: Bearer $(cat ${devSecretFiles.apiKeys})" ${publicUrl}/connections`,
+    );
   }
   if (devSecretFiles.encryptionKeys) {
-    logger.warn(`Development encryption key is in ${devSecretFiles.encryptionKeys}; set ENCRYPTION_KEYS for anything but local development`);
+    logger.warn(
+      `Development encryption key is in ${devSecretFiles.encryptionKeys}; set ENCRYPTION_KEYS for anything but local development`,
+    );
   }
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(
+    error instanceof ConfigError
+      ? error.message
+      : `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exit(1);
 });

@@ -93,7 +93,12 @@ describe('API keys, request ids, health and log redaction', () => {
       await t.anon.get('/health/live').set('X-Request-Id', 'probe-line-1').expect(200);
       await t.anon.get('/healthy').set('X-Request-Id', 'probe-line-2').expect(404);
       // Lines are written when the response has finished: wait for the second one, then look for the first.
-      for (let i = 0; i < 50 && !t.logs.entries().some((e) => (e.req as { id?: string } | undefined)?.id === 'probe-line-2'); i++) await new Promise((r) => setTimeout(r, 20));
+      for (
+        let i = 0;
+        i < 50 && !t.logs.entries().some((e) => (e.req as { id?: string } | undefined)?.id === 'probe-line-2');
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 20));
       const ids = t.logs.entries().map((e) => (e.req as { id?: string } | undefined)?.id);
       expect(ids).toContain('probe-line-2');
       expect(ids).not.toContain('probe-line-1');
@@ -102,16 +107,32 @@ describe('API keys, request ids, health and log redaction', () => {
     it('never contain tokens, API keys, query strings or bodies, even when requests fail', async () => {
       const accessToken = `AT-${randomBytes(12).toString('hex')}`;
       const refreshToken = `RT-${randomBytes(12).toString('hex')}`;
-      const created = await t.api.post('/connections').send({ provider: 'keap', ownerId: 'logs-1', accessToken, refreshToken }).expect(201);
+      const created = await t.api
+        .post('/connections')
+        .send({ provider: 'keap', ownerId: 'logs-1', accessToken, refreshToken })
+        .expect(201);
       await t.api.get('/connections').query({ code: 'oauth-code-xyz', state: 'state-xyz' }).expect(400);
       await t.api.get(`/connections/${created.body.id}/credentials`).expect(200);
-      await t.api.post('/connections').send({ provider: 'keap', ownerId: 'logs-2', accessToken, refreshToken, bogus: 1 }).expect(400);
-      await t.api.post('/connections').set('Content-Type', 'application/json').send(`{"accessToken":"${accessToken}"`).expect(400);
+      await t.api
+        .post('/connections')
+        .send({ provider: 'keap', ownerId: 'logs-2', accessToken, refreshToken, bogus: 1 })
+        .expect(400);
+      await t.api
+        .post('/connections')
+        .set('Content-Type', 'application/json')
+        .send(`{"accessToken":"${accessToken}"`)
+        .expect(400);
       await t.anon.get('/connections').set('Authorization', `Bearer ${secondKey}-wrong`).expect(401);
       // A decryption failure is an internal error and is logged: still no secret in the log line.
       const db = t.dataSource;
-      const other = await t.api.post('/connections').send({ provider: 'keap', ownerId: 'logs-3', accessToken: 'y' }).expect(201);
-      await db.query(`UPDATE connections SET access_token = (SELECT access_token FROM connections WHERE id = $1) WHERE id = $2`, [created.body.id, other.body.id]);
+      const other = await t.api
+        .post('/connections')
+        .send({ provider: 'keap', ownerId: 'logs-3', accessToken: 'y' })
+        .expect(201);
+      await db.query(
+        `UPDATE connections SET access_token = (SELECT access_token FROM connections WHERE id = $1) WHERE id = $2`,
+        [created.body.id, other.body.id],
+      );
       await t.api.get(`/connections/${other.body.id}/credentials`).expect(500);
 
       const text = t.logs.text;
@@ -126,7 +147,14 @@ describe('API keys, request ids, health and log redaction', () => {
     it('redacts secret-named fields in anything logged', async () => {
       // The app's Nest logger (app.useLogger), as every service logs.
       const logger = new Logger('RedactionProbe');
-      logger.log({ accessToken: 'leak-1', nested: { client_secret: 'leak-2', deeper: { refresh_token: 'leak-3' } }, headers: { authorization: 'Bearer leak-4' } }, 'redaction probe');
+      logger.log(
+        {
+          accessToken: 'leak-1',
+          nested: { client_secret: 'leak-2', deeper: { refresh_token: 'leak-3' } },
+          headers: { authorization: 'Bearer leak-4' },
+        },
+        'redaction probe',
+      );
       const text = t.logs.text;
       expect(text).toContain('redaction probe');
       for (const leak of ['leak-1', 'leak-2', 'leak-3', 'leak-4']) expect(text).not.toContain(leak);

@@ -3,7 +3,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnectionsClient } from '../clients/typescript/src';
-import type { Connection, ConnectionList, ConnectionsClient, Credentials, ErrorResponse, GetConnectionCredentialsParams, ListConnectionsParams, OperationData, OperationError } from '../clients/typescript/src';
+import type {
+  Connection,
+  ConnectionList,
+  ConnectionsClient,
+  Credentials,
+  ErrorResponse,
+  GetConnectionCredentialsParams,
+  ListConnectionsParams,
+  OperationData,
+  OperationError,
+} from '../clients/typescript/src';
 
 // Compile-time checks (`npm test` type-checks the tests with tsc first): operations read as the spec names them.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -15,7 +25,10 @@ const typeChecks: [
   Same<OperationError<'getConnectionCredentials'>, ErrorResponse>,
   Same<OperationError<'listConnections'>, ErrorResponse>,
   Same<GetConnectionCredentialsParams, { id: string; forceRefresh?: boolean }>,
-  Same<Pick<ListConnectionsParams, 'provider' | 'limit' | 'cursor'>, { provider?: string; limit?: number; cursor?: string }>,
+  Same<
+    Pick<ListConnectionsParams, 'provider' | 'limit' | 'cursor'>,
+    { provider?: string; limit?: number; cursor?: string }
+  >,
 ] = [true, true, true, true, true, true, true, true];
 
 /** Never called: tsc must reject these calls. */
@@ -49,14 +62,19 @@ function generateInto(dir: string): void {
 function differences(dir: string): string[] {
   const generated = fs.readdirSync(dir).sort();
   const committed = fs.readdirSync(COMMITTED).sort();
-  const problems = [...committed.filter((f) => !generated.includes(f)).map((f) => `${f}: committed but no longer generated`), ...generated.filter((f) => !committed.includes(f)).map((f) => `${f}: generated but not committed`)];
+  const problems = [
+    ...committed.filter((f) => !generated.includes(f)).map((f) => `${f}: committed but no longer generated`),
+    ...generated.filter((f) => !committed.includes(f)).map((f) => `${f}: generated but not committed`),
+  ];
   for (const file of generated.filter((f) => committed.includes(f))) {
     const want = fs.readFileSync(path.join(dir, file), 'utf8').split('\n');
     const have = fs.readFileSync(path.join(COMMITTED, file), 'utf8').split('\n');
     const line = want.findIndex((text, i) => text !== have[i]);
     if (line >= 0 || want.length !== have.length) {
       const at = line >= 0 ? line : Math.min(want.length, have.length);
-      problems.push(`${file}: line ${at + 1} is ${JSON.stringify(have[at])}, the spec gives ${JSON.stringify(want[at])}`);
+      problems.push(
+        `${file}: line ${at + 1} is ${JSON.stringify(have[at])}, the spec gives ${JSON.stringify(want[at])}`,
+      );
     }
   }
   return problems;
@@ -80,25 +98,44 @@ describe('generated TypeScript client (clients/typescript)', () => {
   it('generates the same bytes on every run', () => {
     generateInto(path.join(tmp, 'b'));
     for (const file of fs.readdirSync(path.join(tmp, 'a'))) {
-      expect(fs.readFileSync(path.join(tmp, 'b', file), 'utf8')).toBe(fs.readFileSync(path.join(tmp, 'a', file), 'utf8'));
+      expect(fs.readFileSync(path.join(tmp, 'b', file), 'utf8')).toBe(
+        fs.readFileSync(path.join(tmp, 'a', file), 'utf8'),
+      );
     }
   });
 
   it('type-checks on its own (tsc --noEmit -p clients/typescript, strict)', () => {
-    const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', path.join(PACKAGE_DIR, 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'tsc'),
+      ['--noEmit', '-p', path.join(PACKAGE_DIR, 'tsconfig.json')],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.status).toBe(0);
   }, 130_000);
 
   it('has one method per operationId and exports every schema under its own name', () => {
     expect(typeChecks.every(Boolean)).toBe(true);
-    const spec = JSON.parse(fs.readFileSync(path.join(ROOT, 'openapi.json'), 'utf8')) as { paths: Record<string, Record<string, { operationId: string }>>; components: { schemas: Record<string, unknown> } };
+    const spec = JSON.parse(fs.readFileSync(path.join(ROOT, 'openapi.json'), 'utf8')) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     const operationIds = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     const client = createConnectionsClient({ baseUrl: 'http://127.0.0.1:1', apiKey: 'unused' });
-    expect(Object.keys(client).filter((k) => k !== 'raw').sort()).toEqual([...operationIds].sort());
-    expect(operationIds).toEqual(expect.arrayContaining(['listConnections', 'getConnectionCredentials', 'importConnection']));
+    expect(
+      Object.keys(client)
+        .filter((k) => k !== 'raw')
+        .sort(),
+    ).toEqual([...operationIds].sort());
+    expect(operationIds).toEqual(
+      expect.arrayContaining(['listConnections', 'getConnectionCredentials', 'importConnection']),
+    );
     const index = fs.readFileSync(path.join(COMMITTED, 'index.ts'), 'utf8');
-    const reexported = /export type \{\n([^}]*)\} from '\.\/schema';/.exec(index)?.[1].split(',').map((s) => s.trim()).filter(Boolean);
+    const reexported = /export type \{\n([^}]*)\} from '\.\/schema';/
+      .exec(index)?.[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     expect(reexported).toEqual(Object.keys(spec.components.schemas).sort());
     expect(reexported).toEqual(expect.arrayContaining(['Connection', 'ErrorResponse', 'Credentials']));
   });
@@ -115,7 +152,9 @@ describe('generated TypeScript client (clients/typescript)', () => {
   });
 
   it('is regenerated by the root `client:generate` script', () => {
-    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts['client:generate']).toBe('node clients/typescript/scripts/generate.mjs');
   });
 });

@@ -24,7 +24,9 @@ const SPEC = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'openapi.j
   components: { schemas: Record<string, unknown> };
 };
 const OPERATIONS = new Map<string, OpenApiOperation & { method: string; route: string }>(
-  Object.entries(SPEC.paths).flatMap(([route, item]) => Object.entries(item).map(([method, op]) => [op.operationId, { ...op, method, route }] as const)),
+  Object.entries(SPEC.paths).flatMap(([route, item]) =>
+    Object.entries(item).map(([method, op]) => [op.operationId, { ...op, method, route }] as const),
+  ),
 );
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,9 +44,14 @@ function toJsonSchema(node: unknown): unknown {
   const { nullable, example: _example, ...rest } = node as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
-    if (key === 'properties') out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([name, s]) => [name, toJsonSchema(s)]));
-    else if (key === '$ref') out[key] = `openapi.json#/definitions/${String(value).replace('#/components/schemas/', '')}`;
-    else if (['items', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf'].includes(key)) out[key] = toJsonSchema(value);
+    if (key === 'properties')
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([name, s]) => [name, toJsonSchema(s)]),
+      );
+    else if (key === '$ref')
+      out[key] = `openapi.json#/definitions/${String(value).replace('#/components/schemas/', '')}`;
+    else if (['items', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf'].includes(key))
+      out[key] = toJsonSchema(value);
     else out[key] = value;
   }
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
@@ -53,8 +60,14 @@ function toJsonSchema(node: unknown): unknown {
 
 const ajv = new Ajv({ allErrors: true, strictTypes: false });
 ajv.addFormat('uuid', UUID);
-ajv.addFormat('date-time', { type: 'string', validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)) });
-ajv.addSchema({ $id: 'openapi.json', definitions: Object.fromEntries(Object.entries(SPEC.components.schemas).map(([name, s]) => [name, toJsonSchema(s)])) });
+ajv.addFormat('date-time', {
+  type: 'string',
+  validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)),
+});
+ajv.addSchema({
+  $id: 'openapi.json',
+  definitions: Object.fromEntries(Object.entries(SPEC.components.schemas).map(([name, s]) => [name, toJsonSchema(s)])),
+});
 const validators = new Map<string, ValidateFunction>();
 
 /** Every (operationId, status) the suite saw, checked against the spec. */
@@ -72,11 +85,15 @@ function checkAgainstSpec(operationId: string, result: AnyResult): void {
   if (!op) throw new Error(`${operationId} is not an operation of openapi.json`);
   const status = result.response.status;
   const documented = op.responses[String(status)];
-  if (!documented) throw new Error(`${operationId} answered ${status}, which openapi.json does not document (documented: ${Object.keys(op.responses).join(', ')})`);
+  if (!documented)
+    throw new Error(
+      `${operationId} answered ${status}, which openapi.json does not document (documented: ${Object.keys(op.responses).join(', ')})`,
+    );
   const body = status < 300 ? result.data : result.error;
   const schema = documented.content?.['application/json']?.schema;
   if (!schema) {
-    if (body !== undefined && body !== '' && !(typeof body === 'object' && body && Object.keys(body).length === 0)) throw new Error(`${operationId} ${status}: openapi.json documents no body, got ${JSON.stringify(body)}`);
+    if (body !== undefined && body !== '' && !(typeof body === 'object' && body && Object.keys(body).length === 0))
+      throw new Error(`${operationId} ${status}: openapi.json documents no body, got ${JSON.stringify(body)}`);
   } else {
     expect(result.response.headers.get('content-type')).toMatch(/^application\/json\b/);
     const key = `${operationId} ${status}`;
@@ -86,8 +103,13 @@ function checkAgainstSpec(operationId: string, result: AnyResult): void {
       validators.set(key, validate);
     }
     if (!validate(body)) {
-      const problems = (validate.errors ?? []).map((e) => `body${e.instancePath} ${e.message}${e.keyword === 'additionalProperties' ? `: ${String(e.params.additionalProperty)}` : ''}`);
-      throw new Error(`${operationId} ${status}: the body does not match openapi.json: ${[...new Set(problems)].join('; ')}\n${JSON.stringify(body, null, 2)}`);
+      const problems = (validate.errors ?? []).map(
+        (e) =>
+          `body${e.instancePath} ${e.message}${e.keyword === 'additionalProperties' ? `: ${String(e.params.additionalProperty)}` : ''}`,
+      );
+      throw new Error(
+        `${operationId} ${status}: the body does not match openapi.json: ${[...new Set(problems)].join('; ')}\n${JSON.stringify(body, null, 2)}`,
+      );
     }
   }
   seen.add(`${operationId} ${status}`);
@@ -110,20 +132,27 @@ function specChecked(client: ConnectionsClient): ConnectionsClient {
 
 /** Narrows a result to its error, failing with the body when the call unexpectedly succeeded. */
 function errorOf<E>(result: { data?: unknown; error?: E; response: Response }, status: number): E {
-  if (result.error === undefined) throw new Error(`expected ${status}, got ${result.response.status}: ${JSON.stringify(result.data)}`);
+  if (result.error === undefined)
+    throw new Error(`expected ${status}, got ${result.response.status}: ${JSON.stringify(result.data)}`);
   expect(result.response.status).toBe(status);
   return result.error;
 }
 
 /** Narrows a result to its data, failing with the error body otherwise. */
 function dataOf<D>(result: { data?: D; error?: unknown; response: Response }, status = 200): D {
-  if (result.data === undefined) throw new Error(`expected ${status}, got ${result.response.status}: ${JSON.stringify(result.error)}`);
+  if (result.data === undefined)
+    throw new Error(`expected ${status}, got ${result.response.status}: ${JSON.stringify(result.error)}`);
   expect(result.response.status).toBe(status);
   return result.data;
 }
 
 function expectError(error: ErrorResponse, response: Response, statusCode: number, code: ErrorResponse['code']): void {
-  expect(error).toEqual({ statusCode, code, message: expect.any(String), requestId: response.headers.get('x-request-id') });
+  expect(error).toEqual({
+    statusCode,
+    code,
+    message: expect.any(String),
+    requestId: response.headers.get('x-request-id'),
+  });
 }
 
 describe('generated TypeScript client (clients/typescript) against the real app', () => {
@@ -135,7 +164,11 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     // URL with the dispatcher off, so events stay in the outbox for listWebhookDeliveries.
     t = await startTestApp({
       port: await freePort(),
-      env: { WEBHOOK_URL: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`, WEBHOOK_DISPATCH_INTERVAL_MS: '0' },
+      env: {
+        WEBHOOK_URL: 'http://127.0.0.1:9/hooks',
+        WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+        WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+      },
     });
     client = specChecked(createConnectionsClient({ baseUrl: t.baseUrl, apiKey: TEST_API_KEY }));
   });
@@ -144,37 +177,93 @@ describe('generated TypeScript client (clients/typescript) against the real app'
   });
 
   const importKeap = (ownerId: string, extra: Partial<Parameters<ConnectionsClient['importConnection']>[0]> = {}) =>
-    client.importConnection({ provider: 'keap', ownerId, accessToken: `at-${ownerId}`, refreshToken: `rt-${ownerId}`, expiresIn: 86400, ...extra });
+    client.importConnection({
+      provider: 'keap',
+      ownerId,
+      accessToken: `at-${ownerId}`,
+      refreshToken: `rt-${ownerId}`,
+      expiresIn: 86400,
+      ...extra,
+    });
 
   async function imported(result: ReturnType<ConnectionsClient['importConnection']>): Promise<Connection> {
     return dataOf(await result, 201);
   }
 
   describe('spec check (the guard the other tests rely on)', () => {
-    const response = (status: number) => new Response(null, { status, headers: { 'content-type': 'application/json' } });
+    const response = (status: number) =>
+      new Response(null, { status, headers: { 'content-type': 'application/json' } });
     const connection = {
-      id: randomUUID(), provider: 'keap', ownerId: 'o', status: 'active', accountId: 'default', teamId: null, teamName: null, workspaceId: null, workspaceName: null,
-      apiBaseUrl: null, scopes: [], tokenType: 'Bearer', hasRefreshToken: false, expiresAt: null, refreshTokenExpiresAt: null, lastRefreshedAt: null,
-      nextRefreshAt: null, refreshFailures: 0, lastError: null, metadata: {}, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
+      id: randomUUID(),
+      provider: 'keap',
+      ownerId: 'o',
+      status: 'active',
+      accountId: 'default',
+      teamId: null,
+      teamName: null,
+      workspaceId: null,
+      workspaceName: null,
+      apiBaseUrl: null,
+      scopes: [],
+      tokenType: 'Bearer',
+      hasRefreshToken: false,
+      expiresAt: null,
+      refreshTokenExpiresAt: null,
+      lastRefreshedAt: null,
+      nextRefreshAt: null,
+      refreshFailures: 0,
+      lastError: null,
+      metadata: {},
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
     };
 
     it('accepts a documented body and rejects a missing, extra or mistyped field and an undocumented status', () => {
       expect(() => checkAgainstSpec('getConnection', { data: connection, response: response(200) })).not.toThrow();
       const { id: _id, ...withoutId } = connection;
-      expect(() => checkAgainstSpec('getConnection', { data: withoutId, response: response(200) })).toThrow(/must have required property 'id'/);
-      expect(() => checkAgainstSpec('getConnection', { data: { ...connection, refreshToken: 'x' }, response: response(200) })).toThrow(/must NOT have additional properties/);
-      expect(() => checkAgainstSpec('getConnection', { data: { ...connection, status: 'sleeping' }, response: response(200) })).toThrow(/must be equal to one of the allowed values/);
-      expect(() => checkAgainstSpec('getConnection', { data: { ...connection, expiresAt: 'soon' }, response: response(200) })).toThrow(/format "date-time"/);
-      expect(() => checkAgainstSpec('getConnection', { data: { ...connection, lastError: { code: 'x', message: 'y', at: new Date().toISOString() } }, response: response(200) })).not.toThrow();
-      expect(() => checkAgainstSpec('getConnection', { error: { statusCode: 404, code: 'no_such_code', message: 'm', requestId: 'r' }, response: response(404) })).toThrow(/allowed values/);
-      expect(() => checkAgainstSpec('getConnection', { error: { statusCode: 409, code: 'connection_needs_reauth', message: 'm', requestId: 'r' }, response: response(409) })).toThrow(/does not document/);
+      expect(() => checkAgainstSpec('getConnection', { data: withoutId, response: response(200) })).toThrow(
+        /must have required property 'id'/,
+      );
+      expect(() =>
+        checkAgainstSpec('getConnection', { data: { ...connection, refreshToken: 'x' }, response: response(200) }),
+      ).toThrow(/must NOT have additional properties/);
+      expect(() =>
+        checkAgainstSpec('getConnection', { data: { ...connection, status: 'sleeping' }, response: response(200) }),
+      ).toThrow(/must be equal to one of the allowed values/);
+      expect(() =>
+        checkAgainstSpec('getConnection', { data: { ...connection, expiresAt: 'soon' }, response: response(200) }),
+      ).toThrow(/format "date-time"/);
+      expect(() =>
+        checkAgainstSpec('getConnection', {
+          data: { ...connection, lastError: { code: 'x', message: 'y', at: new Date().toISOString() } },
+          response: response(200),
+        }),
+      ).not.toThrow();
+      expect(() =>
+        checkAgainstSpec('getConnection', {
+          error: { statusCode: 404, code: 'no_such_code', message: 'm', requestId: 'r' },
+          response: response(404),
+        }),
+      ).toThrow(/allowed values/);
+      expect(() =>
+        checkAgainstSpec('getConnection', {
+          error: { statusCode: 409, code: 'connection_needs_reauth', message: 'm', requestId: 'r' },
+          response: response(409),
+        }),
+      ).toThrow(/does not document/);
       seen.clear();
     });
   });
 
   it('listProviders: the five sandbox providers with their capabilities', async () => {
     const providers = dataOf(await client.listProviders()).data;
-    expect(providers.map((p) => p.name).sort()).toEqual(['clickfunnels', 'clickfunnels-classic', 'keap', 'lightfunnels', 'webflow']);
+    expect(providers.map((p) => p.name).sort()).toEqual([
+      'clickfunnels',
+      'clickfunnels-classic',
+      'keap',
+      'lightfunnels',
+      'webflow',
+    ]);
     expect(providers.every((p) => p.sandbox)).toBe(true);
     expect(providers.find((p) => p.name === 'keap')?.supports).toMatchObject({ refresh: true });
     expect(providers.find((p) => p.name === 'webflow')?.supports).toMatchObject({ refresh: false, revoke: true });
@@ -183,7 +272,14 @@ describe('generated TypeScript client (clients/typescript) against the real app'
   it('importConnection: 201 for a new account, 200 with the same id when re-imported; never a token in the body', async () => {
     const first = await importKeap('client-import', { metadata: { plan: 'a' } });
     const created = dataOf(first, 201);
-    expect(created).toMatchObject({ provider: 'keap', ownerId: 'client-import', accountId: 'default', status: 'active', hasRefreshToken: true, metadata: { plan: 'a' } });
+    expect(created).toMatchObject({
+      provider: 'keap',
+      ownerId: 'client-import',
+      accountId: 'default',
+      status: 'active',
+      hasRefreshToken: true,
+      metadata: { plan: 'a' },
+    });
     expect(JSON.stringify(created)).not.toContain('at-client-import');
     const again = dataOf(await importKeap('client-import', { accessToken: 'at-client-import-2' }), 200);
     expect(again.id).toBe(created.id);
@@ -192,7 +288,10 @@ describe('generated TypeScript client (clients/typescript) against the real app'
   });
 
   it('importConnection: a typed 400 validation_failed, carrying the X-Request-Id sent with the call', async () => {
-    const result = await client.importConnection({ provider: 'keap', ownerId: '', accessToken: 'secret-token' }, { headers: { 'X-Request-Id': 'client-e2e-400' } });
+    const result = await client.importConnection(
+      { provider: 'keap', ownerId: '', accessToken: 'secret-token' },
+      { headers: { 'X-Request-Id': 'client-e2e-400' } },
+    );
     const error = errorOf(result, 400);
     expectError(error, result.response, 400, 'validation_failed');
     expect(error.requestId).toBe('client-e2e-400');
@@ -200,9 +299,19 @@ describe('generated TypeScript client (clients/typescript) against the real app'
   });
 
   it('importConnection: a typed 413 payload_too_large', async () => {
-    const result = await client.importConnection({ provider: 'keap', ownerId: 'big', accessToken: 'x', metadata: { blob: 'x'.repeat(110_000) } });
+    const result = await client.importConnection({
+      provider: 'keap',
+      ownerId: 'big',
+      accessToken: 'x',
+      metadata: { blob: 'x'.repeat(110_000) },
+    });
     // The body limit is enforced before routing; the answer still carries the request id.
-    expect(errorOf(result, 413)).toEqual({ statusCode: 413, code: 'payload_too_large', message: expect.any(String), requestId: result.response.headers.get('x-request-id') });
+    expect(errorOf(result, 413)).toEqual({
+      statusCode: 413,
+      code: 'payload_too_large',
+      message: expect.any(String),
+      requestId: result.response.headers.get('x-request-id'),
+    });
     expect(result.response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -216,8 +325,11 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     const ids: string[] = [];
 
     beforeAll(async () => {
-      for (const account of ['a1', 'a2', 'a3', 'a4', 'a5']) ids.push((await imported(importKeap(owner, { accountId: account }))).id);
-      await imported(client.importConnection({ provider: 'webflow', ownerId: owner, accessToken: 'wf', accountId: 'wf-user' }));
+      for (const account of ['a1', 'a2', 'a3', 'a4', 'a5'])
+        ids.push((await imported(importKeap(owner, { accountId: account }))).id);
+      await imported(
+        client.importConnection({ provider: 'webflow', ownerId: owner, accessToken: 'wf', accountId: 'wf-user' }),
+      );
     });
 
     it('pages through a filtered list with the cursor, newest first, until nextCursor is null', async () => {
@@ -265,7 +377,10 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     const updated = dataOf(await client.updateConnection({ id: created.id }, { metadata: { plan: 'pro' } }));
     expect(updated.metadata).toEqual({ plan: 'pro' });
     expect(dataOf(await client.getConnection({ id: created.id })).metadata).toEqual({ plan: 'pro' });
-    const notObject = await client.updateConnection({ id: created.id }, { metadata: [1, 2] as unknown as Record<string, unknown> });
+    const notObject = await client.updateConnection(
+      { id: created.id },
+      { metadata: [1, 2] as unknown as Record<string, unknown> },
+    );
     expectError(errorOf(notObject, 400), notObject.response, 400, 'validation_failed');
     const missing = await client.updateConnection({ id: randomUUID() }, { metadata: {} });
     expectError(errorOf(missing, 404), missing.response, 404, 'connection_not_found');
@@ -273,7 +388,9 @@ describe('generated TypeScript client (clients/typescript) against the real app'
 
   describe('getConnectionCredentials', () => {
     it('hands out the stored token with Cache-Control: no-store (forceRefresh=false too)', async () => {
-      const created = await imported(importKeap('client-creds', { apiBaseUrl: 'https://api.infusionsoft.com/crm/rest' }));
+      const created = await imported(
+        importKeap('client-creds', { apiBaseUrl: 'https://api.infusionsoft.com/crm/rest' }),
+      );
       const result = await client.getConnectionCredentials({ id: created.id });
       expect(dataOf(result)).toEqual({
         accessToken: 'at-client-creds',
@@ -284,11 +401,20 @@ describe('generated TypeScript client (clients/typescript) against the real app'
         accountId: 'default',
       });
       expect(result.response.headers.get('cache-control')).toBe('no-store');
-      expect(dataOf(await client.getConnectionCredentials({ id: created.id, forceRefresh: false })).accessToken).toBe('at-client-creds');
+      expect(dataOf(await client.getConnectionCredentials({ id: created.id, forceRefresh: false })).accessToken).toBe(
+        'at-client-creds',
+      );
     });
 
     it('forceRefresh=true without a refresh token: typed 400 refresh_not_supported', async () => {
-      const webflow = await imported(client.importConnection({ provider: 'webflow', ownerId: 'client-creds-wf', accessToken: 'wf-token', accountId: 'u1' }));
+      const webflow = await imported(
+        client.importConnection({
+          provider: 'webflow',
+          ownerId: 'client-creds-wf',
+          accessToken: 'wf-token',
+          accountId: 'u1',
+        }),
+      );
       const result = await client.getConnectionCredentials({ id: webflow.id, forceRefresh: true });
       expectError(errorOf(result, 400), result.response, 400, 'refresh_not_supported');
     });
@@ -310,7 +436,14 @@ describe('generated TypeScript client (clients/typescript) against the real app'
 
   describe('refreshConnection and verifyConnection (error paths)', () => {
     it('refreshConnection: typed 400 refresh_not_supported for a Webflow import (no refresh token)', async () => {
-      const webflow = await imported(client.importConnection({ provider: 'webflow', ownerId: 'client-refresh-wf', accessToken: 'wf-token', accountId: 'u2' }));
+      const webflow = await imported(
+        client.importConnection({
+          provider: 'webflow',
+          ownerId: 'client-refresh-wf',
+          accessToken: 'wf-token',
+          accountId: 'u2',
+        }),
+      );
       const result = await client.refreshConnection({ id: webflow.id });
       expectError(errorOf(result, 400), result.response, 400, 'refresh_not_supported');
     });
@@ -327,13 +460,26 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     });
 
     it('verifyConnection: typed 400 verify_not_supported for ClickFunnels Classic', async () => {
-      const classic = await imported(client.importConnection({ provider: 'clickfunnels-classic', ownerId: 'client-verify-cfc', accessToken: 'cfc-token' }));
+      const classic = await imported(
+        client.importConnection({
+          provider: 'clickfunnels-classic',
+          ownerId: 'client-verify-cfc',
+          accessToken: 'cfc-token',
+        }),
+      );
       const result = await client.verifyConnection({ id: classic.id });
       expectError(errorOf(result, 400), result.response, 400, 'verify_not_supported');
     });
 
     it('verifyConnection: a token the provider rejects marks the connection needs_reauth', async () => {
-      const webflow = await imported(client.importConnection({ provider: 'webflow', ownerId: 'client-verify-wf', accessToken: 'unknown-to-the-sandbox', accountId: 'u3' }));
+      const webflow = await imported(
+        client.importConnection({
+          provider: 'webflow',
+          ownerId: 'client-verify-wf',
+          accessToken: 'unknown-to-the-sandbox',
+          accountId: 'u3',
+        }),
+      );
       const result = await client.verifyConnection({ id: webflow.id });
       expect(dataOf(result)).toMatchObject({ id: webflow.id, status: 'needs_reauth' });
     });
@@ -346,12 +492,22 @@ describe('generated TypeScript client (clients/typescript) against the real app'
 
   it('deleteConnection: 200 with the revocation outcome, then a typed 404', async () => {
     const keap = await imported(importKeap('client-delete'));
-    expect(dataOf(await client.deleteConnection({ id: keap.id }))).toEqual({ id: keap.id, providerRevocation: 'unsupported' });
+    expect(dataOf(await client.deleteConnection({ id: keap.id }))).toEqual({
+      id: keap.id,
+      providerRevocation: 'unsupported',
+    });
     const again = await client.deleteConnection({ id: keap.id });
     expectError(errorOf(again, 404), again.response, 404, 'connection_not_found');
     const gone = await client.getConnection({ id: keap.id });
     expectError(errorOf(gone, 404), gone.response, 404, 'connection_not_found');
-    const webflow = await imported(client.importConnection({ provider: 'webflow', ownerId: 'client-delete-wf', accessToken: 'wf-token', accountId: 'u4' }));
+    const webflow = await imported(
+      client.importConnection({
+        provider: 'webflow',
+        ownerId: 'client-delete-wf',
+        accessToken: 'wf-token',
+        accountId: 'u4',
+      }),
+    );
     const deleted = dataOf(await client.deleteConnection({ id: webflow.id }));
     expect(deleted.id).toBe(webflow.id);
     expect(['revoked', 'failed']).toContain(deleted.providerRevocation);
@@ -360,7 +516,16 @@ describe('generated TypeScript client (clients/typescript) against the real app'
   describe('createConnectSession', () => {
     it('201 with a one-time link to the authorize route, valid about 10 minutes', async () => {
       const before = Date.now();
-      const session = dataOf(await client.createConnectSession({ provider: 'keap', ownerId: 'client-session', scopes: ['full'], returnUrl: `${t.baseUrl}/done`, metadata: { from: 'client' } }), 201);
+      const session = dataOf(
+        await client.createConnectSession({
+          provider: 'keap',
+          ownerId: 'client-session',
+          scopes: ['full'],
+          returnUrl: `${t.baseUrl}/done`,
+          metadata: { from: 'client' },
+        }),
+        201,
+      );
       expect(new URL(session.url).pathname).toBe('/oauth/keap/authorize');
       expect(new URL(session.url).searchParams.get('session')).toBeTruthy();
       expect(Date.parse(session.expiresAt) - before).toBeGreaterThan(9 * 60_000);
@@ -368,7 +533,11 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     });
 
     it('typed 400s: return_url_not_allowed and provider_not_configured', async () => {
-      const foreign = await client.createConnectSession({ provider: 'keap', ownerId: 'client-session', returnUrl: 'https://evil.example/steal' });
+      const foreign = await client.createConnectSession({
+        provider: 'keap',
+        ownerId: 'client-session',
+        returnUrl: 'https://evil.example/steal',
+      });
       expectError(errorOf(foreign, 400), foreign.response, 400, 'return_url_not_allowed');
       const unknown = await client.createConnectSession({ provider: 'nope', ownerId: 'client-session' });
       expectError(errorOf(unknown, 400), unknown.response, 400, 'provider_not_configured');
@@ -402,7 +571,9 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     const connections = createConnectionsClient({ baseUrl: t.baseUrl, apiKey: TEST_API_KEY });
     const { data: creds, error } = await connections.getConnectionCredentials({ id: connectionId });
     if (error) throw new Error(`${error.code}: ${error.message} (request ${error.requestId})`);
-    expect({ Authorization: `${creds.tokenType} ${creds.accessToken}` }).toEqual({ Authorization: 'Bearer at-client-readme' });
+    expect({ Authorization: `${creds.tokenType} ${creds.accessToken}` }).toEqual({
+      Authorization: 'Bearer at-client-readme',
+    });
   });
 
   it('getLiveness and getReadiness answer 200 "ok", without an API key as well', async () => {

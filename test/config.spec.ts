@@ -30,13 +30,22 @@ describe('configuration', () => {
   describe('app', () => {
     it('has working defaults', () => {
       const c = loadAppConfig({ DATA_DIR: dataDir });
-      expect(c).toMatchObject({ port: 3000, publicUrl: 'http://localhost:3000', internalUrl: 'http://127.0.0.1:3000', httpTimeoutMs: 10000, logLevel: 'info', nodeEnv: 'development' });
+      expect(c).toMatchObject({
+        port: 3000,
+        publicUrl: 'http://localhost:3000',
+        internalUrl: 'http://127.0.0.1:3000',
+        httpTimeoutMs: 10000,
+        logLevel: 'info',
+        nodeEnv: 'development',
+      });
       expect(c.allowedReturnUrls).toEqual(['http://localhost:3000']);
     });
 
     it('derives PUBLIC_URL from PORT and strips a trailing slash', () => {
       expect(loadAppConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
-      expect(loadAppConfig({ PUBLIC_URL: 'https://connect.example.test/' }).publicUrl).toBe('https://connect.example.test');
+      expect(loadAppConfig({ PUBLIC_URL: 'https://connect.example.test/' }).publicUrl).toBe(
+        'https://connect.example.test',
+      );
     });
 
     it.each([
@@ -55,7 +64,11 @@ describe('configuration', () => {
 
   describe('database', () => {
     it('uses the embedded server under DATA_DIR when DATABASE_URL is unset', () => {
-      expect(loadDatabaseConfig({ DATA_DIR: dataDir })).toEqual({ url: undefined, poolSize: 10, embeddedDir: path.join(dataDir, 'postgres') });
+      expect(loadDatabaseConfig({ DATA_DIR: dataDir })).toEqual({
+        url: undefined,
+        poolSize: 10,
+        embeddedDir: path.join(dataDir, 'postgres'),
+      });
     });
 
     it('refuses a DATABASE_URL that is not a postgres URL, without echoing it', () => {
@@ -67,7 +80,11 @@ describe('configuration', () => {
 
   describe('security', () => {
     it('parses several API keys and a keyring whose first key is current', () => {
-      const c = loadSecurityConfig({ ...base(), API_KEYS: `${TEST_API_KEY}, second-key-0123456789`, ENCRYPTION_KEYS: `new:${Buffer.alloc(32, 1).toString('base64')},${TEST_KEY_A}` });
+      const c = loadSecurityConfig({
+        ...base(),
+        API_KEYS: `${TEST_API_KEY}, second-key-0123456789`,
+        ENCRYPTION_KEYS: `new:${Buffer.alloc(32, 1).toString('base64')},${TEST_KEY_A}`,
+      });
       expect(c.apiKeys).toEqual([TEST_API_KEY, 'second-key-0123456789']);
       expect(c.keyring.current.kid).toBe('new');
       expect([...c.keyring.byKid.keys()]).toEqual(['new', 'ka']);
@@ -100,7 +117,10 @@ describe('configuration', () => {
 
     it('in development, generates the secrets once under DATA_DIR (mode 0600) and reuses them', () => {
       const first = loadSecurityConfig({ DATA_DIR: dataDir });
-      expect(first.devSecretFiles).toEqual({ apiKeys: path.join(dataDir, 'api-key'), encryptionKeys: path.join(dataDir, 'encryption-keys') });
+      expect(first.devSecretFiles).toEqual({
+        apiKeys: path.join(dataDir, 'api-key'),
+        encryptionKeys: path.join(dataDir, 'encryption-keys'),
+      });
       expect(fs.statSync(first.devSecretFiles.apiKeys!).mode & 0o777).toBe(0o600);
       expect(fs.statSync(first.devSecretFiles.encryptionKeys!).mode & 0o777).toBe(0o600);
       expect(first.apiKeys[0]).toMatch(/^dev_[A-Za-z0-9_-]{32}$/);
@@ -114,7 +134,13 @@ describe('configuration', () => {
     it('turns the sandbox on when no provider has credentials, pointing every URL at this service', () => {
       const c = loadProvidersConfig({ PORT: '4000', PUBLIC_URL: 'http://localhost:4000' });
       expect(c.sandbox).toBe(true);
-      expect(c.providers.map((p) => p.name)).toEqual(['clickfunnels', 'clickfunnels-classic', 'keap', 'lightfunnels', 'webflow']);
+      expect(c.providers.map((p) => p.name)).toEqual([
+        'clickfunnels',
+        'clickfunnels-classic',
+        'keap',
+        'lightfunnels',
+        'webflow',
+      ]);
       const keap = c.providers.find((p) => p.name === 'keap')!;
       expect(keap).toMatchObject({
         sandbox: true,
@@ -127,7 +153,9 @@ describe('configuration', () => {
         refreshTokenLifetimeDays: 45,
         accessTokenLifetimeSeconds: 86400,
       });
-      expect(c.providers.find((p) => p.name === 'webflow')!.revokeUrl).toBe('http://127.0.0.1:4000/sandbox/webflow/revoke');
+      expect(c.providers.find((p) => p.name === 'webflow')!.revokeUrl).toBe(
+        'http://127.0.0.1:4000/sandbox/webflow/revoke',
+      );
     });
 
     it('enables only providers with credentials, with the real URLs as defaults', () => {
@@ -193,10 +221,19 @@ describe('configuration', () => {
       fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
       return file;
     };
-    const entry = { name: 'acme-crm', authorizeUrl: 'https://acme.test/a', tokenUrl: 'https://acme.test/t', accountIdField: 'sub' };
+    const entry = {
+      name: 'acme-crm',
+      authorizeUrl: 'https://acme.test/a',
+      tokenUrl: 'https://acme.test/t',
+      accountIdField: 'sub',
+    };
 
     it('enables an entry whose <NAME>_CLIENT_ID/SECRET are set, with documented defaults', () => {
-      const c = loadProvidersConfig({ PROVIDERS_FILE: write([entry]), ACME_CRM_CLIENT_ID: 'id', ACME_CRM_CLIENT_SECRET: 'secret' });
+      const c = loadProvidersConfig({
+        PROVIDERS_FILE: write([entry]),
+        ACME_CRM_CLIENT_ID: 'id',
+        ACME_CRM_CLIENT_SECRET: 'secret',
+      });
       expect(c.sandbox).toBe(false);
       expect(c.providers).toHaveLength(1);
       expect(c.providers[0]).toMatchObject({

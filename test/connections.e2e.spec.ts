@@ -18,7 +18,14 @@ describe('REST API: /connections (real app, real Postgres)', () => {
   });
 
   const importKeap = (ownerId: string, extra: Record<string, unknown> = {}) =>
-    t.api.post('/connections').send({ provider: 'keap', ownerId, accessToken: `at-${ownerId}`, refreshToken: `rt-${ownerId}`, expiresIn: 86400, ...extra });
+    t.api.post('/connections').send({
+      provider: 'keap',
+      ownerId,
+      accessToken: `at-${ownerId}`,
+      refreshToken: `rt-${ownerId}`,
+      expiresIn: 86400,
+      ...extra,
+    });
 
   async function rowCount(): Promise<number> {
     return Number((await db.query('SELECT count(*) FROM connections')).rows[0].count);
@@ -63,28 +70,48 @@ describe('REST API: /connections (real app, real Postgres)', () => {
     });
 
     it('uses the documented Keap lifetime when no expiry is given, and honours expiresAt', async () => {
-      const noExpiry = await t.api.post('/connections').send({ provider: 'keap', ownerId: 'exp-1', accessToken: 'x' }).expect(201);
+      const noExpiry = await t.api
+        .post('/connections')
+        .send({ provider: 'keap', ownerId: 'exp-1', accessToken: 'x' })
+        .expect(201);
       expect(Date.parse(noExpiry.body.expiresAt) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
       expect(noExpiry.body.hasRefreshToken).toBe(false);
       expect(noExpiry.body.refreshTokenExpiresAt).toBeNull();
       const at = '2031-05-06T07:08:09.123Z';
-      const explicit = await t.api.post('/connections').send({ provider: 'keap', ownerId: 'exp-2', accessToken: 'x', expiresAt: at }).expect(201);
+      const explicit = await t.api
+        .post('/connections')
+        .send({ provider: 'keap', ownerId: 'exp-2', accessToken: 'x', expiresAt: at })
+        .expect(201);
       expect(explicit.body.expiresAt).toBe(at);
     });
 
     it('leaves expiry empty for providers whose tokens never expire (Webflow)', async () => {
-      const res = await t.api.post('/connections').send({ provider: 'webflow', ownerId: 'wf-1', accessToken: 'wf-token', accountId: 'user-9' }).expect(201);
-      expect(res.body).toMatchObject({ provider: 'webflow', accountId: 'user-9', expiresAt: null, hasRefreshToken: false });
+      const res = await t.api
+        .post('/connections')
+        .send({ provider: 'webflow', ownerId: 'wf-1', accessToken: 'wf-token', accountId: 'user-9' })
+        .expect(201);
+      expect(res.body).toMatchObject({
+        provider: 'webflow',
+        accountId: 'user-9',
+        expiresAt: null,
+        hasRefreshToken: false,
+      });
     });
 
     it('importing the same account again updates the same row (200), keeps its id and bumps token_version', async () => {
       const first = await importKeap('re-1', { metadata: { plan: 'a' } }).expect(201);
-      const { rows: before } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [first.body.id]);
-      await db.query(`UPDATE connections SET status = 'needs_reauth', refresh_failures = 3 WHERE id = $1`, [first.body.id]);
+      const { rows: before } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [
+        first.body.id,
+      ]);
+      await db.query(`UPDATE connections SET status = 'needs_reauth', refresh_failures = 3 WHERE id = $1`, [
+        first.body.id,
+      ]);
       const second = await importKeap('re-1', { accessToken: 'at-re-1-new' }).expect(200);
       expect(second.body.id).toBe(first.body.id);
       expect(second.body).toMatchObject({ status: 'active', refreshFailures: 0, metadata: { plan: 'a' } });
-      const { rows: after } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [first.body.id]);
+      const { rows: after } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [
+        first.body.id,
+      ]);
       expect(after[0].token_version).toBe(before[0].token_version + 1);
       expect(after[0].access_token).not.toBe(before[0].access_token);
       const creds = await t.api.get(`/connections/${first.body.id}/credentials`).expect(200);
@@ -98,7 +125,9 @@ describe('REST API: /connections (real app, real Postgres)', () => {
     });
 
     it('concurrent first imports of one account end with one row', async () => {
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => importKeap('race-1', { accessToken: `at-race-${i}` })));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => importKeap('race-1', { accessToken: `at-race-${i}` })),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
       expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
       const { rows } = await db.query(`SELECT count(*) FROM connections WHERE owner_id = 'race-1'`);
@@ -109,7 +138,14 @@ describe('REST API: /connections (real app, real Postgres)', () => {
       const weird = `o'wner"; DROP TABLE connections; -- 🚀 Ünïcødé 中文 \\ \n`;
       const res = await t.api
         .post('/connections')
-        .send({ provider: 'keap', ownerId: weird, accessToken: `tok'"${weird}`, accountId: weird, teamName: weird, metadata: { [weird]: weird } })
+        .send({
+          provider: 'keap',
+          ownerId: weird,
+          accessToken: `tok'"${weird}`,
+          accountId: weird,
+          teamName: weird,
+          metadata: { [weird]: weird },
+        })
         .expect(201);
       expect(res.body.ownerId).toBe(weird);
       expect(res.body.accountId).toBe(weird);
@@ -130,10 +166,16 @@ describe('REST API: /connections (real app, real Postgres)', () => {
       ['unknown field', { provider: 'keap', ownerId: 'x', accessToken: 'y', isAdmin: true }],
       ['non-integer expiresIn', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresIn: 'soon' }],
       ['negative expiresIn', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresIn: -5 }],
-      ['expiresIn and expiresAt', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresIn: 10, expiresAt: '2030-01-01T00:00:00Z' }],
+      [
+        'expiresIn and expiresAt',
+        { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresIn: 10, expiresAt: '2030-01-01T00:00:00Z' },
+      ],
       ['bad expiresAt', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresAt: 'tomorrow' }],
       ['an ISO week date', { provider: 'keap', ownerId: 'x', accessToken: 'y', expiresAt: '2024-W01-1' }],
-      ['a date without time', { provider: 'keap', ownerId: 'x', accessToken: 'y', refreshTokenExpiresAt: '2030-01-01' }],
+      [
+        'a date without time',
+        { provider: 'keap', ownerId: 'x', accessToken: 'y', refreshTokenExpiresAt: '2030-01-01' },
+      ],
       ['metadata array', { provider: 'keap', ownerId: 'x', accessToken: 'y', metadata: [1, 2] }],
       ['NUL in ownerId', { provider: 'keap', ownerId: 'a\u0000b', accessToken: 'y' }],
       ['NUL in metadata', { provider: 'keap', ownerId: 'x', accessToken: 'y', metadata: { a: 'b\u0000' } }],
@@ -148,19 +190,29 @@ describe('REST API: /connections (real app, real Postgres)', () => {
     });
 
     it('never echoes a submitted token in a validation error', async () => {
-      const res = await t.api.post('/connections').send({ provider: 'keap', ownerId: 'x', accessToken: 'secret-token-123', expiresIn: 'x' }).expect(400);
+      const res = await t.api
+        .post('/connections')
+        .send({ provider: 'keap', ownerId: 'x', accessToken: 'secret-token-123', expiresIn: 'x' })
+        .expect(400);
       expect(JSON.stringify(res.body)).not.toContain('secret-token-123');
     });
 
-    it.each([['not-a-provider'], ['acme']])('refuses unknown provider %s with 400 provider_not_configured', async (provider) => {
-      const before = await rowCount();
-      const res = await t.api.post('/connections').send({ provider, ownerId: 'x', accessToken: 'y' }).expect(400);
-      expect(res.body.code).toBe('provider_not_configured');
-      expect(await rowCount()).toBe(before);
-    });
+    it.each([['not-a-provider'], ['acme']])(
+      'refuses unknown provider %s with 400 provider_not_configured',
+      async (provider) => {
+        const before = await rowCount();
+        const res = await t.api.post('/connections').send({ provider, ownerId: 'x', accessToken: 'y' }).expect(400);
+        expect(res.body.code).toBe('provider_not_configured');
+        expect(await rowCount()).toBe(before);
+      },
+    );
 
     it('answers malformed JSON with 400 invalid_json without quoting the body', async () => {
-      const res = await t.api.post('/connections').set('Content-Type', 'application/json').send('{"accessToken": "leaky-secret", ').expect(400);
+      const res = await t.api
+        .post('/connections')
+        .set('Content-Type', 'application/json')
+        .send('{"accessToken": "leaky-secret", ')
+        .expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, code: 'invalid_json' });
       // Body errors happen before routing; they still carry the request id.
       expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -170,7 +222,10 @@ describe('REST API: /connections (real app, real Postgres)', () => {
 
     it('answers a body over 100 kB with 413 payload_too_large', async () => {
       const before = await rowCount();
-      const res = await t.api.post('/connections').send({ provider: 'keap', ownerId: 'big', accessToken: 'y', metadata: { blob: 'x'.repeat(110_000) } }).expect(413);
+      const res = await t.api
+        .post('/connections')
+        .send({ provider: 'keap', ownerId: 'big', accessToken: 'y', metadata: { blob: 'x'.repeat(110_000) } })
+        .expect(413);
       expect(res.body).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
       expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.headers['x-request-id']).toBe(res.body.requestId);
@@ -203,11 +258,18 @@ describe('REST API: /connections (real app, real Postgres)', () => {
   describe('PATCH /connections/{id}', () => {
     it('replaces metadata without touching tokens or token_version', async () => {
       const { body: created } = await importKeap('patch-1', { metadata: { a: 1, keep: 'no' } }).expect(201);
-      const { rows: before } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [created.id]);
-      const res = await t.api.patch(`/connections/${created.id}`).send({ metadata: { b: { nested: [1, 'two'] } } }).expect(200);
+      const { rows: before } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [
+        created.id,
+      ]);
+      const res = await t.api
+        .patch(`/connections/${created.id}`)
+        .send({ metadata: { b: { nested: [1, 'two'] } } })
+        .expect(200);
       expect(res.body.metadata).toEqual({ b: { nested: [1, 'two'] } });
       expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
-      const { rows: after } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [created.id]);
+      const { rows: after } = await db.query('SELECT token_version, access_token FROM connections WHERE id = $1', [
+        created.id,
+      ]);
       expect(after).toEqual(before);
       expect((await t.api.get(`/connections/${created.id}`)).body.metadata).toEqual({ b: { nested: [1, 'two'] } });
     });
@@ -249,7 +311,10 @@ describe('REST API: /connections (real app, real Postgres)', () => {
 
   describe('GET /connections/{id}/credentials', () => {
     it('returns the decrypted access token, never the refresh token, with Cache-Control: no-store', async () => {
-      const { body: created } = await importKeap('cred-1', { scopes: ['full'], apiBaseUrl: 'http://127.0.0.1:9/api' }).expect(201);
+      const { body: created } = await importKeap('cred-1', {
+        scopes: ['full'],
+        apiBaseUrl: 'http://127.0.0.1:9/api',
+      }).expect(201);
       const res = await t.api.get(`/connections/${created.id}/credentials`).expect(200);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).toEqual({
@@ -279,7 +344,10 @@ describe('REST API: /connections (real app, real Postgres)', () => {
     it('fails loudly (500, no token) when a ciphertext was moved to another row', async () => {
       const { body: a } = await importKeap('swap-a').expect(201);
       const { body: b } = await importKeap('swap-b').expect(201);
-      await db.query(`UPDATE connections SET access_token = (SELECT access_token FROM connections WHERE id = $1) WHERE id = $2`, [a.id, b.id]);
+      await db.query(
+        `UPDATE connections SET access_token = (SELECT access_token FROM connections WHERE id = $1) WHERE id = $2`,
+        [a.id, b.id],
+      );
       const res = await t.api.get(`/connections/${b.id}/credentials`).expect(500);
       expect(res.body.code).toBe('internal_error');
       expect(JSON.stringify(res.body)).not.toMatch(/at-swap/);
@@ -294,7 +362,13 @@ describe('REST API: /connections (real app, real Postgres)', () => {
       const names = res.body.data.map((p: { name: string }) => p.name);
       expect(names).toEqual(['clickfunnels', 'clickfunnels-classic', 'keap', 'lightfunnels', 'webflow']);
       const keap = res.body.data.find((p: { name: string }) => p.name === 'keap');
-      expect(keap).toEqual({ name: 'keap', displayName: 'Keap (Infusionsoft)', supports: { refresh: true, revoke: false, pkce: false, verify: true }, defaultScopes: ['full'], sandbox: true });
+      expect(keap).toEqual({
+        name: 'keap',
+        displayName: 'Keap (Infusionsoft)',
+        supports: { refresh: true, revoke: false, pkce: false, verify: true },
+        defaultScopes: ['full'],
+        sandbox: true,
+      });
       expect(JSON.stringify(res.body)).not.toMatch(/secret/i);
     });
   });

@@ -31,7 +31,15 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
     provider.on('POST', '/token', (req) =>
       String(req.body.refresh_token).startsWith('RT-broken')
         ? { status: 500, json: { error: 'server_error' } }
-        : { json: { access_token: `AT-new-${++refreshes}`, refresh_token: `RT-new-${refreshes}`, token_type: 'bearer', expires_in: 86_400, scope: 'full' } },
+        : {
+            json: {
+              access_token: `AT-new-${++refreshes}`,
+              refresh_token: `RT-new-${refreshes}`,
+              token_type: 'bearer',
+              expires_in: 86_400,
+              scope: 'full',
+            },
+          },
     );
     t = await startTestApp({
       env: {
@@ -47,7 +55,9 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
       configure: (app) =>
         app.useGlobalInterceptors({
           intercept(ctx, next) {
-            const request = ctx.switchToHttp().getRequest<{ url: string; headers: Record<string, string | undefined> }>();
+            const request = ctx
+              .switchToHttp()
+              .getRequest<{ url: string; headers: Record<string, string | undefined> }>();
             intercepted.push(request.url);
             const held = holds.get(request.headers['x-test-hold'] ?? '');
             return held ? from(held.released).pipe(switchMap(() => next.handle())) : next.handle();
@@ -66,14 +76,30 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
   /** A Keap connection with its own refresh token (so provider calls can be told apart); returns its id and refresh token. */
   async function seed(overrides: Record<string, unknown> = {}): Promise<{ id: string; refreshToken: string }> {
     const tag = randomBytes(4).toString('hex');
-    const body = { provider: 'keap', ownerId: `owner-${tag}`, accessToken: 'AT-1', refreshToken: `RT-${tag}`, expiresAt: FUTURE, ...overrides };
+    const body = {
+      provider: 'keap',
+      ownerId: `owner-${tag}`,
+      accessToken: 'AT-1',
+      refreshToken: `RT-${tag}`,
+      expiresAt: FUTURE,
+      ...overrides,
+    };
     const res = await t.api.post('/connections').send(body).expect(201);
-    return { id: res.body.id as string, refreshToken: body.refreshToken as string };
+    return { id: res.body.id as string, refreshToken: body.refreshToken };
   }
-  const row = async (id: string) => (await t.dataSource.query('SELECT token_version, access_token, refresh_token FROM connections WHERE id = $1', [id]))[0];
-  const tokenCalls = (refreshToken: string) => provider.requestsTo('/token').filter((r) => r.body.refresh_token === refreshToken);
-  const credentials = (id: string, query = '', headers: Record<string, string> = KEY, method = 'GET', body?: string): Promise<RawAnswer> =>
-    rawRequest(t.baseUrl, method, `/connections/${id}/credentials${query}`, headers, body);
+  const row = async (id: string) =>
+    (
+      await t.dataSource.query('SELECT token_version, access_token, refresh_token FROM connections WHERE id = $1', [id])
+    )[0];
+  const tokenCalls = (refreshToken: string) =>
+    provider.requestsTo('/token').filter((r) => r.body.refresh_token === refreshToken);
+  const credentials = (
+    id: string,
+    query = '',
+    headers: Record<string, string> = KEY,
+    method = 'GET',
+    body?: string,
+  ): Promise<RawAnswer> => rawRequest(t.baseUrl, method, `/connections/${id}/credentials${query}`, headers, body);
   /** The answer for a connection as seed() stores it. */
   const storedCredentials = () => ({
     accessToken: 'AT-1',
@@ -91,16 +117,19 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
       ['an empty query (?)', '?', KEY],
       ['a lower-case bearer scheme', '', { authorization: `bearer ${TEST_API_KEY}` }],
       ['Content-Length: 0', '', { ...KEY, 'content-length': '0' }],
-    ])('is served as stored with %s: 200, the exact body, Cache-Control: no-store, no provider call', async (_name, query, headers) => {
-      const { id, refreshToken } = await seed();
-      const res = await credentials(id, query, headers);
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual(storedCredentials());
-      expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-      expect(tokenCalls(refreshToken)).toHaveLength(0);
-      expect((await row(id)).token_version).toBe(1);
-    });
+    ])(
+      'is served as stored with %s: 200, the exact body, Cache-Control: no-store, no provider call',
+      async (_name, query, headers) => {
+        const { id, refreshToken } = await seed();
+        const res = await credentials(id, query, headers);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(storedCredentials());
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(tokenCalls(refreshToken)).toHaveLength(0);
+        expect((await row(id)).token_version).toBe(1);
+      },
+    );
   });
 
   describe('errors of the route', () => {
@@ -109,7 +138,12 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
       const res = await credentials(id);
       expect(res.status).toBe(404);
       const requestId = res.headers['x-request-id'];
-      expect(res.body).toEqual({ statusCode: 404, code: 'connection_not_found', message: `Connection ${id} does not exist`, requestId });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        code: 'connection_not_found',
+        message: `Connection ${id} does not exist`,
+        requestId,
+      });
       expect(res.headers['cache-control']).toBe('no-store');
     });
 
@@ -149,7 +183,12 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
       const { id } = await seed();
       const res = await credentials(id, '', KEY, 'POST');
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ statusCode: 404, code: 'route_not_found', message: 'No such route', requestId: res.headers['x-request-id'] });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        code: 'route_not_found',
+        message: 'No such route',
+        requestId: res.headers['x-request-id'],
+      });
     });
   });
 
@@ -179,7 +218,13 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
 
     it('does not read the body of a GET: a malformed JSON body is answered as if there were none', async () => {
       const { id } = await seed();
-      const res = await credentials(id, '', { ...KEY, 'content-type': 'application/json', 'content-length': '1' }, 'GET', '{');
+      const res = await credentials(
+        id,
+        '',
+        { ...KEY, 'content-type': 'application/json', 'content-length': '1' },
+        'GET',
+        '{',
+      );
       expect(res.status).toBe(200);
       expect(res.body).toEqual(storedCredentials());
     });
@@ -249,23 +294,40 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
     const donor = await seed();
     const { id } = await seed();
     // A ciphertext bound to another row: authenticated decryption must refuse it.
-    await t.dataSource.query(`UPDATE connections SET access_token = (SELECT access_token FROM connections WHERE id = $1) WHERE id = $2`, [donor.id, id]);
+    await t.dataSource.query(
+      `UPDATE connections SET access_token = (SELECT access_token FROM connections WHERE id = $1) WHERE id = $2`,
+      [donor.id, id],
+    );
     const rid = `decrypt-${randomBytes(4).toString('hex')}`;
     const res = await credentials(id, '', { ...KEY, 'x-request-id': rid });
     expect(res.status).toBe(500);
     expect(res.headers['x-request-id']).toBe(rid);
-    expect(res.body).toEqual({ statusCode: 500, code: 'internal_error', message: 'Internal server error', requestId: rid });
+    expect(res.body).toEqual({
+      statusCode: 500,
+      code: 'internal_error',
+      message: 'Internal server error',
+      requestId: rid,
+    });
     expect(res.headers['cache-control']).toBe('no-store');
-    const failures = () => t.logs.entries().filter((e) => e.msg === 'request failed' && (e.req as { id?: string } | undefined)?.id === rid);
+    const failures = () =>
+      t.logs.entries().filter((e) => e.msg === 'request failed' && (e.req as { id?: string } | undefined)?.id === rid);
     await eventually(() => expect(failures()).toHaveLength(1));
-    expect(failures()[0]).toMatchObject({ level: 50, code: 'internal_error', err: { type: 'DecryptionError' }, req: { id: rid, method: 'GET' } });
+    expect(failures()[0]).toMatchObject({
+      level: 50,
+      code: 'internal_error',
+      err: { type: 'DecryptionError' },
+      req: { id: rid, method: 'GET' },
+    });
   });
 
   it('writes one request log line: id, method, path without the query string, status', async () => {
     const { id } = await seed();
     const rid = `route-log-${randomBytes(4).toString('hex')}`;
     expect((await credentials(id, '?forceRefresh=false', { ...KEY, 'x-request-id': rid })).status).toBe(200);
-    const lines = () => t.logs.entries().filter((e) => e.msg === 'request completed' && (e.req as { id?: string } | undefined)?.id === rid);
+    const lines = () =>
+      t.logs
+        .entries()
+        .filter((e) => e.msg === 'request completed' && (e.req as { id?: string } | undefined)?.id === rid);
     await eventually(() => expect(lines()).toHaveLength(1));
     expect(lines()[0]).toMatchObject({
       level: 30,
@@ -300,13 +362,16 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
       expect((await rawRequest(t.baseUrl, 'GET', `/no-such-route/${id}`, KEY)).status).toBe(404);
       expect((await credentials(id, '', KEY, 'POST')).status).toBe(404);
       await eventually(async () => {
-        expect([await count('GET', 'unmatched', '404'), await count('POST', 'unmatched', '404')]).toEqual([getBefore + 1, postBefore + 1]);
+        expect([await count('GET', 'unmatched', '404'), await count('POST', 'unmatched', '404')]).toEqual([
+          getBefore + 1,
+          postBefore + 1,
+        ]);
       });
       expect((await t.api.get('/metrics').expect(200)).text).not.toContain(id);
     });
   });
 
-  it('runs inside Nest\'s pipeline: a global interceptor sees the request', async () => {
+  it("runs inside Nest's pipeline: a global interceptor sees the request", async () => {
     // Nothing in front of Fastify on the server: its handler is the only request listener.
     expect(t.app.getHttpServer().listeners('request')).toHaveLength(1);
     const { id } = await seed();

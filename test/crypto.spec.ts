@@ -22,7 +22,9 @@ describe('TokenCipher (AES-256-GCM with a keyring)', () => {
     const envelope = cipherA.encrypt('secret', ctx('r1', 'access_token'));
     expect(() => cipherA.decrypt(envelope, ctx('r2', 'access_token'))).toThrow(DecryptionError);
     expect(() => cipherA.decrypt(envelope, ctx('r1', 'refresh_token'))).toThrow(DecryptionError);
-    expect(() => cipherA.decrypt(envelope, { table: 'oauth_states', id: 'r1', field: 'access_token' })).toThrow(DecryptionError);
+    expect(() => cipherA.decrypt(envelope, { table: 'oauth_states', id: 'r1', field: 'access_token' })).toThrow(
+      DecryptionError,
+    );
   });
 
   it.each([

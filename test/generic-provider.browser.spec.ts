@@ -14,22 +14,26 @@ const CLIENT_ID = 'acme-client';
 const CLIENT_SECRET = 'acme-secret-0123456789abcdef';
 
 async function startOidcServer(port: number, redirectUri: string): Promise<{ child: ChildProcess; issuer: string }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'support', 'oidc-server.mjs'), String(port), redirectUri, CLIENT_ID, CLIENT_SECRET], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, 'support', 'oidc-server.mjs'), String(port), redirectUri, CLIENT_ID, CLIENT_SECRET],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const issuer = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`oidc-provider did not start:\n${out}`)), 20_000);
     const onData = (chunk: Buffer) => {
-      out += chunk;
+      out += chunk.toString();
       const match = /READY (\S+)/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', (code) => reject(new Error(`oidc-provider exited (${code}):\n${out}`)));
   });
   return { child, issuer };
@@ -65,7 +69,12 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
     );
     t = await startTestApp({
       port,
-      env: { PROVIDERS_FILE: providersFile, ACME_CLIENT_ID: CLIENT_ID, ACME_CLIENT_SECRET: CLIENT_SECRET, ALLOWED_RETURN_URLS: `http://127.0.0.1:${port}/done` },
+      env: {
+        PROVIDERS_FILE: providersFile,
+        ACME_CLIENT_ID: CLIENT_ID,
+        ACME_CLIENT_SECRET: CLIENT_SECRET,
+        ALLOWED_RETURN_URLS: `http://127.0.0.1:${port}/done`,
+      },
     });
     browser = await launchBrowser();
   }, 60_000);
@@ -79,9 +88,20 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
 
   it('connects through login and consent, stores a working token, refreshes with rotation and revokes', async () => {
     const listed = await t.api.get('/providers').expect(200);
-    expect(listed.body.data).toEqual([{ name: 'acme', displayName: 'Acme CRM', supports: { refresh: true, revoke: true, pkce: true, verify: true }, defaultScopes: ['openid', 'offline_access', 'email'], sandbox: false }]);
+    expect(listed.body.data).toEqual([
+      {
+        name: 'acme',
+        displayName: 'Acme CRM',
+        supports: { refresh: true, revoke: true, pkce: true, verify: true },
+        defaultScopes: ['openid', 'offline_access', 'email'],
+        sandbox: false,
+      },
+    ]);
 
-    const session = await t.api.post('/connect-sessions').send({ provider: 'acme', ownerId: 'owner-acme', returnUrl: `${t.baseUrl}/done` }).expect(201);
+    const session = await t.api
+      .post('/connect-sessions')
+      .send({ provider: 'acme', ownerId: 'owner-acme', returnUrl: `${t.baseUrl}/done` })
+      .expect(201);
     const page = await browser.newPage();
     try {
       await page.goto(session.body.url);
@@ -96,7 +116,13 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
       const id = landed.searchParams.get('connectionId')!;
 
       const connection = (await t.api.get(`/connections/${id}`).expect(200)).body;
-      expect(connection).toMatchObject({ provider: 'acme', ownerId: 'owner-acme', accountId: 'alice', hasRefreshToken: true, status: 'active' });
+      expect(connection).toMatchObject({
+        provider: 'acme',
+        ownerId: 'owner-acme',
+        accountId: 'alice',
+        hasRefreshToken: true,
+        status: 'active',
+      });
       // Stored as granted (the token response's scope), not as requested: this server drops offline_access.
       expect(connection.scopes).toEqual(['openid', 'email']);
       expect(Date.parse(connection.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
@@ -116,7 +142,9 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
       expect(refreshed.refreshToken).toBeDefined();
       expect(refreshed.refreshToken).not.toBe(refreshToken);
       // RFC 7009 revocation of the new refresh token ends the grant; the rotated-away one is dead too.
-      expect(await acme.revoke({ accessToken: refreshed.accessToken, refreshToken: refreshed.refreshToken })).toBe('revoked');
+      expect(await acme.revoke({ accessToken: refreshed.accessToken, refreshToken: refreshed.refreshToken })).toBe(
+        'revoked',
+      );
       await expect(acme.refresh(refreshed.refreshToken!)).rejects.toMatchObject({ kind: 'invalid_grant' });
       await expect(acme.refresh(refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
     } finally {
@@ -125,7 +153,10 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
   }, 60_000);
 
   it('a denied consent ends on the return URL with access_denied and stores nothing', async () => {
-    const session = await t.api.post('/connect-sessions').send({ provider: 'acme', ownerId: 'owner-acme-deny', returnUrl: `${t.baseUrl}/done` }).expect(201);
+    const session = await t.api
+      .post('/connect-sessions')
+      .send({ provider: 'acme', ownerId: 'owner-acme-deny', returnUrl: `${t.baseUrl}/done` })
+      .expect(201);
     const page = await browser.newPage();
     try {
       await page.goto(session.body.url);

@@ -30,8 +30,10 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
   const newOwner = () => `http-layer-${randomBytes(4).toString('hex')}`;
   /** A valid import body for a fresh owner. */
   const importBody = (ownerId = newOwner()) => ({ provider: 'keap', ownerId, accessToken: `at-${ownerId}` });
-  const post = (headers: Record<string, string>, body?: string | Buffer): Promise<RawAnswer> => rawRequest(t.baseUrl, 'POST', '/connections', headers, body);
-  const rowsOf = async (ownerId: string) => Number((await t.dataSource.query('SELECT count(*) FROM connections WHERE owner_id = $1', [ownerId]))[0].count);
+  const post = (headers: Record<string, string>, body?: string | Buffer): Promise<RawAnswer> =>
+    rawRequest(t.baseUrl, 'POST', '/connections', headers, body);
+  const rowsOf = async (ownerId: string) =>
+    Number((await t.dataSource.query('SELECT count(*) FROM connections WHERE owner_id = $1', [ownerId]))[0].count);
   /** `json` padded with trailing spaces (still the same JSON) to exactly `bytes` bytes. */
   const padded = (json: string, bytes: number) => {
     expect(Buffer.byteLength(json)).toBeLessThanOrEqual(bytes);
@@ -54,13 +56,16 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
       ['a truncated object', '{"provider":"keap","accessToken":"leaky-secret-1", '],
       ['an object with trailing text', '{"provider":"keap","accessToken":"leaky-secret-2"} tail'],
       ['single quotes', "{'accessToken':'leaky-secret-3'}"],
-    ])('answers malformed JSON (%s) with 400 invalid_json and a fixed message that does not quote the body', async (_name, body) => {
-      const res = await post(JSON_TYPE, body);
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual(errorBody(res, 400, 'invalid_json', INVALID_JSON));
-      expect(res.text).not.toContain('leaky-secret');
-      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    });
+    ])(
+      'answers malformed JSON (%s) with 400 invalid_json and a fixed message that does not quote the body',
+      async (_name, body) => {
+        const res = await post(JSON_TYPE, body);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(errorBody(res, 400, 'invalid_json', INVALID_JSON));
+        expect(res.text).not.toContain('leaky-secret');
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      },
+    );
 
     it.each([
       ['null', 'null'],
@@ -89,8 +94,9 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
 
     it('drops __proto__ and constructor.prototype keys, at the top and nested, without polluting Object.prototype', async () => {
       const ownerId = newOwner();
-      const body = `{"__proto__":{"polluted":1},"provider":"keap","ownerId":"${ownerId}","accessToken":"at-1",`
-        + '"metadata":{"__proto__":{"pollutedNested":1},"constructor":{"prototype":{"pollutedCtor":1}},"kept":1}}';
+      const body =
+        `{"__proto__":{"polluted":1},"provider":"keap","ownerId":"${ownerId}","accessToken":"at-1",` +
+        '"metadata":{"__proto__":{"pollutedNested":1},"constructor":{"prototype":{"pollutedCtor":1}},"kept":1}}';
       const res = await post(JSON_TYPE, body);
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ ownerId, metadata: { kept: 1 } });
@@ -110,7 +116,10 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
     ])('reads UTF-8 JSON sent as %s: 201', async (contentType) => {
       const ownerId = newOwner();
       // Non-ASCII in the body: it must arrive as the same characters.
-      const res = await post({ ...KEY, 'content-type': contentType }, JSON.stringify({ ...importBody(ownerId), teamName: 'Ünïcødé 中文 🚀' }));
+      const res = await post(
+        { ...KEY, 'content-type': contentType },
+        JSON.stringify({ ...importBody(ownerId), teamName: 'Ünïcødé 中文 🚀' }),
+      );
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ ownerId, teamName: 'Ünïcødé 中文 🚀' });
     });
@@ -124,31 +133,53 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
 
     it.each([
       ['charset=latin1', LATIN1, (json: string) => json],
-      ['charset=utf-16le', { 'content-type': 'application/json; charset=utf-16le' }, (json: string) => Buffer.from(json, 'utf16le')],
-      ['Content-Encoding: deflate', { 'content-type': 'application/json', 'content-encoding': 'deflate' }, (json: string) => json],
-      ['a chunked gzip body (Content-Encoding: GZIP)', { ...GZIP, 'content-encoding': 'GZIP', 'transfer-encoding': 'chunked' }, gzipSync],
-    ])('refuses a body it cannot read as it arrives (%s) with 415 validation_failed, storing nothing', async (_name, headers, encode) => {
-      const ownerId = newOwner();
-      const res = await post({ ...KEY, ...headers }, encode(JSON.stringify(importBody(ownerId))));
-      expect(res.status).toBe(415);
-      expect(res.body).toEqual(errorBody(res, 415, 'validation_failed', UNREADABLE));
-      expect(await rowsOf(ownerId)).toBe(0);
-    });
+      [
+        'charset=utf-16le',
+        { 'content-type': 'application/json; charset=utf-16le' },
+        (json: string) => Buffer.from(json, 'utf16le'),
+      ],
+      [
+        'Content-Encoding: deflate',
+        { 'content-type': 'application/json', 'content-encoding': 'deflate' },
+        (json: string) => json,
+      ],
+      [
+        'a chunked gzip body (Content-Encoding: GZIP)',
+        { ...GZIP, 'content-encoding': 'GZIP', 'transfer-encoding': 'chunked' },
+        gzipSync,
+      ],
+    ])(
+      'refuses a body it cannot read as it arrives (%s) with 415 validation_failed, storing nothing',
+      async (_name, headers, encode) => {
+        const ownerId = newOwner();
+        const res = await post({ ...KEY, ...headers }, encode(JSON.stringify(importBody(ownerId))));
+        expect(res.status).toBe(415);
+        expect(res.body).toEqual(errorBody(res, 415, 'validation_failed', UNREADABLE));
+        expect(await rowsOf(ownerId)).toBe(0);
+      },
+    );
 
     /** Bodies whose bytes are not UTF-8, sent with a Content-Length, as clients send them. */
     const notUtf8: [string, Record<string, string>, (json: string) => Buffer][] = [
       ['Content-Encoding: gzip', GZIP, (json) => gzipSync(json)],
-      ['charset=latin1, non-ASCII text', LATIN1, (json) => Buffer.from(json.replace(/}$/, ',"teamName":"Café"}'), 'latin1')],
+      [
+        'charset=latin1, non-ASCII text',
+        LATIN1,
+        (json) => Buffer.from(json.replace(/}$/, ',"teamName":"Café"}'), 'latin1'),
+      ],
     ];
 
     // The parser reads bytes, not text: decoding as the body arrives would turn these into a 400 Content-Length mismatch.
-    it.each(notUtf8)('refuses a body whose bytes are not UTF-8 (%s) with 415 validation_failed, storing nothing', async (_name, headers, encode) => {
-      const ownerId = newOwner();
-      const res = await post({ ...KEY, ...headers }, encode(JSON.stringify(importBody(ownerId))));
-      expect(res.status).toBe(415);
-      expect(res.body).toEqual(errorBody(res, 415, 'validation_failed', UNREADABLE));
-      expect(await rowsOf(ownerId)).toBe(0);
-    });
+    it.each(notUtf8)(
+      'refuses a body whose bytes are not UTF-8 (%s) with 415 validation_failed, storing nothing',
+      async (_name, headers, encode) => {
+        const ownerId = newOwner();
+        const res = await post({ ...KEY, ...headers }, encode(JSON.stringify(importBody(ownerId))));
+        expect(res.status).toBe(415);
+        expect(res.body).toEqual(errorBody(res, 415, 'validation_failed', UNREADABLE));
+        expect(await rowsOf(ownerId)).toBe(0);
+      },
+    );
   });
 
   describe('bodies of other types (the API takes JSON only)', () => {
@@ -156,14 +187,17 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
       ['text/plain', (b: Record<string, string>) => JSON.stringify(b)],
       ['application/x-www-form-urlencoded', (b: Record<string, string>) => new URLSearchParams(b).toString()],
       ['application/octet-stream', (b: Record<string, string>) => JSON.stringify(b)],
-    ])('ignores a %s body with valid-looking fields: 400 validation_failed, nothing stored', async (contentType, encode) => {
-      const ownerId = newOwner();
-      const res = await post({ ...KEY, 'content-type': contentType }, encode(importBody(ownerId)));
-      expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ statusCode: 400, code: 'validation_failed' });
-      expect(res.body.message).toContain('provider');
-      expect(await rowsOf(ownerId)).toBe(0);
-    });
+    ])(
+      'ignores a %s body with valid-looking fields: 400 validation_failed, nothing stored',
+      async (contentType, encode) => {
+        const ownerId = newOwner();
+        const res = await post({ ...KEY, 'content-type': contentType }, encode(importBody(ownerId)));
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ statusCode: 400, code: 'validation_failed' });
+        expect(res.body.message).toContain('provider');
+        expect(await rowsOf(ownerId)).toBe(0);
+      },
+    );
   });
 
   describe('body size limit (100 kB = 102,400 bytes)', () => {
@@ -189,14 +223,20 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
     ])('refuses a body %s with 413 payload_too_large, storing nothing', async (_name, bytes, chunked) => {
       const ownerId = newOwner();
       const body = padded(JSON.stringify(importBody(ownerId)), bytes);
-      const res = await post({ ...JSON_TYPE, ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(bytes) }) }, body);
+      const res = await post(
+        { ...JSON_TYPE, ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(bytes) }) },
+        body,
+      );
       expect(res.status).toBe(413);
       expect(res.body).toEqual(errorBody(res, 413, 'payload_too_large', TOO_LARGE));
       expect(await rowsOf(ownerId)).toBe(0);
     });
 
     it('applies the limit to bodies it ignores too', async () => {
-      const res = await post({ ...KEY, 'content-type': 'text/plain', 'content-length': String(LIMIT + 1) }, 'x'.repeat(LIMIT + 1));
+      const res = await post(
+        { ...KEY, 'content-type': 'text/plain', 'content-length': String(LIMIT + 1) },
+        'x'.repeat(LIMIT + 1),
+      );
       expect(res.status).toBe(413);
       expect(res.body).toEqual(errorBody(res, 413, 'payload_too_large', TOO_LARGE));
     });
@@ -209,12 +249,15 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
       ['a body over the limit', JSON_TYPE, () => padded('{}', LIMIT + 1), 413],
     ];
 
-    it.each(failures)('echoes a sane incoming X-Request-Id on %s, in the header and the body', async (_name, headers, body, status) => {
-      const res = await post({ ...headers, 'x-request-id': 'trace-1.2:3' }, body());
-      expect(res.status).toBe(status);
-      expect(res.headers['x-request-id']).toBe('trace-1.2:3');
-      expect(res.body.requestId).toBe('trace-1.2:3');
-    });
+    it.each(failures)(
+      'echoes a sane incoming X-Request-Id on %s, in the header and the body',
+      async (_name, headers, body, status) => {
+        const res = await post({ ...headers, 'x-request-id': 'trace-1.2:3' }, body());
+        expect(res.status).toBe(status);
+        expect(res.headers['x-request-id']).toBe('trace-1.2:3');
+        expect(res.body.requestId).toBe('trace-1.2:3');
+      },
+    );
 
     it.each([
       ['with a space', 'a b'],
@@ -234,26 +277,43 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
       expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
     });
 
-    it.each(failures)('logs %s like any request: one "request completed" line, level 40, its status', async (_name, headers, body, status) => {
-      const rid = `body-log-${randomBytes(4).toString('hex')}`;
-      expect((await post({ ...headers, 'x-request-id': rid }, body())).status).toBe(status);
-      const lines = () => t.logs.entries().filter((e) => (e.req as { id?: string } | undefined)?.id === rid && e.msg === 'request completed');
-      await eventually(() => expect(lines()).toHaveLength(1));
-      expect(lines()[0]).toMatchObject({ level: 40, req: { id: rid, method: 'POST', path: '/connections' }, res: { statusCode: status } });
-      // A client error: nothing logged as failed.
-      expect(t.logs.entries().filter((e) => (e.req as { id?: string } | undefined)?.id === rid && e.msg === 'request failed')).toHaveLength(0);
-    });
+    it.each(failures)(
+      'logs %s like any request: one "request completed" line, level 40, its status',
+      async (_name, headers, body, status) => {
+        const rid = `body-log-${randomBytes(4).toString('hex')}`;
+        expect((await post({ ...headers, 'x-request-id': rid }, body())).status).toBe(status);
+        const lines = () =>
+          t.logs
+            .entries()
+            .filter((e) => (e.req as { id?: string } | undefined)?.id === rid && e.msg === 'request completed');
+        await eventually(() => expect(lines()).toHaveLength(1));
+        expect(lines()[0]).toMatchObject({
+          level: 40,
+          req: { id: rid, method: 'POST', path: '/connections' },
+          res: { statusCode: status },
+        });
+        // A client error: nothing logged as failed.
+        expect(
+          t.logs
+            .entries()
+            .filter((e) => (e.req as { id?: string } | undefined)?.id === rid && e.msg === 'request failed'),
+        ).toHaveLength(0);
+      },
+    );
   });
 
   describe('routing', () => {
-    it.each([['/connections/'], ['/CONNECTIONS'], ['/Connections/']])('serves %s as /connections (trailing slash and path case ignored)', async (path) => {
-      const ownerId = newOwner();
-      const created = await post(JSON_TYPE, JSON.stringify(importBody(ownerId)));
-      expect(created.status).toBe(201);
-      const res = await rawRequest(t.baseUrl, 'GET', `${path}?ownerId=${ownerId}`, KEY);
-      expect(res.status).toBe(200);
-      expect(res.body.data.map((c: { id: string }) => c.id)).toEqual([created.body.id]);
-    });
+    it.each([['/connections/'], ['/CONNECTIONS'], ['/Connections/']])(
+      'serves %s as /connections (trailing slash and path case ignored)',
+      async (path) => {
+        const ownerId = newOwner();
+        const created = await post(JSON_TYPE, JSON.stringify(importBody(ownerId)));
+        expect(created.status).toBe(201);
+        const res = await rawRequest(t.baseUrl, 'GET', `${path}?ownerId=${ownerId}`, KEY);
+        expect(res.status).toBe(200);
+        expect(res.body.data.map((c: { id: string }) => c.id)).toEqual([created.body.id]);
+      },
+    );
 
     it('keeps path parameters as sent when matching case-insensitively', async () => {
       const created = await post(JSON_TYPE, JSON.stringify(importBody()));
@@ -302,12 +362,14 @@ describe('HTTP layer: bodies, request ids, routing, framework errors', () => {
     });
   });
 
-  it('treats a client that goes away mid-upload as the client\'s doing: no 500 logged', async () => {
+  it("treats a client that goes away mid-upload as the client's doing: no 500 logged", async () => {
     const before = t.logs.entries().length;
     const { hostname, port } = new URL(t.baseUrl);
     await new Promise<void>((resolve) => {
       const socket = connect(Number(port), hostname, () => {
-        socket.write(`POST /connections HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: ${KEY.authorization}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"pro`);
+        socket.write(
+          `POST /connections HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: ${KEY.authorization}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"pro`,
+        );
         setTimeout(() => {
           socket.destroy();
           resolve();

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { parseKeyring } from '../src/crypto/keyring';
 import { rotateConnectionKeys } from '../src/crypto/key-rotation';
 import { TokenCipher } from '../src/crypto/token-cipher';
@@ -21,7 +21,12 @@ describe('key rotation (keys:rotate)', () => {
     for (let i = 0; i < 25; i++) {
       const res = await t.api
         .post('/connections')
-        .send({ provider: 'keap', ownerId: `rot-${i}`, accessToken: `at-${i}`, ...(i % 2 ? { refreshToken: `rt-${i}` } : {}) })
+        .send({
+          provider: 'keap',
+          ownerId: `rot-${i}`,
+          accessToken: `at-${i}`,
+          ...(i % 2 ? { refreshToken: `rt-${i}` } : {}),
+        })
         .expect(201);
       ids.push(res.body.id);
     }
@@ -31,7 +36,12 @@ describe('key rotation (keys:rotate)', () => {
     await t.close();
   });
 
-  const kids = async () => (await db.query(`SELECT DISTINCT split_part(access_token, '.', 2) AS a, split_part(refresh_token, '.', 2) AS r FROM connections`)).rows;
+  const kids = async () =>
+    (
+      await db.query(
+        `SELECT DISTINCT split_part(access_token, '.', 2) AS a, split_part(refresh_token, '.', 2) AS r FROM connections`,
+      )
+    ).rows;
 
   it('without the old key, stored tokens cannot be read (the premise)', async () => {
     const onlyB = await startTestApp({ databaseUrl: t.databaseUrl, env: { ENCRYPTION_KEYS: TEST_KEY_B } });
@@ -53,11 +63,17 @@ describe('key rotation (keys:rotate)', () => {
         },
       }),
     ).rejects.toThrow('stopped');
-    const mixed = (await db.query(`SELECT count(*) FILTER (WHERE access_token LIKE 'v1.kb.%') AS b, count(*) AS n FROM connections`)).rows[0];
+    const mixed = (
+      await db.query(`SELECT count(*) FILTER (WHERE access_token LIKE 'v1.kb.%') AS b, count(*) AS n FROM connections`)
+    ).rows[0];
     expect(Number(mixed.b)).toBe(10);
-    const both = await startTestApp({ databaseUrl: t.databaseUrl, env: { ENCRYPTION_KEYS: `${TEST_KEY_B},${TEST_KEY_A}` } });
+    const both = await startTestApp({
+      databaseUrl: t.databaseUrl,
+      env: { ENCRYPTION_KEYS: `${TEST_KEY_B},${TEST_KEY_A}` },
+    });
     try {
-      for (const [i, id] of ids.entries()) expect((await both.api.get(`/connections/${id}/credentials`).expect(200)).body.accessToken).toBe(`at-${i}`);
+      for (const [i, id] of ids.entries())
+        expect((await both.api.get(`/connections/${id}/credentials`).expect(200)).body.accessToken).toBe(`at-${i}`);
     } finally {
       await both.close();
     }
@@ -67,7 +83,13 @@ describe('key rotation (keys:rotate)', () => {
     const run = () =>
       spawnSync(process.execPath, ['dist/src/crypto/rotate-keys.js'], {
         cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: t.databaseUrl, ENCRYPTION_KEYS: `${TEST_KEY_B},${TEST_KEY_A}`, NODE_ENV: 'production', API_KEYS: 'x'.repeat(20) },
+        env: {
+          ...process.env,
+          DATABASE_URL: t.databaseUrl,
+          ENCRYPTION_KEYS: `${TEST_KEY_B},${TEST_KEY_A}`,
+          NODE_ENV: 'production',
+          API_KEYS: 'x'.repeat(20),
+        },
         encoding: 'utf8',
         timeout: 60_000,
       });
@@ -78,7 +100,12 @@ describe('key rotation (keys:rotate)', () => {
     expect(first.stdout + first.stderr).not.toMatch(/at-\d+|rt-\d+/);
     const after = await kids();
     expect(after).toHaveLength(2);
-    expect(after).toEqual(expect.arrayContaining([{ a: 'kb', r: 'kb' }, { a: 'kb', r: null }]));
+    expect(after).toEqual(
+      expect.arrayContaining([
+        { a: 'kb', r: 'kb' },
+        { a: 'kb', r: null },
+      ]),
+    );
 
     // Running again finds nothing to do.
     const second = run();
@@ -102,7 +129,10 @@ describe('key rotation (keys:rotate)', () => {
     // between rotation's read and its write.
     const keyC = `kc:${Buffer.alloc(32, 7).toString('base64')}`;
     const cipher = new TokenCipher(parseKeyring(`${keyC},${TEST_KEY_B},${TEST_KEY_A}`));
-    const writer = await startTestApp({ databaseUrl: t.databaseUrl, env: { ENCRYPTION_KEYS: `${TEST_KEY_B},${TEST_KEY_A}` } });
+    const writer = await startTestApp({
+      databaseUrl: t.databaseUrl,
+      env: { ENCRYPTION_KEYS: `${TEST_KEY_B},${TEST_KEY_A}` },
+    });
     const victim = ids[3];
     let injected = false;
     const interfering = new Proxy(t.dataSource, {
@@ -117,7 +147,15 @@ describe('key rotation (keys:rotate)', () => {
                   return async (sql: string, params: unknown[]) => {
                     if (!injected && sql.startsWith('UPDATE') && params[2] === victim) {
                       injected = true;
-                      await writer.api.post('/connections').send({ provider: 'keap', ownerId: 'rot-3', accessToken: 'at-3-reconnected', refreshToken: 'rt-3-reconnected' }).expect(200);
+                      await writer.api
+                        .post('/connections')
+                        .send({
+                          provider: 'keap',
+                          ownerId: 'rot-3',
+                          accessToken: 'at-3-reconnected',
+                          refreshToken: 'rt-3-reconnected',
+                        })
+                        .expect(200);
                     }
                     return m.query(sql, params);
                   };
@@ -126,7 +164,7 @@ describe('key rotation (keys:rotate)', () => {
             ),
           );
       },
-    }) as DataSource;
+    });
     try {
       const report = await rotateConnectionKeys(interfering, cipher, { batchSize: 100 });
       expect(injected).toBe(true);
@@ -139,14 +177,19 @@ describe('key rotation (keys:rotate)', () => {
       const res = await onlyC.api.get(`/connections/${victim}/credentials`).expect(200);
       expect(res.body.accessToken).toBe('at-3-reconnected');
       const { rows } = await db.query('SELECT refresh_token FROM connections WHERE id = $1', [victim]);
-      expect(cipher.decrypt(rows[0].refresh_token, { table: 'connections', id: victim, field: 'refresh_token' })).toBe('rt-3-reconnected');
+      expect(cipher.decrypt(rows[0].refresh_token, { table: 'connections', id: victim, field: 'refresh_token' })).toBe(
+        'rt-3-reconnected',
+      );
     } finally {
       await onlyC.close();
     }
   });
 
   it('reports rows it cannot decrypt and leaves them untouched', async () => {
-    await db.query(`UPDATE connections SET access_token = 'v1.gone.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA' WHERE id = $1`, [ids[5]]);
+    await db.query(
+      `UPDATE connections SET access_token = 'v1.gone.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA' WHERE id = $1`,
+      [ids[5]],
+    );
     const keyD = `kd:${Buffer.alloc(32, 9).toString('base64')}`;
     const cipher = new TokenCipher(parseKeyring(`${keyD},kc:${Buffer.alloc(32, 7).toString('base64')}`));
     const report = await rotateConnectionKeys(t.dataSource, cipher);

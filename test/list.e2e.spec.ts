@@ -27,7 +27,9 @@ describe('GET /connections: filters and keyset pagination', () => {
         .expect(201);
       created.push(res.body);
     }
-    await db.query(`UPDATE connections SET created_at = '2030-01-01T00:00:00.000Z' WHERE account_id IN ('acct-10','acct-11','acct-12','acct-13')`);
+    await db.query(
+      `UPDATE connections SET created_at = '2030-01-01T00:00:00.000Z' WHERE account_id IN ('acct-10','acct-11','acct-12','acct-13')`,
+    );
     await db.query(`UPDATE connections SET status = 'needs_reauth' WHERE account_id IN ('acct-1','acct-4','acct-7')`);
   });
   afterAll(async () => {
@@ -81,7 +83,10 @@ describe('GET /connections: filters and keyset pagination', () => {
     [{ ownerId: 'owner-3' }, `WHERE owner_id = 'owner-3'`],
     [{ status: 'needs_reauth' }, `WHERE status = 'needs_reauth'`],
     [{ provider: 'webflow', ownerId: 'owner-1' }, `WHERE provider = 'webflow' AND owner_id = 'owner-1'`],
-    [{ provider: 'keap', status: 'active', ownerId: 'owner-0' }, `WHERE provider = 'keap' AND status = 'active' AND owner_id = 'owner-0'`],
+    [
+      { provider: 'keap', status: 'active', ownerId: 'owner-0' },
+      `WHERE provider = 'keap' AND status = 'active' AND owner_id = 'owner-0'`,
+    ],
   ])('filters by %j across pages', async (filter, where) => {
     const expected = await expectedIds(where);
     expect(expected.length).toBeGreaterThan(0);
@@ -107,13 +112,14 @@ describe('GET /connections: filters and keyset pagination', () => {
     expect(res.body.code).toBe('validation_failed');
   });
 
-  it.each([['bad status', { status: 'happy' }], ['unknown parameter', { sort: 'id' }], ['provider with spaces', { provider: 'a b' }]])(
-    'rejects %s with 400 validation_failed',
-    async (_name, query) => {
-      const res = await t.api.get('/connections').query(query).expect(400);
-      expect(res.body.code).toBe('validation_failed');
-    },
-  );
+  it.each([
+    ['bad status', { status: 'happy' }],
+    ['unknown parameter', { sort: 'id' }],
+    ['provider with spaces', { provider: 'a b' }],
+  ])('rejects %s with 400 validation_failed', async (_name, query) => {
+    const res = await t.api.get('/connections').query(query).expect(400);
+    expect(res.body.code).toBe('validation_failed');
+  });
 
   it('rejects tampered cursors with 400 invalid_cursor', async () => {
     const res = await t.api.get('/connections').query({ limit: 5 }).expect(200);

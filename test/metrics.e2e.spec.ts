@@ -8,7 +8,12 @@ function sample(text: string, name: string, labels: Record<string, string>): num
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     const match = /^[^{ ]+(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!match) continue;
-    const got = Object.fromEntries((match[1] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=').map((s) => s.replace(/^"|"$/g, '')) as [string, string]));
+    const got = Object.fromEntries(
+      (match[1] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => kv.split('=').map((s) => s.replace(/^"|"$/g, '')) as [string, string]),
+    );
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[2]);
   }
   return undefined;
@@ -30,13 +35,28 @@ describe('GET /metrics (Prometheus)', () => {
     await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' }).expect(200);
     await addFault(t, 'keap', { endpoint: 'refresh', kind: 'status_500' });
     await t.api.post(`/connections/${id}/refresh`).expect(502);
-    await t.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes', next_refresh_at = NULL WHERE id = $1`, [id]);
+    await t.dataSource.query(
+      `UPDATE connections SET expires_at = now() + interval '10 minutes', next_refresh_at = NULL WHERE id = $1`,
+      [id],
+    );
 
     const res = await t.api.get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.text;
-    expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/connections/:id/credentials', status: '200' })).toBe(1);
-    expect(sample(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/connections/:id/refresh', status: '502' })).toBe(1);
+    expect(
+      sample(text, 'http_request_duration_seconds_count', {
+        method: 'GET',
+        route: '/connections/:id/credentials',
+        status: '200',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/connections/:id/refresh',
+        status: '502',
+      }),
+    ).toBe(1);
     expect(sample(text, 'oauth_refresh_total', { provider: 'keap', outcome: 'refreshed' })).toBe(1);
     expect(sample(text, 'oauth_refresh_total', { provider: 'keap', outcome: 'unavailable' })).toBe(1);
     expect(sample(text, 'oauth_refresh_duration_seconds_count', { provider: 'keap' })).toBe(2);

@@ -21,7 +21,9 @@ describe('migrations', () => {
   it('revert cleanly, one by one, and re-apply', async () => {
     const count = (await ds.query(`SELECT count(*) FROM typeorm_migrations`))[0].count;
     for (let i = 0; i < Number(count); i++) await ds.undoLastMigration({ transaction: 'each' });
-    const tables = await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'`);
+    const tables = await ds.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'`,
+    );
     expect(tables).toEqual([]);
     await ds.runMigrations({ transaction: 'each' });
     expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);

@@ -11,7 +11,12 @@ const PROVIDERS = ['keap', 'webflow', 'clickfunnels', 'clickfunnels-classic', 'l
 type Name = (typeof PROVIDERS)[number];
 
 function providerEnv(fake: FakeProvider, extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = { SANDBOX: 'false', PUBLIC_URL, ALLOWED_RETURN_URLS: 'https://app.example.test/integrations', HTTP_TIMEOUT_MS: '1500' };
+  const env: Record<string, string> = {
+    SANDBOX: 'false',
+    PUBLIC_URL,
+    ALLOWED_RETURN_URLS: 'https://app.example.test/integrations',
+    HTTP_TIMEOUT_MS: '1500',
+  };
   for (const name of PROVIDERS) {
     const p = name.toUpperCase().replace(/-/g, '_');
     env[`${p}_CLIENT_ID`] = `cid-${name}`;
@@ -47,7 +52,10 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
 
   /** POST /connect-sessions, then open its URL: returns the provider authorize URL Passport redirected to. */
   async function startFlow(provider: Name, ownerId: string, extra: Record<string, unknown> = {}) {
-    const created = await t.api.post('/connect-sessions').send({ provider, ownerId, returnUrl: RETURN_URL, ...extra }).expect(201);
+    const created = await t.api
+      .post('/connect-sessions')
+      .send({ provider, ownerId, returnUrl: RETURN_URL, ...extra })
+      .expect(201);
     const link = new URL(created.body.url);
     expect(link.origin).toBe(PUBLIC_URL);
     const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
@@ -90,12 +98,26 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
 
   describe('Keap', () => {
     it('authorize URL: client_id, redirect_uri, response_type=code, scope=full, state; form-urlencoded code exchange', async () => {
-      fake.on('POST', '/keap/token', { json: { access_token: 'keap-at-1', refresh_token: 'keap-rt-1', token_type: 'bearer', expires_in: 86400, scope: 'full|ab12.infusionsoft.com' } });
+      fake.on('POST', '/keap/token', {
+        json: {
+          access_token: 'keap-at-1',
+          refresh_token: 'keap-rt-1',
+          token_type: 'bearer',
+          expires_in: 86400,
+          scope: 'full|ab12.infusionsoft.com',
+        },
+      });
       const before = Date.now();
       const { authorize } = await startFlow('keap', 'owner-keap');
       expect(`${authorize.origin}${authorize.pathname}`).toBe(`${fake.url}/keap/authorize`);
       const q = Object.fromEntries(authorize.searchParams);
-      expect(q).toEqual({ client_id: 'cid-keap', redirect_uri: `${PUBLIC_URL}/oauth/keap/callback`, response_type: 'code', scope: 'full', state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+      expect(q).toEqual({
+        client_id: 'cid-keap',
+        redirect_uri: `${PUBLIC_URL}/oauth/keap/callback`,
+        response_type: 'code',
+        scope: 'full',
+        state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      });
 
       const params = landed(await callback('keap', { code: 'keap-code-1', state: q.state }));
       expect(params).toEqual({ connectionId: expect.any(String), status: 'connected' });
@@ -104,10 +126,24 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       expect(req.method).toBe('POST');
       expect(req.contentType).toBe('application/x-www-form-urlencoded');
       expect(req.headers.authorization).toBeUndefined();
-      expect(req.body).toEqual({ client_id: 'cid-keap', client_secret: 'csecret-keap', code: 'keap-code-1', grant_type: 'authorization_code', redirect_uri: `${PUBLIC_URL}/oauth/keap/callback` });
+      expect(req.body).toEqual({
+        client_id: 'cid-keap',
+        client_secret: 'csecret-keap',
+        code: 'keap-code-1',
+        grant_type: 'authorization_code',
+        redirect_uri: `${PUBLIC_URL}/oauth/keap/callback`,
+      });
 
       const c = await connection(params.connectionId);
-      expect(c).toMatchObject({ provider: 'keap', ownerId: 'owner-keap', accountId: 'ab12', scopes: ['full'], status: 'active', hasRefreshToken: true, tokenType: 'Bearer' });
+      expect(c).toMatchObject({
+        provider: 'keap',
+        ownerId: 'owner-keap',
+        accountId: 'ab12',
+        scopes: ['full'],
+        status: 'active',
+        hasRefreshToken: true,
+        tokenType: 'Bearer',
+      });
       expect(Date.parse(c.expiresAt) - before).toBeGreaterThanOrEqual(86_400_000 - 1000);
       expect(Date.parse(c.refreshTokenExpiresAt) - before).toBeGreaterThanOrEqual(45 * 86_400_000 - 1000);
       const creds = await t.api.get(`/connections/${params.connectionId}/credentials`).expect(200);
@@ -115,8 +151,12 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     });
 
     it('falls back to userinfo (infusionsoft_id) when the scope names no app', async () => {
-      fake.on('POST', '/keap/token', { json: { access_token: 'keap-at-2', refresh_token: 'keap-rt-2', expires_in: 86400, scope: 'full' } });
-      fake.on('GET', '/keap/api/oauth/connect/userinfo', { json: { global_user_id: 99, infusionsoft_id: 'zz9.infusionsoft.com' } });
+      fake.on('POST', '/keap/token', {
+        json: { access_token: 'keap-at-2', refresh_token: 'keap-rt-2', expires_in: 86400, scope: 'full' },
+      });
+      fake.on('GET', '/keap/api/oauth/connect/userinfo', {
+        json: { global_user_id: 99, infusionsoft_id: 'zz9.infusionsoft.com' },
+      });
       const { authorize } = await startFlow('keap', 'owner-keap-2');
       const params = landed(await callback('keap', { code: 'c', state: authorize.searchParams.get('state')! }));
       expect(fake.requestsTo('/keap/api/oauth/connect/userinfo')[0].headers.authorization).toBe('Bearer keap-at-2');
@@ -124,11 +164,25 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     });
 
     it('reconnecting the same account updates the same connection and reactivates it', async () => {
-      fake.on('POST', '/keap/token', { json: { access_token: 'keap-at-3', refresh_token: 'keap-rt-3', expires_in: 86400, scope: 'full|same1.infusionsoft.com' } });
+      fake.on('POST', '/keap/token', {
+        json: {
+          access_token: 'keap-at-3',
+          refresh_token: 'keap-rt-3',
+          expires_in: 86400,
+          scope: 'full|same1.infusionsoft.com',
+        },
+      });
       const first = await startFlow('keap', 'owner-re', { metadata: { plan: 'pro' } });
       const a = landed(await callback('keap', { code: 'c1', state: first.authorize.searchParams.get('state')! }));
       await db.query(`UPDATE connections SET status = 'needs_reauth' WHERE id = $1`, [a.connectionId]);
-      fake.on('POST', '/keap/token', { json: { access_token: 'keap-at-4', refresh_token: 'keap-rt-4', expires_in: 86400, scope: 'full|same1.infusionsoft.com' } });
+      fake.on('POST', '/keap/token', {
+        json: {
+          access_token: 'keap-at-4',
+          refresh_token: 'keap-rt-4',
+          expires_in: 86400,
+          scope: 'full|same1.infusionsoft.com',
+        },
+      });
       const second = await startFlow('keap', 'owner-re');
       const b = landed(await callback('keap', { code: 'c2', state: second.authorize.searchParams.get('state')! }));
       expect(b.connectionId).toBe(a.connectionId);
@@ -177,7 +231,9 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
         redirect_uri: `${PUBLIC_URL}/oauth/clickfunnels/callback`,
         code_verifier: expect.any(String),
       });
-      const challenge = createHash('sha256').update(req.body.code_verifier as string).digest('base64url');
+      const challenge = createHash('sha256')
+        .update(req.body.code_verifier as string)
+        .digest('base64url');
       expect(challenge).toBe(q.code_challenge);
       const c = await connection(params.connectionId);
       expect(c).toMatchObject({
@@ -199,7 +255,16 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     });
 
     it('stores over-long or NUL-bearing identity fields cleaned instead of failing the connect', async () => {
-      fake.on('POST', '/clickfunnels/token', { json: { access_token: 'cf2-long', token_type: 'x'.repeat(100), team_id: 1, team_name: `T\u0000${'n'.repeat(400)}`, workspace_id: 77, workspace_name: 'W' } });
+      fake.on('POST', '/clickfunnels/token', {
+        json: {
+          access_token: 'cf2-long',
+          token_type: 'x'.repeat(100),
+          team_id: 1,
+          team_name: `T\u0000${'n'.repeat(400)}`,
+          workspace_id: 77,
+          workspace_name: 'W',
+        },
+      });
       const { authorize } = await startFlow('clickfunnels', 'owner-cf2-long');
       const params = landed(await callback('clickfunnels', { code: 'x', state: authorize.searchParams.get('state')! }));
       const c = await connection(params.connectionId);
@@ -209,7 +274,9 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
 
     it('two workspaces of one team are two connections', async () => {
       for (const workspace of [1, 2]) {
-        fake.on('POST', '/clickfunnels/token', { json: { access_token: `cf2-ws-${workspace}`, expires_in: 7200, team_id: 9, workspace_id: 900 + workspace } });
+        fake.on('POST', '/clickfunnels/token', {
+          json: { access_token: `cf2-ws-${workspace}`, expires_in: 7200, team_id: 9, workspace_id: 900 + workspace },
+        });
         const { authorize } = await startFlow('clickfunnels', 'owner-cf2-multi');
         landed(await callback('clickfunnels', { code: 'x', state: authorize.searchParams.get('state')! }));
       }
@@ -225,11 +292,24 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       const { location, authorize } = await startFlow('webflow', 'owner-wf');
       expect(location).toContain('scope=sites%3Aread%20sites%3Awrite');
       expect(authorize.searchParams.get('response_type')).toBe('code');
-      const params = landed(await callback('webflow', { code: 'wf-code', state: authorize.searchParams.get('state')! }));
+      const params = landed(
+        await callback('webflow', { code: 'wf-code', state: authorize.searchParams.get('state')! }),
+      );
       const req = tokenRequest('webflow');
-      expect(req.body).toEqual({ client_id: 'cid-webflow', client_secret: 'csecret-webflow', code: 'wf-code', grant_type: 'authorization_code', redirect_uri: `${PUBLIC_URL}/oauth/webflow/callback` });
+      expect(req.body).toEqual({
+        client_id: 'cid-webflow',
+        client_secret: 'csecret-webflow',
+        code: 'wf-code',
+        grant_type: 'authorization_code',
+        redirect_uri: `${PUBLIC_URL}/oauth/webflow/callback`,
+      });
       expect(fake.requestsTo('/webflow/api/token/authorized_by')[0].headers.authorization).toBe('Bearer wf-at');
-      expect(await connection(params.connectionId)).toMatchObject({ accountId: 'user-777', expiresAt: null, hasRefreshToken: false, scopes: ['sites:read', 'sites:write'] });
+      expect(await connection(params.connectionId)).toMatchObject({
+        accountId: 'user-777',
+        expiresAt: null,
+        hasRefreshToken: false,
+        scopes: ['sites:read', 'sites:write'],
+      });
     });
 
     it('refuses a callback with a code and no state (marketplace install) with a clear page', async () => {
@@ -247,23 +327,37 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       fake.on('POST', '/lightfunnels/api', { json: { data: { account: { id: 'acc_55' } } } });
       const { authorize } = await startFlow('lightfunnels', 'owner-lf');
       expect(authorize.searchParams.get('scope')).toBe('orders,products');
-      const params = landed(await callback('lightfunnels', { code: 'lf-code', state: authorize.searchParams.get('state')! }));
+      const params = landed(
+        await callback('lightfunnels', { code: 'lf-code', state: authorize.searchParams.get('state')! }),
+      );
       const req = tokenRequest('lightfunnels');
       expect(req.contentType).toMatch(/^application\/json/);
-      expect(req.body).toEqual({ client_id: 'cid-lightfunnels', client_secret: 'csecret-lightfunnels', code: 'lf-code' });
+      expect(req.body).toEqual({
+        client_id: 'cid-lightfunnels',
+        client_secret: 'csecret-lightfunnels',
+        code: 'lf-code',
+      });
       const gql = fake.requestsTo('/lightfunnels/api')[0];
       expect(gql.headers.authorization).toBe('Bearer lf-at');
       expect(String(gql.body.query)).toMatch(/account\s*\{\s*id\s*\}/);
-      expect(await connection(params.connectionId)).toMatchObject({ accountId: 'acc_55', expiresAt: null, hasRefreshToken: false });
+      expect(await connection(params.connectionId)).toMatchObject({
+        accountId: 'acc_55',
+        expiresAt: null,
+        hasRefreshToken: false,
+      });
     });
   });
 
   describe('ClickFunnels Classic', () => {
     it('JSON code exchange with client credentials; one connection per owner', async () => {
-      fake.on('POST', '/clickfunnels-classic/token', { json: { access_token: 'cfc-at', refresh_token: 'cfc-rt', expires_in: 7200 } });
+      fake.on('POST', '/clickfunnels-classic/token', {
+        json: { access_token: 'cfc-at', refresh_token: 'cfc-rt', expires_in: 7200 },
+      });
       const { authorize } = await startFlow('clickfunnels-classic', 'owner-cfc');
       expect(authorize.searchParams.get('response_type')).toBe('code');
-      const params = landed(await callback('clickfunnels-classic', { code: 'cfc-code', state: authorize.searchParams.get('state')! }));
+      const params = landed(
+        await callback('clickfunnels-classic', { code: 'cfc-code', state: authorize.searchParams.get('state')! }),
+      );
       expect(tokenRequest('clickfunnels-classic').body).toEqual({
         client_id: 'cid-clickfunnels-classic',
         client_secret: 'csecret-clickfunnels-classic',
@@ -277,16 +371,23 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
 
   describe('state, sessions and mix-up defence', () => {
     beforeEach(() => {
-      fake.on('POST', '/keap/token', { json: { access_token: 'at', refresh_token: 'rt', expires_in: 86400, scope: 'full|st1.infusionsoft.com' } });
+      fake.on('POST', '/keap/token', {
+        json: { access_token: 'at', refresh_token: 'rt', expires_in: 86400, scope: 'full|st1.infusionsoft.com' },
+      });
     });
 
     it('a provider error (?error=access_denied) ends on the return URL, stores nothing and consumes the state', async () => {
       const before = await countConnections();
       const { authorize } = await startFlow('keap', 'owner-deny');
       const state = authorize.searchParams.get('state')!;
-      expect(landed(await callback('keap', { error: 'access_denied', error_description: 'User said no', state }))).toEqual({ status: 'error', error: 'access_denied' });
+      expect(
+        landed(await callback('keap', { error: 'access_denied', error_description: 'User said no', state })),
+      ).toEqual({ status: 'error', error: 'access_denied' });
       expect(await countConnections()).toBe(before);
-      expect(landed(await callback('keap', { code: 'late', state }))).toEqual({ status: 'error', error: 'invalid_state' });
+      expect(landed(await callback('keap', { code: 'late', state }))).toEqual({
+        status: 'error',
+        error: 'invalid_state',
+      });
       expect(fake.requestsTo('/keap/token')).toHaveLength(0);
     });
 
@@ -304,14 +405,21 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       const cookie = cookies.get(state)!;
       expect(cookie).toMatch(/^oauth_flow_[0-9a-f]{16}=[A-Za-z0-9_-]{43}$/);
       // Another browser (no cookie, or someone else's) cannot finish it, and the state is spent.
-      const stranger = await t.anon.get('/oauth/keap/callback').query({ code: 'c', state }).set('Cookie', cookie.replace(/=.*/, '=forged')).redirects(0);
+      const stranger = await t.anon
+        .get('/oauth/keap/callback')
+        .query({ code: 'c', state })
+        .set('Cookie', cookie.replace(/=.*/, '=forged'))
+        .redirects(0);
       expect(landed(stranger)).toEqual({ status: 'error', error: 'invalid_state' });
       expect(landed(await callback('keap', { code: 'c', state }))).toEqual({ status: 'error', error: 'invalid_state' });
       expect(fake.requestsTo('/keap/token')).toHaveLength(0);
     });
 
     it('the binding cookie is HttpOnly, SameSite=Lax and scoped to the callback path', async () => {
-      const created = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'owner-cookie', returnUrl: RETURN_URL }).expect(201);
+      const created = await t.api
+        .post('/connect-sessions')
+        .send({ provider: 'keap', ownerId: 'owner-cookie', returnUrl: RETURN_URL })
+        .expect(201);
       const link = new URL(created.body.url);
       const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
       const setCookie = String(res.headers['set-cookie']);
@@ -333,10 +441,16 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
 
     it('a state issued for one provider is refused at another provider’s callback (mix-up)', async () => {
       const { authorize } = await startFlow('keap', 'owner-mixup');
-      expect(landed(await callback('webflow', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({ status: 'error', error: 'provider_mismatch' });
+      expect(landed(await callback('webflow', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({
+        status: 'error',
+        error: 'provider_mismatch',
+      });
       expect(fake.requests.filter((r) => r.path.endsWith('/token'))).toHaveLength(0);
       // …and it is spent.
-      expect(landed(await callback('keap', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({ status: 'error', error: 'invalid_state' });
+      expect(landed(await callback('keap', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({
+        status: 'error',
+        error: 'invalid_state',
+      });
     });
 
     it('a connect link works once', async () => {
@@ -346,27 +460,47 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     });
 
     it('an expired connect link ends with session_expired', async () => {
-      const created = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'owner-exp', returnUrl: RETURN_URL }).expect(201);
-      await db.query(`UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [created.body.id]);
+      const created = await t.api
+        .post('/connect-sessions')
+        .send({ provider: 'keap', ownerId: 'owner-exp', returnUrl: RETURN_URL })
+        .expect(201);
+      await db.query(`UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        created.body.id,
+      ]);
       const link = new URL(created.body.url);
-      expect(landed(await t.anon.get(`${link.pathname}${link.search}`).redirects(0))).toEqual({ status: 'error', error: 'session_expired' });
+      expect(landed(await t.anon.get(`${link.pathname}${link.search}`).redirects(0))).toEqual({
+        status: 'error',
+        error: 'session_expired',
+      });
     });
 
     it('an expired state ends with session_expired and no token call', async () => {
       const { authorize } = await startFlow('keap', 'owner-exp-state');
       await db.query(`UPDATE oauth_states SET expires_at = now() - interval '1 second' WHERE consumed_at IS NULL`);
-      expect(landed(await callback('keap', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({ status: 'error', error: 'session_expired' });
+      expect(landed(await callback('keap', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({
+        status: 'error',
+        error: 'session_expired',
+      });
       expect(fake.requestsTo('/keap/token')).toHaveLength(0);
     });
 
     it('a link opened at another provider’s authorize route is refused', async () => {
-      const created = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'owner-x', returnUrl: RETURN_URL }).expect(201);
+      const created = await t.api
+        .post('/connect-sessions')
+        .send({ provider: 'keap', ownerId: 'owner-x', returnUrl: RETURN_URL })
+        .expect(201);
       const link = new URL(created.body.url);
-      expect(landed(await t.anon.get(`/oauth/webflow/authorize${link.search}`).redirects(0))).toEqual({ status: 'error', error: 'provider_mismatch' });
+      expect(landed(await t.anon.get(`/oauth/webflow/authorize${link.search}`).redirects(0))).toEqual({
+        status: 'error',
+        error: 'provider_mismatch',
+      });
     });
 
     it('without a return URL the flow ends on an HTML page', async () => {
-      const created = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'owner-page' }).expect(201);
+      const created = await t.api
+        .post('/connect-sessions')
+        .send({ provider: 'keap', ownerId: 'owner-page' })
+        .expect(201);
       const link = new URL(created.body.url);
       const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
       const state = new URL(res.headers.location).searchParams.get('state')!;
@@ -384,7 +518,10 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       ['no access_token', { json: { token_type: 'bearer' } }],
       ['200 with an error field', { json: { error: 'invalid_grant', error_description: 'code reused' } }],
       ['a redirect', { status: 302, headers: { Location: 'http://127.0.0.1:1/elsewhere' } }],
-      ['429 with Retry-After', { status: 429, headers: { 'Retry-After': '30' }, json: { code: '429', message: 'Quota Exceeded' } }],
+      [
+        '429 with Retry-After',
+        { status: 429, headers: { 'Retry-After': '30' }, json: { code: '429', message: 'Quota Exceeded' } },
+      ],
       ['500', { status: 500, json: { error: 'server_error' } }],
       ['400 invalid_grant', { status: 400, json: { error: 'invalid_grant' } }],
       ['a timeout', { delayMs: 4000, json: { access_token: 'too-late' } }],
@@ -410,7 +547,10 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       fake.on('GET', '/webflow/api/token/authorized_by', { status: 500, json: {} });
       const before = await countConnections();
       const { authorize } = await startFlow('webflow', 'owner-id-fail');
-      expect(landed(await callback('webflow', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({ status: 'error', error: 'identity_failed' });
+      expect(landed(await callback('webflow', { code: 'c', state: authorize.searchParams.get('state')! }))).toEqual({
+        status: 'error',
+        error: 'identity_failed',
+      });
       expect(await countConnections()).toBe(before);
     });
   });
@@ -424,7 +564,14 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
       ['non-numeric', 'soon', 86400],
       ['absurdly large', 1e20, 86400],
     ])('%s never fails the connect (Keap falls back to its documented 24 h)', async (_name, expiresIn, expected) => {
-      fake.on('POST', '/keap/token', { json: { access_token: 'e-at', refresh_token: 'e-rt', scope: `full|exp${expected}.infusionsoft.com`, ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) } });
+      fake.on('POST', '/keap/token', {
+        json: {
+          access_token: 'e-at',
+          refresh_token: 'e-rt',
+          scope: `full|exp${expected}.infusionsoft.com`,
+          ...(expiresIn === undefined ? {} : { expires_in: expiresIn }),
+        },
+      });
       const before = Date.now();
       const { authorize } = await startFlow('keap', `owner-exp-${_name}`);
       const params = landed(await callback('keap', { code: 'c', state: authorize.searchParams.get('state')! }));
@@ -438,8 +585,15 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
   describe('POST /connect-sessions', () => {
     it('returns a one-time link valid 10 minutes', async () => {
       const before = Date.now();
-      const res = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'o1', scopes: ['full'], metadata: { a: 1 } }).expect(201);
-      expect(res.body).toEqual({ id: expect.any(String), url: expect.stringMatching(/^http:\/\/localhost:3000\/oauth\/keap\/authorize\?session=[A-Za-z0-9_-]{43}$/), expiresAt: expect.any(String) });
+      const res = await t.api
+        .post('/connect-sessions')
+        .send({ provider: 'keap', ownerId: 'o1', scopes: ['full'], metadata: { a: 1 } })
+        .expect(201);
+      expect(res.body).toEqual({
+        id: expect.any(String),
+        url: expect.stringMatching(/^http:\/\/localhost:3000\/oauth\/keap\/authorize\?session=[A-Za-z0-9_-]{43}$/),
+        expiresAt: expect.any(String),
+      });
       const ttl = Date.parse(res.body.expiresAt) - before;
       expect(ttl).toBeGreaterThan(599_000);
       expect(ttl).toBeLessThanOrEqual(601_000);
@@ -464,7 +618,10 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
 
     it('accepts return URLs under an allowed prefix, keeping their query', async () => {
       fake.on('POST', '/keap/token', { json: { access_token: 'q-at', scope: 'full|q1.infusionsoft.com' } });
-      const created = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'oq', returnUrl: 'https://app.example.test/integrations/keap?tab=2' }).expect(201);
+      const created = await t.api
+        .post('/connect-sessions')
+        .send({ provider: 'keap', ownerId: 'oq', returnUrl: 'https://app.example.test/integrations/keap?tab=2' })
+        .expect(201);
       const link = new URL(created.body.url);
       const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
       const state = new URL(res.headers.location).searchParams.get('state')!;
@@ -477,7 +634,11 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     });
 
     it.each([
-      ['a NUL in returnUrl', { provider: 'keap', ownerId: 'o', returnUrl: 'https://app.example.test/integrations/\u0000x' }, 'validation_failed'],
+      [
+        'a NUL in returnUrl',
+        { provider: 'keap', ownerId: 'o', returnUrl: 'https://app.example.test/integrations/\u0000x' },
+        'validation_failed',
+      ],
       ['an unknown provider', { provider: 'acme', ownerId: 'o' }, 'provider_not_configured'],
       ['a missing ownerId', { provider: 'keap' }, 'validation_failed'],
       ['unknown fields', { provider: 'keap', ownerId: 'o', admin: true }, 'validation_failed'],
@@ -500,14 +661,23 @@ describe('Lightfunnels with LIGHTFUNNELS_CLIENT_AUTH=basic', () => {
     try {
       fake.on('POST', '/lightfunnels/token', { json: { access_token: 'lf-basic' } });
       fake.on('POST', '/lightfunnels/api', { json: { data: { account: { id: 7 } } } });
-      const created = await t.api.post('/connect-sessions').send({ provider: 'lightfunnels', ownerId: 'o' }).expect(201);
+      const created = await t.api
+        .post('/connect-sessions')
+        .send({ provider: 'lightfunnels', ownerId: 'o' })
+        .expect(201);
       const link = new URL(created.body.url);
       const res = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
       const state = new URL(res.headers.location).searchParams.get('state')!;
-      await t.anon.get('/oauth/lightfunnels/callback').query({ code: 'lf-c', state }).set('Cookie', cookiesOf(res)).expect(200);
+      await t.anon
+        .get('/oauth/lightfunnels/callback')
+        .query({ code: 'lf-c', state })
+        .set('Cookie', cookiesOf(res))
+        .expect(200);
       const req = fake.requestsTo('/lightfunnels/token')[0];
       expect(req.body).toEqual({ code: 'lf-c' });
-      expect(req.headers.authorization).toBe(`Basic ${Buffer.from('cid-lightfunnels:csecret-lightfunnels').toString('base64')}`);
+      expect(req.headers.authorization).toBe(
+        `Basic ${Buffer.from('cid-lightfunnels:csecret-lightfunnels').toString('base64')}`,
+      );
     } finally {
       await t.close();
       await fake.stop();

@@ -8,7 +8,10 @@ const ROOT = path.resolve(__dirname, '..');
 describe('openapi.json', () => {
   let generated: string;
   let spec: {
-    paths: Record<string, Record<string, { operationId: string; security?: unknown[]; responses: Record<string, unknown> }>>;
+    paths: Record<
+      string,
+      Record<string, { operationId: string; security?: unknown[]; responses: Record<string, unknown> }>
+    >;
     components: { schemas: Record<string, unknown> };
   };
 
@@ -25,9 +28,36 @@ describe('openapi.json', () => {
   it('names operations and schemas for generated clients', () => {
     const operationIds = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     expect(operationIds.sort()).toEqual(
-      ['createConnectSession', 'deleteConnection', 'getConnection', 'getConnectionCredentials', 'getLiveness', 'getReadiness', 'importConnection', 'listConnections', 'listProviders', 'listWebhookDeliveries', 'redeliverWebhook', 'refreshConnection', 'updateConnection', 'verifyConnection'].sort(),
+      [
+        'createConnectSession',
+        'deleteConnection',
+        'getConnection',
+        'getConnectionCredentials',
+        'getLiveness',
+        'getReadiness',
+        'importConnection',
+        'listConnections',
+        'listProviders',
+        'listWebhookDeliveries',
+        'redeliverWebhook',
+        'refreshConnection',
+        'updateConnection',
+        'verifyConnection',
+      ].sort(),
     );
-    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Connection', 'ConnectionList', 'Credentials', 'ErrorResponse', 'ImportConnectionRequest', 'UpdateConnectionRequest', 'Provider', 'CreateConnectSessionRequest', 'ConnectSession']));
+    expect(Object.keys(spec.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'Connection',
+        'ConnectionList',
+        'Credentials',
+        'ErrorResponse',
+        'ImportConnectionRequest',
+        'UpdateConnectionRequest',
+        'Provider',
+        'CreateConnectSessionRequest',
+        'ConnectSession',
+      ]),
+    );
   });
 
   it('marks every operation outside /health as needing the API key, and documents its 401', () => {
@@ -44,12 +74,16 @@ describe('openapi.json', () => {
   });
 
   it('passes `redocly lint` with the recommended rules', () => {
-    const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'redocly'), ['lint', 'openapi.json', '--extends=recommended', '--format=stylish'], {
-      cwd: ROOT,
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'redocly'),
+      ['lint', 'openapi.json', '--extends=recommended', '--format=stylish'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(`${result.stdout}${result.stderr}`).toContain('valid');
     expect(result.status).toBe(0);
   });

@@ -32,9 +32,13 @@ describe('log redaction', () => {
   });
 
   it('drops the query strings of URLs quoted in an error message or stack', () => {
-    const error = new Error(`Reply was already sent, did you forget to "return reply" in the "/oauth/keap/callback?code=SECRET-CODE&state=SECRET-STATE" (GET) route?`);
+    const error = new Error(
+      `Reply was already sent, did you forget to "return reply" in the "/oauth/keap/callback?code=SECRET-CODE&state=SECRET-STATE" (GET) route?`,
+    );
     const serialized = serializeError(error);
-    expect(serialized.message).toBe('Reply was already sent, did you forget to "return reply" in the "/oauth/keap/callback?[redacted]" (GET) route?');
+    expect(serialized.message).toBe(
+      'Reply was already sent, did you forget to "return reply" in the "/oauth/keap/callback?[redacted]" (GET) route?',
+    );
     expect(JSON.stringify(serialized)).not.toContain('SECRET');
     expect(serializeError(new Error('plain message'))).toMatchObject({ message: 'plain message', type: 'Error' });
   });

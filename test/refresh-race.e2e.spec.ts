@@ -28,7 +28,8 @@ describe('exactly one refresh per connection across two replicas', () => {
   });
   beforeEach(() => clearSandbox(a, 'keap'));
 
-  const forced = (t: TestApp, id: string) => t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' });
+  const forced = (t: TestApp, id: string) =>
+    t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' });
 
   it('60 concurrent forced calls over both replicas: one refresh per round, one token for all, and the next round works', async () => {
     const id = await connectThroughSandbox(a, 'keap', 'race-one');
@@ -53,9 +54,12 @@ describe('exactly one refresh per connection across two replicas', () => {
     for (let i = 0; i < 8; i++) ids.push(await connectThroughSandbox(a, 'keap', `race-many-${i}`));
     await clearSandbox(a, 'keap');
     await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500, remaining: 8 });
-    const results = await Promise.all(ids.flatMap((id) => Array.from({ length: 6 }, (_, i) => forced(i % 2 ? a : b, id).then((r) => ({ id, r })))));
+    const results = await Promise.all(
+      ids.flatMap((id) => Array.from({ length: 6 }, (_, i) => forced(i % 2 ? a : b, id).then((r) => ({ id, r })))),
+    );
     expect(results.every(({ r }) => r.status === 200)).toBe(true);
-    for (const id of ids) expect(new Set(results.filter((x) => x.id === id).map(({ r }) => r.body.accessToken)).size).toBe(1);
+    for (const id of ids)
+      expect(new Set(results.filter((x) => x.id === id).map(({ r }) => r.body.accessToken)).size).toBe(1);
     const calls = await refreshCalls(a, 'keap');
     expect(calls).toHaveLength(ids.length);
     expect(new Set(calls.map((c) => c.grantId)).size).toBe(ids.length);
@@ -67,11 +71,16 @@ describe('exactly one refresh per connection across two replicas', () => {
     for (let i = 0; i < 12; i++) ids.push(await connectThroughSandbox(a, 'keap', `race-sweep-${i}`));
     await clearSandbox(a, 'keap');
     // Due: inside the one-hour lead window.
-    await a.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes' WHERE id = ANY($1)`, [ids]);
+    await a.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes' WHERE id = ANY($1)`, [
+      ids,
+    ]);
     const deadline = Date.now() + 20_000;
     let refreshed = 0;
     while (Date.now() < deadline) {
-      const rows = await a.dataSource.query(`SELECT count(*)::int AS n FROM connections WHERE id = ANY($1) AND expires_at > now() + interval '1 hour'`, [ids]);
+      const rows = await a.dataSource.query(
+        `SELECT count(*)::int AS n FROM connections WHERE id = ANY($1) AND expires_at > now() + interval '1 hour'`,
+        [ids],
+      );
       refreshed = rows[0].n;
       if (refreshed === ids.length) break;
       await new Promise((r) => setTimeout(r, 250));
@@ -88,19 +97,27 @@ describe('exactly one refresh per connection across two replicas', () => {
 
   it('keys:rotate beside live refreshes loses no rotated refresh token', async () => {
     // Connections made before the new key existed: encrypted under key A.
-    const old = await startTestApp({ databaseUrl: a.databaseUrl, port: await freePort(), env: { ENCRYPTION_KEYS: TEST_KEY_A } });
+    const old = await startTestApp({
+      databaseUrl: a.databaseUrl,
+      port: await freePort(),
+      env: { ENCRYPTION_KEYS: TEST_KEY_A },
+    });
     const ids: string[] = [];
     try {
       for (let i = 0; i < 6; i++) ids.push(await connectThroughSandbox(old, 'keap', `race-rotate-${i}`));
     } finally {
       await old.close();
     }
-    const underA = await a.dataSource.query(`SELECT count(*)::int AS n FROM connections WHERE id = ANY($1) AND refresh_token LIKE 'v1.ka.%'`, [ids]);
+    const underA = await a.dataSource.query(
+      `SELECT count(*)::int AS n FROM connections WHERE id = ANY($1) AND refresh_token LIKE 'v1.ka.%'`,
+      [ids],
+    );
     expect(underA[0].n).toBe(6);
     const cipher = new TokenCipher(parseKeyring(`${TEST_KEY_B},${TEST_KEY_A}`));
     // Refreshes (written under key A by these replicas) and a rotation to key B, interleaved.
     const refreshing = (async () => {
-      for (let round = 0; round < 4; round++) await Promise.all(ids.map((id, i) => forced(i % 2 ? a : b, id).expect(200)));
+      for (let round = 0; round < 4; round++)
+        await Promise.all(ids.map((id, i) => forced(i % 2 ? a : b, id).expect(200)));
     })();
     let rotated = 0;
     for (let i = 0; i < 6; i++) {
@@ -112,7 +129,11 @@ describe('exactly one refresh per connection across two replicas', () => {
     // Whatever key each row ended under, every stored refresh token is the live one: one more round
     // of refreshes succeeds everywhere (a stale one would be invalid_grant).
     await rotateConnectionKeys(a.dataSource, cipher);
-    const c = await startTestApp({ databaseUrl: a.databaseUrl, port: await freePort(), env: { ENCRYPTION_KEYS: TEST_KEY_B } });
+    const c = await startTestApp({
+      databaseUrl: a.databaseUrl,
+      port: await freePort(),
+      env: { ENCRYPTION_KEYS: TEST_KEY_B },
+    });
     try {
       await clearSandbox(c, 'keap');
       for (const id of ids) await forced(c, id).expect(200);

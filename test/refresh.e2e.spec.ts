@@ -12,7 +12,15 @@ describe('token lifecycle against the simulators (one instance)', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    t = await startTestApp({ port, env: { HTTP_TIMEOUT_MS: '3000', REFRESH_LEASE_SECONDS: '10', REFRESH_MAX_FAILURES: '2', REFRESH_BACKOFF_BASE_SECONDS: '30' } });
+    t = await startTestApp({
+      port,
+      env: {
+        HTTP_TIMEOUT_MS: '3000',
+        REFRESH_LEASE_SECONDS: '10',
+        REFRESH_MAX_FAILURES: '2',
+        REFRESH_BACKOFF_BASE_SECONDS: '30',
+      },
+    });
   }, 60_000);
   afterAll(() => t.close());
   beforeEach(async () => {
@@ -20,7 +28,8 @@ describe('token lifecycle against the simulators (one instance)', () => {
   });
 
   const raw = async (id: string) => (await t.dataSource.query('SELECT * FROM connections WHERE id = $1', [id]))[0];
-  const credentials = (id: string, force = false) => t.api.get(`/connections/${id}/credentials`).query(force ? { forceRefresh: 'true' } : {});
+  const credentials = (id: string, force = false) =>
+    t.api.get(`/connections/${id}/credentials`).query(force ? { forceRefresh: 'true' } : {});
 
   describe('on demand', () => {
     it('serves a fresh token without calling the provider', async () => {
@@ -41,7 +50,13 @@ describe('token lifecycle against the simulators (one instance)', () => {
       expect(after.refresh_token).not.toBe(before.refresh_token);
       expect(after.last_refreshed_at).not.toBeNull();
       const second = (await t.api.post(`/connections/${id}/refresh`).expect(200)).body;
-      expect(second).toMatchObject({ id, status: 'active', refreshFailures: 0, lastError: null, hasRefreshToken: true });
+      expect(second).toMatchObject({
+        id,
+        status: 'active',
+        refreshFailures: 0,
+        lastError: null,
+        hasRefreshToken: true,
+      });
       const calls = await refreshCalls(t, 'keap');
       expect(calls.map((c) => c.status)).toEqual([200, 200]);
       expect(JSON.stringify(second)).not.toMatch(/sbx_keap_(at|rt)_/);
@@ -84,8 +99,12 @@ describe('token lifecycle against the simulators (one instance)', () => {
 
     it('validates forceRefresh', async () => {
       const id = await connectThroughSandbox(t, 'keap', 'od-validate');
-      expect((await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'yes' }).expect(400)).body.code).toBe('validation_failed');
-      expect((await t.api.get(`/connections/${id}/credentials`).query({ other: '1' }).expect(400)).body.code).toBe('validation_failed');
+      expect(
+        (await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'yes' }).expect(400)).body.code,
+      ).toBe('validation_failed');
+      expect((await t.api.get(`/connections/${id}/credentials`).query({ other: '1' }).expect(400)).body.code).toBe(
+        'validation_failed',
+      );
     });
   });
 
@@ -98,25 +117,28 @@ describe('token lifecycle against the simulators (one instance)', () => {
       ['a redirect', { kind: 'redirect' }, 'bad_response'],
       ['invalid_client', { kind: 'invalid_client' }, 'invalid_client'],
     ];
-    it.each(transient)('%s → 502 provider_unavailable, tokens unchanged, error recorded, retry scheduled', async (_name, fault, code) => {
-      const id = await connectThroughSandbox(t, 'keap', `fault-${_name}`);
-      const before = await raw(id);
-      await addFault(t, 'keap', { endpoint: 'refresh', ...fault });
-      const res = await t.api.post(`/connections/${id}/refresh`).expect(502);
-      expect(res.body.code).toBe('provider_unavailable');
-      const after = await raw(id);
-      expect(after.access_token).toBe(before.access_token);
-      expect(after.refresh_token).toBe(before.refresh_token);
-      expect(after.token_version).toBe(before.token_version);
-      expect(after).toMatchObject({ status: 'active', refresh_failures: 1, lease_owner: null });
-      expect(after.last_error).toMatchObject({ code });
-      expect(JSON.stringify(after.last_error)).not.toMatch(/sbx_keap/);
-      expect(after.next_refresh_at.getTime()).toBeGreaterThan(Date.now() + 10_000);
-      // The stored token is still valid, so credentials are served without another call.
-      await credentials(id).expect(200);
-      // And the grant still works once the provider recovers.
-      await t.api.post(`/connections/${id}/refresh`).expect(200);
-    });
+    it.each(transient)(
+      '%s → 502 provider_unavailable, tokens unchanged, error recorded, retry scheduled',
+      async (_name, fault, code) => {
+        const id = await connectThroughSandbox(t, 'keap', `fault-${_name}`);
+        const before = await raw(id);
+        await addFault(t, 'keap', { endpoint: 'refresh', ...fault });
+        const res = await t.api.post(`/connections/${id}/refresh`).expect(502);
+        expect(res.body.code).toBe('provider_unavailable');
+        const after = await raw(id);
+        expect(after.access_token).toBe(before.access_token);
+        expect(after.refresh_token).toBe(before.refresh_token);
+        expect(after.token_version).toBe(before.token_version);
+        expect(after).toMatchObject({ status: 'active', refresh_failures: 1, lease_owner: null });
+        expect(after.last_error).toMatchObject({ code });
+        expect(JSON.stringify(after.last_error)).not.toMatch(/sbx_keap/);
+        expect(after.next_refresh_at.getTime()).toBeGreaterThan(Date.now() + 10_000);
+        // The stored token is still valid, so credentials are served without another call.
+        await credentials(id).expect(200);
+        // And the grant still works once the provider recovers.
+        await t.api.post(`/connections/${id}/refresh`).expect(200);
+      },
+    );
 
     it('a timeout → 502, tokens unchanged, error recorded; the late answer the provider still sends is lost', async () => {
       const id = await connectThroughSandbox(t, 'keap', 'fault-timeout');
@@ -124,11 +146,17 @@ describe('token lifecycle against the simulators (one instance)', () => {
       await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 4000 });
       expect((await t.api.post(`/connections/${id}/refresh`).expect(502)).body.code).toBe('provider_unavailable');
       const after = await raw(id);
-      expect(after).toMatchObject({ access_token: before.access_token, refresh_token: before.refresh_token, token_version: before.token_version, refresh_failures: 1 });
+      expect(after).toMatchObject({
+        access_token: before.access_token,
+        refresh_token: before.refresh_token,
+        token_version: before.token_version,
+        refresh_failures: 1,
+      });
       expect(after.last_error).toMatchObject({ code: 'timeout' });
       // Let the simulator finish the call we gave up on, so it cannot land in the next test's counts.
       // (It rotates the refresh token we never received: the "lost response" window DESIGN.md names.)
-      for (let i = 0; i < 50 && (await refreshCalls(t, 'keap')).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && (await refreshCalls(t, 'keap')).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(await refreshCalls(t, 'keap')).toHaveLength(1);
     });
 
@@ -156,7 +184,11 @@ describe('token lifecycle against the simulators (one instance)', () => {
       await addFault(t, 'keap', { endpoint: 'refresh', ...fault });
       expect((await t.api.post(`/connections/${id}/refresh`).expect(409)).body.code).toBe('connection_needs_reauth');
       const after = await raw(id);
-      expect(after).toMatchObject({ status: 'needs_reauth', access_token: before.access_token, refresh_token: before.refresh_token });
+      expect(after).toMatchObject({
+        status: 'needs_reauth',
+        access_token: before.access_token,
+        refresh_token: before.refresh_token,
+      });
       expect((await credentials(id).expect(409)).body.code).toBe('connection_needs_reauth');
       // A reconnect through a new connect session makes it active again, same id.
       expect(await connectThroughSandbox(t, 'keap', `fault-${_name}`)).toBe(id);
@@ -171,7 +203,10 @@ describe('token lifecycle against the simulators (one instance)', () => {
       await t.dataSource.query('UPDATE connections SET next_refresh_at = NULL WHERE id = $1', [id]);
       await t.api.post(`/connections/${id}/refresh`).expect(502);
       expect((await raw(id)).status).toBe('refresh_failed');
-      await t.dataSource.query(`UPDATE connections SET next_refresh_at = NULL, expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+      await t.dataSource.query(
+        `UPDATE connections SET next_refresh_at = NULL, expires_at = now() - interval '1 second' WHERE id = $1`,
+        [id],
+      );
       expect((await credentials(id).expect(502)).body.code).toBe('provider_unavailable');
       expect((await raw(id)).status).toBe('expired');
       await t.dataSource.query('UPDATE connections SET next_refresh_at = NULL WHERE id = $1', [id]);
@@ -207,9 +242,13 @@ describe('token lifecycle against the simulators (one instance)', () => {
     it('deleting a Webflow connection revokes the token at Webflow', async () => {
       const id = await connectThroughSandbox(t, 'webflow', 'revoke-wf');
       const { accessToken } = (await credentials(id).expect(200)).body;
-      const whoami = () => t.anon.get('/sandbox/webflow/api/token/authorized_by').set('Authorization', `Bearer ${accessToken}`);
+      const whoami = () =>
+        t.anon.get('/sandbox/webflow/api/token/authorized_by').set('Authorization', `Bearer ${accessToken}`);
       await whoami().expect(200);
-      expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({ id, providerRevocation: 'revoked' });
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
+        id,
+        providerRevocation: 'revoked',
+      });
       await whoami().expect(401);
       await t.api.get(`/connections/${id}`).expect(404);
     });
@@ -250,7 +289,10 @@ describe('token lifecycle against the simulators (one instance)', () => {
     it('refreshes a token whose refresh token nears its horizon', async () => {
       const id = await connectThroughSandbox(t, 'keap', 'sweep-horizon');
       await onlyThis(id);
-      await t.dataSource.query(`UPDATE connections SET refresh_token_expires_at = now() + interval '2 days' WHERE id = $1`, [id]);
+      await t.dataSource.query(
+        `UPDATE connections SET refresh_token_expires_at = now() + interval '2 days' WHERE id = $1`,
+        [id],
+      );
       await sweep().runOnce(new Date());
       expect(await refreshCalls(t, 'keap')).toHaveLength(1);
       expect((await raw(id)).refresh_token_expires_at.getTime()).toBeGreaterThan(Date.now() + 40 * 24 * HOUR);
@@ -297,11 +339,16 @@ describe('token lifecycle against the simulators (one instance)', () => {
 describe('the sweep and an on-demand call racing on one replica', () => {
   it('a row waiting in the sweep’s batch is not refreshed twice with the same refresh token', async () => {
     const port = await freePort();
-    const t = await startTestApp({ port, env: { REFRESH_CONCURRENCY: '1', HTTP_TIMEOUT_MS: '5000', REFRESH_LEASE_SECONDS: '30' } });
+    const t = await startTestApp({
+      port,
+      env: { REFRESH_CONCURRENCY: '1', HTTP_TIMEOUT_MS: '5000', REFRESH_LEASE_SECONDS: '30' },
+    });
     try {
       const first = await connectThroughSandbox(t, 'keap', 'race-sweep-a');
       const second = await connectThroughSandbox(t, 'keap', 'race-sweep-b');
-      await t.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes' WHERE id = ANY($1)`, [[first, second]]);
+      await t.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes' WHERE id = ANY($1)`, [
+        [first, second],
+      ]);
       // The sweep works one row at a time and the first refresh is slow, so the second waits in the batch.
       await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
       const sweeping = t.app.get(RefreshSweep).runOnce(new Date());
@@ -344,7 +391,9 @@ describe('the refresh budget', () => {
   it('lives in an UNLOGGED table (a take does not wait for a WAL flush) and survives losing its rows, as after a crash', async () => {
     const t = await startTestApp();
     try {
-      const [{ relpersistence }] = await t.dataSource.query(`SELECT relpersistence FROM pg_class WHERE relname = 'refresh_budgets'`);
+      const [{ relpersistence }] = await t.dataSource.query(
+        `SELECT relpersistence FROM pg_class WHERE relname = 'refresh_budgets'`,
+      );
       expect(relpersistence).toBe('u');
       const budget = t.app.get(RefreshBudget);
       expect(await budget.take('crash-test', 0.5, 0)).toBe(true);
@@ -363,10 +412,16 @@ describe('the refresh budget', () => {
 describe('a crashed lease holder', () => {
   it('blocks refresh only until its lease expires', async () => {
     const port = await freePort();
-    const t = await startTestApp({ port, env: { HTTP_TIMEOUT_MS: '1000', REFRESH_LEASE_SECONDS: '2', REFRESH_WAIT_SECONDS: '1' } });
+    const t = await startTestApp({
+      port,
+      env: { HTTP_TIMEOUT_MS: '1000', REFRESH_LEASE_SECONDS: '2', REFRESH_WAIT_SECONDS: '1' },
+    });
     try {
       const id = await connectThroughSandbox(t, 'keap', 'crash');
-      await t.dataSource.query(`UPDATE connections SET lease_owner = 'dead-replica', lease_until = now() + interval '2 seconds' WHERE id = $1`, [id]);
+      await t.dataSource.query(
+        `UPDATE connections SET lease_owner = 'dead-replica', lease_until = now() + interval '2 seconds' WHERE id = $1`,
+        [id],
+      );
       const blocked = await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' }).expect(503);
       expect(blocked.body.code).toBe('refresh_in_progress');
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);

@@ -29,7 +29,10 @@ describe('connecting each provider in a real browser, through the sandbox simula
   });
 
   async function connectSession(provider: string, ownerId: string): Promise<string> {
-    const res = await t.api.post('/connect-sessions').send({ provider, ownerId, returnUrl: `${t.baseUrl}/done` }).expect(201);
+    const res = await t.api
+      .post('/connect-sessions')
+      .send({ provider, ownerId, returnUrl: `${t.baseUrl}/done` })
+      .expect(201);
     return res.body.url;
   }
 
@@ -62,7 +65,12 @@ describe('connecting each provider in a real browser, through the sandbox simula
 
   it('ClickFunnels 2.0: one connection per workspace, with team and workspace names and the workspace URL', async () => {
     const { connection } = await connected('clickfunnels', 'owner-cf2', 'alice/shop');
-    expect(connection).toMatchObject({ teamName: "Alice's Team", workspaceName: 'Shop', hasRefreshToken: false, scopes: ['admin', 'read'] });
+    expect(connection).toMatchObject({
+      teamName: "Alice's Team",
+      workspaceName: 'Shop',
+      hasRefreshToken: false,
+      scopes: ['admin', 'read'],
+    });
     expect(connection.accountId).toMatch(/^\d+$/);
     expect(connection.workspaceId).toBe(connection.accountId);
     expect(connection.teamId).toMatch(/^\d+$/);
@@ -110,7 +118,9 @@ describe('connecting each provider in a real browser, through the sandbox simula
 
   it('an expired connect link ends with session_expired', async () => {
     const url = await connectSession('keap', 'owner-expired');
-    await t.dataSource.query(`UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE owner_id = 'owner-expired'`);
+    await t.dataSource.query(
+      `UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE owner_id = 'owner-expired'`,
+    );
     await page.goto(url);
     await page.waitForURL(/\/done\?/);
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: 'error', error: 'session_expired' });

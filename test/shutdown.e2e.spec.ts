@@ -9,16 +9,22 @@ import { addFault, connectThroughSandbox, refreshCalls } from './support/sandbox
 
 const ROOT = path.resolve(__dirname, '..');
 
-function startService(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | string | null> } {
+function startService(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | string | null>;
+} {
   let output = '';
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal)),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -58,10 +64,14 @@ describe('graceful shutdown', () => {
       // The provider takes 1.5 s to answer; SIGTERM arrives in the middle.
       await addFault(remote, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
       const refreshing = remote.api.post(`/connections/${id}/refresh`);
-      const response = new Promise<{ status: number; body: { status?: string } }>((resolve, reject) => refreshing.end((err, res) => (err ? reject(err) : resolve(res))));
+      const response = new Promise<{ status: number; body: { status?: string } }>((resolve, reject) => {
+        refreshing.end((err, res) => (err ? reject(err as Error) : resolve(res)));
+      });
       // And a credentials call that joins the same refresh.
       const forcing = remote.api.get(`/connections/${id}/credentials?forceRefresh=true`);
-      const credentials = new Promise<{ status: number; body: { accessToken?: string } }>((resolve, reject) => forcing.end((err, res) => (err ? reject(err) : resolve(res))));
+      const credentials = new Promise<{ status: number; body: { accessToken?: string } }>((resolve, reject) => {
+        forcing.end((err, res) => (err ? reject(err as Error) : resolve(res)));
+      });
       await new Promise((r) => setTimeout(r, 500));
       service.child.kill('SIGTERM');
       const res = await response;
@@ -77,7 +87,9 @@ describe('graceful shutdown', () => {
       // lease, and its own refresh (with the stored refresh token) is accepted by the rotating provider.
       const t = await startTestApp({ databaseUrl, port: await freePort() });
       try {
-        const row = (await t.dataSource.query('SELECT lease_owner, token_version FROM connections WHERE id = $1', [id]))[0];
+        const row = (
+          await t.dataSource.query('SELECT lease_owner, token_version FROM connections WHERE id = $1', [id])
+        )[0];
         expect(row.lease_owner).toBeNull();
         expect(row.token_version).toBe(2);
         expect((await t.api.get(`/connections/${id}/credentials`).expect(200)).body.accessToken).not.toBe(before);

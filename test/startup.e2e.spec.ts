@@ -21,9 +21,11 @@ function startService(dataDir: string, port: number, extraEnv: Record<string, st
     env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), DATA_DIR: dataDir, PORT: String(port), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal)),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -70,7 +72,9 @@ describe('npm start with no configuration (embedded Postgres, generated developm
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => (JSON.parse(line) as { msg: string }).msg);
-    expect(messages).toContainEqual(expect.stringContaining(`curl -H "Authorization: Bearer $(cat ${path.join(dataDir, 'api-key')})"`));
+    expect(messages).toContainEqual(
+      expect.stringContaining(`curl -H "Authorization: Bearer $(cat ${path.join(dataDir, 'api-key')})"`),
+    );
     expect(running.output()).not.toContain(apiKey);
     expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
 
@@ -78,7 +82,12 @@ describe('npm start with no configuration (embedded Postgres, generated developm
     const created = await fetch(`${baseUrl}/connections`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ provider: 'keap', ownerId: 'restart-1', accessToken: 'at-restart', refreshToken: 'rt-restart' }),
+      body: JSON.stringify({
+        provider: 'keap',
+        ownerId: 'restart-1',
+        accessToken: 'at-restart',
+        refreshToken: 'rt-restart',
+      }),
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };

@@ -22,14 +22,21 @@ describe('outbound webhooks (Standard Webhooks, outbox in Postgres)', () => {
   const receiver = new FakeProvider();
   let t: TestApp;
   const dispatch = (now = new Date()) => t.app.get(WebhookDispatcher).runOnce(now);
-  const events = () => receiver.requestsTo('/hooks').map((r) => r.body as { type: string; data: Record<string, unknown> });
+  const events = () =>
+    receiver.requestsTo('/hooks').map((r) => r.body as { type: string; data: Record<string, unknown> });
 
   beforeAll(async () => {
     await receiver.start();
     receiver.on('POST', '/hooks', { status: 204 });
     t = await startTestApp({
       port: await freePort(),
-      env: { WEBHOOK_URL: `${receiver.url}/hooks`, WEBHOOK_SECRET: SECRET, WEBHOOK_DISPATCH_INTERVAL_MS: '0', WEBHOOK_MAX_ATTEMPTS: '3', REFRESH_MAX_FAILURES: '1' },
+      env: {
+        WEBHOOK_URL: `${receiver.url}/hooks`,
+        WEBHOOK_SECRET: SECRET,
+        WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+        WEBHOOK_MAX_ATTEMPTS: '3',
+        REFRESH_MAX_FAILURES: '1',
+      },
     });
   }, 60_000);
   afterAll(async () => {
@@ -46,14 +53,23 @@ describe('outbound webhooks (Standard Webhooks, outbox in Postgres)', () => {
     await connectThroughSandbox(t, 'keap', 'wh-owner');
     expect(await dispatch()).toBe(2);
     const sent = receiver.requestsTo('/hooks');
-    expect(sent.map((r) => (r.body as { type: string }).type)).toEqual(['connection.created', 'connection.reconnected']);
+    expect(sent.map((r) => (r.body as { type: string }).type)).toEqual([
+      'connection.created',
+      'connection.reconnected',
+    ]);
     for (const req of sent) {
       expect(req.headers['webhook-id']).toMatch(/^msg_[0-9a-f-]{36}$/);
       expect(Math.abs(Number(req.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
       expect(verify(req)).toBe(true);
       expect(req.rawBody).not.toMatch(/sbx_keap_/);
     }
-    expect(events()[0].data).toMatchObject({ connectionId: id, provider: 'keap', ownerId: 'wh-owner', accountId: 'abwhowner', status: 'active' });
+    expect(events()[0].data).toMatchObject({
+      connectionId: id,
+      provider: 'keap',
+      ownerId: 'wh-owner',
+      accountId: 'abwhowner',
+      status: 'active',
+    });
     // Delivered deliveries are not sent again.
     expect(await dispatch()).toBe(0);
   });
@@ -99,7 +115,8 @@ describe('outbound webhooks (Standard Webhooks, outbox in Postgres)', () => {
     const redelivered = await t.api.post(`/webhook-deliveries/${list[0].id}/redeliver`).expect(200);
     expect(redelivered.body.status).toBe('pending');
     expect(await dispatch()).toBe(1);
-    const done = (await t.api.get('/webhook-deliveries').query({ status: 'delivered', limit: 100 }).expect(200)).body.data;
+    const done = (await t.api.get('/webhook-deliveries').query({ status: 'delivered', limit: 100 }).expect(200)).body
+      .data;
     expect(done.map((d: { id: string }) => d.id)).toContain(list[0].id);
     const all = receiver.requestsTo('/hooks');
     // Every attempt of one delivery carries the same webhook-id, so the receiver can deduplicate.
@@ -108,8 +125,12 @@ describe('outbound webhooks (Standard Webhooks, outbox in Postgres)', () => {
   });
 
   it('validates its API input', async () => {
-    expect((await t.api.get('/webhook-deliveries').query({ status: 'lost' }).expect(400)).body.code).toBe('validation_failed');
-    expect((await t.api.post('/webhook-deliveries/00000000-0000-4000-8000-000000000000/redeliver').expect(404)).body.code).toBe('webhook_delivery_not_found');
+    expect((await t.api.get('/webhook-deliveries').query({ status: 'lost' }).expect(400)).body.code).toBe(
+      'validation_failed',
+    );
+    expect(
+      (await t.api.post('/webhook-deliveries/00000000-0000-4000-8000-000000000000/redeliver').expect(404)).body.code,
+    ).toBe('webhook_delivery_not_found');
     await t.anon.get('/webhook-deliveries').expect(401);
   });
 });

@@ -1,11 +1,15 @@
 'use strict';
 // The one table `npm run bench` prints, from the results object (same data as bench/results.json).
 
-const fmt = (v, unit = '') => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${typeof v === 'number' ? v.toLocaleString('en') : v}${unit}`);
+const fmt = (v, unit = '') =>
+  v === null || v === undefined || Number.isNaN(v)
+    ? '-'
+    : `${typeof v === 'number' ? v.toLocaleString('en') : v}${unit}`;
 
 function render(rows) {
   const widths = [0, 0, 0];
-  for (const row of rows) if (Array.isArray(row)) row.forEach((cell, i) => (widths[i] = Math.max(widths[i], String(cell).length)));
+  for (const row of rows)
+    if (Array.isArray(row)) row.forEach((cell, i) => (widths[i] = Math.max(widths[i], String(cell).length)));
   const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const out = [line];
   for (const row of rows) {
@@ -20,11 +24,19 @@ function render(rows) {
 function table(r) {
   const rows = [];
   const m = r.machine;
-  rows.push(['machine', `${m.cpus} CPUs, ${m.memoryGb} GB, Node ${m.node}${m.serviceNode !== m.node ? ` (service on ${m.serviceNode})` : ''}, Postgres ${m.postgres}, load ${m.loadAverageAtStart?.[0]} at start, ${m.loadAverageAtEnd?.[0]} at end`, '']);
+  rows.push([
+    'machine',
+    `${m.cpus} CPUs, ${m.memoryGb} GB, Node ${m.node}${m.serviceNode !== m.node ? ` (service on ${m.serviceNode})` : ''}, Postgres ${m.postgres}, load ${m.loadAverageAtStart?.[0]} at start, ${m.loadAverageAtEnd?.[0]} at end`,
+    '',
+  ]);
   rows.push('-');
   const h = r.hotPath;
   if (h) {
-    rows.push([`1. credentials hot path`, `${h.connectionsSeeded} connections, ${h.concurrency} concurrent, ${h.durationSec} s`, 'errors']);
+    rows.push([
+      `1. credentials hot path`,
+      `${h.connectionsSeeded} connections, ${h.concurrency} concurrent, ${h.durationSec} s`,
+      'errors',
+    ]);
     const line = (name, x) => [
       `   ${name}`,
       `${fmt(x.rps)} req/s   p50 ${fmt(x.p50, ' ms')}   p99 ${fmt(x.p99, ' ms')}   CPU/req ${fmt(x.cpuUsPerRequest, ' us')} (+pg ${fmt(x.postgresCpuUsPerRequest, ' us')})`,
@@ -33,51 +45,142 @@ function table(r) {
     rows.push(line('baseline (node:http+pg)', h.baseline));
     rows.push(line('service, LOG_LEVEL=warn', h.service));
     rows.push(line('service, LOG_LEVEL=info', h.serviceLogInfo));
-    rows.push(['   ratio service/baseline', `req/s ${fmt(h.ratio)} (warn), ${fmt(h.ratioLogInfo)} (info); aim >= 0.70`, h.ratio >= 0.7 ? 'met' : 'NOT met']);
-    rows.push(['   CPU efficiency vs baseline', `${fmt(h.cpuRatio)} (warn), ${fmt(h.cpuRatioLogInfo)} (info)  [baseline CPU/req / service CPU/req]`, '']);
+    rows.push([
+      '   ratio service/baseline',
+      `req/s ${fmt(h.ratio)} (warn), ${fmt(h.ratioLogInfo)} (info); aim >= 0.70`,
+      h.ratio >= 0.7 ? 'met' : 'NOT met',
+    ]);
+    rows.push([
+      '   CPU efficiency vs baseline',
+      `${fmt(h.cpuRatio)} (warn), ${fmt(h.cpuRatioLogInfo)} (info)  [baseline CPU/req / service CPU/req]`,
+      '',
+    ]);
     const q = (x) => x.topStatements?.[0];
     if (q(h.service) && q(h.baseline)) {
-      rows.push(['   the SELECT, in Postgres', `service ${fmt(q(h.service).meanExecUs, ' us')} exec + ${fmt(q(h.service).meanPlanUs, ' us')} plan; baseline ${fmt(q(h.baseline).meanExecUs, ' us')} + ${fmt(q(h.baseline).meanPlanUs, ' us')}`, '']);
+      rows.push([
+        '   the SELECT, in Postgres',
+        `service ${fmt(q(h.service).meanExecUs, ' us')} exec + ${fmt(q(h.service).meanPlanUs, ' us')} plan; baseline ${fmt(q(h.baseline).meanExecUs, ' us')} + ${fmt(q(h.baseline).meanPlanUs, ' us')}`,
+        '',
+      ]);
     }
     const c = h.service.cpuPercent;
-    rows.push(['   cores busy (service run)', `service ${fmt(c.server, '%')}, Postgres ${fmt(c.postgres, '%')}, load generator ${fmt(c.loadGenerator, '%')} of one core`, '']);
+    rows.push([
+      '   cores busy (service run)',
+      `service ${fmt(c.server, '%')}, Postgres ${fmt(c.postgres, '%')}, load generator ${fmt(c.loadGenerator, '%')} of one core`,
+      '',
+    ]);
     rows.push('-');
   }
   const l = r.list;
   if (l) {
-    rows.push([`2. list (provider=keap, limit=${l.limit})`, `${fmt(l.tableRows)} rows (${fmt(l.keapRows)} keap), loaded in ${fmt(Math.round(l.loadMs / 100) / 10, ' s')}`, '']);
-    rows.push(['   page 1', `median ${fmt(l.page1.median, ' ms')}   p90 ${fmt(l.page1.p90, ' ms')}   (${l.page1.n} samples)`, '']);
-    rows.push([`   page ${fmt(l.deepPage)}`, `median ${fmt(l.page5000.median, ' ms')}   p90 ${fmt(l.page5000.p90, ' ms')}   (${l.page5000.n} samples)`, '']);
+    rows.push([
+      `2. list (provider=keap, limit=${l.limit})`,
+      `${fmt(l.tableRows)} rows (${fmt(l.keapRows)} keap), loaded in ${fmt(Math.round(l.loadMs / 100) / 10, ' s')}`,
+      '',
+    ]);
+    rows.push([
+      '   page 1',
+      `median ${fmt(l.page1.median, ' ms')}   p90 ${fmt(l.page1.p90, ' ms')}   (${l.page1.n} samples)`,
+      '',
+    ]);
+    rows.push([
+      `   page ${fmt(l.deepPage)}`,
+      `median ${fmt(l.page5000.median, ' ms')}   p90 ${fmt(l.page5000.p90, ' ms')}   (${l.page5000.n} samples)`,
+      '',
+    ]);
     rows.push(['   ratio deep/page 1', fmt(l.ratio), l.ratio <= 1.5 ? 'flat' : 'GROWS']);
     rows.push([`   EXPLAIN ANALYZE at page ${l.deepPage}`, 'plan (scans)', 'exec ms']);
     for (const e of l.explain) {
-      const kind = e.indexScan ? 'index scan' : e.bitmapIndexScan ? 'bitmap index scan' : e.seqScan ? 'SEQ SCAN' : 'no index';
-      const scans = e.scans.map((x) => x.replace(/^(Index Scan Backward|Index Scan|Index Only Scan|Bitmap Index Scan|Bitmap Heap Scan) (using|on) /, '')).join(', ');
-      rows.push([`     ${e.filter}`, `${kind}: ${scans}${e.sort ? ' + Sort' : ''}${e.rowsRemovedByFilter ? `, ${e.rowsRemovedByFilter} rows filtered` : ''}`, fmt(e.executionMs)]);
+      const kind = e.indexScan
+        ? 'index scan'
+        : e.bitmapIndexScan
+          ? 'bitmap index scan'
+          : e.seqScan
+            ? 'SEQ SCAN'
+            : 'no index';
+      const scans = e.scans
+        .map((x) =>
+          x.replace(
+            /^(Index Scan Backward|Index Scan|Index Only Scan|Bitmap Index Scan|Bitmap Heap Scan) (using|on) /,
+            '',
+          ),
+        )
+        .join(', ');
+      rows.push([
+        `     ${e.filter}`,
+        `${kind}: ${scans}${e.sort ? ' + Sort' : ''}${e.rowsRemovedByFilter ? `, ${e.rowsRemovedByFilter} rows filtered` : ''}`,
+        fmt(e.executionMs),
+      ]);
     }
     rows.push('-');
   }
   const s = r.sweep;
   if (s) {
-    rows.push([`3. refresh sweep`, `${fmt(s.n)} due Keap, budget ${fmt(s.ratePerSecond)}/s, ${s.instances} instances (batch ${s.knobs.batchSize}, concurrency ${s.knobs.concurrency}, pool ${s.knobs.poolSize})`, '']);
-    rows.push(['   elapsed vs ideal', `${fmt(s.elapsedMs, ' ms')} vs ${fmt(s.idealMs, ' ms')} (x${fmt(s.elapsedVsIdeal)})${s.timedOut ? ' TIMED OUT' : ''}`, '']);
-    rows.push(['   rate', `${fmt(s.achievedPerSecond)}/s overall, ${fmt(s.steadyPerSecond)}/s first to last refresh; first after ${fmt(s.firstRefreshMs, ' ms')}`, '']);
-    rows.push(['   provider refresh calls', `${fmt(s.providerCalls)} (failed ${fmt(s.providerCallsFailed)})`, s.providerCalls === s.n ? '= N' : '!= N']);
-    rows.push(['   lost / dead connections', `${fmt(s.lost)} (not active ${fmt(s.notActive)}, not refreshed ${fmt(s.notRefreshed)}, refreshed twice ${fmt(s.refreshedTwice)})`, s.lost === 0 ? 'ok' : 'LOST']);
-    rows.push(['   database work per refresh', `${fmt(s.db.commitsPerRefresh)} commits, ${fmt(s.db.refreshBudgetUpdatesPerRefresh)} budget-row updates, ${fmt(s.db.connectionUpdatesPerRefresh)} connection-row updates`, '']);
-    rows.push(['   CPU per refresh', `instances ${fmt(s.cpu.instancesMsPerRefresh, ' ms')} (${s.cpu.instancesPercent.map((p) => fmt(p, '%')).join(' + ')}), Postgres ${fmt(s.cpu.postgresMsPerRefresh, ' ms')} (${fmt(s.cpu.postgresPercent, '%')})`, '']);
+    rows.push([
+      `3. refresh sweep`,
+      `${fmt(s.n)} due Keap, budget ${fmt(s.ratePerSecond)}/s, ${s.instances} instances (batch ${s.knobs.batchSize}, concurrency ${s.knobs.concurrency}, pool ${s.knobs.poolSize})`,
+      '',
+    ]);
+    rows.push([
+      '   elapsed vs ideal',
+      `${fmt(s.elapsedMs, ' ms')} vs ${fmt(s.idealMs, ' ms')} (x${fmt(s.elapsedVsIdeal)})${s.timedOut ? ' TIMED OUT' : ''}`,
+      '',
+    ]);
+    rows.push([
+      '   rate',
+      `${fmt(s.achievedPerSecond)}/s overall, ${fmt(s.steadyPerSecond)}/s first to last refresh; first after ${fmt(s.firstRefreshMs, ' ms')}`,
+      '',
+    ]);
+    rows.push([
+      '   provider refresh calls',
+      `${fmt(s.providerCalls)} (failed ${fmt(s.providerCallsFailed)})`,
+      s.providerCalls === s.n ? '= N' : '!= N',
+    ]);
+    rows.push([
+      '   lost / dead connections',
+      `${fmt(s.lost)} (not active ${fmt(s.notActive)}, not refreshed ${fmt(s.notRefreshed)}, refreshed twice ${fmt(s.refreshedTwice)})`,
+      s.lost === 0 ? 'ok' : 'LOST',
+    ]);
+    rows.push([
+      '   database work per refresh',
+      `${fmt(s.db.commitsPerRefresh)} commits, ${fmt(s.db.refreshBudgetUpdatesPerRefresh)} budget-row updates, ${fmt(s.db.connectionUpdatesPerRefresh)} connection-row updates`,
+      '',
+    ]);
+    rows.push([
+      '   CPU per refresh',
+      `instances ${fmt(s.cpu.instancesMsPerRefresh, ' ms')} (${s.cpu.instancesPercent.map((p) => fmt(p, '%')).join(' + ')}), Postgres ${fmt(s.cpu.postgresMsPerRefresh, ' ms')} (${fmt(s.cpu.postgresPercent, '%')})`,
+      '',
+    ]);
     for (const t of (s.topStatements ?? []).slice(0, 3)) {
-      rows.push([`   db: ${t.query.slice(0, 24)}…`, `${fmt(t.callsPerUnit)} per refresh, mean ${fmt(t.meanExecUs, ' us')} (incl. lock waits), ${fmt(Math.round(t.totalMs), ' ms')} total`, '']);
+      rows.push([
+        `   db: ${t.query.slice(0, 24)}…`,
+        `${fmt(t.callsPerUnit)} per refresh, mean ${fmt(t.meanExecUs, ' us')} (incl. lock waits), ${fmt(Math.round(t.totalMs), ' ms')} total`,
+        '',
+      ]);
     }
-    rows.push(['   peak RSS of the instances', s.perInstance.map((p) => `${p.name} ${fmt(p.sampledPeakRssMb, ' MB')}`).join(', '), '']);
-    rows.push(['   idle claim on the big table', s.idleClaimExplain.map((e) => `${e.provider} ${fmt(e.executionMs, ' ms')}`).join(', '), '']);
+    rows.push([
+      '   peak RSS of the instances',
+      s.perInstance.map((p) => `${p.name} ${fmt(p.sampledPeakRssMb, ' MB')}`).join(', '),
+      '',
+    ]);
+    rows.push([
+      '   idle claim on the big table',
+      s.idleClaimExplain.map((e) => `${e.provider} ${fmt(e.executionMs, ' ms')}`).join(', '),
+      '',
+    ]);
     rows.push('-');
   }
   const mem = r.memory;
   rows.push(['4. memory (RSS)', `idle ${fmt(mem.idleMb, ' MB')}`, '']);
-  if (mem.after.hotPath !== undefined) rows.push(['   after hot path', `${fmt(mem.after.hotPath, ' MB')} (info-level instance ${fmt(mem.after.hotPathLogInfo, ' MB')}; baseline ${fmt(h?.baseline?.rssMb, ' MB')})`, '']);
+  if (mem.after.hotPath !== undefined)
+    rows.push([
+      '   after hot path',
+      `${fmt(mem.after.hotPath, ' MB')} (info-level instance ${fmt(mem.after.hotPathLogInfo, ' MB')}; baseline ${fmt(h?.baseline?.rssMb, ' MB')})`,
+      '',
+    ]);
   if (mem.after.list !== undefined) rows.push(['   after list', fmt(mem.after.list, ' MB'), '']);
-  if (mem.after.sweep !== undefined) rows.push(['   after sweep', mem.after.sweep.map((v) => fmt(v, ' MB')).join(', '), '']);
+  if (mem.after.sweep !== undefined)
+    rows.push(['   after sweep', mem.after.sweep.map((v) => fmt(v, ' MB')).join(', '), '']);
   return render(rows);
 }
 

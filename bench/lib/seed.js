@@ -110,8 +110,14 @@ async function seedDueKeap(db, cipher, n, { dueInMs = 10 * 60_000 } = {}) {
  * expiries are 30 / 60 days out, so the refresh sweep leaves these rows alone.
  */
 async function bulkLoad(db, cipher, n) {
-  const dummyAccess = cipher.encrypt(`KeapAT.dummy.${randomBytes(24).toString('base64url')}`, accessContext('00000000-0000-0000-0000-000000000000'));
-  const dummyRefresh = cipher.encrypt(`KeapRT.dummy.${randomBytes(24).toString('base64url')}`, refreshContext('00000000-0000-0000-0000-000000000000'));
+  const dummyAccess = cipher.encrypt(
+    `KeapAT.dummy.${randomBytes(24).toString('base64url')}`,
+    accessContext('00000000-0000-0000-0000-000000000000'),
+  );
+  const dummyRefresh = cipher.encrypt(
+    `KeapRT.dummy.${randomBytes(24).toString('base64url')}`,
+    refreshContext('00000000-0000-0000-0000-000000000000'),
+  );
   await db.query('SELECT setseed(0.4242)');
   await db.query(
     `INSERT INTO connections (id, provider, owner_id, account_id, status, api_base_url, scopes, token_type, access_token, refresh_token,

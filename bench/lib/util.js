@@ -99,7 +99,8 @@ function httpGet(url, headers = {}, timeoutMs = 30_000) {
 async function waitForHttp(url, { timeoutMs, child, name }) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
     try {
       const res = await httpGet(url, {}, 2000);
       if (res.status === 200) return;
@@ -204,4 +205,20 @@ function summarize(samples) {
   };
 }
 
-module.exports = { ROOT, DIST, sleep, freePort, memoryOf, cpuTimeMs, postgresCpuMs, httpGet, startProcess, stopChild, killAllChildren, round, summarize, tail, agent };
+module.exports = {
+  ROOT,
+  DIST,
+  sleep,
+  freePort,
+  memoryOf,
+  cpuTimeMs,
+  postgresCpuMs,
+  httpGet,
+  startProcess,
+  stopChild,
+  killAllChildren,
+  round,
+  summarize,
+  tail,
+  agent,
+};

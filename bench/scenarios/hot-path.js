@@ -45,7 +45,19 @@ async function checkCorrect(baseUrl, apiKey, expected) {
  * Warm-up (JIT, pool, caches; not counted), then the measured run. Returns requests/s, latency
  * percentiles in ms, and error counts (any non-2xx or socket error makes the figures suspect).
  */
-async function measure({ baseUrl, pid, pgDataDir, statements, apiKey, connections, warmupSec, durationSec, log, label, sample }) {
+async function measure({
+  baseUrl,
+  pid,
+  pgDataDir,
+  statements,
+  apiKey,
+  connections,
+  warmupSec,
+  durationSec,
+  log,
+  label,
+  sample,
+}) {
   const headers = await checkCorrect(baseUrl, apiKey, sample.slice(0, 5));
   const ids = sample.map((c) => c.id);
   log(`  ${label}: warm-up ${warmupSec}s`);
@@ -66,7 +78,11 @@ async function measure({ baseUrl, pid, pgDataDir, statements, apiKey, connection
     cpuUsPerRequest: round((cpuMs * 1000) / r.requests.total, 0),
     postgresCpuUsPerRequest: round((pgMs * 1000) / r.requests.total, 0),
     // Where the 2 cores went: server, Postgres, the load generator (this process), in % of one core.
-    cpuPercent: { server: round((cpuMs / wallMs) * 100, 0), postgres: round((pgMs / wallMs) * 100, 0), loadGenerator: round(((self.user + self.system) / 1000 / wallMs) * 100, 0) },
+    cpuPercent: {
+      server: round((cpuMs / wallMs) * 100, 0),
+      postgres: round((pgMs / wallMs) * 100, 0),
+      loadGenerator: round(((self.user + self.system) / 1000 / wallMs) * 100, 0),
+    },
     rps: round(r.requests.total / r.duration, 0),
     responseHeaders: Object.keys(headers).sort(),
     // The statements the database ran for this server during the run (pg_stat_statements).

@@ -6,12 +6,14 @@ const { httpGet, round, summarize } = require('../lib/util');
 const LIMIT = 100;
 
 /** The API's cursor (src/connections/cursor.ts): base64url(JSON.stringify([createdAtISO, id])) of the last row of the previous page. */
-const cursorOf = (row) => Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id]), 'utf8').toString('base64url');
+const cursorOf = (row) =>
+  Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id]), 'utf8').toString('base64url');
 
 async function lastRowOfPage(db, page) {
-  const { rows } = await db.query(`SELECT created_at, id FROM connections WHERE provider = 'keap' ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1`, [
-    page * LIMIT - 1,
-  ]);
+  const { rows } = await db.query(
+    `SELECT created_at, id FROM connections WHERE provider = 'keap' ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1`,
+    [page * LIMIT - 1],
+  );
   if (!rows[0]) throw new Error(`provider=keap has fewer than ${page * LIMIT} rows`);
   return rows[0];
 }
@@ -32,9 +34,11 @@ function pageQuery(filter, after) {
 
 function describePlan(lines) {
   const text = lines.join('\n');
-  const scans = [...text.matchAll(/((?:Parallel )?(?:Bitmap Heap Scan|Bitmap Index Scan|Index Only Scan(?: Backward)?|Index Scan(?: Backward)?|Seq Scan))(?: using (\S+))? on (\S+)/g)].map(
-    (m) => (m[2] ? `${m[1]} using ${m[2]}` : `${m[1]} on ${m[3]}`),
-  );
+  const scans = [
+    ...text.matchAll(
+      /((?:Parallel )?(?:Bitmap Heap Scan|Bitmap Index Scan|Index Only Scan(?: Backward)?|Index Scan(?: Backward)?|Seq Scan))(?: using (\S+))? on (\S+)/g,
+    ),
+  ].map((m) => (m[2] ? `${m[1]} using ${m[2]}` : `${m[1]} on ${m[3]}`));
   const rowsRemoved = [...text.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
   return {
     summary: lines[0].trim(),
@@ -58,10 +62,14 @@ async function run({ db, cipher, service, apiKey, rows, deepPage = 5000, samples
   started = Date.now();
   await db.query('VACUUM (ANALYZE) connections');
   result.vacuumAnalyzeMs = Date.now() - started;
-  const { rows: counts } = await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE provider = 'keap')::int AS keap FROM connections`);
+  const { rows: counts } = await db.query(
+    `SELECT count(*)::int AS total, count(*) FILTER (WHERE provider = 'keap')::int AS keap FROM connections`,
+  );
   result.tableRows = counts[0].total;
   result.keapRows = counts[0].keap;
-  log(`  loaded in ${(result.loadMs / 1000).toFixed(1)} s, VACUUM ANALYZE ${(result.vacuumAnalyzeMs / 1000).toFixed(1)} s; ${result.tableRows} rows, ${result.keapRows} keap`);
+  log(
+    `  loaded in ${(result.loadMs / 1000).toFixed(1)} s, VACUUM ANALYZE ${(result.vacuumAnalyzeMs / 1000).toFixed(1)} s; ${result.tableRows} rows, ${result.keapRows} keap`,
+  );
 
   const headers = { authorization: `Bearer ${apiKey}` };
   const base = `${service.baseUrl}/connections?provider=keap&limit=${LIMIT}`;
@@ -70,7 +78,8 @@ async function run({ db, cipher, service, apiKey, rows, deepPage = 5000, samples
   const cursor5000 = cursorOf(row4999);
   // Cross-check the hand-built cursor against the service's own: the page before (from its predecessor's cursor) must point at it.
   const page4999 = await httpGet(`${base}&cursor=${cursorOf(await lastRowOfPage(db, deepPage - 2))}`, headers);
-  if (page4999.status !== 200 || JSON.parse(page4999.body).nextCursor !== cursor5000) throw new Error(`the page-${deepPage} cursor does not match the one the service returns on page ${deepPage - 1}`);
+  if (page4999.status !== 200 || JSON.parse(page4999.body).nextCursor !== cursor5000)
+    throw new Error(`the page-${deepPage} cursor does not match the one the service returns on page ${deepPage - 1}`);
   result.cursorCheckedAgainstService = true;
 
   const urls = { page1: base, page5000: `${base}&cursor=${cursor5000}` };
@@ -80,7 +89,8 @@ async function run({ db, cipher, service, apiKey, rows, deepPage = 5000, samples
     for (const page of ['page1', 'page5000']) {
       const res = await httpGet(urls[page], headers);
       const body = JSON.parse(res.body);
-      if (res.status !== 200 || body.data.length !== LIMIT || !body.nextCursor) throw new Error(`${page} answered ${res.status} with ${body.data?.length} rows`);
+      if (res.status !== 200 || body.data.length !== LIMIT || !body.nextCursor)
+        throw new Error(`${page} answered ${res.status} with ${body.data?.length} rows`);
       if (i >= samples.warmup) times[page].push(res.ms);
     }
   }

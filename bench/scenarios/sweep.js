@@ -10,7 +10,9 @@ async function tableStats(db) {
   const { rows } = await db.query(
     `SELECT relname, n_tup_upd::bigint AS upd, n_tup_ins::bigint AS ins FROM pg_stat_user_tables WHERE relname IN ('connections', 'refresh_budgets', 'sandbox_tokens', 'sandbox_calls')`,
   );
-  const { rows: dbRows } = await db.query(`SELECT xact_commit::bigint AS commits, xact_rollback::bigint AS rollbacks FROM pg_stat_database WHERE datname = current_database()`);
+  const { rows: dbRows } = await db.query(
+    `SELECT xact_commit::bigint AS commits, xact_rollback::bigint AS rollbacks FROM pg_stat_database WHERE datname = current_database()`,
+  );
   const byName = Object.fromEntries(rows.map((r) => [r.relname, { upd: Number(r.upd), ins: Number(r.ins) }]));
   return { tables: byName, commits: Number(dbRows[0].commits), rollbacks: Number(dbRows[0].rollbacks) };
 }
@@ -27,16 +29,23 @@ async function explainClaim(db, { provider, batchSize, leadMs }) {
   const now = new Date();
   await db.query('BEGIN');
   try {
-    const { rows } = await db.query(
-      `EXPLAIN (ANALYZE, BUFFERS) ${CLAIM_DUE_FOR_REFRESH}`,
-      ['bench-explain', new Date(now.getTime() + 60_000), provider, now, new Date(now.getTime() + leadMs), new Date(now.getTime() + 7 * 86_400_000), batchSize],
-    );
+    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${CLAIM_DUE_FOR_REFRESH}`, [
+      'bench-explain',
+      new Date(now.getTime() + 60_000),
+      provider,
+      now,
+      new Date(now.getTime() + leadMs),
+      new Date(now.getTime() + 7 * 86_400_000),
+      batchSize,
+    ]);
     const lines = rows.map((r) => r['QUERY PLAN']);
     const text = lines.join('\n');
     return {
       provider,
       executionMs: Number((/Execution Time: ([\d.]+) ms/.exec(text) || [])[1]),
-      scans: [...text.matchAll(/((?:Bitmap Index Scan|Index Only Scan|Index Scan(?: Backward)?|Seq Scan))(?: using (\S+))?/g)].map((m) => (m[2] ? `${m[1]} using ${m[2]}` : m[1])),
+      scans: [
+        ...text.matchAll(/((?:Bitmap Index Scan|Index Only Scan|Index Scan(?: Backward)?|Seq Scan))(?: using (\S+))?/g),
+      ].map((m) => (m[2] ? `${m[1]} using ${m[2]}` : m[1])),
       plan: lines,
     };
   } finally {
@@ -53,7 +62,9 @@ async function run({ db, cipher, startService, n, rate, knobs, pgDataDir, statem
     REFRESH_CONCURRENCY: String(knobs.concurrency),
     DATABASE_POOL_SIZE: String(knobs.poolSize),
   };
-  log(`  starting two instances with the sweep on (every 1 s), batch ${knobs.batchSize}, concurrency ${knobs.concurrency}, pool ${knobs.poolSize}`);
+  log(
+    `  starting two instances with the sweep on (every 1 s), batch ${knobs.batchSize}, concurrency ${knobs.concurrency}, pool ${knobs.poolSize}`,
+  );
   const instances = await Promise.all([startService('sweep-1', env), startService('sweep-2', env)]);
   const result = { n, ratePerSecond: rate, instances: 2, knobs, idealMs: Math.round((n / rate) * 1000) };
   try {
@@ -72,7 +83,10 @@ async function run({ db, cipher, startService, n, rate, knobs, pgDataDir, statem
     let lastLog = 0;
     while (Date.now() - t0 < timeoutMs) {
       instances.forEach((inst, i) => (peak[i] = Math.max(peak[i], inst.memory().rssMb ?? 0)));
-      const { rows } = await db.query(`SELECT count(*)::int AS done FROM connections WHERE id = ANY($1::uuid[]) AND last_refreshed_at IS NOT NULL`, [ids]);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS done FROM connections WHERE id = ANY($1::uuid[]) AND last_refreshed_at IS NOT NULL`,
+        [ids],
+      );
       refreshed = rows[0].done;
       if (refreshed >= n) break;
       if (Date.now() - lastLog > 5000) {
@@ -152,7 +166,8 @@ async function run({ db, cipher, startService, n, rate, knobs, pgDataDir, statem
 
     // What one idle sweep tick costs once the table is large: the claim for each provider, nothing due.
     result.idleClaimExplain = [];
-    for (const provider of ['keap', 'webflow']) result.idleClaimExplain.push(await explainClaim(db, { provider, batchSize: knobs.batchSize, leadMs: 3600_000 }));
+    for (const provider of ['keap', 'webflow'])
+      result.idleClaimExplain.push(await explainClaim(db, { provider, batchSize: knobs.batchSize, leadMs: 3600_000 }));
   } finally {
     await Promise.all(instances.map((inst) => inst.stop()));
   }

@@ -27,7 +27,8 @@ export class ApiKeyGuard implements CanActivate {
       routes.set(handler, isPublic);
     }
     if (isPublic) return true;
-    if (!this.apiKeys.accepts(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization)) throw new Unauthorized();
+    if (!this.apiKeys.accepts(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization))
+      throw new Unauthorized();
     return true;
   }
 }

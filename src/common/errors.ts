@@ -70,7 +70,11 @@ export class Unauthorized extends DomainError {
 
 export class ConnectionNeedsReauth extends DomainError {
   constructor(id: string) {
-    super('connection_needs_reauth', 409, `Connection ${id} must be reconnected by its user through a new connect session`);
+    super(
+      'connection_needs_reauth',
+      409,
+      `Connection ${id} must be reconnected by its user through a new connect session`,
+    );
   }
 }
 
@@ -82,7 +86,11 @@ export class ReturnUrlNotAllowed extends DomainError {
 
 export class RefreshNotSupported extends DomainError {
   constructor(id: string) {
-    super('refresh_not_supported', 400, `Connection ${id} has no refresh token: its provider issues tokens that do not expire`);
+    super(
+      'refresh_not_supported',
+      400,
+      `Connection ${id} has no refresh token: its provider issues tokens that do not expire`,
+    );
   }
 }
 
@@ -94,12 +102,19 @@ export class VerifyNotSupported extends DomainError {
 
 export class ProviderUnavailable extends DomainError {
   constructor(detail: string, retryAfterSeconds?: number) {
-    super('provider_unavailable', 502, `The provider could not be reached or refused the refresh: ${detail}`, retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {});
+    super(
+      'provider_unavailable',
+      502,
+      `The provider could not be reached or refused the refresh: ${detail}`,
+      retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {},
+    );
   }
 }
 
 export class RefreshInProgress extends DomainError {
   constructor(retryAfterSeconds: number) {
-    super('refresh_in_progress', 503, 'Another replica is refreshing this connection; retry shortly', { 'Retry-After': String(Math.max(1, retryAfterSeconds)) });
+    super('refresh_in_progress', 503, 'Another replica is refreshing this connection; retry shortly', {
+      'Retry-After': String(Math.max(1, retryAfterSeconds)),
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import { appConfig } from '../config/app.config';
 
 export interface HttpRequest {
@@ -27,7 +28,11 @@ export class HttpTransportError extends Error {
     readonly target: string,
   ) {
     super(
-      kind === 'timeout' ? `No answer from ${target} within the timeout` : kind === 'too_large' ? `The answer of ${target} is too large` : `Could not reach ${target}`,
+      kind === 'timeout'
+        ? `No answer from ${target} within the timeout`
+        : kind === 'too_large'
+          ? `The answer of ${target} is too large`
+          : `Could not reach ${target}`,
     );
     this.name = 'HttpTransportError';
   }
@@ -53,7 +58,11 @@ export class HttpClient {
   constructor(@Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>) {}
 
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'oauth-connections/0.1', ...req.headers };
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': 'oauth-connections/0.1',
+      ...req.headers,
+    };
     let body: string | undefined;
     if (req.form) {
       const params = new URLSearchParams();
@@ -89,7 +98,8 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 async function readLimited(res: Response, limit: number, target: string): Promise<string> {
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  // @types/node types fetch's body loosely; it is a byte stream.
+  const reader = res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

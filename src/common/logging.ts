@@ -48,16 +48,17 @@ export const REDACT_PATHS = SECRET_FIELDS.map((f) => `["${f}"]`);
 export function redactDeep(value: unknown, depth = 0, parentKey = ''): unknown {
   if (depth > MAX_DEPTH || !value || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
+    const items: unknown[] = value;
     let copy: unknown[] | undefined;
-    value.forEach((item, i) => {
+    items.forEach((item, i) => {
       const next = redactDeep(item, depth + 1, parentKey);
-      if (next !== item) (copy ??= [...value])[i] = next;
+      if (next !== item) (copy ??= [...items])[i] = next;
     });
     return copy ?? value;
   }
   // Plain objects only: requests, responses and errors have serializers of their own, and walking an
   // IncomingMessage would be slow and could trigger getters.
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   let copy: Record<string, unknown> | undefined;
   const under = SECRET_UNDER[parentKey];
@@ -119,7 +120,10 @@ export function createRootLogger(level: string, stream?: DestinationStream): Log
  * The binding of one request's child logger, so every line logged while serving it says which request
  * it was: id, method and path (never the query string, which may carry ?code=, ?state=, ?session=).
  */
-export function requestBinding(id: string, req: Pick<IncomingMessage, 'method' | 'url'>): { req: { id: string; method: string; path: string } } {
+export function requestBinding(
+  id: string,
+  req: Pick<IncomingMessage, 'method' | 'url'>,
+): { req: { id: string; method: string; path: string } } {
   return { req: { id, method: req.method ?? '', path: pathOnly(req.url) } };
 }
 
@@ -132,7 +136,10 @@ export function logRequest(log: Logger, url: string, statusCode: number, elapsed
   if (url.startsWith('/health/')) return;
   const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   if (!log.isLevelEnabled(level)) return;
-  log[level]({ res: { statusCode }, responseTime: Math.round(elapsedMs) }, statusCode >= 500 ? 'request errored' : 'request completed');
+  log[level](
+    { res: { statusCode }, responseTime: Math.round(elapsedMs) },
+    statusCode >= 500 ? 'request errored' : 'request completed',
+  );
 }
 
 /**

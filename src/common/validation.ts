@@ -5,7 +5,9 @@ import { ValidationFailed } from './errors';
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((m) => (m.startsWith(error.property) ? m.replace(error.property, path) : `${path}: ${m}`));
+    const own = Object.values(error.constraints ?? {}).map((m) =>
+      m.startsWith(error.property) ? m.replace(error.property, path) : `${path}: ${m}`,
+    );
     return [...own, ...flatten(error.children ?? [], path)];
   });
 }
@@ -40,7 +42,10 @@ class StrictValidationPipe extends ValidationPipe {
     if (!metatype || !isEmptyPlainObject(value) || !this.toValidate(metadata)) return super.transform(value, metadata);
     if (this.emptyIsValid.get(metatype)) return new metatype();
     const result: unknown = await super.transform(value, metadata);
-    this.emptyIsValid.set(metatype, result instanceof metatype && JSON.stringify(result) === JSON.stringify(new metatype()));
+    this.emptyIsValid.set(
+      metatype,
+      result instanceof metatype && JSON.stringify(result) === JSON.stringify(new metatype()),
+    );
     return result;
   }
 }
@@ -58,12 +63,14 @@ export const UuidParam = new ParseUUIDPipe({
 });
 
 /** Postgres text and jsonb cannot hold U+0000; refuse it up front instead of failing with a 500. */
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 export const NO_NUL = /^[^\u0000]*$/;
 
 function hasNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
   return false;
 }
 
@@ -82,14 +89,15 @@ export function IsJsonObject(maxBytes: number, options?: ValidationOptions) {
           !Array.isArray(value) &&
           Buffer.byteLength(JSON.stringify(value), 'utf8') <= maxBytes &&
           !hasNul(value),
-        defaultMessage: () => `${propertyName} must be a JSON object of at most ${maxBytes} bytes without U+0000 characters`,
+        defaultMessage: () =>
+          `${propertyName} must be a JSON object of at most ${maxBytes} bytes without U+0000 characters`,
       },
     });
 }
 
-
 /** RFC 3339 date-time (what JSON APIs mean by ISO 8601): `2030-01-02T03:04:05Z`, optional fraction and offset. */
-export const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
+export const RFC3339 =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 
 export function IsDateTime(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
@@ -99,7 +107,8 @@ export function IsDateTime(options?: ValidationOptions) {
       propertyName,
       options,
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value)),
+        validate: (value: unknown) =>
+          typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value)),
         defaultMessage: () => `${propertyName} must be an RFC 3339 date-time such as 2030-01-02T03:04:05Z`,
       },
     });

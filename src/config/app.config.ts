@@ -7,7 +7,11 @@ const schema = z.object({
   PORT: env.port(3000),
   PUBLIC_URL: env.url().optional(),
   DATA_DIR: z.string().default('.data'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
   HTTP_TIMEOUT_MS: env.positiveInt(10_000, 120_000),
   ALLOWED_RETURN_URLS: env.list().pipe(z.array(env.url())).optional(),
   SANDBOX: env.boolean().optional(),

@@ -29,9 +29,15 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env = process.en
 
 /** Reusable field types. Messages describe the rule, never echo the input. */
 export const env = {
-  port: (fallback: number) => z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(fallback),
+  port: (fallback: number) =>
+    z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(fallback),
   positiveInt: (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
-    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`).default(fallback),
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
   boolean: () =>
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })

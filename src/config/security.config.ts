@@ -8,7 +8,10 @@ import { loadAppConfig } from './app.config';
 import { ConfigError, env, parseEnv } from './env';
 
 const schema = z.object({
-  API_KEYS: env.list().pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')).min(1, 'must list at least one key')).optional(),
+  API_KEYS: env
+    .list()
+    .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')).min(1, 'must list at least one key'))
+    .optional(),
   ENCRYPTION_KEYS: z.string().optional(),
 });
 
@@ -41,7 +44,9 @@ export function loadSecurityConfig(source = process.env): SecurityConfig {
   const app = loadAppConfig(source);
   const vars = parseEnv(schema, source);
   const production = app.nodeEnv === 'production';
-  const missing = [!vars.API_KEYS && 'API_KEYS', !vars.ENCRYPTION_KEYS && 'ENCRYPTION_KEYS'].filter(Boolean) as string[];
+  const missing = [!vars.API_KEYS && 'API_KEYS', !vars.ENCRYPTION_KEYS && 'ENCRYPTION_KEYS'].filter(
+    Boolean,
+  ) as string[];
   if (production && missing.length) {
     throw new ConfigError(missing.map((name) => `${name}: is required when NODE_ENV=production`));
   }

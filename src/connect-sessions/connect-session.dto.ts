@@ -13,7 +13,11 @@ export class CreateConnectSessionRequest {
   @Matches(NO_NUL, { message: 'ownerId must not contain U+0000' })
   ownerId!: string;
 
-  @ApiPropertyOptional({ type: [String], description: "Scopes to request; default: the provider's default scopes", example: ['full'] })
+  @ApiPropertyOptional({
+    type: [String],
+    description: "Scopes to request; default: the provider's default scopes",
+    example: ['full'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
@@ -23,7 +27,8 @@ export class CreateConnectSessionRequest {
   scopes?: string[];
 
   @ApiPropertyOptional({
-    description: 'Where the browser lands after the flow, with ?connectionId=…&status=connected or ?status=error&error=<code>. Must match ALLOWED_RETURN_URLS. Without it the flow ends on a small result page.',
+    description:
+      'Where the browser lands after the flow, with ?connectionId=…&status=connected or ?status=error&error=<code>. Must match ALLOWED_RETURN_URLS. Without it the flow ends on a small result page.',
     example: 'http://localhost:3000/connected',
   })
   @IsOptional()
@@ -32,7 +37,11 @@ export class CreateConnectSessionRequest {
   @Matches(NO_NUL, { message: 'returnUrl must not contain U+0000' })
   returnUrl?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Stored on the connection (JSON object, at most 16 kB)' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Stored on the connection (JSON object, at most 16 kB)',
+  })
   @IsOptional()
   @IsJsonObject(16 * 1024)
   metadata?: Record<string, unknown>;
@@ -42,7 +51,10 @@ export class ConnectSession {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ description: 'One-time link to send the user to; valid 10 minutes', example: 'http://localhost:3000/oauth/keap/authorize?session=…' })
+  @ApiProperty({
+    description: 'One-time link to send the user to; valid 10 minutes',
+    example: 'http://localhost:3000/oauth/keap/authorize?session=…',
+  })
   url!: string;
 
   @ApiProperty({ format: 'date-time' })

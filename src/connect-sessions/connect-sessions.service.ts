@@ -26,9 +26,17 @@ export class ConnectSessionsService {
   ) {}
 
   /** `returnUrlIsOurs`: the service's own development page, which ALLOWED_RETURN_URLS need not list. */
-  async create(body: CreateConnectSessionRequest, { returnUrlIsOurs = false, now = new Date() } = {}): Promise<ConnectSession> {
+  async create(
+    body: CreateConnectSessionRequest,
+    { returnUrlIsOurs = false, now = new Date() } = {},
+  ): Promise<ConnectSession> {
     const provider = this.catalog.get(body.provider);
-    if (body.returnUrl !== undefined && !returnUrlIsOurs && !isAllowedReturnUrl(body.returnUrl, this.app.allowedReturnUrls)) throw new ReturnUrlNotAllowed();
+    if (
+      body.returnUrl !== undefined &&
+      !returnUrlIsOurs &&
+      !isAllowedReturnUrl(body.returnUrl, this.app.allowedReturnUrls)
+    )
+      throw new ReturnUrlNotAllowed();
     const token = randomBytes(32).toString('base64url');
     const session = await this.sessions.save(
       this.sessions.create({

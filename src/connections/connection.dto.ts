@@ -61,7 +61,12 @@ export class Connection {
   @ApiProperty({ type: String, nullable: true, example: null })
   workspaceName!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, description: 'Base URL for API calls made with this connection', example: null })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Base URL for API calls made with this connection',
+    example: null,
+  })
   apiBaseUrl!: string | null;
 
   @ApiProperty({ type: [String], example: ['full'] })
@@ -70,10 +75,18 @@ export class Connection {
   @ApiProperty({ example: 'Bearer' })
   tokenType!: string;
 
-  @ApiProperty({ description: 'Whether the service holds a refresh token (the token itself is never returned)', example: true })
+  @ApiProperty({
+    description: 'Whether the service holds a refresh token (the token itself is never returned)',
+    example: true,
+  })
   hasRefreshToken!: boolean;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the access token expires; null = never' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the access token expires; null = never',
+  })
   expiresAt!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -105,7 +118,12 @@ export class ConnectionList {
   @ApiProperty({ type: [Connection] })
   data!: Connection[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page', example: null })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+    example: null,
+  })
   nextCursor!: string | null;
 }
 
@@ -129,7 +147,12 @@ export class ListConnectionsQuery extends PageQuery {
 }
 
 export class UpdateConnectionRequest {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Replaces the stored metadata (JSON object, at most 16 kB)', example: { plan: 'pro' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Replaces the stored metadata (JSON object, at most 16 kB)',
+    example: { plan: 'pro' },
+  })
   @IsJsonObject(METADATA_MAX_BYTES)
   metadata!: Record<string, unknown>;
 }
@@ -145,7 +168,10 @@ export class ImportConnectionRequest {
   @Matches(NO_NUL, NUL_MESSAGE)
   ownerId!: string;
 
-  @ApiProperty({ description: 'The access token (stored encrypted, never returned except by /credentials)', example: 'KeapAT-xxxx' })
+  @ApiProperty({
+    description: 'The access token (stored encrypted, never returned except by /credentials)',
+    example: 'KeapAT-xxxx',
+  })
   @IsString()
   @Length(1, 8192)
   @Matches(NO_NUL, NUL_MESSAGE)
@@ -165,19 +191,28 @@ export class ImportConnectionRequest {
   @Matches(/^[A-Za-z][A-Za-z0-9_-]*$/, { message: 'tokenType must be a word such as Bearer' })
   tokenType?: string;
 
-  @ApiPropertyOptional({ description: 'Seconds until the access token expires (give this or expiresAt, not both)', example: 86400 })
+  @ApiPropertyOptional({
+    description: 'Seconds until the access token expires (give this or expiresAt, not both)',
+    example: 86400,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(10 * 365 * 86_400)
   expiresIn?: number;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'When the access token expires (give this or expiresIn, not both)' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'When the access token expires (give this or expiresIn, not both)',
+  })
   @IsOptional()
   @IsDateTime()
   expiresAt?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: "When the refresh token expires; defaults to the provider's documented horizon" })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: "When the refresh token expires; defaults to the provider's documented horizon",
+  })
   @IsOptional()
   @IsDateTime()
   refreshTokenExpiresAt?: string;
@@ -191,7 +226,10 @@ export class ImportConnectionRequest {
   @Matches(NO_NUL, { each: true, ...NUL_MESSAGE })
   scopes?: string[];
 
-  @ApiPropertyOptional({ default: 'default', description: 'Provider-side account; one connection per (provider, ownerId, accountId)' })
+  @ApiPropertyOptional({
+    default: 'default',
+    description: 'Provider-side account; one connection per (provider, ownerId, accountId)',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 255)
@@ -244,7 +282,8 @@ export class DeleteConnectionResponse {
   @ApiProperty({
     enum: ['revoked', 'failed', 'unsupported'],
     enumName: 'ProviderRevocation',
-    description: 'Whether the provider revoked the token: revoked, failed (deleted here anyway) or unsupported by the provider',
+    description:
+      'Whether the provider revoked the token: revoked, failed (deleted here anyway) or unsupported by the provider',
     example: 'unsupported',
   })
   providerRevocation!: 'revoked' | 'failed' | 'unsupported';

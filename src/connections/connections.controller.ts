@@ -1,12 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/validation';
@@ -46,7 +39,10 @@ export class ConnectionsController {
   @ApiCreatedResponse({ type: Connection, description: 'A new connection was created' })
   @ApiOkResponse({ type: Connection, description: 'The existing connection for this account was updated' })
   @ApiErrors(400, 401, 413)
-  async import(@Body() body: ImportConnectionRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Connection> {
+  async import(
+    @Body() body: ImportConnectionRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Connection> {
     const { connection, created } = await this.service.import(body);
     reply.status(created ? 201 : 200);
     return connection;
@@ -72,7 +68,10 @@ export class ConnectionsController {
 
   @Delete(':id')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'deleteConnection', summary: 'Delete a connection, revoking it at the provider where possible' })
+  @ApiOperation({
+    operationId: 'deleteConnection',
+    summary: 'Delete a connection, revoking it at the provider where possible',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: DeleteConnectionResponse })
   @ApiErrors(400, 401, 404)

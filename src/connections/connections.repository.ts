@@ -60,20 +60,32 @@ export class ConnectionsRepository {
     if (filter.provider !== undefined) query.andWhere('c.provider = :provider', { provider: filter.provider });
     if (filter.ownerId !== undefined) query.andWhere('c.owner_id = :ownerId', { ownerId: filter.ownerId });
     if (filter.status !== undefined) query.andWhere('c.status = :status', { status: filter.status });
-    if (after) query.andWhere('(c.created_at, c.id) < (:afterCreatedAt, :afterId)', { afterCreatedAt: after.createdAt, afterId: after.id });
+    if (after)
+      query.andWhere('(c.created_at, c.id) < (:afterCreatedAt, :afterId)', {
+        afterCreatedAt: after.createdAt,
+        afterId: after.id,
+      });
     return query.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').take(take).getMany();
   }
 
   /** Replaces the metadata; token columns and token_version are untouched. */
   async replaceMetadata(id: string, metadata: Record<string, unknown>): Promise<ConnectionEntity | null> {
-    const result = await this.repo.update({ id }, { metadata: metadata as QueryDeepPartialEntity<ConnectionEntity>['metadata'] });
+    const result = await this.repo.update(
+      { id },
+      { metadata: metadata as QueryDeepPartialEntity<ConnectionEntity>['metadata'] },
+    );
     return result.affected ? this.findById(id) : null;
   }
 
   /** Deletes the row; `onDeleted` runs in the same transaction (the outbox event). */
-  async deleteById(id: string, onDeleted?: (tx: EntityManager, deleted: ConnectionEntity) => Promise<void>): Promise<boolean> {
+  async deleteById(
+    id: string,
+    onDeleted?: (tx: EntityManager, deleted: ConnectionEntity) => Promise<void>,
+  ): Promise<boolean> {
     return this.repo.manager.transaction(async (tx) => {
-      const row = await tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const row = await tx
+        .getRepository(ConnectionEntity)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) return false;
       await tx.getRepository(ConnectionEntity).delete({ id });
       await onDeleted?.(tx, row);
@@ -95,11 +107,15 @@ export class ConnectionsRepository {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.repo.manager.transaction(async (tx) => {
-          const existing = await tx.getRepository(ConnectionEntity).findOne({ where: key, lock: { mode: 'pessimistic_write' } });
+          const existing = await tx
+            .getRepository(ConnectionEntity)
+            .findOne({ where: key, lock: { mode: 'pessimistic_write' } });
           if (!existing) {
             const id = randomUUID();
             const { metadata, ...fields } = write(id);
-            const inserted = tx.getRepository(ConnectionEntity).create({ ...fields, ...key, id, status: 'active', metadata: metadata ?? {} });
+            const inserted = tx
+              .getRepository(ConnectionEntity)
+              .create({ ...fields, ...key, id, status: 'active', metadata: metadata ?? {} });
             const connection = await tx.getRepository(ConnectionEntity).save(inserted);
             await onSaved?.(tx, connection, true);
             return { connection, created: true };
@@ -127,7 +143,12 @@ export class ConnectionsRepository {
         });
       } catch (error) {
         // Two first connects of one account raced; the loser now finds the winner's row and updates it.
-        if (attempt === 0 && error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) continue;
+        if (
+          attempt === 0 &&
+          error instanceof QueryFailedError &&
+          (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
+        )
+          continue;
         throw error;
       }
     }

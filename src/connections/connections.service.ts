@@ -106,7 +106,9 @@ export class ConnectionsService {
   async delete(id: string): Promise<DeleteConnectionResponse> {
     const connection = await this.require(id);
     const providerRevocation = await this.revoke(connection);
-    const deleted = await this.connections.deleteById(id, (tx, row) => this.outbox.record(tx, 'connection.deleted', row));
+    const deleted = await this.connections.deleteById(id, (tx, row) =>
+      this.outbox.record(tx, 'connection.deleted', row),
+    );
     if (!deleted) throw new ConnectionNotFound(id);
     return { id, providerRevocation };
   }
@@ -118,10 +120,15 @@ export class ConnectionsService {
     try {
       return await provider.revoke({
         accessToken: this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')),
-        refreshToken: c.refreshToken ? this.cipher.decrypt(c.refreshToken, tokenContext(c.id, 'refresh_token')) : undefined,
+        refreshToken: c.refreshToken
+          ? this.cipher.decrypt(c.refreshToken, tokenContext(c.id, 'refresh_token'))
+          : undefined,
       });
     } catch (error) {
-      this.logger.warn({ connectionId: c.id, provider: c.provider, reason: error instanceof Error ? error.name : 'unknown' }, 'revocation failed; deleting anyway');
+      this.logger.warn(
+        { connectionId: c.id, provider: c.provider, reason: error instanceof Error ? error.name : 'unknown' },
+        'revocation failed; deleting anyway',
+      );
       return 'failed';
     }
   }
@@ -132,7 +139,11 @@ export class ConnectionsService {
     if (body.expiresIn !== undefined && body.expiresAt !== undefined) {
       throw new ValidationFailed('Give expiresIn or expiresAt, not both');
     }
-    const defaults = tokenLifetimes(provider, { expiresIn: body.expiresIn, hasRefreshToken: Boolean(body.refreshToken) }, now);
+    const defaults = tokenLifetimes(
+      provider,
+      { expiresIn: body.expiresIn, hasRefreshToken: Boolean(body.refreshToken) },
+      now,
+    );
     const { connection, created } = await this.saveTokens({
       provider: provider.name,
       ownerId: body.ownerId,
@@ -141,7 +152,10 @@ export class ConnectionsService {
       refreshToken: body.refreshToken,
       tokenType: body.tokenType ?? 'Bearer',
       expiresAt: body.expiresAt !== undefined ? new Date(body.expiresAt) : defaults.expiresAt,
-      refreshTokenExpiresAt: body.refreshTokenExpiresAt !== undefined ? new Date(body.refreshTokenExpiresAt) : defaults.refreshTokenExpiresAt,
+      refreshTokenExpiresAt:
+        body.refreshTokenExpiresAt !== undefined
+          ? new Date(body.refreshTokenExpiresAt)
+          : defaults.refreshTokenExpiresAt,
       scopes: body.scopes ?? provider.scopes,
       teamId: body.teamId,
       teamName: body.teamName,
@@ -159,20 +173,27 @@ export class ConnectionsService {
    */
   saveTokens(input: TokensToStore): Promise<{ connection: ConnectionEntity; created: boolean }> {
     const key = { provider: input.provider, ownerId: input.ownerId, accountId: input.accountId };
-    return this.connections.saveForAccount(key, (id) => ({
-      accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
-      refreshToken: input.refreshToken ? this.cipher.encrypt(input.refreshToken, tokenContext(id, 'refresh_token')) : null,
-      tokenType: input.tokenType,
-      expiresAt: input.expiresAt,
-      refreshTokenExpiresAt: input.refreshTokenExpiresAt,
-      scopes: input.scopes,
-      teamId: input.teamId ?? null,
-      teamName: input.teamName ?? null,
-      workspaceId: input.workspaceId ?? null,
-      workspaceName: input.workspaceName ?? null,
-      apiBaseUrl: input.apiBaseUrl ?? null,
-      metadata: input.metadata,
-    }), (tx, connection, created) => this.outbox.record(tx, created ? 'connection.created' : 'connection.reconnected', connection));
+    return this.connections.saveForAccount(
+      key,
+      (id) => ({
+        accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
+        refreshToken: input.refreshToken
+          ? this.cipher.encrypt(input.refreshToken, tokenContext(id, 'refresh_token'))
+          : null,
+        tokenType: input.tokenType,
+        expiresAt: input.expiresAt,
+        refreshTokenExpiresAt: input.refreshTokenExpiresAt,
+        scopes: input.scopes,
+        teamId: input.teamId ?? null,
+        teamName: input.teamName ?? null,
+        workspaceId: input.workspaceId ?? null,
+        workspaceName: input.workspaceName ?? null,
+        apiBaseUrl: input.apiBaseUrl ?? null,
+        metadata: input.metadata,
+      }),
+      (tx, connection, created) =>
+        this.outbox.record(tx, created ? 'connection.created' : 'connection.reconnected', connection),
+    );
   }
 
   private async require(id: string): Promise<ConnectionEntity> {

@@ -55,7 +55,8 @@ export async function rotateConnectionKeys(
           let refresh: string | null;
           try {
             access = reencrypt(cipher, row.access_token, row.id, 'access_token', prefix);
-            refresh = row.refresh_token === null ? null : reencrypt(cipher, row.refresh_token, row.id, 'refresh_token', prefix);
+            refresh =
+              row.refresh_token === null ? null : reencrypt(cipher, row.refresh_token, row.id, 'refresh_token', prefix);
           } catch (error) {
             if (!(error instanceof DecryptionError)) throw error;
             report.failed.push(row.id);
@@ -70,7 +71,10 @@ export async function rotateConnectionKeys(
             break;
           }
           // A refresh stored new tokens since we read the row: read again and re-encrypt those.
-          [row] = await tx.query(`SELECT id, access_token, refresh_token, token_version FROM connections WHERE id = $1`, [row.id]);
+          [row] = await tx.query(
+            `SELECT id, access_token, refresh_token, token_version FROM connections WHERE id = $1`,
+            [row.id],
+          );
         }
       }
     });
@@ -78,7 +82,13 @@ export async function rotateConnectionKeys(
   }
 }
 
-function reencrypt(cipher: TokenCipher, envelope: string, id: string, field: TokenField, currentPrefix: string): string {
+function reencrypt(
+  cipher: TokenCipher,
+  envelope: string,
+  id: string,
+  field: TokenField,
+  currentPrefix: string,
+): string {
   if (envelope.startsWith(currentPrefix)) return envelope;
   const context = tokenContext(id, field);
   return cipher.encrypt(cipher.decrypt(envelope, context), context);

@@ -29,7 +29,8 @@ export function parseKeyring(spec: string): Keyring {
     const sep = entry.indexOf(':');
     const kid = sep > 0 ? entry.slice(0, sep) : '';
     const encoded = sep > 0 ? entry.slice(sep + 1) : '';
-    if (!KID.test(kid)) throw new Error(`entry ${index + 1} must be kid:base64 with a kid of 1-32 letters, digits, _ or -`);
+    if (!KID.test(kid))
+      throw new Error(`entry ${index + 1} must be kid:base64 with a kid of 1-32 letters, digits, _ or -`);
     if (byKid.has(kid)) throw new Error(`kid "${kid}" appears twice`);
     if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded)) throw new Error(`key "${kid}" is not base64`);
     const key = Buffer.from(encoded, encoded.includes('-') || encoded.includes('_') ? 'base64url' : 'base64');

@@ -25,7 +25,15 @@ async function main(): Promise<number> {
     const report = await rotateConnectionKeys(dataSource, cipher, {
       onBatch: (rotated) => console.log(JSON.stringify({ msg: 'keys:rotate progress', rotated })),
     });
-    console.log(JSON.stringify({ msg: 'keys:rotate done', currentKid: report.currentKid, rotated: report.rotated, failed: report.failed.length, failedIds: report.failed }));
+    console.log(
+      JSON.stringify({
+        msg: 'keys:rotate done',
+        currentKid: report.currentKid,
+        rotated: report.rotated,
+        failed: report.failed.length,
+        failedIds: report.failed,
+      }),
+    );
     return report.failed.length ? 1 : 0;
   } finally {
     await dataSource.destroy();
@@ -36,7 +44,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `keys:rotate failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      error instanceof ConfigError
+        ? error.message
+        : `keys:rotate failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   },
 );

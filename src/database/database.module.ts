@@ -31,8 +31,13 @@ class DatabaseServerLifecycle implements OnApplicationShutdown {
       useFactory: async (config: ConfigType<typeof databaseConfig>): Promise<DatabaseServer> => {
         if (config.url) return { url: config.url };
         const logger = new Logger('EmbeddedPostgres');
-        const handle = await startEmbeddedPostgres({ dataDir: config.embeddedDir, onLog: (line) => logger.debug(line) });
-        logger.log(`DATABASE_URL is unset: started embedded Postgres on 127.0.0.1:${handle.port} with data in ${config.embeddedDir}`);
+        const handle = await startEmbeddedPostgres({
+          dataDir: config.embeddedDir,
+          onLog: (line) => logger.debug(line),
+        });
+        logger.log(
+          `DATABASE_URL is unset: started embedded Postgres on 127.0.0.1:${handle.port} with data in ${config.embeddedDir}`,
+        );
         return handle;
       },
     },

@@ -91,7 +91,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     await pg.start();
   } catch {
-    throw new Error(`Embedded Postgres did not start from ${dataDir} (is another instance using it? see its log above)`);
+    throw new Error(
+      `Embedded Postgres did not start from ${dataDir} (is another instance using it? see its log above)`,
+    );
   }
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,

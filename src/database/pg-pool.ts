@@ -10,6 +10,7 @@ import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 export function pgPool(dataSource: DataSource): Pool {
   const driver = dataSource.driver;
   const pool = driver instanceof PostgresDriver ? (driver.master as Pool | undefined) : undefined;
-  if (!pool || typeof pool.query !== 'function') throw new Error('pgPool: the data source is not an initialized Postgres connection');
+  if (!pool || typeof pool.query !== 'function')
+    throw new Error('pgPool: the data source is not an initialized Postgres connection');
   return pool;
 }

@@ -7,7 +7,14 @@ import { RefreshBudgetEntity } from '../refresh/refresh-budget.entity';
 import { SANDBOX_ENTITIES } from '../sandbox/sandbox.entities';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
 
-export const ENTITIES = [ConnectionEntity, ConnectSessionEntity, OAuthStateEntity, RefreshBudgetEntity, WebhookDeliveryEntity, ...SANDBOX_ENTITIES];
+export const ENTITIES = [
+  ConnectionEntity,
+  ConnectSessionEntity,
+  OAuthStateEntity,
+  RefreshBudgetEntity,
+  WebhookDeliveryEntity,
+  ...SANDBOX_ENTITIES,
+];
 
 /** One definition of the schema source for the app, the TypeORM CLI and the drift test. */
 export function typeormOptions(url: string, poolSize = 10): DataSourceOptions {

@@ -1,6 +1,9 @@
 import { Connection } from '../connections/connection.dto';
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml } from '../common/html';
+
+const esc = (s: string | null | undefined) => escapeHtml(s ?? '');
+const cell = (v: Connection[(typeof FIELDS)[number]]) => (Array.isArray(v) ? v.join(' ') : v === null ? '' : String(v));
 
 export interface DevPageModel {
   owner: string;
@@ -11,7 +14,16 @@ export interface DevPageModel {
   highlight?: string;
 }
 
-const FIELDS: (keyof Connection)[] = ['provider', 'accountId', 'status', 'teamName', 'workspaceName', 'scopes', 'expiresAt', 'hasRefreshToken'];
+const FIELDS = [
+  'provider',
+  'accountId',
+  'status',
+  'teamName',
+  'workspaceName',
+  'scopes',
+  'expiresAt',
+  'hasRefreshToken',
+] as const satisfies (keyof Connection)[];
 
 /** The development page at `/`: one click per provider starts a flow for a demo owner. */
 export function renderDevPage(m: DevPageModel): string {
@@ -23,13 +35,14 @@ export function renderDevPage(m: DevPageModel): string {
         : '';
   const buttons = m.providers
     .map(
-      (p) => `<form method="post" action="/dev/connect/${esc(p.name)}"><button id="connect-${esc(p.name)}" type="submit">Connect ${esc(p.displayName)}</button>${p.sandbox ? ' <small>(sandbox)</small>' : ''}</form>`,
+      (p) =>
+        `<form method="post" action="/dev/connect/${esc(p.name)}"><button id="connect-${esc(p.name)}" type="submit">Connect ${esc(p.displayName)}</button>${p.sandbox ? ' <small>(sandbox)</small>' : ''}</form>`,
     )
     .join('\n');
   const rows = m.connections
     .map(
       (c) =>
-        `<tr data-connection-id="${esc(c.id)}"${c.id === m.highlight ? ' class="new"' : ''}>${FIELDS.map((f) => `<td>${esc(Array.isArray(c[f]) ? (c[f] as string[]).join(' ') : c[f])}</td>`).join('')}</tr>`,
+        `<tr data-connection-id="${esc(c.id)}"${c.id === m.highlight ? ' class="new"' : ''}>${FIELDS.map((f) => `<td>${esc(cell(c[f]))}</td>`).join('')}</tr>`,
     )
     .join('\n');
   return `<!doctype html>

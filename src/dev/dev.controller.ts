@@ -45,13 +45,20 @@ export class DevController {
   }
 
   @Post('dev/connect/:provider')
-  async connect(@Param('provider') provider: string, @Headers('origin') origin: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async connect(
+    @Param('provider') provider: string,
+    @Headers('origin') origin: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     // Only our own page may start flows (browsers send Origin on form posts).
     if (origin !== undefined && origin !== new URL(this.app.publicUrl).origin) {
       void reply.status(403).type('text/plain; charset=utf-8').send('Forbidden: cross-site request');
       return;
     }
-    const session = await this.sessions.create({ provider, ownerId: DEMO_OWNER, returnUrl: `${this.app.publicUrl}/` }, { returnUrlIsOurs: true });
+    const session = await this.sessions.create(
+      { provider, ownerId: DEMO_OWNER, returnUrl: `${this.app.publicUrl}/` },
+      { returnUrlIsOurs: true },
+    );
     void reply.redirect(session.url, 303);
   }
 }

@@ -62,7 +62,10 @@ export function sendError(reply: FastifyReply, exception: unknown, requestId: st
 
 function errorResponse(exception: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
   if (exception instanceof DomainError) {
-    return { body: { statusCode: exception.status, code: exception.code, message: exception.message, requestId }, headers: exception.headers };
+    return {
+      body: { statusCode: exception.status, code: exception.code, message: exception.message, requestId },
+      headers: exception.headers,
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -73,10 +76,18 @@ function errorResponse(exception: unknown, requestId: string): { body: ErrorBody
   // not a server error); their messages are not for clients.
   const status = (exception as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { body: { statusCode: 400, code: 'validation_failed', message: 'The request could not be read', requestId }, headers: {} };
+    return {
+      body: { statusCode: 400, code: 'validation_failed', message: 'The request could not be read', requestId },
+      headers: {},
+    };
   }
   return {
-    body: { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal_error', message: 'Internal server error', requestId },
+    body: {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      code: 'internal_error',
+      message: 'Internal server error',
+      requestId,
+    },
     headers: {},
   };
 }
@@ -87,7 +98,7 @@ function messageOf(exception: HttpException, status: number): string {
   if (status >= 500) return 'Internal server error';
   const response = exception.getResponse();
   if (typeof response === 'object' && response && 'message' in response) {
-    const message = (response as { message: unknown }).message;
+    const message = response.message;
     if (Array.isArray(message)) return message.join('; ');
     if (typeof message === 'string') return message;
   }

@@ -25,15 +25,25 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
   const parse = fastify.getDefaultJsonParser('remove', 'remove');
   fastify.removeAllContentTypeParsers();
   // As bytes: decoding as it arrives would turn a body that is not UTF-8 into a Content-Length mismatch.
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request: FastifyRequest, body: Buffer, done: Done) => {
-    if (!readable(request)) return done(unreadable());
-    const text = body.toString('utf8');
-    if (text.length === 0) return done(null, {});
-    const first = text.trimStart()[0];
-    if (first !== '{' && first !== '[') return done(invalidJson());
-    parse(request, text, (error: Error | null, value?: unknown) => (error ? done(invalidJson()) : done(null, value)));
-  });
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request: FastifyRequest, _body: Buffer, done: Done) => done(null, undefined));
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit },
+    (request: FastifyRequest, body: Buffer, done: Done) => {
+      if (!readable(request)) return done(unreadable());
+      const text = body.toString('utf8');
+      if (text.length === 0) return done(null, {});
+      const first = text.trimStart()[0];
+      if (first !== '{' && first !== '[') return done(invalidJson());
+      void parse(request, text, (error: Error | null, value?: unknown) =>
+        error ? done(invalidJson()) : done(null, value),
+      );
+    },
+  );
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit },
+    (_request: FastifyRequest, _body: Buffer, done: Done) => done(null, undefined),
+  );
 }
 
 /** UTF-8 (or no charset) and no Content-Encoding: what the parser can read as it arrives. */

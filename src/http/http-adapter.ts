@@ -27,12 +27,18 @@ export function createHttpAdapter(logger?: Logger): FastifyAdapter {
     // A URL the router cannot even decode (bad percent-encoding, an over-long path parameter) never
     // reaches Nest: answered here in the same error shape, without echoing the URL (its query may hold
     // an OAuth code). Fastify's own answer quotes the URL.
-    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(reply, new DomainError('validation_failed', 400, 'The request URL is not valid'), request.id),
+    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      sendError(reply, new DomainError('validation_failed', 400, 'The request URL is not valid'), request.id),
     ...(logger && {
       loggerInstance: logger,
       logController: new RequestLog(),
       // A child of our root logger itself (not of Fastify's wrapper, whose serializers would rewrite `req`).
-      childLoggerFactory: (_fastifyLogger: unknown, bindings: { reqId?: unknown }, _options: unknown, req: IncomingMessage) => logger.child(requestBinding(String(bindings.reqId), req)),
+      childLoggerFactory: (
+        _fastifyLogger: unknown,
+        bindings: { reqId?: unknown },
+        _options: unknown,
+        req: IncomingMessage,
+      ) => logger.child(requestBinding(String(bindings.reqId), req)),
     }),
   });
   const fastify = adapter.getInstance();

@@ -24,7 +24,12 @@ export class MetricsModule implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (request, reply, done) => {
       // The matched route pattern, never the raw path: ids and queries stay out of the labels.
-      this.metrics.observeRequest(request.method, request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'), reply.statusCode, reply.elapsedTime);
+      this.metrics.observeRequest(
+        request.method,
+        request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'),
+        reply.statusCode,
+        reply.elapsedTime,
+      );
       done();
     });
   }

@@ -65,7 +65,9 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows: { provider: string; status: string; n: number }[] = await dataSource.query(`SELECT provider, status, count(*)::int AS n FROM connections GROUP BY provider, status`);
+        const rows: { provider: string; status: string; n: number }[] = await dataSource.query(
+          `SELECT provider, status, count(*)::int AS n FROM connections GROUP BY provider, status`,
+        );
         for (const row of rows) this.set({ provider: row.provider, status: row.status }, row.n);
       },
     });

@@ -15,7 +15,6 @@ import { errorPage, OAuthFailure, successPage } from './result-page';
 import { grantedScopes, tokenLifetimes } from './token-lifetimes';
 import { TokenSet } from './token-response';
 
-
 /** Where a flow ends: the connect session's return URL, or a small page of our own. */
 type Ending = { ok: true; connectionId: string } | { ok: false; error: OAuthFailure };
 
@@ -32,7 +31,12 @@ export class OAuthFlowService {
   ) {}
 
   /** GET /oauth/{provider}/authorize?session=… → 302 to the provider's consent screen. */
-  async authorize(providerName: string, sessionToken: string | undefined, req: FlowRequest, res: FastifyReply): Promise<void> {
+  async authorize(
+    providerName: string,
+    sessionToken: string | undefined,
+    req: FlowRequest,
+    res: FastifyReply,
+  ): Promise<void> {
     const provider = this.catalog.find(providerName);
     if (!provider || !sessionToken) return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
     const opened = await this.sessions.open(sessionToken, provider.name);
@@ -41,8 +45,8 @@ export class OAuthFlowService {
     req.flowSession = {
       id: session.id,
       provider: provider.name,
-      bind: (state, nonce) =>
-        res.setCookie(bindingCookieName(state), nonce, {
+      bind: (state, nonce) => {
+        void res.setCookie(bindingCookieName(state), nonce, {
           httpOnly: true,
           // Lax: sent on the provider's top-level redirect back to us, not on cross-site subrequests.
           sameSite: 'lax',
@@ -50,7 +54,8 @@ export class OAuthFlowService {
           path: `/oauth/${provider.name}/callback`,
           maxAge: STATE_TTL_MS / 1000,
           expires: new Date(Date.now() + STATE_TTL_MS),
-        }),
+        });
+      },
     };
     const scope = session.scopes.length ? session.scopes : undefined;
     const failed = (error: unknown) => {
@@ -58,7 +63,11 @@ export class OAuthFlowService {
       this.end(res, session, providerName, { ok: false, error: 'invalid_state' });
     };
     // Passport answers with the 302 itself (its store writes the state row first).
-    passport.authenticate(this.catalog.strategy(provider.name), { session: false, scope }, failed)(req, passportResponse(res), failed);
+    authenticate(this.catalog.strategy(provider.name), { session: false, scope }, failed)(
+      req,
+      passportResponse(res),
+      failed,
+    );
   }
 
   /**
@@ -66,8 +75,13 @@ export class OAuthFlowService {
    * handled here before Passport sees the request, so every failure consumes the state and ends on the
    * return URL or an error page, never on a JSON 401/500.
    */
-  async callback(providerName: string, query: Record<string, unknown>, req: FlowRequest, res: FastifyReply): Promise<void> {
-    const param = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+  async callback(
+    providerName: string,
+    query: Record<string, unknown>,
+    req: FlowRequest,
+    res: FastifyReply,
+  ): Promise<void> {
+    const param = (name: string) => (typeof query[name] === 'string' ? query[name] : undefined);
     const stateValue = param('state');
     if (!stateValue) {
       // e.g. a Webflow Marketplace install: a code without state cannot be tied to an owner.
@@ -91,7 +105,10 @@ export class OAuthFlowService {
     try {
       identity = await provider.identify(tokens);
     } catch (error) {
-      this.logger.warn({ provider: provider.name, kind: (error as ProviderError).kind, reason: (error as Error).message }, 'identity lookup failed');
+      this.logger.warn(
+        { provider: provider.name, kind: (error as ProviderError).kind, reason: (error as Error).message },
+        'identity lookup failed',
+      );
       return this.end(res, session, providerName, { ok: false, error: 'identity_failed' });
     }
     const cleaned = cleanIdentity(identity);
@@ -107,14 +124,22 @@ export class OAuthFlowService {
     return this.end(res, session, providerName, { ok: true, connectionId });
   }
 
-  private exchangeThroughPassport(provider: OAuthProvider, req: FlowRequest, res: FastifyReply): Promise<TokenSet | null> {
+  private exchangeThroughPassport(
+    provider: OAuthProvider,
+    req: FlowRequest,
+    res: FastifyReply,
+  ): Promise<TokenSet | null> {
     return new Promise((resolve) => {
       const done = (error: unknown, tokens?: TokenSet | false) => {
         if (error || !tokens) {
           // passport-oauth2 wraps the provider's error as `oauthError`.
           const cause = (error as { oauthError?: unknown })?.oauthError ?? error;
           this.logger.warn(
-            { provider: provider.name, kind: cause instanceof ProviderError ? cause.kind : 'unknown', reason: cause instanceof Error ? cause.message : 'no tokens' },
+            {
+              provider: provider.name,
+              kind: cause instanceof ProviderError ? cause.kind : 'unknown',
+              reason: cause instanceof Error ? cause.message : 'no tokens',
+            },
             'code exchange failed',
           );
           resolve(null);
@@ -122,13 +147,22 @@ export class OAuthFlowService {
         }
         resolve(tokens);
       };
-      passport.authenticate(this.catalog.strategy(provider.name), { session: false }, done)(req, passportResponse(res), done);
+      authenticate(this.catalog.strategy(provider.name), { session: false }, done)(req, passportResponse(res), done);
     });
   }
 
-  private async store(provider: OAuthProvider, session: ConnectSessionEntity, tokens: TokenSet, identity: AccountIdentity): Promise<string> {
+  private async store(
+    provider: OAuthProvider,
+    session: ConnectSessionEntity,
+    tokens: TokenSet,
+    identity: AccountIdentity,
+  ): Promise<string> {
     const now = new Date();
-    const lifetimes = tokenLifetimes(provider.settings, { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at }, now);
+    const lifetimes = tokenLifetimes(
+      provider.settings,
+      { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at },
+      now,
+    );
     const { connection } = await this.connections.saveTokens({
       provider: provider.name,
       ownerId: session.ownerId,
@@ -152,7 +186,9 @@ export class OAuthFlowService {
   private end(res: FastifyReply, session: ConnectSessionEntity | null, providerName: string, ending: Ending): void {
     if (!ending.ok) this.logger.warn({ provider: providerName, error: ending.error }, 'connect flow failed');
     if (session?.returnUrl) {
-      const params: Record<string, string> = ending.ok ? { connectionId: ending.connectionId, status: 'connected' } : { status: 'error', error: ending.error };
+      const params: Record<string, string> = ending.ok
+        ? { connectionId: ending.connectionId, status: 'connected' }
+        : { status: 'error', error: ending.error };
       void res.redirect(withQuery(session.returnUrl, params), 302);
       return;
     }
@@ -160,7 +196,11 @@ export class OAuthFlowService {
     void res
       .status(ending.ok ? 200 : 400)
       .type('text/html; charset=utf-8')
-      .send(ending.ok ? successPage(this.catalog.find(providerName)?.settings.displayName ?? providerName, ending.connectionId) : errorPage(ending.error));
+      .send(
+        ending.ok
+          ? successPage(this.catalog.find(providerName)?.settings.displayName ?? providerName, ending.connectionId)
+          : errorPage(ending.error),
+      );
   }
 }
 
@@ -186,10 +226,21 @@ function passportResponse(reply: FastifyReply) {
   };
 }
 
+// eslint-disable-next-line no-control-regex -- U+0000 is what Postgres text cannot hold
+const stripNul = (v: string) => v.replace(/\u0000/g, '');
+
+/** passport.authenticate's middleware, typed (its typings say `any`). */
+type PassportMiddleware = (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
+const authenticate = (...args: Parameters<typeof passport.authenticate>) =>
+  passport.authenticate(...args) as PassportMiddleware;
+
 /** Provider-supplied identity fields, made storable: text without U+0000, at most 255 characters. */
 function cleanIdentity(identity: AccountIdentity): AccountIdentity {
-  const clean = (v: string | null | undefined) => (typeof v === 'string' ? v.replace(/\u0000/g, '').slice(0, 255) : v);
-  const url = typeof identity.apiBaseUrl === 'string' && identity.apiBaseUrl.length <= 2048 ? identity.apiBaseUrl.replace(/\u0000/g, '') : null;
+  const clean = (v: string | null | undefined) => (typeof v === 'string' ? stripNul(v).slice(0, 255) : v);
+  const url =
+    typeof identity.apiBaseUrl === 'string' && identity.apiBaseUrl.length <= 2048
+      ? stripNul(identity.apiBaseUrl)
+      : null;
   return {
     accountId: clean(identity.accountId) ?? '',
     teamId: clean(identity.teamId),

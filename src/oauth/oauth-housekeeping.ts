@@ -14,8 +14,14 @@ export class OAuthHousekeeping {
   @Cron(CronExpression.EVERY_HOUR)
   async purge(now = new Date()): Promise<{ states: number; sessions: number }> {
     const before = new Date(now.getTime() - KEEP_MS);
-    const [, states]: [unknown, number] = await this.dataSource.query(`DELETE FROM oauth_states WHERE expires_at < $1`, [before]);
-    const [, sessions]: [unknown, number] = await this.dataSource.query(`DELETE FROM connect_sessions WHERE expires_at < $1`, [before]);
+    const [, states]: [unknown, number] = await this.dataSource.query(
+      `DELETE FROM oauth_states WHERE expires_at < $1`,
+      [before],
+    );
+    const [, sessions]: [unknown, number] = await this.dataSource.query(
+      `DELETE FROM connect_sessions WHERE expires_at < $1`,
+      [before],
+    );
     if (states || sessions) this.logger.log({ states, sessions }, 'purged expired flow records');
     return { states, sessions };
   }

@@ -42,7 +42,13 @@ export class OAuthStateStore {
     private readonly cipher: TokenCipher,
   ) {}
 
-  store(req: FlowRequest, verifier: string | undefined, _state: unknown, meta: { callbackURL?: string }, callback: StoreCallback): void {
+  store(
+    req: FlowRequest,
+    verifier: string | undefined,
+    _state: unknown,
+    meta: { callbackURL?: string },
+    callback: StoreCallback,
+  ): void {
     const session = req.flowSession;
     if (!session) {
       callback(new Error('No connect session on the request'));
@@ -91,7 +97,12 @@ export class OAuthStateStore {
    * Single use: marks the state consumed in one statement, so two callbacks racing with the same state
    * cannot both win. Then checks its age and the provider it was issued for (mix-up defence).
    */
-  async consume(value: string, provider: string, bindingNonce: string | undefined, now = new Date()): Promise<StateCheck> {
+  async consume(
+    value: string,
+    provider: string,
+    bindingNonce: string | undefined,
+    now = new Date(),
+  ): Promise<StateCheck> {
     const stateHash = hashSecret(value);
     const result = await this.states
       .createQueryBuilder()
@@ -118,7 +129,8 @@ export class OAuthStateStore {
     });
     if (state.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'session_expired', state };
     if (state.provider !== provider) return { ok: false, reason: 'provider_mismatch', state };
-    if (!state.browserBinding || !bindingNonce || !safeEqualHex(hashSecret(bindingNonce), state.browserBinding)) return { ok: false, reason: 'invalid_state', state };
+    if (!state.browserBinding || !bindingNonce || !safeEqualHex(hashSecret(bindingNonce), state.browserBinding))
+      return { ok: false, reason: 'invalid_state', state };
     return { ok: true, state };
   }
 }

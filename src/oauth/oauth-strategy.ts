@@ -4,7 +4,12 @@ import { OAuthProvider } from '../providers/provider';
 import { OAuthStateStore } from './oauth-state.store';
 import { TokenSet } from './token-response';
 
-type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, params?: { tokenSet: TokenSet }) => void;
+type TokenCallback = (
+  err: unknown,
+  accessToken?: string,
+  refreshToken?: string,
+  params?: { tokenSet: TokenSet },
+) => void;
 
 interface OAuth2Client {
   getOAuthAccessToken(code: string, params: Record<string, string>, callback: TokenCallback): void;

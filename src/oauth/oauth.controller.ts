@@ -13,13 +13,23 @@ export class OAuthController {
   constructor(private readonly flow: OAuthFlowService) {}
 
   @Get(':provider/authorize')
-  authorize(@Param('provider') provider: string, @Query('session') session: unknown, @Req() req: FlowRequest, @Res() reply: FastifyReply): Promise<void> {
+  authorize(
+    @Param('provider') provider: string,
+    @Query('session') session: unknown,
+    @Req() req: FlowRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     noStore(reply);
     return this.flow.authorize(provider, typeof session === 'string' ? session : undefined, req, reply);
   }
 
   @Get(':provider/callback')
-  callback(@Param('provider') provider: string, @Query() query: Record<string, unknown>, @Req() req: FlowRequest, @Res() reply: FastifyReply): Promise<void> {
+  callback(
+    @Param('provider') provider: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: FlowRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     noStore(reply);
     return this.flow.callback(provider, query, req, reply);
   }

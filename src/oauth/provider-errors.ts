@@ -26,7 +26,9 @@ export class ProviderError extends Error {
 
   /** Worth retrying later with the same grant. */
   get transient(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'unavailable' || this.kind === 'timeout' || this.kind === 'network';
+    return (
+      this.kind === 'rate_limited' || this.kind === 'unavailable' || this.kind === 'timeout' || this.kind === 'network'
+    );
   }
 }
 

@@ -1,12 +1,21 @@
-/** How a browser flow can fail: the `error` of the return URL, and the error page's explanation. */
-export const OAUTH_FAILURES = ['access_denied', 'invalid_state', 'session_expired', 'provider_mismatch', 'token_exchange_failed', 'identity_failed', 'internal_error'] as const;
-export type OAuthFailure = (typeof OAUTH_FAILURES)[number];
+import { escapeHtml } from '../common/html';
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** How a browser flow can fail: the `error` of the return URL, and the error page's explanation. */
+export const OAUTH_FAILURES = [
+  'access_denied',
+  'invalid_state',
+  'session_expired',
+  'provider_mismatch',
+  'token_exchange_failed',
+  'identity_failed',
+  'internal_error',
+] as const;
+export type OAuthFailure = (typeof OAUTH_FAILURES)[number];
 
 const EXPLANATIONS: Record<OAuthFailure, string> = {
   access_denied: 'The connection was not approved at the provider.',
-  invalid_state: 'This link or callback is not valid (it may have been used already). Start again from the application.',
+  invalid_state:
+    'This link or callback is not valid (it may have been used already). Start again from the application.',
   session_expired: 'This connect link has expired. Start again from the application.',
   provider_mismatch: 'The provider that answered is not the one this connection was started with.',
   token_exchange_failed: 'The provider did not hand over the access token. Please try again in a moment.',

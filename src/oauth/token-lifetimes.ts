@@ -27,7 +27,9 @@ export function tokenLifetimes(
     expiresAt = new Date(now.getTime() + settings.accessTokenLifetimeSeconds * 1000);
   }
   const refreshTokenExpiresAt =
-    tokens.hasRefreshToken && settings.refreshTokenLifetimeDays !== undefined ? new Date(now.getTime() + settings.refreshTokenLifetimeDays * DAY_MS) : null;
+    tokens.hasRefreshToken && settings.refreshTokenLifetimeDays !== undefined
+      ? new Date(now.getTime() + settings.refreshTokenLifetimeDays * DAY_MS)
+      : null;
   return { expiresAt, refreshTokenExpiresAt };
 }
 

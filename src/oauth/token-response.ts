@@ -22,7 +22,12 @@ const MAX_EXPIRES_IN = 10 * 365 * 86_400;
  */
 export function readExpiresIn(value: unknown, provider: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+        ? Number(value)
+        : NaN;
   // Above ten years is not a lifetime but a bug (and would overflow a date): ignored like the rest.
   if (Number.isFinite(n) && n > 0 && n <= MAX_EXPIRES_IN) return Math.floor(n);
   logger.warn({ provider }, 'ignoring unusable expires_in in token response');
@@ -33,7 +38,8 @@ function oauthError(status: number, error: string, description: unknown, retryAf
   const detail = safeDescription(description);
   const message = `Token endpoint answered ${status} ${error}${detail ? `: ${detail}` : ''}`;
   if (error === 'invalid_grant') return new ProviderError('invalid_grant', message);
-  if (error === 'invalid_client' || error === 'unauthorized_client') return new ProviderError('invalid_client', message);
+  if (error === 'invalid_client' || error === 'unauthorized_client')
+    return new ProviderError('invalid_client', message);
   if (status === 429) return new ProviderError('rate_limited', message, retryAfterMs);
   if (status >= 500) return new ProviderError('unavailable', message, retryAfterMs);
   return new ProviderError('rejected', message);
@@ -59,7 +65,8 @@ export function parseTokenResponse(res: HttpResponse, provider: string): TokenSe
     throw new ProviderError('bad_response', `Token endpoint answered with a redirect (${res.status})`);
   }
   const body = parseJson(res.text);
-  if (res.status === 429) throw new ProviderError('rate_limited', 'Token endpoint answered 429 (rate limited)', retryAfterMs);
+  if (res.status === 429)
+    throw new ProviderError('rate_limited', 'Token endpoint answered 429 (rate limited)', retryAfterMs);
   if (res.status >= 500) throw new ProviderError('unavailable', `Token endpoint answered ${res.status}`, retryAfterMs);
   if (res.status >= 400) {
     const error = typeof body?.error === 'string' ? body.error : `http_${res.status}`;
@@ -73,7 +80,10 @@ export function parseTokenResponse(res: HttpResponse, provider: string): TokenSe
   return {
     accessToken: body.access_token,
     refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined,
-    tokenType: typeof body.token_type === 'string' && /^[A-Za-z][\w.-]{0,31}$/.test(body.token_type) ? normaliseTokenType(body.token_type) : 'Bearer',
+    tokenType:
+      typeof body.token_type === 'string' && /^[A-Za-z][\w.-]{0,31}$/.test(body.token_type)
+        ? normaliseTokenType(body.token_type)
+        : 'Bearer',
     expiresIn: readExpiresIn(body.expires_in, provider),
     scope: typeof body.scope === 'string' ? body.scope : undefined,
     raw: body,

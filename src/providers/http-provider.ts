@@ -28,8 +28,8 @@ export abstract class HttpProvider implements OAuthProvider {
     return {};
   }
 
-  async revoke(_tokens: { accessToken: string; refreshToken?: string }): Promise<RevokeResult> {
-    return 'unsupported';
+  revoke(_tokens: { accessToken: string; refreshToken?: string }): Promise<RevokeResult> {
+    return Promise.resolve('unsupported');
   }
 
   abstract exchangeCode(request: CodeExchange): Promise<TokenSet>;

@@ -18,7 +18,11 @@ export class ProviderHttp {
   ) {}
 
   /** POST to the token endpoint. Client credentials go in the body or an HTTP Basic header. */
-  async token(fields: Record<string, string | undefined>, format: BodyFormat, clientAuth: ClientAuth = 'body'): Promise<TokenSet> {
+  async token(
+    fields: Record<string, string | undefined>,
+    format: BodyFormat,
+    clientAuth: ClientAuth = 'body',
+  ): Promise<TokenSet> {
     const { clientId, clientSecret } = this.credentials();
     const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
     const res = await this.send({
@@ -34,7 +38,11 @@ export class ProviderHttp {
    * POST to the revoke endpoint; any 2xx counts as revoked (RFC 7009 answers 200 even for unknown
    * tokens). Without `clientAuth` the caller put the client credentials in `fields` itself.
    */
-  async revoke(fields: Record<string, string>, format: BodyFormat, clientAuth?: ClientAuth): Promise<'revoked' | 'failed'> {
+  async revoke(
+    fields: Record<string, string>,
+    format: BodyFormat,
+    clientAuth?: ClientAuth,
+  ): Promise<'revoked' | 'failed'> {
     if (!this.settings.revokeUrl) return 'failed';
     const { clientId, clientSecret } = this.credentials();
     const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
@@ -54,9 +62,16 @@ export class ProviderHttp {
   /** An API call with the access token; 401 means the provider no longer accepts it. */
   async api<T = unknown>(method: 'GET' | 'POST', url: string, accessToken: string, json?: unknown): Promise<T> {
     const res = await this.send({ method, url, headers: { Authorization: `Bearer ${accessToken}` }, json });
-    if (res.status === 401 || res.status === 403) throw new ProviderError('unauthorized', `API call answered ${res.status}`);
-    if (res.status === 429) throw new ProviderError('rate_limited', 'API call answered 429', parseRetryAfter(res.headers.get('retry-after')));
-    if (res.status >= 500) throw new ProviderError('unavailable', `API call answered ${res.status}`, parseRetryAfter(res.headers.get('retry-after')));
+    if (res.status === 401 || res.status === 403)
+      throw new ProviderError('unauthorized', `API call answered ${res.status}`);
+    if (res.status === 429)
+      throw new ProviderError('rate_limited', 'API call answered 429', parseRetryAfter(res.headers.get('retry-after')));
+    if (res.status >= 500)
+      throw new ProviderError(
+        'unavailable',
+        `API call answered ${res.status}`,
+        parseRetryAfter(res.headers.get('retry-after')),
+      );
     if (res.status < 200 || res.status >= 300) throw new ProviderError('rejected', `API call answered ${res.status}`);
     try {
       return JSON.parse(res.text) as T;
@@ -73,7 +88,8 @@ export class ProviderHttp {
     try {
       return await this.http.send(request);
     } catch (error) {
-      if (error instanceof HttpTransportError) throw new ProviderError(error.kind === 'too_large' ? 'bad_response' : error.kind, error.message);
+      if (error instanceof HttpTransportError)
+        throw new ProviderError(error.kind === 'too_large' ? 'bad_response' : error.kind, error.message);
       throw error;
     }
   }

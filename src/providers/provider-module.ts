@@ -18,14 +18,24 @@ export const callbackUrl = (publicUrl: string, provider: string) => `${publicUrl
  * its Passport strategy (which registers itself with Passport under the provider's name) and add the
  * provider to the catalog. A provider without credentials contributes nothing.
  */
-export function providerModuleMetadata(name: string, create: ProviderFactory, Strategy: ProviderStrategyClass): ModuleMetadata {
+export function providerModuleMetadata(
+  name: string,
+  create: ProviderFactory,
+  Strategy: ProviderStrategyClass,
+): ModuleMetadata {
   const token = `oauth-provider:${name}`;
   return {
     providers: [
       {
         provide: token,
         inject: [ProvidersRegistry, ProviderCatalog, HttpClient, OAuthStateStore, appConfig.KEY],
-        useFactory: (registry: ProvidersRegistry, catalog: ProviderCatalog, http: HttpClient, store: OAuthStateStore, app: ConfigType<typeof appConfig>) => {
+        useFactory: (
+          registry: ProvidersRegistry,
+          catalog: ProviderCatalog,
+          http: HttpClient,
+          store: OAuthStateStore,
+          app: ConfigType<typeof appConfig>,
+        ) => {
           const settings = registry.find(name);
           if (!settings) return null;
           const provider = create(settings, http);

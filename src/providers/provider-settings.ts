@@ -71,7 +71,7 @@ export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLea
       : {}),
     ...(spec.extra?.shape ?? {}),
   });
-  const vars = parseEnv(schema, source) as Record<string, unknown>;
+  const vars: Record<string, unknown> = parseEnv(schema, source);
   const clientId = vars[`${p}_CLIENT_ID`] as string | undefined;
   const clientSecret = vars[`${p}_CLIENT_SECRET`] as string | undefined;
   if (Boolean(clientId) !== Boolean(clientSecret)) {

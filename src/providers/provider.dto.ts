@@ -10,7 +10,11 @@ export class ProviderCapabilities {
   @ApiProperty({ description: 'The authorize step uses PKCE (S256)', example: false })
   pkce!: boolean;
 
-  @ApiProperty({ description: 'Tokens can be checked with a whoami call (POST /connections/{id}/verify, and periodically when they never expire)', example: true })
+  @ApiProperty({
+    description:
+      'Tokens can be checked with a whoami call (POST /connections/{id}/verify, and periodically when they never expire)',
+    example: true,
+  })
   verify!: boolean;
 }
 
@@ -27,7 +31,10 @@ export class Provider {
   @ApiProperty({ type: [String], description: 'Scopes requested when a connect session names none', example: ['full'] })
   defaultScopes!: string[];
 
-  @ApiProperty({ description: 'True when this provider is served by the built-in simulator (development only)', example: false })
+  @ApiProperty({
+    description: 'True when this provider is served by the built-in simulator (development only)',
+    example: false,
+  })
   sandbox!: boolean;
 }
 

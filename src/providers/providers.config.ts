@@ -42,7 +42,11 @@ export function loadProvidersConfig(source = process.env) {
   const app = loadAppConfig(source);
   const { REFRESH_LEAD_SECONDS } = parseEnv(schema, source);
   const seeds = SEED_PROVIDERS.map((spec) => readProviderSettings(spec, source, REFRESH_LEAD_SECONDS));
-  const generic = loadGenericProviders(source, SEED_PROVIDERS.map((s) => s.name), REFRESH_LEAD_SECONDS);
+  const generic = loadGenericProviders(
+    source,
+    SEED_PROVIDERS.map((s) => s.name),
+    REFRESH_LEAD_SECONDS,
+  );
   const all = [...seeds, ...generic];
   const anyCredentials = all.some((p) => p.clientId);
   const sandbox = app.sandbox ?? (!anyCredentials && app.nodeEnv !== 'production');
@@ -51,7 +55,9 @@ export function loadProvidersConfig(source = process.env) {
   }
   const providers = all
     // Only the seed providers have simulators; a generic provider is real or absent.
-    .map((p) => (sandbox && !p.clientId && !generic.includes(p) ? pointAtSandbox(p, app.publicUrl, app.internalUrl) : p))
+    .map((p) =>
+      sandbox && !p.clientId && !generic.includes(p) ? pointAtSandbox(p, app.publicUrl, app.internalUrl) : p,
+    )
     // A provider with no credentials is not enabled.
     .filter((p) => p.clientId && p.clientSecret);
   return { sandbox, refreshLeadSeconds: REFRESH_LEAD_SECONDS, providers };

@@ -3,7 +3,13 @@ import { ConfigType } from '@nestjs/config';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { Credentials } from '../connections/connection.dto';
 import { tokenContext } from '../connections/token-context';
-import { ConnectionNeedsReauth, ConnectionNotFound, DomainError, ProviderUnavailable, RefreshNotSupported } from '../common/errors';
+import {
+  ConnectionNeedsReauth,
+  ConnectionNotFound,
+  DomainError,
+  ProviderUnavailable,
+  RefreshNotSupported,
+} from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderError } from '../oauth/provider-errors';
 import { refreshConfig } from './refresh.config';
@@ -31,7 +37,9 @@ export class CredentialsService {
     let connection: CredentialsRow = await this.loadForCredentials(id);
     if (force && !connection.hasRefreshToken) throw new RefreshNotSupported(id);
     const now = startedAt.getTime();
-    const fresh: Satisfied = force ? refreshedSince(startedAt) : (c) => !c.expiresAt || c.expiresAt.getTime() - now > this.config.credentialsSkewMs;
+    const fresh: Satisfied = force
+      ? refreshedSince(startedAt)
+      : (c) => !c.expiresAt || c.expiresAt.getTime() - now > this.config.credentialsSkewMs;
     // Connections without a refresh token are served as they are (they never expire by the clock).
     if (force || (connection.hasRefreshToken && !fresh(connection))) {
       const outcome = await this.refreshRespectingRetryAfter(connection, fresh, force);
@@ -65,17 +73,34 @@ export class CredentialsService {
     return outcome.connection;
   }
 
-  private async refreshRespectingRetryAfter(connection: Pick<ConnectionEntity, 'id' | 'lastError' | 'nextRefreshAt'>, fresh: Satisfied, force: boolean): Promise<RefreshOutcome> {
+  private async refreshRespectingRetryAfter(
+    connection: Pick<ConnectionEntity, 'id' | 'lastError' | 'nextRefreshAt'>,
+    fresh: Satisfied,
+    force: boolean,
+  ): Promise<RefreshOutcome> {
     // After a 429 the provider said when to come back: do not call before that.
-    const backingOff = connection.lastError?.code === 'rate_limited' && connection.nextRefreshAt && connection.nextRefreshAt.getTime() > Date.now();
+    const backingOff =
+      connection.lastError?.code === 'rate_limited' &&
+      connection.nextRefreshAt &&
+      connection.nextRefreshAt.getTime() > Date.now();
     if (backingOff) {
       const current = await this.load(connection.id);
-      return { kind: 'failed', connection: current, error: new ProviderError('rate_limited', connection.lastError!.message, connection.nextRefreshAt!.getTime() - Date.now()) };
+      return {
+        kind: 'failed',
+        connection: current,
+        error: new ProviderError(
+          'rate_limited',
+          connection.lastError!.message,
+          connection.nextRefreshAt!.getTime() - Date.now(),
+        ),
+      };
     }
     const outcome = await this.refresh.refresh(connection.id, fresh);
     if (outcome.kind === 'deferred') {
       if (!force && outcome.connection.expiresAt && outcome.connection.expiresAt.getTime() > Date.now()) return outcome;
-      throw new DomainError('rate_limited', 429, 'The refresh budget for this provider is used up; retry shortly', { 'Retry-After': '1' });
+      throw new DomainError('rate_limited', 429, 'The refresh budget for this provider is used up; retry shortly', {
+        'Retry-After': '1',
+      });
     }
     return outcome;
   }
@@ -101,5 +126,8 @@ const refreshedSince =
     c.lastRefreshedAt !== null && c.lastRefreshedAt.getTime() >= startedAt.getTime();
 
 function unavailable(error: ProviderError): ProviderUnavailable {
-  return new ProviderUnavailable(error.kind, error.retryAfterMs !== undefined ? Math.ceil(error.retryAfterMs / 1000) : undefined);
+  return new ProviderUnavailable(
+    error.kind,
+    error.retryAfterMs !== undefined ? Math.ceil(error.retryAfterMs / 1000) : undefined,
+  );
 }

@@ -11,7 +11,10 @@ import { CredentialsService } from './credentials.service';
 import { VerificationService } from './verification.service';
 
 export class CredentialsQuery {
-  @ApiPropertyOptional({ type: Boolean, description: 'Refresh first, unless a refresh finished after this request began (then that result is returned)' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'Refresh first, unless a refresh finished after this request began (then that result is returned)',
+  })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'forceRefresh must be true or false' })
   forceRefresh?: 'true' | 'false';
@@ -38,13 +41,22 @@ export class LifecycleController {
   @ApiErrors(400, 401, 404, 409, 429, 502, 503)
   // Set before the handler runs, so its error answers carry it too.
   @Header('Cache-Control', 'no-store')
-  async getCredentials(@Param('id', UuidParam) id: string, @Query() query: CredentialsQuery, @ArrivedAt() arrivedAt: Date): Promise<Credentials> {
+  async getCredentials(
+    @Param('id', UuidParam) id: string,
+    @Query() query: CredentialsQuery,
+    @ArrivedAt() arrivedAt: Date,
+  ): Promise<Credentials> {
     return this.credentials.credentials(id, query.forceRefresh === 'true', arrivedAt);
   }
 
   @Post(':id/refresh')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'refreshConnection', summary: 'Refresh the tokens now', description: 'One refresh across all replicas; concurrent calls share it. The refresh token never leaves the service.' })
+  @ApiOperation({
+    operationId: 'refreshConnection',
+    summary: 'Refresh the tokens now',
+    description:
+      'One refresh across all replicas; concurrent calls share it. The refresh token never leaves the service.',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
   @ApiErrors(400, 401, 404, 409, 429, 502, 503)
@@ -54,7 +66,11 @@ export class LifecycleController {
 
   @Post(':id/verify')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'verifyConnection', summary: 'Check the token with the provider’s whoami call', description: 'A 401 from the provider marks the connection needs_reauth.' })
+  @ApiOperation({
+    operationId: 'verifyConnection',
+    summary: 'Check the token with the provider’s whoami call',
+    description: 'A 401 from the provider marks the connection needs_reauth.',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
   @ApiErrors(400, 401, 404, 502)

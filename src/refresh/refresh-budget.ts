@@ -28,7 +28,10 @@ export class RefreshBudget {
 
   /** A full bucket for a provider that has none yet: on its first take, and after a database crash. */
   private async createRow(provider: string, burst: number): Promise<void> {
-    await this.dataSource.query(`INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`, [provider, burst]);
+    await this.dataSource.query(
+      `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,
+      [provider, burst],
+    );
   }
 
   private async acquire(provider: string, ratePerSecond: number, deadline: number): Promise<boolean> {

@@ -5,7 +5,12 @@ import { ConfigError, env, parseEnv } from '../config/env';
 
 const schema = z.object({
   /** 0 turns the periodic sweep off (the API still refreshes on demand). */
-  REFRESH_SWEEP_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a whole number' }).int().min(0, 'must be 0 (off) or more').max(86_400).default(60),
+  REFRESH_SWEEP_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int()
+    .min(0, 'must be 0 (off) or more')
+    .max(86_400)
+    .default(60),
   CREDENTIALS_SKEW_SECONDS: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(86_400).default(300),
   REFRESH_LEASE_SECONDS: env.positiveInt(60, 3600),
   REFRESH_MAX_FAILURES: env.positiveInt(5, 1000),

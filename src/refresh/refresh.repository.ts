@@ -33,7 +33,17 @@ export interface RefreshedTokens {
 /** What the credentials endpoint reads; the refresh token itself is not even loaded. */
 export type CredentialsRow = Pick<
   ConnectionEntity,
-  'id' | 'status' | 'accessToken' | 'tokenType' | 'expiresAt' | 'apiBaseUrl' | 'scopes' | 'accountId' | 'lastError' | 'nextRefreshAt' | 'lastRefreshedAt'
+  | 'id'
+  | 'status'
+  | 'accessToken'
+  | 'tokenType'
+  | 'expiresAt'
+  | 'apiBaseUrl'
+  | 'scopes'
+  | 'accountId'
+  | 'lastError'
+  | 'nextRefreshAt'
+  | 'lastRefreshedAt'
 > & { hasRefreshToken: boolean };
 
 interface RawCredentialsRow {
@@ -106,7 +116,11 @@ export class RefreshRepository {
     let rows: RawCredentialsRow[];
     try {
       // A named (prepared) statement: Postgres plans it once per connection instead of on every call.
-      ({ rows } = await pool.query<RawCredentialsRow>({ name: 'credentials_by_id', text: CREDENTIALS_BY_ID, values: [id] }));
+      ({ rows } = await pool.query<RawCredentialsRow>({
+        name: 'credentials_by_id',
+        text: CREDENTIALS_BY_ID,
+        values: [id],
+      }));
     } catch (error) {
       if (!PREPARED_STATEMENT_ERRORS.has((error as { code?: string }).code ?? '')) throw error;
       ({ rows } = await pool.query<RawCredentialsRow>(CREDENTIALS_BY_ID, [id]));
@@ -135,10 +149,15 @@ export class RefreshRepository {
    * token, needing reauth, leased by someone else or backing off (next_refresh_at) are skipped.
    */
   async claimDueForRefresh(q: DueQuery, lease: Lease): Promise<ConnectionEntity[]> {
-    const result: [{ id: string }[], number] = await this.repo.query(
-      CLAIM_DUE_FOR_REFRESH,
-      [lease.owner, lease.until, q.provider, q.now, q.expiringBefore, q.refreshTokenExpiringBefore, q.limit],
-    );
+    const result: [{ id: string }[], number] = await this.repo.query(CLAIM_DUE_FOR_REFRESH, [
+      lease.owner,
+      lease.until,
+      q.provider,
+      q.now,
+      q.expiringBefore,
+      q.refreshTokenExpiringBefore,
+      q.limit,
+    ]);
     return this.loadAll(ids(result));
   }
 
@@ -194,18 +213,29 @@ export class RefreshRepository {
   }
 
   async releaseLeasesOf(owner: string): Promise<void> {
-    await this.repo.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [owner]);
+    await this.repo.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [
+      owner,
+    ]);
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
-    await this.repo.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
+    await this.repo.query(
+      `UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+      [id, owner],
+    );
   }
 
   /**
    * The write after a successful refresh: compare-and-set on token_version and our lease. Returns false
    * when the row changed under us (a reconnect, or a lease we lost), in which case nothing is written.
    */
-  async saveRefreshedTokens(id: string, version: number, owner: string, tokens: RefreshedTokens, now: Date): Promise<boolean> {
+  async saveRefreshedTokens(
+    id: string,
+    version: number,
+    owner: string,
+    tokens: RefreshedTokens,
+    now: Date,
+  ): Promise<boolean> {
     const result: [unknown[], number] = await this.repo.query(
       `UPDATE connections
           SET access_token = $4, refresh_token = COALESCE($5, refresh_token), token_type = $6, expires_at = $7,
@@ -213,7 +243,18 @@ export class RefreshRepository {
               scopes = $9, status = 'active', last_refreshed_at = $10, next_refresh_at = NULL, refresh_failures = 0,
               last_error = NULL, token_version = token_version + 1, lease_owner = NULL, lease_until = NULL, updated_at = now()
         WHERE id = $1 AND token_version = $2 AND lease_owner = $3`,
-      [id, version, owner, tokens.accessToken, tokens.refreshToken, tokens.tokenType, tokens.expiresAt, tokens.refreshTokenExpiresAt, tokens.scopes, now],
+      [
+        id,
+        version,
+        owner,
+        tokens.accessToken,
+        tokens.refreshToken,
+        tokens.tokenType,
+        tokens.expiresAt,
+        tokens.refreshTokenExpiresAt,
+        tokens.scopes,
+        now,
+      ],
     );
     return result[1] === 1;
   }
@@ -222,9 +263,15 @@ export class RefreshRepository {
    * Records a failed attempt and releases the lease; tokens are left as they are. A change to
    * needs_reauth or refresh_failed is reported through the outbox in the same transaction.
    */
-  async recordRefreshFailure(id: string, owner: string, update: { status: ConnectionStatus; failures: number; nextRefreshAt: Date | null; error: LastError }): Promise<void> {
+  async recordRefreshFailure(
+    id: string,
+    owner: string,
+    update: { status: ConnectionStatus; failures: number; nextRefreshAt: Date | null; error: LastError },
+  ): Promise<void> {
     await this.repo.manager.transaction(async (tx) => {
-      const before = await tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const before = await tx
+        .getRepository(ConnectionEntity)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!before || before.leaseOwner !== owner) return;
       await tx.query(
         `UPDATE connections SET status = $2, refresh_failures = $3, next_refresh_at = $4, last_error = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()
@@ -235,7 +282,12 @@ export class RefreshRepository {
     });
   }
 
-  private async reportStatusChange(tx: EntityManager, before: ConnectionEntity, status: ConnectionStatus, error: LastError | null): Promise<void> {
+  private async reportStatusChange(
+    tx: EntityManager,
+    before: ConnectionEntity,
+    status: ConnectionStatus,
+    error: LastError | null,
+  ): Promise<void> {
     if (status === before.status) return;
     const after = { ...before, status, lastError: error };
     if (status === 'needs_reauth') await this.outbox.record(tx, 'connection.needs_reauth', after);
@@ -243,16 +295,25 @@ export class RefreshRepository {
   }
 
   /** The outcome of a whoami check. `status` only when it changes (401 → needs_reauth, reported). */
-  async recordVerification(id: string, update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string }): Promise<void> {
+  async recordVerification(
+    id: string,
+    update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string },
+  ): Promise<void> {
     await this.repo.manager.transaction(async (tx) => {
-      const before = await tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const before = await tx
+        .getRepository(ConnectionEntity)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!before) return;
       await this.writeVerification(tx, id, update);
       if (update.status) await this.reportStatusChange(tx, before, update.status, update.error ?? null);
     });
   }
 
-  private async writeVerification(tx: EntityManager, id: string, update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string }): Promise<void> {
+  private async writeVerification(
+    tx: EntityManager,
+    id: string,
+    update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string },
+  ): Promise<void> {
     await tx.query(
       `UPDATE connections SET last_verified_at = $2, next_verify_at = $3, status = COALESCE($4, status),
               last_error = CASE WHEN $5::text = 'keep' THEN last_error ELSE $5::jsonb END,
@@ -260,7 +321,14 @@ export class RefreshRepository {
               lease_until = CASE WHEN lease_owner = $6 THEN NULL ELSE lease_until END,
               updated_at = now()
         WHERE id = $1`,
-      [id, update.now, update.nextVerifyAt, update.status ?? null, update.error === undefined ? 'keep' : update.error === null ? null : JSON.stringify(update.error), update.owner ?? null],
+      [
+        id,
+        update.now,
+        update.nextVerifyAt,
+        update.status ?? null,
+        update.error === undefined ? 'keep' : update.error === null ? null : JSON.stringify(update.error),
+        update.owner ?? null,
+      ],
     );
   }
 

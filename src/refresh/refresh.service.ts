@@ -104,7 +104,11 @@ export class RefreshService {
     const started = Date.now();
     for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
       const now = new Date();
-      const leased = await this.repo.takeLease(id, { owner: this.owner, until: new Date(now.getTime() + this.config.leaseMs) }, now);
+      const leased = await this.repo.takeLease(
+        id,
+        { owner: this.owner, until: new Date(now.getTime() + this.config.leaseMs) },
+        now,
+      );
       if (leased) {
         if (satisfied(leased)) {
           await this.repo.releaseLease(id, this.owner);
@@ -117,7 +121,11 @@ export class RefreshService {
       if (!current.refreshToken || satisfied(current)) return { kind: 'current', connection: current };
       // The other holder's attempt failed after we began: report that instead of calling again.
       if (current.lastError && Date.parse(current.lastError.at) >= started && !current.leaseOwner) {
-        return { kind: 'failed', connection: current, error: new ProviderError(current.lastError.code as ProviderError['kind'], current.lastError.message) };
+        return {
+          kind: 'failed',
+          connection: current,
+          error: new ProviderError(current.lastError.code as ProviderError['kind'], current.lastError.message),
+        };
       }
       if (Date.now() - started >= this.config.waitMs) {
         const leftMs = current.leaseUntil ? current.leaseUntil.getTime() - Date.now() : 1000;
@@ -139,7 +147,14 @@ export class RefreshService {
       await this.repo.releaseLease(connection.id, this.owner);
       return { kind: 'deferred', connection };
     }
-    if (!(await this.repo.confirmLease(connection.id, this.owner, connection.tokenVersion, new Date(Date.now() + this.config.leaseMs)))) {
+    if (
+      !(await this.repo.confirmLease(
+        connection.id,
+        this.owner,
+        connection.tokenVersion,
+        new Date(Date.now() + this.config.leaseMs),
+      ))
+    ) {
       await this.repo.releaseLease(connection.id, this.owner);
       const current = (await this.repo.findById(connection.id)) ?? connection;
       return { kind: 'current', connection: current };
@@ -151,14 +166,21 @@ export class RefreshService {
       tokens = await provider.refresh(refreshToken);
     } catch (error) {
       timer();
-      const failure = error instanceof ProviderError ? error : new ProviderError('bad_response', 'refresh failed unexpectedly');
-      if (!(error instanceof ProviderError)) this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed unexpectedly');
+      const failure =
+        error instanceof ProviderError ? error : new ProviderError('bad_response', 'refresh failed unexpectedly');
+      if (!(error instanceof ProviderError))
+        this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed unexpectedly');
       this.metrics.refreshes.inc({ provider: provider.name, outcome: failure.kind });
       return this.recordFailure(connection, failure);
     }
     timer();
     this.metrics.refreshes.inc({ provider: provider.name, outcome: 'refreshed' });
-    return this.store(connection, provider.settings, tokens, (t, requested) => provider.grantedScopes?.(t, requested) ?? grantedScopes(t.scope, requested));
+    return this.store(
+      connection,
+      provider.settings,
+      tokens,
+      (t, requested) => provider.grantedScopes?.(t, requested) ?? grantedScopes(t.scope, requested),
+    );
   }
 
   /** From the provider's answer to the commit: only the write, retried on database errors. */
@@ -169,11 +191,17 @@ export class RefreshService {
     scopesOf: (tokens: TokenSet, requested: string[]) => string[],
   ): Promise<RefreshOutcome> {
     const now = new Date();
-    const lifetimes = tokenLifetimes(settings, { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at }, now);
+    const lifetimes = tokenLifetimes(
+      settings,
+      { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at },
+      now,
+    );
     const write = {
       accessToken: this.cipher.encrypt(tokens.accessToken, tokenContext(connection.id, 'access_token')),
       // A response without refresh_token keeps the old one (PROVIDERS.md).
-      refreshToken: tokens.refreshToken ? this.cipher.encrypt(tokens.refreshToken, tokenContext(connection.id, 'refresh_token')) : null,
+      refreshToken: tokens.refreshToken
+        ? this.cipher.encrypt(tokens.refreshToken, tokenContext(connection.id, 'refresh_token'))
+        : null,
       tokenType: tokens.tokenType,
       expiresAt: lifetimes.expiresAt,
       refreshTokenExpiresAt: lifetimes.refreshTokenExpiresAt,
@@ -181,12 +209,21 @@ export class RefreshService {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        const written = await this.repo.saveRefreshedTokens(connection.id, connection.tokenVersion, this.owner, write, now);
+        const written = await this.repo.saveRefreshedTokens(
+          connection.id,
+          connection.tokenVersion,
+          this.owner,
+          write,
+          now,
+        );
         const stored = await this.repo.findById(connection.id);
         if (!stored) throw new ConnectionNotFound(connection.id);
         if (!written) {
           // A reconnect replaced the tokens meanwhile (or our lease was lost): theirs are newer; ours are dropped.
-          this.logger.warn({ connectionId: connection.id }, 'refreshed tokens not stored: the connection changed during the refresh');
+          this.logger.warn(
+            { connectionId: connection.id },
+            'refreshed tokens not stored: the connection changed during the refresh',
+          );
           return { kind: 'current', connection: stored };
         }
         return { kind: 'refreshed', connection: stored };
@@ -211,10 +248,21 @@ export class RefreshService {
       nextRefreshAt = null;
     } else {
       const expired = connection.expiresAt !== null && connection.expiresAt.getTime() <= now.getTime();
-      status = expired ? 'expired' : failures >= this.config.maxFailures ? 'refresh_failed' : connection.status === 'expired' ? 'expired' : connection.status;
-      nextRefreshAt = new Date(now.getTime() + backoffDelay(failures, this.config.backoffBaseMs, this.config.backoffMaxMs, error.retryAfterMs));
+      status = expired
+        ? 'expired'
+        : failures >= this.config.maxFailures
+          ? 'refresh_failed'
+          : connection.status === 'expired'
+            ? 'expired'
+            : connection.status;
+      nextRefreshAt = new Date(
+        now.getTime() + backoffDelay(failures, this.config.backoffBaseMs, this.config.backoffMaxMs, error.retryAfterMs),
+      );
     }
-    this.logger.warn({ connectionId: connection.id, provider: connection.provider, kind: error.kind, failures, status }, 'refresh failed');
+    this.logger.warn(
+      { connectionId: connection.id, provider: connection.provider, kind: error.kind, failures, status },
+      'refresh failed',
+    );
     await this.repo.recordRefreshFailure(connection.id, this.owner, {
       status,
       failures,

@@ -32,27 +32,52 @@ export class VerificationService {
     if (!connection) throw new ConnectionNotFound(id);
     const { result, error } = await this.check(connection);
     if (result === 'unsupported') throw new VerifyNotSupported(connection.provider);
-    if (result === 'failed') throw new ProviderUnavailable(error?.message ?? 'whoami failed', error?.retryAfterMs ? Math.ceil(error.retryAfterMs / 1000) : undefined);
+    if (result === 'failed')
+      throw new ProviderUnavailable(
+        error?.message ?? 'whoami failed',
+        error?.retryAfterMs ? Math.ceil(error.retryAfterMs / 1000) : undefined,
+      );
     return (await this.repo.findById(id)) ?? connection;
   }
 
   /** Runs the whoami call and records its outcome; `leaseOwner` releases the sweep's lease. */
-  async check(connection: ConnectionEntity, leaseOwner?: string, now = new Date()): Promise<{ result: VerifyResult; error?: ProviderError }> {
+  async check(
+    connection: ConnectionEntity,
+    leaseOwner?: string,
+    now = new Date(),
+  ): Promise<{ result: VerifyResult; error?: ProviderError }> {
     const provider = this.catalog.find(connection.provider);
     const nextVerifyAt = new Date(now.getTime() + this.config.verifyIntervalMs);
     if (!provider) return { result: 'unsupported' };
     let outcome: 'ok' | 'unsupported';
     try {
-      outcome = await provider.verify(this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')));
+      outcome = await provider.verify(
+        this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')),
+      );
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : new ProviderError('bad_response', 'whoami failed unexpectedly');
+      const failure =
+        error instanceof ProviderError ? error : new ProviderError('bad_response', 'whoami failed unexpectedly');
       const lastError = { code: failure.kind, message: failure.message, at: now.toISOString() };
       if (failure.kind === 'unauthorized') {
-        this.logger.warn({ connectionId: connection.id, provider: connection.provider }, 'provider no longer accepts the token: needs reauth');
-        await this.repo.recordVerification(connection.id, { now, nextVerifyAt, status: 'needs_reauth', error: lastError, owner: leaseOwner });
+        this.logger.warn(
+          { connectionId: connection.id, provider: connection.provider },
+          'provider no longer accepts the token: needs reauth',
+        );
+        await this.repo.recordVerification(connection.id, {
+          now,
+          nextVerifyAt,
+          status: 'needs_reauth',
+          error: lastError,
+          owner: leaseOwner,
+        });
         return { result: 'unauthorized', error: failure };
       }
-      await this.repo.recordVerification(connection.id, { now, nextVerifyAt: new Date(now.getTime() + this.config.backoffBaseMs), error: lastError, owner: leaseOwner });
+      await this.repo.recordVerification(connection.id, {
+        now,
+        nextVerifyAt: new Date(now.getTime() + this.config.backoffBaseMs),
+        error: lastError,
+        owner: leaseOwner,
+      });
       return { result: 'failed', error: failure };
     }
     if (outcome === 'unsupported') {

@@ -20,9 +20,13 @@ function hashOf(...parts: string[]): Buffer {
 
 /** A number in [min, min + span) derived from the hash: the same seed always gives the same id. */
 const numberOf = (parts: string[], min: number, span: number) => min + (hashOf(...parts).readUInt32BE(0) % span);
-const hexOf = (parts: string[], length: number) => hashOf(...parts).toString('hex').slice(0, length);
+const hexOf = (parts: string[], length: number) =>
+  hashOf(...parts)
+    .toString('hex')
+    .slice(0, length);
 
-const title = (s: string) => s.replace(/(^|[-._/ ])([a-z])/g, (_m, sep: string, c: string) => `${sep === '' ? '' : ' '}${c.toUpperCase()}`).trim();
+const title = (s: string) =>
+  s.replace(/(^|[-._/ ])([a-z])/g, (_m, sep: string, c: string) => `${sep === '' ? '' : ' '}${c.toUpperCase()}`).trim();
 
 /**
  * The simulated identity behind a seed. Deterministic, so reconnecting "the same user" lands on the same
@@ -76,7 +80,11 @@ export function describeAccount(provider: SandboxProvider, account: SandboxAccou
     case 'keap':
       return [user, ['Keap app', keapHost(account)]];
     case 'clickfunnels':
-      return [user, ['Team', `${account.teamName} (#${account.teamId})`], ['Workspace', `${account.workspaceName} (#${account.workspaceId})`]];
+      return [
+        user,
+        ['Team', `${account.teamName} (#${account.teamId})`],
+        ['Workspace', `${account.workspaceName} (#${account.workspaceId})`],
+      ];
     case 'webflow':
       return [user, ['User id', account.userId], ['Workspace', webflowWorkspaceId(account)]];
     default:

@@ -51,7 +51,11 @@ export class SandboxApiService {
         lastUsed: new Date().toISOString(),
         rateLimit: 60,
         scope: token.scope,
-        authorizedTo: { siteIds: [], workspaceIds: [webflowWorkspaceId(token.account)], userIds: [token.account.userId] },
+        authorizedTo: {
+          siteIds: [],
+          workspaceIds: [webflowWorkspaceId(token.account)],
+          userIds: [token.account.userId],
+        },
       },
       application: {
         id: shortId('application:sandbox-webflow'),
@@ -79,7 +83,8 @@ export class SandboxApiService {
 
   clickfunnelsWorkspace(req: Request, id: string): Promise<SandboxReply> {
     return this.whoami(SANDBOX_PROVIDERS.clickfunnels, req, ({ account }) => {
-      if (String(account.workspaceId) !== id) throw new SandboxError(404, 'not_found', 'No such workspace for this token');
+      if (String(account.workspaceId) !== id)
+        throw new SandboxError(404, 'not_found', 'No such workspace for this token');
       return {
         id: account.workspaceId,
         public_id: shortId(`workspace:${account.workspaceId}`, 6),
@@ -102,10 +107,17 @@ export class SandboxApiService {
   }
 
   clickfunnelsClassicMe(req: Request): Promise<SandboxReply> {
-    return this.whoami(SANDBOX_PROVIDERS['clickfunnels-classic'], req, ({ account }) => ({ id: Number(account.userId), email: account.email }));
+    return this.whoami(SANDBOX_PROVIDERS['clickfunnels-classic'], req, ({ account }) => ({
+      id: Number(account.userId),
+      email: account.email,
+    }));
   }
 
-  private whoami(provider: SandboxProvider, req: Request, body: (token: SandboxTokenEntity) => unknown): Promise<SandboxReply> {
+  private whoami(
+    provider: SandboxProvider,
+    req: Request,
+    body: (token: SandboxTokenEntity) => unknown,
+  ): Promise<SandboxReply> {
     return this.faults.run(provider, { endpoint: 'whoami', faults: ['whoami'] }, async () => {
       // ClickFunnels blocks API requests that carry no User-Agent.
       if (provider.name === 'clickfunnels' && !req.headers['user-agent']) {

@@ -102,36 +102,49 @@ export class SandboxAuthorizeService {
     }
     const clientId = params.get('client_id');
     if (!clientId) throw new Refused('client_id is missing');
-    if (clientId !== sandboxClientId(provider)) throw new Refused(`Unknown client_id (this simulator knows ${sandboxClientId(provider)})`);
+    if (clientId !== sandboxClientId(provider))
+      throw new Refused(`Unknown client_id (this simulator knows ${sandboxClientId(provider)})`);
     const redirectUri = params.get('redirect_uri');
     if (!redirectUri) throw new Refused('redirect_uri is missing');
     const target = absoluteHttpUrl(redirectUri);
     if (!target) throw new Refused('redirect_uri must be an absolute http(s) URL without a fragment');
     // The sandbox clients are registered for this service only: like a real provider, never redirect
     // a consent to somewhere else (no open redirect through the simulator).
-    if (target.origin !== new URL(this.app.publicUrl).origin) throw new Refused('redirect_uri is not registered for this client (it must be on PUBLIC_URL)');
+    if (target.origin !== new URL(this.app.publicUrl).origin)
+      throw new Refused('redirect_uri is not registered for this client (it must be on PUBLIC_URL)');
     const responseType = params.get('response_type');
-    if (responseType === undefined && !provider.responseTypeOptional) throw new Refused('response_type is missing (expected code)');
-    if (responseType !== undefined && responseType !== 'code') throw new Refused('Unsupported response_type (expected code)');
+    if (responseType === undefined && !provider.responseTypeOptional)
+      throw new Refused('response_type is missing (expected code)');
+    if (responseType !== undefined && responseType !== 'code')
+      throw new Refused('Unsupported response_type (expected code)');
     const scope = params.get('scope') ?? '';
     switch (provider.name) {
       case 'clickfunnels':
         // The seed lists both on the authorize URL and the real server refuses the request without them.
         if (params.get('new_installation') !== 'true') throw new Refused('new_installation must be true');
-        if (params.get('grant_type') !== 'authorization_code') throw new Refused('grant_type must be authorization_code');
+        if (params.get('grant_type') !== 'authorization_code')
+          throw new Refused('grant_type must be authorization_code');
         break;
       case 'keap':
         if (scope !== 'full') throw new Refused('scope must be full');
         break;
     }
-    return { clientId, redirectUri, state: params.get('state'), scope: provider.name === 'clickfunnels' ? 'admin read' : scope, codeChallenge: this.codeChallenge(provider, params), original };
+    return {
+      clientId,
+      redirectUri,
+      state: params.get('state'),
+      scope: provider.name === 'clickfunnels' ? 'admin read' : scope,
+      codeChallenge: this.codeChallenge(provider, params),
+      original,
+    };
   }
 
   private codeChallenge(provider: SandboxProvider, params: Params): string | null {
     const challenge = params.get('code_challenge');
     if (!provider.pkce || challenge === undefined) return null;
     if (params.get('code_challenge_method') !== 'S256') throw new Refused('code_challenge_method must be S256');
-    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new Refused('code_challenge must be a base64url SHA-256 digest (43 characters)');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+      throw new Refused('code_challenge must be a base64url SHA-256 digest (43 characters)');
     return challenge;
   }
 

@@ -31,7 +31,11 @@ export class SandboxCallsService {
 
   async list(provider: SandboxProvider, filter: { endpoint?: string; grantType?: string }) {
     const rows = await this.calls.find({
-      where: { provider: provider.name, ...(filter.endpoint ? { endpoint: filter.endpoint } : {}), ...(filter.grantType ? { grantType: filter.grantType } : {}) },
+      where: {
+        provider: provider.name,
+        ...(filter.endpoint ? { endpoint: filter.endpoint } : {}),
+        ...(filter.grantType ? { grantType: filter.grantType } : {}),
+      },
       order: { id: 'ASC' },
     });
     return rows.map((r) => ({

@@ -29,7 +29,9 @@ const faultRequest = z.strictObject({
   endpoint: z.enum(FAULT_ENDPOINTS),
   kind: z.enum(FAULT_KINDS),
   // Seconds or an HTTP date, sent verbatim as Retry-After.
-  retryAfter: z.union([z.number().int().min(0).max(86_400).transform(String), z.string().regex(/^[\x20-\x7e]{1,64}$/)]).optional(),
+  retryAfter: z
+    .union([z.number().int().min(0).max(86_400).transform(String), z.string().regex(/^[\x20-\x7e]{1,64}$/)])
+    .optional(),
   delayMs: z.number().int().min(0).max(120_000).default(0),
   remaining: z.number().int().min(1).max(10_000).default(1),
 });
@@ -68,9 +70,24 @@ export class SandboxFaultsService {
     }
     const f = parsed.data;
     const saved = await this.faults.save(
-      this.faults.create({ provider: provider.name, endpoint: f.endpoint, kind: f.kind, retryAfter: f.retryAfter ?? null, delayMs: f.delayMs, remaining: f.remaining }),
+      this.faults.create({
+        provider: provider.name,
+        endpoint: f.endpoint,
+        kind: f.kind,
+        retryAfter: f.retryAfter ?? null,
+        delayMs: f.delayMs,
+        remaining: f.remaining,
+      }),
     );
-    return { id: Number(saved.id), provider: saved.provider, endpoint: saved.endpoint, kind: saved.kind, retryAfter: saved.retryAfter, delayMs: saved.delayMs, remaining: saved.remaining };
+    return {
+      id: Number(saved.id),
+      provider: saved.provider,
+      endpoint: saved.endpoint,
+      kind: saved.kind,
+      retryAfter: saved.retryAfter,
+      delayMs: saved.delayMs,
+      remaining: saved.remaining,
+    };
   }
 
   async clear(provider: SandboxProvider): Promise<number> {
@@ -80,15 +97,16 @@ export class SandboxFaultsService {
 
   /** Consumes one use of the oldest matching fault; concurrent calls never share a use. */
   async take(provider: SandboxProvider, endpoints: FaultEndpoint[]): Promise<TakenFault | null> {
-    const [rows] = (await this.faults.query(
-      `WITH next AS (
+    const [rows]: [Array<{ kind: FaultKind; retry_after: string | null; delay_ms: number }>, number] =
+      await this.faults.query(
+        `WITH next AS (
          SELECT id FROM sandbox_faults
          WHERE provider = $1 AND endpoint = ANY($2::varchar[]) AND remaining > 0
          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
        UPDATE sandbox_faults f SET remaining = f.remaining - 1 FROM next WHERE f.id = next.id
        RETURNING f.kind, f.retry_after, f.delay_ms`,
-      [provider.name, endpoints],
-    )) as [Array<{ kind: FaultKind; retry_after: string | null; delay_ms: number }>, number];
+        [provider.name, endpoints],
+      );
     const row = rows[0];
     return row ? { kind: row.kind, retryAfter: row.retry_after, delayMs: row.delay_ms } : null;
   }
@@ -129,12 +147,24 @@ function faultReply(provider: SandboxProvider, fault: TakenFault): SandboxReply 
     case 'status_500':
       return oauthError(500, 'server_error', 'Simulated internal error');
     case 'status_503':
-      return oauthError(503, 'temporarily_unavailable', 'Simulated outage', fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+      return oauthError(
+        503,
+        'temporarily_unavailable',
+        'Simulated outage',
+        fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {},
+      );
     case 'rate_limit':
       // Keap's 429 body.
-      return { status: 429, json: { code: '429', message: 'Quota Exceeded' }, headers: { 'Retry-After': fault.retryAfter ?? '1' } };
+      return {
+        status: 429,
+        json: { code: '429', message: 'Quota Exceeded' },
+        headers: { 'Retry-After': fault.retryAfter ?? '1' },
+      };
     case 'non_json':
-      return { status: 200, html: '<!doctype html><html><body><h1>We&#39;ll be right back</h1><p>Scheduled maintenance.</p></body></html>' };
+      return {
+        status: 200,
+        html: '<!doctype html><html><body><h1>We&#39;ll be right back</h1><p>Scheduled maintenance.</p></body></html>',
+      };
     case 'no_access_token':
       return { status: 200, json: { token_type: 'bearer' } };
     case 'error_200':
@@ -144,7 +174,9 @@ function faultReply(provider: SandboxProvider, fault: TakenFault): SandboxReply 
     case 'invalid_client':
       return oauthError(401, 'invalid_client', 'Simulated invalid_client');
     case 'invalid_token':
-      return oauthError(401, 'invalid_token', 'Simulated invalid_token', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      return oauthError(401, 'invalid_token', 'Simulated invalid_token', {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      });
     case 'redirect':
       // Like a provider bouncing API clients to its login page.
       return { status: 302, location: `/sandbox/${provider.name}/authorize` };

@@ -21,7 +21,8 @@ export interface IssuedTokens {
 }
 
 const later = (seconds: number | null) => (seconds === null ? null : new Date(Date.now() + seconds * 1000));
-const tokenPrefix = (provider: SandboxProvider, kind: 'at' | 'rt') => `sbx_${provider.name.replace(/-/g, '_')}_${kind}_`;
+const tokenPrefix = (provider: SandboxProvider, kind: 'at' | 'rt') =>
+  `sbx_${provider.name.replace(/-/g, '_')}_${kind}_`;
 
 /** Codes and tokens of the simulators, stored as SHA-256 hashes only. */
 @Injectable()
@@ -53,15 +54,36 @@ export class SandboxGrantsService {
     return result.affected === 1;
   }
 
-  async issue(provider: SandboxProvider, account: SandboxAccount, scope: string, grantId: string = randomUUID()): Promise<IssuedTokens> {
+  async issue(
+    provider: SandboxProvider,
+    account: SandboxAccount,
+    scope: string,
+    grantId: string = randomUUID(),
+  ): Promise<IssuedTokens> {
     const accessToken = `${tokenPrefix(provider, 'at')}${randomSecret()}`;
     const rows: Array<Partial<SandboxTokenEntity>> = [
-      { tokenHash: sha256Hex(accessToken), provider: provider.name, kind: 'access', grantId, account, scope, expiresAt: later(provider.accessTokenTtlSeconds) },
+      {
+        tokenHash: sha256Hex(accessToken),
+        provider: provider.name,
+        kind: 'access',
+        grantId,
+        account,
+        scope,
+        expiresAt: later(provider.accessTokenTtlSeconds),
+      },
     ];
     let refreshToken: string | undefined;
     if (provider.grantTypes.includes('refresh_token')) {
       refreshToken = `${tokenPrefix(provider, 'rt')}${randomSecret()}`;
-      rows.push({ tokenHash: sha256Hex(refreshToken), provider: provider.name, kind: 'refresh', grantId, account, scope, expiresAt: later(provider.refreshTokenTtlSeconds) });
+      rows.push({
+        tokenHash: sha256Hex(refreshToken),
+        provider: provider.name,
+        kind: 'refresh',
+        grantId,
+        account,
+        scope,
+        expiresAt: later(provider.refreshTokenTtlSeconds),
+      });
     }
     await this.tokens.insert(rows);
     return { grantId, accessToken, refreshToken };
@@ -73,7 +95,10 @@ export class SandboxGrantsService {
 
   /** Rotation: marks the refresh token used; only one of two racing refreshes gets true. */
   async consumeRefreshToken(entity: SandboxTokenEntity): Promise<boolean> {
-    const result = await this.tokens.update({ tokenHash: entity.tokenHash, usedAt: IsNull(), revokedAt: IsNull() }, { usedAt: new Date() });
+    const result = await this.tokens.update(
+      { tokenHash: entity.tokenHash, usedAt: IsNull(), revokedAt: IsNull() },
+      { usedAt: new Date() },
+    );
     return result.affected === 1;
   }
 

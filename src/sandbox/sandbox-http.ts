@@ -31,16 +31,24 @@ export class SandboxError extends Error {
   }
 
   toReply(): SandboxReply {
-    return { status: this.status, json: { error: this.error, error_description: this.description }, headers: this.headers };
+    return {
+      status: this.status,
+      json: { error: this.error, error_description: this.description },
+      headers: this.headers,
+    };
   }
 }
 
 export const invalidRequest = (description: string) => new SandboxError(400, 'invalid_request', description);
-export const invalidClient = (description = 'Client authentication failed') => new SandboxError(401, 'invalid_client', description);
+export const invalidClient = (description = 'Client authentication failed') =>
+  new SandboxError(401, 'invalid_client', description);
 export const invalidGrant = (description: string) => new SandboxError(400, 'invalid_grant', description);
-export const unsupportedGrantType = (description: string) => new SandboxError(400, 'unsupported_grant_type', description);
+export const unsupportedGrantType = (description: string) =>
+  new SandboxError(400, 'unsupported_grant_type', description);
 export const invalidToken = () =>
-  new SandboxError(401, 'invalid_token', 'The access token is unknown, revoked or expired', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+  new SandboxError(401, 'invalid_token', 'The access token is unknown, revoked or expired', {
+    'WWW-Authenticate': 'Bearer error="invalid_token"',
+  });
 
 export const json = (body: unknown, status = 200): SandboxReply => ({ status, json: body });
 
@@ -89,7 +97,9 @@ export class Params {
   private constructor(private readonly values: Record<string, unknown>) {}
 
   static of(source: unknown): Params {
-    return new Params(source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {});
+    return new Params(
+      source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {},
+    );
   }
 
   /** A string parameter; repeated or non-string values are refused like a real server would. */
@@ -156,7 +166,11 @@ export function internalOrigin(req: FastifyRequest): string {
  * keys become arrays, which Params refuses like a real server.
  */
 export function acceptFormBodies(fastify: FastifyInstance, bodyLimit: number): void {
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (req, body, done) => {
-    done(null, req.routeOptions.url?.startsWith('/sandbox/') ? parseQueryString(String(body)) : undefined);
-  });
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit },
+    (req, body, done) => {
+      done(null, req.routeOptions.url?.startsWith('/sandbox/') ? parseQueryString(String(body)) : undefined);
+    },
+  );
 }

@@ -1,8 +1,6 @@
 import type { SandboxReply } from './sandbox-http';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+import { escapeHtml } from '../common/html';
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:40px 16px}
@@ -26,9 +24,12 @@ function page(title: string, body: string): string {
 
 /** A plain error page: invalid authorize requests are never redirected (the redirect_uri is not trusted). */
 export function errorPage(status: number, providerName: string, message: string): SandboxReply {
-  const html = page(`${providerName}: request refused`, `<span class="badge">Sandbox</span>
+  const html = page(
+    `${providerName}: request refused`,
+    `<span class="badge">Sandbox</span>
 <h1 class="error">${escapeHtml(providerName)} refused this authorization request</h1>
-<p class="sub">${escapeHtml(message)}</p>`);
+<p class="sub">${escapeHtml(message)}</p>`,
+  );
   return { status, html };
 }
 
@@ -46,9 +47,13 @@ export function consentPage(input: ConsentPageInput): SandboxReply {
   const hidden = Object.entries(input.hidden)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join('\n');
-  const scopes = input.scopes.length ? input.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('') : '<li>Default access (no scopes requested)</li>';
+  const scopes = input.scopes.length
+    ? input.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')
+    : '<li>Default access (no scopes requested)</li>';
   const account = input.account.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
-  const html = page(`Authorize with ${input.providerName}`, `<span class="badge">Sandbox</span>
+  const html = page(
+    `Authorize with ${input.providerName}`,
+    `<span class="badge">Sandbox</span>
 <h1>${escapeHtml(input.providerName)}</h1>
 <p class="sub">A simulated ${escapeHtml(input.providerName)} asks you to grant access. Nothing leaves this machine.</p>
 <h2 style="font-size:15px">Requested access</h2>
@@ -64,6 +69,7 @@ ${hidden}
 <button type="submit" id="approve" name="decision" value="approve">Approve</button>
 <button type="submit" id="deny" name="decision" value="deny">Deny</button>
 </div>
-</form>`);
+</form>`,
+  );
   return { status: 200, html };
 }

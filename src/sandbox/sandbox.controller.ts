@@ -22,44 +22,79 @@ export class SandboxController {
   ) {}
 
   @Get(':provider/authorize')
-  authorize(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Req() req: Request, @Res() res: Response): void {
+  authorize(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): void {
     send(res, this.authorizeService.page(provider, req.query));
   }
 
   @Post(':provider/consent')
-  async consent(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async consent(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     send(res, await this.authorizeService.decide(provider, req.body));
   }
 
   @Post(':provider/token')
-  async token(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async token(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     send(res, await this.oauth.token(provider, req));
   }
 
   @Post(':provider/revoke')
-  async revoke(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async revoke(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     if (!provider.revoke) throw new NotFoundException();
     send(res, await this.oauth.revoke(provider, req));
   }
 
   @Post(':provider/faults')
-  async addFault(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async addFault(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     send(res, await answer(async () => json(await this.faults.add(provider, req.body), 201)));
   }
 
   @Delete(':provider/faults')
-  async clearFaults(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Res() res: Response): Promise<void> {
+  async clearFaults(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Res() res: Response,
+  ): Promise<void> {
     send(res, json({ deleted: await this.faults.clear(provider) }));
   }
 
   @Get(':provider/calls')
-  async listCalls(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async listCalls(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const query = Params.of(req.query);
-    send(res, await answer(async () => json(await this.calls.list(provider, { endpoint: query.get('endpoint'), grantType: query.get('grantType') }))));
+    send(
+      res,
+      await answer(async () =>
+        json(await this.calls.list(provider, { endpoint: query.get('endpoint'), grantType: query.get('grantType') })),
+      ),
+    );
   }
 
   @Delete(':provider/calls')
-  async clearCalls(@Param('provider', SandboxProviderPipe) provider: SandboxProvider, @Res() res: Response): Promise<void> {
+  async clearCalls(
+    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Res() res: Response,
+  ): Promise<void> {
     send(res, json({ deleted: await this.calls.clear(provider) }));
   }
 }

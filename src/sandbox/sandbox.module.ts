@@ -18,7 +18,14 @@ import { SandboxOAuthService } from './sandbox-oauth.service';
 @Module({
   imports: [TypeOrmModule.forFeature(SANDBOX_ENTITIES)],
   controllers: [SandboxController, SandboxApiController],
-  providers: [SandboxGrantsService, SandboxCallsService, SandboxFaultsService, SandboxAuthorizeService, SandboxOAuthService, SandboxApiService],
+  providers: [
+    SandboxGrantsService,
+    SandboxCallsService,
+    SandboxFaultsService,
+    SandboxAuthorizeService,
+    SandboxOAuthService,
+    SandboxApiService,
+  ],
 })
 export class SandboxModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -1,6 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export const WEBHOOK_EVENTS = ['connection.created', 'connection.reconnected', 'connection.needs_reauth', 'connection.refresh_failed', 'connection.deleted'] as const;
+export const WEBHOOK_EVENTS = [
+  'connection.created',
+  'connection.reconnected',
+  'connection.needs_reauth',
+  'connection.refresh_failed',
+  'connection.deleted',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -64,7 +64,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       [this.owner, new Date(now.getTime() + LEASE_MS), now, BATCH],
     );
     if (!claimed.length) return 0;
-    const deliveries = await this.dataSource.getRepository(WebhookDeliveryEntity).find({ where: { id: In(claimed.map((c) => c.id)) }, order: { createdAt: 'ASC' } });
+    const deliveries = await this.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .find({ where: { id: In(claimed.map((c) => c.id)) }, order: { createdAt: 'ASC' } });
     for (const delivery of deliveries) await this.send(delivery, now);
     return deliveries.length;
   }
@@ -95,11 +97,25 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const attempts = delivery.attempts + 1;
     const repo = this.dataSource.getRepository(WebhookDeliveryEntity);
     if (!error) {
-      await repo.update({ id: delivery.id }, { status: 'delivered', attempts, lastStatus: status, lastError: null, deliveredAt: new Date(), leaseOwner: null, leaseUntil: null });
+      await repo.update(
+        { id: delivery.id },
+        {
+          status: 'delivered',
+          attempts,
+          lastStatus: status,
+          lastError: null,
+          deliveredAt: new Date(),
+          leaseOwner: null,
+          leaseUntil: null,
+        },
+      );
       return;
     }
     const failed = attempts >= this.config.maxAttempts;
-    this.logger.warn({ deliveryId: delivery.id, event: delivery.eventType, attempts, status, failed }, 'webhook delivery failed');
+    this.logger.warn(
+      { deliveryId: delivery.id, event: delivery.eventType, attempts, status, failed },
+      'webhook delivery failed',
+    );
     await repo.update(
       { id: delivery.id },
       {
@@ -107,7 +123,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         attempts,
         lastStatus: status,
         lastError: error,
-        nextAttemptAt: new Date(now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs)),
+        nextAttemptAt: new Date(
+          now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs),
+        ),
         leaseOwner: null,
         leaseUntil: null,
       },

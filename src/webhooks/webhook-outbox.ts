@@ -18,7 +18,11 @@ export class WebhookOutbox {
     return Boolean(this.config.url);
   }
 
-  async record(tx: EntityManager, type: WebhookEvent, c: Pick<ConnectionEntity, 'id' | 'provider' | 'ownerId' | 'accountId' | 'status' | 'lastError'>): Promise<void> {
+  async record(
+    tx: EntityManager,
+    type: WebhookEvent,
+    c: Pick<ConnectionEntity, 'id' | 'provider' | 'ownerId' | 'accountId' | 'status' | 'lastError'>,
+  ): Promise<void> {
     if (!this.enabled) return;
     const now = new Date();
     await tx.getRepository(WebhookDeliveryEntity).insert({
@@ -34,7 +38,9 @@ export class WebhookOutbox {
           ownerId: c.ownerId,
           accountId: c.accountId,
           status: c.status,
-          ...(c.lastError && type !== 'connection.created' && type !== 'connection.reconnected' ? { error: { code: c.lastError.code, message: c.lastError.message } } : {}),
+          ...(c.lastError && type !== 'connection.created' && type !== 'connection.reconnected'
+            ? { error: { code: c.lastError.code, message: c.lastError.message } }
+            : {}),
         },
       },
       status: 'pending',

@@ -10,7 +10,12 @@ const schema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: env.positiveInt(5, 3600),
   WEBHOOK_RETRY_MAX_SECONDS: env.positiveInt(3600, 86_400),
   /** 0 turns the dispatcher off (deliveries stay pending in the outbox). */
-  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(3_600_000).default(1000),
+  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(1000),
 });
 
 export function loadWebhooksConfig(source = process.env) {
@@ -19,7 +24,8 @@ export function loadWebhooksConfig(source = process.env) {
   if (v.WEBHOOK_SECRET !== undefined) {
     const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(v.WEBHOOK_SECRET);
     secret = match ? Buffer.from(match[1], 'base64') : undefined;
-    if (!secret || secret.length < 24 || secret.length > 64) throw new ConfigError(['WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 bytes']);
+    if (!secret || secret.length < 24 || secret.length > 64)
+      throw new ConfigError(['WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 bytes']);
   }
   if (v.WEBHOOK_URL && !secret) throw new ConfigError(['WEBHOOK_SECRET: is required when WEBHOOK_URL is set']);
   return {

@@ -27,7 +27,9 @@ const toDto = (d: WebhookDeliveryEntity): WebhookDelivery => ({
 @ApiBearerAuth()
 @Controller('webhook-deliveries')
 export class WebhooksController {
-  constructor(@InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>) {}
+  constructor(
+    @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
+  ) {}
 
   @Get()
   @ApiOperation({ operationId: 'listWebhookDeliveries', summary: 'List outbound webhook deliveries, newest first' })
@@ -40,7 +42,11 @@ export class WebhooksController {
       const after = decodeCursor(query.cursor);
       q.andWhere('(d.created_at, d.id) < (:t, :i)', { t: after.createdAt, i: after.id });
     }
-    const rows = await q.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').take(query.limit + 1).getMany();
+    const rows = await q
+      .orderBy('d.created_at', 'DESC')
+      .addOrderBy('d.id', 'DESC')
+      .take(query.limit + 1)
+      .getMany();
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return { data: page.map(toDto), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
@@ -53,8 +59,12 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookDelivery })
   @ApiErrors(400, 401, 404)
   async redeliver(@Param('id', UuidParam) id: string): Promise<WebhookDelivery> {
-    const result = await this.deliveries.update({ id }, { status: 'pending', nextAttemptAt: new Date(), leaseOwner: null, leaseUntil: null });
-    if (!result.affected) throw new DomainError('webhook_delivery_not_found', 404, `Webhook delivery ${id} does not exist`);
+    const result = await this.deliveries.update(
+      { id },
+      { status: 'pending', nextAttemptAt: new Date(), leaseOwner: null, leaseUntil: null },
+    );
+    if (!result.affected)
+      throw new DomainError('webhook_delivery_not_found', 404, `Webhook delivery ${id} does not exist`);
     return toDto(await this.deliveries.findOneByOrFail({ id }));
   }
 }

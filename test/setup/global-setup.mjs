@@ -13,7 +13,16 @@ export default async function globalSetup() {
   const pg = await startEmbeddedPostgres({
     dataDir: path.join(dataDir, 'pg'),
     // A throw-away cluster: durability off for speed.
-    serverFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+    serverFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=300',
+    ],
   });
   process.env.TEST_PG_ADMIN_URL = pg.url;
   // Real Chromium from the npm package @sparticuz/chromium (ESM-only, no download step): unpacked

@@ -62,7 +62,12 @@ export function remoteApp(baseUrl: string, apiKey: string): HttpClientOf {
   return {
     baseUrl,
     anon,
-    api: { get: (p) => auth(anon.get(p)), post: (p) => auth(anon.post(p)), patch: (p) => auth(anon.patch(p)), delete: (p) => auth(anon.delete(p)) },
+    api: {
+      get: (p) => auth(anon.get(p)),
+      post: (p) => auth(anon.post(p)),
+      patch: (p) => auth(anon.patch(p)),
+      delete: (p) => auth(anon.delete(p)),
+    },
   };
 }
 

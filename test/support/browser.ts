@@ -6,7 +6,8 @@ import { Browser, chromium } from 'playwright-core';
  */
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = process.env.TEST_CHROMIUM_PATH;
-  if (!executablePath) throw new Error('TEST_CHROMIUM_PATH is unset: run the tests through jest (globalSetup unpacks Chromium)');
+  if (!executablePath)
+    throw new Error('TEST_CHROMIUM_PATH is unset: run the tests through jest (globalSetup unpacks Chromium)');
   return chromium.launch({
     executablePath,
     headless: true,

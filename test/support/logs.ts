@@ -11,6 +11,8 @@ export class LogCapture {
   }
 
   entries(): Record<string, unknown>[] {
-    return this.lines.flatMap((l) => l.split('\n').filter(Boolean)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return this.lines
+      .flatMap((l) => l.split('\n').filter(Boolean))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 }

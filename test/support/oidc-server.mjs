@@ -24,7 +24,14 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'offline_access', 'profile', 'email'],
   claims: { openid: ['sub'], email: ['email'] },
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@oidc.test` }) }),
-  ttl: { AccessToken: 3600, AuthorizationCode: 600, RefreshToken: 86400, Grant: 86400, Interaction: 600, Session: 86400 },
+  ttl: {
+    AccessToken: 3600,
+    AuthorizationCode: 600,
+    RefreshToken: 86400,
+    Grant: 86400,
+    Interaction: 600,
+    Session: 86400,
+  },
 });
 provider.proxy = false;
 provider.listen(Number(port), '127.0.0.1', () => {

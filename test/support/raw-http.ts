@@ -7,6 +7,7 @@ export interface RawAnswer {
   /** The body as received (empty for HEAD). */
   text: string;
   /** The body parsed as JSON, when it is JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- like supertest's body: the test asserts its shape
   body: any;
 }
 
@@ -46,9 +47,19 @@ export async function rawRequest(
  * A request line and headers written on a TCP socket as given, for targets node:http (or the test
  * setup's interceptor) would rewrite, such as `//x`. Sent with Connection: close; the answer is read to the end.
  */
-export async function rawSocketRequest(baseUrl: string, method: string, target: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+export async function rawSocketRequest(
+  baseUrl: string,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer> {
   const { hostname, port } = new URL(baseUrl);
-  const head = [`${method} ${target} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `${method} ${target} HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   const raw = await new Promise<Buffer>((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => socket.end(`${head.join('\r\n')}\r\n\r\n`));
     const chunks: Buffer[] = [];
@@ -72,7 +83,8 @@ export async function rawSocketRequest(baseUrl: string, method: string, target: 
 
 function checked(answer: RawAnswer): RawAnswer {
   expect(answer.headers['x-request-id']).toEqual(expect.any(String));
-  if (answer.body && typeof answer.body === 'object' && 'requestId' in answer.body) expect(answer.body.requestId).toBe(answer.headers['x-request-id']);
+  if (answer.body && typeof answer.body === 'object' && 'requestId' in answer.body)
+    expect(answer.body.requestId).toBe(answer.headers['x-request-id']);
   return answer;
 }
 

@@ -13,25 +13,47 @@ export function cookiesOf(res: { headers: Record<string, unknown> }): string {
  * the simulator's consent form (approve) → callback. The app must run with PUBLIC_URL = its own URL.
  * Returns the new connection's id.
  */
-export async function connectThroughSandbox(t: TestApp, provider: string, ownerId: string, account = ownerId): Promise<string> {
+export async function connectThroughSandbox(
+  t: TestApp,
+  provider: string,
+  ownerId: string,
+  account = ownerId,
+): Promise<string> {
   const created = await t.api.post('/connect-sessions').send({ provider, ownerId }).expect(201);
   const link = new URL(created.body.url);
   const authorize = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
   const cookie = cookiesOf(authorize);
   const consentUrl = new URL(authorize.headers.location);
   const form: Record<string, string> = { ...Object.fromEntries(consentUrl.searchParams), decision: 'approve', account };
-  const consent = await request(t.baseUrl).post(`/sandbox/${provider}/consent`).type("form").send(form).redirects(0);
-  if (consent.status !== 302) throw new Error(`consent refused (base ${t.baseUrl}, redirect_uri ${form.redirect_uri}): ${consent.status} ${consent.text.replace(/<style[^]*<\/style>/, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)}`);
+  const consent = await request(t.baseUrl).post(`/sandbox/${provider}/consent`).type('form').send(form).redirects(0);
+  if (consent.status !== 302)
+    throw new Error(
+      `consent refused (base ${t.baseUrl}, redirect_uri ${form.redirect_uri}): ${consent.status} ${consent.text
+        .replace(/<style[^]*<\/style>/, '')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 400)}`,
+    );
   const callback = new URL(consent.headers.location);
-  const done = await t.anon.get(`${callback.pathname}${callback.search}`).set('Cookie', cookie).redirects(0).expect(200);
+  const done = await t.anon
+    .get(`${callback.pathname}${callback.search}`)
+    .set('Cookie', cookie)
+    .redirects(0)
+    .expect(200);
   const match = /id="connection-id">([0-9a-f-]{36})</.exec(done.text);
   if (!match) throw new Error(`flow did not connect: ${done.text.slice(0, 500)}`);
   return match[1];
 }
 
 /** Refresh calls the simulator answered for a provider (optionally since a call id). */
-export async function refreshCalls(t: TestApp, provider: string): Promise<{ id: number; grantId: string | null; status: number; error: string | null }[]> {
-  const res = await request(t.baseUrl).get(`/sandbox/${provider}/calls`).query({ endpoint: 'token', grantType: 'refresh_token' }).expect(200);
+export async function refreshCalls(
+  t: TestApp,
+  provider: string,
+): Promise<{ id: number; grantId: string | null; status: number; error: string | null }[]> {
+  const res = await request(t.baseUrl)
+    .get(`/sandbox/${provider}/calls`)
+    .query({ endpoint: 'token', grantType: 'refresh_token' })
+    .expect(200);
   return res.body;
 }
 

@@ -17,11 +17,11 @@ export class ClickfunnelsClassicProvider extends HttpProvider {
   }
 
   /** No whoami is documented for the Classic API. */
-  async verify(): Promise<'unsupported'> {
-    return 'unsupported';
+  verify(): Promise<'unsupported'> {
+    return Promise.resolve('unsupported');
   }
 
-  async identify(): Promise<AccountIdentity> {
-    return { accountId: 'default' };
+  identify(): Promise<AccountIdentity> {
+    return Promise.resolve({ accountId: 'default' });
   }
 }

@@ -17,7 +17,10 @@ export class ClickfunnelsProvider extends HttpProvider {
   }
 
   exchangeCode({ code, redirectUri, codeVerifier }: CodeExchange): Promise<TokenSet> {
-    return this.http.token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri, code_verifier: codeVerifier }, 'json');
+    return this.http.token(
+      { code, grant_type: 'authorization_code', redirect_uri: redirectUri, code_verifier: codeVerifier },
+      'json',
+    );
   }
 
   /** "If a refresh_token ever arrives, use it" (PROVIDERS.md): Doorkeeper's standard refresh grant. */

@@ -36,22 +36,31 @@ export const envPrefixOf = (name: string) => name.toUpperCase().replace(/-/g, '_
  * Reads PROVIDERS_FILE. Secrets never live in the file: they come from `<NAME>_CLIENT_ID` and
  * `<NAME>_CLIENT_SECRET`. A provider without them is listed in the file but not enabled.
  */
-export function loadGenericProviders(source: Env, reserved: readonly string[], refreshLeadSeconds: number): ProviderSettings[] {
+export function loadGenericProviders(
+  source: Env,
+  reserved: readonly string[],
+  refreshLeadSeconds: number,
+): ProviderSettings[] {
   const file = source.PROVIDERS_FILE?.trim();
   if (!file) return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError([`PROVIDERS_FILE: cannot read ${file} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`]);
+    throw new ConfigError([
+      `PROVIDERS_FILE: cannot read ${file} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`,
+    ]);
   }
   const result = fileSchema.safeParse(parsed);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `PROVIDERS_FILE ${file}: [${issue.path.join('.')}] ${issue.message}`));
+    throw new ConfigError(
+      result.error.issues.map((issue) => `PROVIDERS_FILE ${file}: [${issue.path.join('.')}] ${issue.message}`),
+    );
   }
   const seen = new Set<string>();
   return result.data.map((entry) => {
-    if (reserved.includes(entry.name) || seen.has(entry.name)) throw new ConfigError([`PROVIDERS_FILE ${file}: provider name "${entry.name}" is already taken`]);
+    if (reserved.includes(entry.name) || seen.has(entry.name))
+      throw new ConfigError([`PROVIDERS_FILE ${file}: provider name "${entry.name}" is already taken`]);
     seen.add(entry.name);
     const p = envPrefixOf(entry.name);
     const secrets = parseEnv(
@@ -65,7 +74,12 @@ export function loadGenericProviders(source: Env, reserved: readonly string[], r
     return {
       name: entry.name,
       displayName: entry.displayName ?? entry.name,
-      supports: { refresh: true, revoke: Boolean(entry.revokeUrl), pkce: entry.pkce, verify: Boolean(entry.userinfoUrl) },
+      supports: {
+        refresh: true,
+        revoke: Boolean(entry.revokeUrl),
+        pkce: entry.pkce,
+        verify: Boolean(entry.userinfoUrl),
+      },
       clientId: secrets[`${p}_CLIENT_ID`] as string | undefined,
       clientSecret: secrets[`${p}_CLIENT_SECRET`] as string | undefined,
       authorizeUrl: entry.authorizeUrl,

@@ -15,7 +15,13 @@ import { genericStrategyClass } from './generic.strategy';
     {
       provide: 'oauth-provider:generic',
       inject: [ProvidersRegistry, ProviderCatalog, HttpClient, OAuthStateStore, appConfig.KEY],
-      useFactory: (registry: ProvidersRegistry, catalog: ProviderCatalog, http: HttpClient, store: OAuthStateStore, app: ConfigType<typeof appConfig>) =>
+      useFactory: (
+        registry: ProvidersRegistry,
+        catalog: ProviderCatalog,
+        http: HttpClient,
+        store: OAuthStateStore,
+        app: ConfigType<typeof appConfig>,
+      ) =>
         registry
           .list()
           .filter((settings) => settings.extra.generic)

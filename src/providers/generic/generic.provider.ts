@@ -8,7 +8,12 @@ import { GenericProviderOptions } from './generic.config';
 
 /** Reads `a.b.c` out of a JSON object. */
 function fieldAt(source: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), source);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
+      source,
+    );
 }
 
 /**
@@ -33,7 +38,11 @@ export class GenericProvider extends HttpProvider {
   }
 
   exchangeCode({ code, redirectUri, codeVerifier }: CodeExchange): Promise<TokenSet> {
-    return this.http.token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }, this.format, this.clientAuth);
+    return this.http.token(
+      { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier },
+      this.format,
+      this.clientAuth,
+    );
   }
 
   refresh(refreshToken: string): Promise<TokenSet> {
@@ -41,9 +50,17 @@ export class GenericProvider extends HttpProvider {
   }
 
   /** RFC 7009: revoking the refresh token ends the whole grant where the server supports it. */
-  override async revoke({ accessToken, refreshToken }: { accessToken: string; refreshToken?: string }): Promise<RevokeResult> {
+  override async revoke({
+    accessToken,
+    refreshToken,
+  }: {
+    accessToken: string;
+    refreshToken?: string;
+  }): Promise<RevokeResult> {
     if (!this.settings.revokeUrl) return 'unsupported';
-    const fields = refreshToken ? { token: refreshToken, token_type_hint: 'refresh_token' } : { token: accessToken, token_type_hint: 'access_token' };
+    const fields = refreshToken
+      ? { token: refreshToken, token_type_hint: 'refresh_token' }
+      : { token: accessToken, token_type_hint: 'access_token' };
     return this.http.revoke(fields, 'form', this.clientAuth);
   }
 
@@ -56,9 +73,12 @@ export class GenericProvider extends HttpProvider {
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
     const field = this.options.accountIdField;
     if (!field) return { accountId: 'default' };
-    const source = this.options.userinfoUrl ? await this.http.api('GET', this.options.userinfoUrl, tokens.accessToken) : tokens.raw;
+    const source = this.options.userinfoUrl
+      ? await this.http.api('GET', this.options.userinfoUrl, tokens.accessToken)
+      : tokens.raw;
     const value = fieldAt(source, field);
-    if (typeof value !== 'string' && typeof value !== 'number') throw new ProviderError('bad_response', `The account id field "${field}" is missing`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new ProviderError('bad_response', `The account id field "${field}" is missing`);
     return { accountId: String(value) };
   }
 }

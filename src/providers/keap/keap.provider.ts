@@ -30,7 +30,10 @@ export class KeapProvider extends HttpProvider {
 
   grantedScopes(tokens: TokenSet, requested: string[]): string[] {
     // `full|ab123.infusionsoft.com`: the grantable scope is the part before `|`.
-    const scopes = tokens.scope?.split(/\s+/).filter(Boolean).map((s) => s.split('|')[0]);
+    const scopes = tokens.scope
+      ?.split(/\s+/)
+      .filter(Boolean)
+      .map((s) => s.split('|')[0]);
     return scopes && scopes.length ? scopes : requested;
   }
 
@@ -41,9 +44,14 @@ export class KeapProvider extends HttpProvider {
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
     const app = keapAppFromScope(tokens.scope);
     if (app) return { accountId: app };
-    const info = await this.http.api<KeapUserInfo>('GET', `${this.settings.apiBaseUrl}/oauth/connect/userinfo`, tokens.accessToken);
+    const info = await this.http.api<KeapUserInfo>(
+      'GET',
+      `${this.settings.apiBaseUrl}/oauth/connect/userinfo`,
+      tokens.accessToken,
+    );
     const fallback = keapAppFromScope(`|${info.infusionsoft_id ?? ''}`) ?? info.infusionsoft_id ?? info.global_user_id;
-    if (fallback === undefined || fallback === '') throw new ProviderError('bad_response', 'Keap userinfo has no infusionsoft_id or global_user_id');
+    if (fallback === undefined || fallback === '')
+      throw new ProviderError('bad_response', 'Keap userinfo has no infusionsoft_id or global_user_id');
     return { accountId: String(fallback) };
   }
 }

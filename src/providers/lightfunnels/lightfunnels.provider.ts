@@ -20,8 +20,8 @@ export class LightfunnelsProvider extends HttpProvider {
     return this.http.token({ code }, 'json', basic ? 'basic' : 'body');
   }
 
-  async refresh(): Promise<TokenSet> {
-    throw new ProviderError('rejected', 'Lightfunnels tokens are permanent and cannot be refreshed');
+  refresh(): Promise<TokenSet> {
+    return Promise.reject(new ProviderError('rejected', 'Lightfunnels tokens are permanent and cannot be refreshed'));
   }
 
   async verify(accessToken: string): Promise<'ok'> {
@@ -31,9 +31,12 @@ export class LightfunnelsProvider extends HttpProvider {
 
   /** The GraphQL whoami: `{ account { id } }`. */
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
-    const result = await this.http.api<AccountQuery>('POST', this.settings.apiBaseUrl, tokens.accessToken, { query: '{ account { id } }' });
+    const result = await this.http.api<AccountQuery>('POST', this.settings.apiBaseUrl, tokens.accessToken, {
+      query: '{ account { id } }',
+    });
     const id = result?.data?.account?.id;
-    if (id === undefined || id === null || id === '') throw new ProviderError('bad_response', 'Lightfunnels account query returned no id');
+    if (id === undefined || id === null || id === '')
+      throw new ProviderError('bad_response', 'Lightfunnels account query returned no id');
     return { accountId: String(id) };
   }
 }

@@ -14,8 +14,8 @@ export class WebflowProvider extends HttpProvider {
     return this.http.token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri }, 'json');
   }
 
-  async refresh(): Promise<TokenSet> {
-    throw new ProviderError('rejected', 'Webflow tokens do not expire and cannot be refreshed');
+  refresh(): Promise<TokenSet> {
+    return Promise.reject(new ProviderError('rejected', 'Webflow tokens do not expire and cannot be refreshed'));
   }
 
   override async revoke({ accessToken }: { accessToken: string }): Promise<RevokeResult> {
@@ -29,7 +29,11 @@ export class WebflowProvider extends HttpProvider {
   }
 
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
-    const user = await this.http.api<{ id?: string }>('GET', `${this.settings.apiBaseUrl}/token/authorized_by`, tokens.accessToken);
+    const user = await this.http.api<{ id?: string }>(
+      'GET',
+      `${this.settings.apiBaseUrl}/token/authorized_by`,
+      tokens.accessToken,
+    );
     if (!user?.id) throw new ProviderError('bad_response', 'Webflow authorized_by returned no user id');
     return { accountId: String(user.id) };
   }
