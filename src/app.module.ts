@@ -6,23 +6,19 @@ import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { appConfig } from './config/app.config';
 import { databaseConfig } from './config/database.config';
 import { nodeEnv } from './config/env';
-import { securityConfig } from './config/security.config';
+import { securityConfig } from './crypto/secrets.config';
 import { ConnectionsModule } from './connections/connections.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
 import { OAuthModule } from './oauth/oauth.module';
-import { RefreshModule } from './refresh/refresh.module';
-import { refreshConfig } from './refresh/refresh.config';
+import { TokenLifecycleModule } from './token-lifecycle/token-lifecycle.module';
+import { tokenLifecycleConfig } from './token-lifecycle/token-lifecycle.config';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { webhooksConfig } from './webhooks/webhooks.config';
-import { ClickfunnelsClassicModule } from './providers/clickfunnels-classic/clickfunnels-classic.module';
-import { ClickfunnelsModule } from './providers/clickfunnels/clickfunnels.module';
-import { KeapModule } from './providers/keap/keap.module';
-import { LightfunnelsModule } from './providers/lightfunnels/lightfunnels.module';
-import { WebflowModule } from './providers/webflow/webflow.module';
+import { BUILT_IN_PROVIDER_MODULES } from './providers/built-in-providers';
 import { GenericProvidersModule } from './providers/generic/generic.module';
 import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
@@ -40,7 +36,7 @@ export class AppModule {
           cache: true,
           // A developer's .env must not leak into tests.
           ignoreEnvFile: nodeEnv() === 'test',
-          load: [appConfig, securityConfig, databaseConfig, providersConfig, refreshConfig, webhooksConfig],
+          load: [appConfig, securityConfig, databaseConfig, providersConfig, tokenLifecycleConfig, webhooksConfig],
         }),
         AuthModule,
         DatabaseModule,
@@ -50,13 +46,9 @@ export class AppModule {
         ConnectionsModule,
         ConnectSessionsModule,
         OAuthModule,
-        RefreshModule,
+        TokenLifecycleModule,
         WebhooksModule,
-        ClickfunnelsModule,
-        ClickfunnelsClassicModule,
-        KeapModule,
-        LightfunnelsModule,
-        WebflowModule,
+        ...BUILT_IN_PROVIDER_MODULES,
         GenericProvidersModule,
         HealthModule,
         // Read here (not through DI) because it decides which modules exist.

@@ -4,7 +4,7 @@ import { ConfigType } from '@nestjs/config';
 import { createApp } from './app.setup';
 import { appConfig } from './config/app.config';
 import { ConfigError } from './config/env';
-import { securityConfig } from './config/security.config';
+import { securityConfig } from './crypto/secrets.config';
 
 async function bootstrap(): Promise<void> {
   const app = await createApp();

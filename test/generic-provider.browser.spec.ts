@@ -6,7 +6,7 @@ import { Browser } from 'playwright-core';
 import { tokenContext } from '../src/connections/token-context';
 import { TokenCipher } from '../src/crypto/token-cipher';
 import { freePort } from '../src/database/embedded-postgres';
-import { ProviderCatalog } from '../src/providers/provider-catalog';
+import { ProviderCatalog } from '../src/providers/core/provider-catalog';
 import { startTestApp, TestApp } from './support/app';
 import { launchBrowser } from './support/browser';
 

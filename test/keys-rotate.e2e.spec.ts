@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import { parseKeyring } from '../src/crypto/keyring';
-import { rotateConnectionKeys } from '../src/crypto/key-rotation';
+import { rotateConnectionKeys } from '../src/connections/key-rotation';
 import { TokenCipher } from '../src/crypto/token-cipher';
 import { rawClient } from './support/database';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from './support/app';
@@ -81,7 +81,7 @@ describe('key rotation (keys:rotate)', () => {
 
   it('`npm run keys:rotate` re-encrypts every row to the current key; then the old key can be removed', async () => {
     const run = () =>
-      spawnSync(process.execPath, ['dist/src/crypto/rotate-keys.js'], {
+      spawnSync(process.execPath, ['dist/src/commands/rotate-keys.js'], {
         cwd: ROOT,
         env: {
           ...process.env,

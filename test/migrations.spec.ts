@@ -1,12 +1,13 @@
 import { DataSource } from 'typeorm';
 import { typeormOptions } from '../src/database/typeorm-options';
+import { ENTITIES } from '../src/entities';
 import { createTestDatabase } from './support/database';
 
 describe('migrations', () => {
   let ds: DataSource;
 
   beforeAll(async () => {
-    ds = await new DataSource(typeormOptions(await createTestDatabase(), 2)).initialize();
+    ds = await new DataSource(typeormOptions(await createTestDatabase(), 2, ENTITIES)).initialize();
   });
   afterAll(() => ds.destroy());
 
@@ -30,6 +31,6 @@ describe('migrations', () => {
   });
 
   it('never synchronize: the app option is off', () => {
-    expect(typeormOptions('postgres://x@127.0.0.1/x').synchronize).toBe(false);
+    expect(typeormOptions('postgres://x@127.0.0.1/x', 2, ENTITIES).synchronize).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { freePort } from '../src/database/embedded-postgres';
 import { parseKeyring } from '../src/crypto/keyring';
-import { rotateConnectionKeys } from '../src/crypto/key-rotation';
+import { rotateConnectionKeys } from '../src/connections/key-rotation';
 import { TokenCipher } from '../src/crypto/token-cipher';
 import { createTestDatabase } from './support/database';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from './support/app';

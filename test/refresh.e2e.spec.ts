@@ -1,6 +1,6 @@
 import { freePort } from '../src/database/embedded-postgres';
-import { RefreshBudget } from '../src/refresh/refresh-budget';
-import { RefreshSweep } from '../src/refresh/refresh-sweep';
+import { RefreshBudget } from '../src/token-lifecycle/refresh-budget';
+import { RefreshSweep } from '../src/token-lifecycle/refresh-sweep';
 import { createTestDatabase } from './support/database';
 import { startTestApp, TestApp } from './support/app';
 import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from './support/sandbox-flow';

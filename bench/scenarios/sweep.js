@@ -4,7 +4,7 @@ const { seedDueKeap } = require('../lib/seed');
 const path = require('node:path');
 const { DIST, cpuTimeMs, postgresCpuMs, round, sleep } = require('../lib/util');
 // The statement the sweep runs, from the build (not a copy that could drift).
-const { CLAIM_DUE_FOR_REFRESH } = require(path.join(DIST, 'src/refresh/refresh.repository.js'));
+const { CLAIM_DUE_FOR_REFRESH } = require(path.join(DIST, 'src/token-lifecycle/refresh.repository.js'));
 
 async function tableStats(db) {
   const { rows } = await db.query(

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { securityConfig } from '../config/security.config';
+import { securityConfig } from '../crypto/secrets.config';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;

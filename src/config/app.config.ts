@@ -30,7 +30,7 @@ export function loadAppConfig(source = process.env) {
     logLevel: vars.LOG_LEVEL,
     httpTimeoutMs: vars.HTTP_TIMEOUT_MS,
     allowedReturnUrls: vars.ALLOWED_RETURN_URLS ?? [publicUrl],
-    /** undefined = decide from provider credentials (see ProvidersRegistry). */
+    /** undefined = decide from provider credentials (see loadProvidersConfig). */
     sandbox: vars.SANDBOX,
   };
 }

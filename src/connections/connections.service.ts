@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConnectionNotFound, ValidationFailed } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
-import { ProviderCatalog } from '../providers/provider-catalog';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
-import { ProvidersRegistry } from '../providers/providers.registry';
 import { ConnectionEntity } from './connection.entity';
 import {
   Connection,
@@ -15,7 +14,7 @@ import {
 import { ConnectionsRepository } from './connections.repository';
 import { decodeCursor, encodeCursor } from './cursor';
 import { tokenContext } from './token-context';
-import { tokenLifetimes } from '../oauth/token-lifetimes';
+import { tokenLifetimes } from '../providers/core/token-lifetimes';
 
 export interface TokensToStore {
   provider: string;
@@ -70,7 +69,6 @@ export class ConnectionsService {
   constructor(
     private readonly connections: ConnectionsRepository,
     private readonly cipher: TokenCipher,
-    private readonly providers: ProvidersRegistry,
     private readonly catalog: ProviderCatalog,
     private readonly outbox: WebhookOutbox,
   ) {}
@@ -135,7 +133,7 @@ export class ConnectionsService {
 
   /** Stores a token pair obtained outside a browser flow (e.g. Keap's "Generate API Token"). */
   async import(body: ImportConnectionRequest, now = new Date()): Promise<{ connection: Connection; created: boolean }> {
-    const provider = this.providers.get(body.provider);
+    const { settings: provider } = this.catalog.get(body.provider);
     if (body.expiresIn !== undefined && body.expiresAt !== undefined) {
       throw new ValidationFailed('Give expiresIn or expiresAt, not both');
     }

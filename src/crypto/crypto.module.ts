@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { securityConfig } from '../config/security.config';
+import { securityConfig } from './secrets.config';
 import { TokenCipher } from './token-cipher';
 
 @Global()

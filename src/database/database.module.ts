@@ -53,7 +53,9 @@ class DatabaseServerModule {}
       imports: [DatabaseServerModule],
       inject: [DATABASE_SERVER, databaseConfig.KEY],
       useFactory: (server: DatabaseServer, config: ConfigType<typeof databaseConfig>) => ({
-        ...typeormOptions(server.url, config.poolSize),
+        // Each module registers the entities of the tables it owns (TypeOrmModule.forFeature).
+        ...typeormOptions(server.url, config.poolSize, []),
+        autoLoadEntities: true,
         // Schema changes only through reviewed migrations, applied at start.
         migrationsRun: true,
         retryAttempts: 3,

@@ -6,7 +6,7 @@ import { Public } from '../auth/public.decorator';
 import { appConfig } from '../config/app.config';
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
 import { ConnectionsService } from '../connections/connections.service';
-import { ProvidersRegistry } from '../providers/providers.registry';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { renderDevPage } from './dev-page';
 
 export const DEMO_OWNER = 'demo-user';
@@ -20,7 +20,7 @@ export const DEMO_OWNER = 'demo-user';
 @Controller()
 export class DevController {
   constructor(
-    private readonly registry: ProvidersRegistry,
+    private readonly catalog: ProviderCatalog,
     private readonly sessions: ConnectSessionsService,
     private readonly connections: ConnectionsService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
@@ -35,7 +35,9 @@ export class DevController {
     void reply.type('text/html; charset=utf-8').send(
       renderDevPage({
         owner: DEMO_OWNER,
-        providers: this.registry.list().map((p) => ({ name: p.name, displayName: p.displayName, sandbox: p.sandbox })),
+        providers: this.catalog
+          .list()
+          .map(({ settings: p }) => ({ name: p.name, displayName: p.displayName, sandbox: p.sandbox })),
         connections: data,
         status: text(query.status),
         error: text(query.error),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { ProviderCatalog } from '../providers/provider-catalog';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
 
 type Observer = { observe(value: number): void };
 

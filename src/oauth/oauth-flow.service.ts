@@ -7,13 +7,13 @@ import { ConnectSessionEntity } from '../connect-sessions/connect-session.entity
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
 import { withQuery } from '../connect-sessions/return-url';
 import { ConnectionsService } from '../connections/connections.service';
-import { AccountIdentity, OAuthProvider } from '../providers/provider';
-import { ProviderCatalog } from '../providers/provider-catalog';
+import { AccountIdentity, OAuthProvider } from '../providers/core/provider';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { bindingCookieName, FlowRequest, OAuthStateStore, STATE_TTL_MS } from './oauth-state.store';
-import { ProviderError } from './provider-errors';
+import { ProviderError } from '../providers/core/provider-errors';
 import { errorPage, OAuthFailure, successPage } from './result-page';
-import { grantedScopes, tokenLifetimes } from './token-lifetimes';
-import { TokenSet } from './token-response';
+import { grantedScopes, tokenLifetimes } from '../providers/core/token-lifetimes';
+import { TokenSet } from '../providers/core/token-response';
 
 /** Where a flow ends: the connect session's return URL, or a small page of our own. */
 type Ending = { ok: true; connectionId: string } | { ok: false; error: OAuthFailure };

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hashSecret } from '../crypto/secret-hash';
 import { IsNull, Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
 import { OAuthStateEntity } from './oauth-state.entity';
 
 export const STATE_TTL_MS = 10 * 60 * 1000;
-
-export const hashSecret = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 
 /** The binding cookie of one flow: named after its state, so parallel flows in one browser do not collide. */
 export const bindingCookieName = (state: string) => `oauth_flow_${hashSecret(state).slice(0, 16)}`;

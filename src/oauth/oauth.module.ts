@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
 import { ConnectionsModule } from '../connections/connections.module';
+import { FLOW_STATE_STORE } from '../providers/core/oauth-strategy';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { OAuthStateStore } from './oauth-state.store';
 import { OAuthController } from './oauth.controller';
@@ -13,7 +14,13 @@ import { OAuthHousekeeping } from './oauth-housekeeping';
 @Module({
   imports: [TypeOrmModule.forFeature([OAuthStateEntity]), ConnectSessionsModule, ConnectionsModule],
   controllers: [OAuthController],
-  providers: [OAuthStateStore, OAuthFlowService, OAuthHousekeeping],
-  exports: [OAuthStateStore],
+  providers: [
+    OAuthStateStore,
+    // The Passport strategies' state store (providers/core knows it only by this token).
+    { provide: FLOW_STATE_STORE, useExisting: OAuthStateStore },
+    OAuthFlowService,
+    OAuthHousekeeping,
+  ],
+  exports: [OAuthStateStore, FLOW_STATE_STORE],
 })
 export class OAuthModule {}

@@ -2,21 +2,11 @@ import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
 import { loadAppConfig } from '../config/app.config';
 import { ConfigError, env, parseEnv } from '../config/env';
-import { clickfunnelsClassicSpec } from './clickfunnels-classic/clickfunnels-classic.config';
-import { clickfunnelsSpec } from './clickfunnels/clickfunnels.config';
-import { keapSpec } from './keap/keap.config';
-import { lightfunnelsSpec } from './lightfunnels/lightfunnels.config';
-import { ProviderSettings, ProviderSpec, readProviderSettings } from './provider-settings';
-import { webflowSpec } from './webflow/webflow.config';
+import { ProviderSettings, ProviderSpec, readProviderSettings } from './core/provider-settings';
+import { BUILT_IN_PROVIDER_MODULES } from './built-in-providers';
 import { loadGenericProviders } from './generic/generic.config';
 
-export const SEED_PROVIDERS: readonly ProviderSpec[] = [
-  clickfunnelsSpec,
-  clickfunnelsClassicSpec,
-  keapSpec,
-  lightfunnelsSpec,
-  webflowSpec,
-];
+export const SEED_PROVIDERS: readonly ProviderSpec[] = BUILT_IN_PROVIDER_MODULES.map((m) => m.spec);
 
 const schema = z.object({
   REFRESH_LEAD_SECONDS: env.positiveInt(3600, 30 * 86_400),

@@ -2,13 +2,13 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ProviderList } from './provider.dto';
-import { ProvidersRegistry } from './providers.registry';
+import { ProviderCatalog } from './core/provider-catalog';
 
 @ApiTags('providers')
 @ApiBearerAuth()
 @Controller('providers')
 export class ProvidersController {
-  constructor(private readonly registry: ProvidersRegistry) {}
+  constructor(private readonly catalog: ProviderCatalog) {}
 
   @Get()
   @ApiOperation({ operationId: 'listProviders', summary: 'List the configured providers and what each supports' })
@@ -16,7 +16,7 @@ export class ProvidersController {
   @ApiErrors(401)
   list(): ProviderList {
     return {
-      data: this.registry.list().map((p) => ({
+      data: this.catalog.list().map(({ settings: p }) => ({
         name: p.name,
         displayName: p.displayName,
         supports: { ...p.supports },

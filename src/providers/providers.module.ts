@@ -1,13 +1,23 @@
 import { Global, Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { HttpClient } from '../common/http-client';
-import { ProviderCatalog } from './provider-catalog';
+import { ProviderCatalog, PROVIDER_SETTINGS } from './core/provider-catalog';
 import { ProvidersController } from './providers.controller';
-import { ProvidersRegistry } from './providers.registry';
+import { providersConfig } from './providers.config';
 
+/** The catalog every provider module registers with; global so the flow, lifecycle and API can read it. */
 @Global()
 @Module({
   controllers: [ProvidersController],
-  providers: [ProvidersRegistry, ProviderCatalog, HttpClient],
-  exports: [ProvidersRegistry, ProviderCatalog, HttpClient],
+  providers: [
+    {
+      provide: PROVIDER_SETTINGS,
+      inject: [providersConfig.KEY],
+      useFactory: (config: ConfigType<typeof providersConfig>) => config.providers,
+    },
+    ProviderCatalog,
+    HttpClient,
+  ],
+  exports: [ProviderCatalog, HttpClient, PROVIDER_SETTINGS],
 })
 export class ProvidersModule {}

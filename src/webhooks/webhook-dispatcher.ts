@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource, In } from 'typeorm';
 import { HttpClient } from '../common/http-client';
-import { backoffDelay } from '../refresh/backoff';
+import { backoffDelay } from '../common/backoff';
 import { signWebhook } from './signature';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { webhooksConfig } from './webhooks.config';

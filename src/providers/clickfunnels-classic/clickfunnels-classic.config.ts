@@ -1,4 +1,4 @@
-import { ProviderSpec } from '../provider-settings';
+import { ProviderSpec } from '../core/provider-settings';
 
 /** ClickFunnels Classic: PROVIDERS.md "ClickFunnels Classic" and seed 001 (JSON token and refresh calls). */
 export const clickfunnelsClassicSpec: ProviderSpec = {

@@ -1,13 +1,20 @@
 import { Module } from '@nestjs/common';
-import { providerModuleMetadata } from '../provider-module';
+import { ProviderDefinition, ProviderModule } from '../core/provider-catalog';
+import { clickfunnelsClassicSpec } from './clickfunnels-classic.config';
 import { ClickfunnelsClassicProvider } from './clickfunnels-classic.provider';
 import { ClickfunnelsClassicStrategy } from './clickfunnels-classic.strategy';
 
-@Module(
-  providerModuleMetadata(
-    'clickfunnels-classic',
-    (settings, http) => new ClickfunnelsClassicProvider(settings, http),
-    ClickfunnelsClassicStrategy,
-  ),
-)
-export class ClickfunnelsClassicModule {}
+export const clickfunnelsClassic: ProviderDefinition = {
+  name: clickfunnelsClassicSpec.name,
+  create: (settings, http) => new ClickfunnelsClassicProvider(settings, http),
+  Strategy: ClickfunnelsClassicStrategy,
+};
+
+@Module({})
+export class ClickfunnelsClassicModule extends ProviderModule {
+  static readonly spec = clickfunnelsClassicSpec;
+
+  protected definitions(): ProviderDefinition[] {
+    return [clickfunnelsClassic];
+  }
+}

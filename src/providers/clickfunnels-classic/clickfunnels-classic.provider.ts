@@ -1,11 +1,11 @@
-import { AccountIdentity, CodeExchange, TokenSet } from '../provider';
-import { HttpProvider } from '../http-provider';
+import { AccountIdentity, CodeExchange, TokenSet } from '../core/provider';
+import { OAuth2Provider } from '../core/oauth2-provider';
 
 /**
  * ClickFunnels Classic (PROVIDERS.md, seed 001): JSON token and refresh calls with the client
  * credentials in the body. No documented identity or whoami: one connection per owner.
  */
-export class ClickfunnelsClassicProvider extends HttpProvider {
+export class ClickfunnelsClassicProvider extends OAuth2Provider {
   readonly name = 'clickfunnels-classic';
 
   exchangeCode({ code, redirectUri }: CodeExchange): Promise<TokenSet> {

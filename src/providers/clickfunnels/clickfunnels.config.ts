@@ -1,4 +1,4 @@
-import { ProviderSpec } from '../provider-settings';
+import { ProviderSpec } from '../core/provider-settings';
 
 /**
  * ClickFunnels 2.0: PROVIDERS.md "ClickFunnels 2.0" and seed 000. A Doorkeeper server: accepts state

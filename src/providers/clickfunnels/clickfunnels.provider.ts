@@ -1,6 +1,6 @@
-import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../provider';
-import { HttpProvider } from '../http-provider';
+import { ProviderError } from '../core/provider-errors';
+import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../core/provider';
+import { OAuth2Provider } from '../core/oauth2-provider';
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
@@ -9,7 +9,7 @@ const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? St
  * `grant_type=authorization_code` and `new_installation=true` as the seed shows; the token call is
  * JSON; the response names the team and workspace the user picked. No refresh token.
  */
-export class ClickfunnelsProvider extends HttpProvider {
+export class ClickfunnelsProvider extends OAuth2Provider {
   readonly name = 'clickfunnels';
 
   override authorizeParams(): Record<string, string> {

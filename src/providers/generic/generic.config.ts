@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, Env, env, parseEnv } from '../../config/env';
-import { ProviderSettings } from '../provider-settings';
+import { ProviderSettings } from '../core/provider-settings';
 
 /** One entry of PROVIDERS_FILE: an RFC 6749 authorization-code provider configured at run time. */
 const entrySchema = z

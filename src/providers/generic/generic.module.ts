@@ -1,38 +1,26 @@
-import { Module } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { HttpClient } from '../../common/http-client';
-import { appConfig } from '../../config/app.config';
-import { OAuthStateStore } from '../../oauth/oauth-state.store';
-import { ProviderCatalog } from '../provider-catalog';
-import { callbackUrl } from '../provider-module';
-import { ProvidersRegistry } from '../providers.registry';
+import { Inject, Module } from '@nestjs/common';
+import { ProviderCatalog, PROVIDER_SETTINGS, ProviderDefinition, ProviderModule } from '../core/provider-catalog';
+import { ProviderSettings } from '../core/provider-settings';
 import { GenericProvider } from './generic.provider';
 import { genericStrategyClass } from './generic.strategy';
 
-/** The providers of PROVIDERS_FILE that have credentials: a provider and a strategy each. */
-@Module({
-  providers: [
-    {
-      provide: 'oauth-provider:generic',
-      inject: [ProvidersRegistry, ProviderCatalog, HttpClient, OAuthStateStore, appConfig.KEY],
-      useFactory: (
-        registry: ProvidersRegistry,
-        catalog: ProviderCatalog,
-        http: HttpClient,
-        store: OAuthStateStore,
-        app: ConfigType<typeof appConfig>,
-      ) =>
-        registry
-          .list()
-          .filter((settings) => settings.extra.generic)
-          .map((settings) => {
-            const provider = new GenericProvider(settings, http);
-            const Strategy = genericStrategyClass(settings.name);
-            const strategy = new Strategy(provider, store, callbackUrl(app.publicUrl, settings.name));
-            catalog.add(provider, strategy);
-            return strategy;
-          }),
-    },
-  ],
-})
-export class GenericProvidersModule {}
+/** The providers of PROVIDERS_FILE that have credentials: registered like the built-in ones, one definition each. */
+@Module({})
+export class GenericProvidersModule extends ProviderModule {
+  constructor(
+    catalog: ProviderCatalog,
+    @Inject(PROVIDER_SETTINGS) private readonly settings: readonly ProviderSettings[],
+  ) {
+    super(catalog);
+  }
+
+  protected definitions(): ProviderDefinition[] {
+    return this.settings
+      .filter((settings) => settings.extra.generic)
+      .map((settings) => ({
+        name: settings.name,
+        create: (s, http) => new GenericProvider(s, http),
+        Strategy: genericStrategyClass(settings.name),
+      }));
+  }
+}

@@ -1,9 +1,9 @@
 import { HttpClient } from '../../common/http-client';
-import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../provider';
-import { HttpProvider } from '../http-provider';
-import { BodyFormat, ClientAuth } from '../provider-http';
-import { ProviderSettings } from '../provider-settings';
+import { ProviderError } from '../core/provider-errors';
+import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../core/provider';
+import { OAuth2Provider } from '../core/oauth2-provider';
+import { BodyFormat, ClientAuth } from '../core/provider-http-client';
+import { ProviderSettings } from '../core/provider-settings';
 import { GenericProviderOptions } from './generic.config';
 
 /** Reads `a.b.c` out of a JSON object. */
@@ -21,7 +21,7 @@ function fieldAt(source: unknown, path: string): unknown {
  * 2.3.1 (Basic or body) or a JSON body, optional PKCE (RFC 7636), refresh, RFC 7009 revocation, and
  * the account id from a userinfo response or the token response.
  */
-export class GenericProvider extends HttpProvider {
+export class GenericProvider extends OAuth2Provider {
   readonly name: string;
   override readonly scopeSeparator: string;
   private readonly options: GenericProviderOptions;

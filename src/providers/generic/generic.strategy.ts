@@ -1,4 +1,4 @@
-import { oauthStrategyClass, ProviderStrategyClass } from '../../oauth/oauth-strategy';
+import { oauthStrategyClass, ProviderStrategyClass } from '../core/oauth-strategy';
 
 const classes = new Map<string, ProviderStrategyClass>();
 

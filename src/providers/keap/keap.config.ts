@@ -1,4 +1,4 @@
-import { ProviderSpec } from '../provider-settings';
+import { ProviderSpec } from '../core/provider-settings';
 
 /** Keap / Infusionsoft: PROVIDERS.md "Keap" and seed 003. */
 export const keapSpec: ProviderSpec = {

@@ -1,7 +1,20 @@
 import { Module } from '@nestjs/common';
-import { providerModuleMetadata } from '../provider-module';
+import { ProviderDefinition, ProviderModule } from '../core/provider-catalog';
+import { keapSpec } from './keap.config';
 import { KeapProvider } from './keap.provider';
 import { KeapStrategy } from './keap.strategy';
 
-@Module(providerModuleMetadata('keap', (settings, http) => new KeapProvider(settings, http), KeapStrategy))
-export class KeapModule {}
+export const keap: ProviderDefinition = {
+  name: keapSpec.name,
+  create: (settings, http) => new KeapProvider(settings, http),
+  Strategy: KeapStrategy,
+};
+
+@Module({})
+export class KeapModule extends ProviderModule {
+  static readonly spec = keapSpec;
+
+  protected definitions(): ProviderDefinition[] {
+    return [keap];
+  }
+}

@@ -1,6 +1,6 @@
-import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, TokenSet } from '../provider';
-import { HttpProvider } from '../http-provider';
+import { ProviderError } from '../core/provider-errors';
+import { AccountIdentity, CodeExchange, TokenSet } from '../core/provider';
+import { OAuth2Provider } from '../core/oauth2-provider';
 
 interface KeapUserInfo {
   global_user_id?: string | number;
@@ -12,7 +12,7 @@ interface KeapUserInfo {
  * carries the client credentials in the body, the refresh in an HTTP Basic header. Every refresh
  * rotates the refresh token. No revoke endpoint.
  */
-export class KeapProvider extends HttpProvider {
+export class KeapProvider extends OAuth2Provider {
   readonly name = 'keap';
 
   exchangeCode({ code, redirectUri }: CodeExchange): Promise<TokenSet> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProviderSpec } from '../provider-settings';
+import { ProviderSpec } from '../core/provider-settings';
 
 /**
  * Lightfunnels: PROVIDERS.md "Lightfunnels" and seed 002. Permanent tokens (no expiry, no refresh).

@@ -1,13 +1,20 @@
 import { Module } from '@nestjs/common';
-import { providerModuleMetadata } from '../provider-module';
+import { ProviderDefinition, ProviderModule } from '../core/provider-catalog';
+import { lightfunnelsSpec } from './lightfunnels.config';
 import { LightfunnelsProvider } from './lightfunnels.provider';
 import { LightfunnelsStrategy } from './lightfunnels.strategy';
 
-@Module(
-  providerModuleMetadata(
-    'lightfunnels',
-    (settings, http) => new LightfunnelsProvider(settings, http),
-    LightfunnelsStrategy,
-  ),
-)
-export class LightfunnelsModule {}
+export const lightfunnels: ProviderDefinition = {
+  name: lightfunnelsSpec.name,
+  create: (settings, http) => new LightfunnelsProvider(settings, http),
+  Strategy: LightfunnelsStrategy,
+};
+
+@Module({})
+export class LightfunnelsModule extends ProviderModule {
+  static readonly spec = lightfunnelsSpec;
+
+  protected definitions(): ProviderDefinition[] {
+    return [lightfunnels];
+  }
+}

@@ -1,6 +1,6 @@
-import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, TokenSet } from '../provider';
-import { HttpProvider } from '../http-provider';
+import { ProviderError } from '../core/provider-errors';
+import { AccountIdentity, CodeExchange, TokenSet } from '../core/provider';
+import { OAuth2Provider } from '../core/oauth2-provider';
 
 interface AccountQuery {
   data?: { account?: { id?: string | number } };
@@ -11,7 +11,7 @@ interface AccountQuery {
  * `{client_id, client_secret, code}` (no grant_type, no redirect_uri), or the code with HTTP Basic
  * client auth on the older endpoint (LIGHTFUNNELS_CLIENT_AUTH=basic). Tokens are permanent.
  */
-export class LightfunnelsProvider extends HttpProvider {
+export class LightfunnelsProvider extends OAuth2Provider {
   readonly name = 'lightfunnels';
   override readonly scopeSeparator = ',';
 

@@ -1,4 +1,4 @@
-import { ProviderSpec } from '../provider-settings';
+import { ProviderSpec } from '../core/provider-settings';
 
 /** Webflow: PROVIDERS.md "Webflow" and seed 004. Tokens never expire and are revoked explicitly. */
 export const webflowSpec: ProviderSpec = {

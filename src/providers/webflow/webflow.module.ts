@@ -1,7 +1,20 @@
 import { Module } from '@nestjs/common';
-import { providerModuleMetadata } from '../provider-module';
+import { ProviderDefinition, ProviderModule } from '../core/provider-catalog';
+import { webflowSpec } from './webflow.config';
 import { WebflowProvider } from './webflow.provider';
 import { WebflowStrategy } from './webflow.strategy';
 
-@Module(providerModuleMetadata('webflow', (settings, http) => new WebflowProvider(settings, http), WebflowStrategy))
-export class WebflowModule {}
+export const webflow: ProviderDefinition = {
+  name: webflowSpec.name,
+  create: (settings, http) => new WebflowProvider(settings, http),
+  Strategy: WebflowStrategy,
+};
+
+@Module({})
+export class WebflowModule extends ProviderModule {
+  static readonly spec = webflowSpec;
+
+  protected definitions(): ProviderDefinition[] {
+    return [webflow];
+  }
+}

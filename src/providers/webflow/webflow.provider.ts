@@ -1,13 +1,13 @@
-import { ProviderError } from '../../oauth/provider-errors';
-import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../provider';
-import { HttpProvider } from '../http-provider';
+import { ProviderError } from '../core/provider-errors';
+import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../core/provider';
+import { OAuth2Provider } from '../core/oauth2-provider';
 
 /**
  * Webflow (PROVIDERS.md, seed 004): scopes space-separated and encoded %20 on the authorize URL; the
  * token call must repeat redirect_uri (else invalid_grant); tokens never expire and are revoked with
  * revoke_authorization. The account is the authorizing user (an authorization id changes every grant).
  */
-export class WebflowProvider extends HttpProvider {
+export class WebflowProvider extends OAuth2Provider {
   readonly name = 'webflow';
 
   exchangeCode({ code, redirectUri }: CodeExchange): Promise<TokenSet> {

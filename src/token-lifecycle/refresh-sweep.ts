@@ -1,10 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { ProviderCatalog } from '../providers/provider-catalog';
-import { forEachLimited } from './backoff';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { forEachLimited } from '../common/concurrency';
 import { RefreshBudget } from './refresh-budget';
-import { refreshConfig } from './refresh.config';
+import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { RefreshRepository } from './refresh.repository';
 import { RefreshOutcome, RefreshService } from './refresh.service';
 import { VerificationService } from './verification.service';
@@ -40,7 +40,7 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly budget: RefreshBudget,
     private readonly catalog: ProviderCatalog,
     private readonly scheduler: SchedulerRegistry,
-    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+    @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -1,8 +1,19 @@
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy as OAuth2Strategy, StrategyOptions } from 'passport-oauth2';
-import { OAuthProvider } from '../providers/provider';
-import { OAuthStateStore } from './oauth-state.store';
+import { OAuthProvider } from './provider';
 import { TokenSet } from './token-response';
+
+/**
+ * passport-oauth2's state store as it calls it: `store(req, verifier, state, meta, cb)` and
+ * `verify(req, state, meta, cb)` (PKCE arity). The browser flow (oauth/) provides it under
+ * FLOW_STATE_STORE, so providers need not know where states are kept.
+ */
+export interface FlowStateStore {
+  store(...args: unknown[]): void;
+  verify(...args: unknown[]): void;
+}
+
+export const FLOW_STATE_STORE = Symbol('FLOW_STATE_STORE');
 
 type TokenCallback = (
   err: unknown,
@@ -26,7 +37,7 @@ export function oauthStrategyClass(name: string) {
   class ProviderStrategy extends PassportStrategy(OAuth2Strategy, name, true) {
     constructor(
       readonly provider: OAuthProvider,
-      store: OAuthStateStore,
+      store: FlowStateStore,
       callbackURL: string,
     ) {
       const options: StrategyOptions = {
@@ -37,7 +48,7 @@ export function oauthStrategyClass(name: string) {
         callbackURL,
         scopeSeparator: provider.scopeSeparator,
         // passport-oauth2's typings only know the 2- and 3-argument store; it calls ours with 5 (PKCE).
-        store: store as unknown as StrategyOptions['store'],
+        store: store,
         pkce: provider.supports.pkce,
         state: true,
         skipUserProfile: true,

@@ -1,4 +1,4 @@
-import { ProviderSettings } from '../providers/provider-settings';
+import { ProviderSettings } from './provider-settings';
 
 const DAY_MS = 86_400_000;
 

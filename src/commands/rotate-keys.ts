@@ -8,18 +8,19 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadDatabaseConfig } from '../config/database.config';
 import { ConfigError } from '../config/env';
-import { loadSecurityConfig } from '../config/security.config';
+import { loadSecurityConfig } from '../crypto/secrets.config';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { typeormOptions } from '../database/typeorm-options';
-import { rotateConnectionKeys } from './key-rotation';
-import { TokenCipher } from './token-cipher';
+import { ENTITIES } from '../entities';
+import { rotateConnectionKeys } from '../connections/key-rotation';
+import { TokenCipher } from '../crypto/token-cipher';
 
 async function main(): Promise<number> {
   const security = loadSecurityConfig();
   const database = loadDatabaseConfig();
   let embedded: EmbeddedPostgresHandle | undefined;
   const url = database.url ?? (embedded = await startEmbeddedPostgres({ dataDir: database.embeddedDir })).url;
-  const dataSource = await new DataSource({ ...typeormOptions(url, 2), migrationsRun: false }).initialize();
+  const dataSource = await new DataSource({ ...typeormOptions(url, 2, ENTITIES), migrationsRun: false }).initialize();
   try {
     const cipher = new TokenCipher(security.keyring);
     const report = await rotateConnectionKeys(dataSource, cipher, {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { HttpResponse } from '../common/http-client';
+import { HttpResponse } from '../../common/http-client';
 import { parseRetryAfter, ProviderError, safeDescription } from './provider-errors';
 
 /** A successful token response, normalised. `raw` keeps the provider-specific fields (team_id, scope…). */

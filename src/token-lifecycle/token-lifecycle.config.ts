@@ -50,4 +50,4 @@ export function loadRefreshConfig(source = process.env) {
 }
 
 export type RefreshConfig = ReturnType<typeof loadRefreshConfig>;
-export const refreshConfig = registerAs('refresh', () => loadRefreshConfig());
+export const tokenLifecycleConfig = registerAs('refresh', () => loadRefreshConfig());

@@ -1,4 +1,4 @@
-import { TokenSet } from '../oauth/token-response';
+import { TokenSet } from './token-response';
 import { ProviderCapabilities, ProviderSettings } from './provider-settings';
 
 export type { TokenSet };

@@ -11,8 +11,8 @@ import {
   RefreshNotSupported,
 } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
-import { ProviderError } from '../oauth/provider-errors';
-import { refreshConfig } from './refresh.config';
+import { ProviderError } from '../providers/core/provider-errors';
+import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { CredentialsRow, RefreshRepository } from './refresh.repository';
 import { RefreshOutcome, RefreshService, Satisfied } from './refresh.service';
 
@@ -25,7 +25,7 @@ export class CredentialsService {
     private readonly repo: RefreshRepository,
     private readonly refresh: RefreshService,
     private readonly cipher: TokenCipher,
-    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+    @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
   /**

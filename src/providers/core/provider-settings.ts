@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, Env, env, parseEnv } from '../config/env';
+import { ConfigError, Env, env, parseEnv } from '../../config/env';
 
 /** What a provider supports, independent of how it is configured. */
 export interface ProviderCapabilities {

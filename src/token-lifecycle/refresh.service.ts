@@ -6,14 +6,15 @@ import { ConnectionEntity, ConnectionStatus } from '../connections/connection.en
 import { tokenContext } from '../connections/token-context';
 import { ConnectionNotFound, RefreshInProgress } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
-import { ProviderError } from '../oauth/provider-errors';
-import { grantedScopes, tokenLifetimes } from '../oauth/token-lifetimes';
-import { TokenSet } from '../oauth/token-response';
+import { ProviderError } from '../providers/core/provider-errors';
+import { grantedScopes, tokenLifetimes } from '../providers/core/token-lifetimes';
+import { TokenSet } from '../providers/core/token-response';
 import { MetricsService } from '../metrics/metrics.service';
-import { ProviderCatalog } from '../providers/provider-catalog';
-import { backoffDelay, sleep } from './backoff';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { backoffDelay } from '../common/backoff';
+import { sleep } from '../common/concurrency';
 import { RefreshBudget } from './refresh-budget';
-import { refreshConfig } from './refresh.config';
+import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { RefreshRepository } from './refresh.repository';
 
 export type RefreshOutcome =
@@ -50,7 +51,7 @@ export class RefreshService {
     private readonly cipher: TokenCipher,
     private readonly budget: RefreshBudget,
     private readonly metrics: MetricsService,
-    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+    @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
   /**

@@ -1,23 +1,23 @@
-import { HttpClient } from '../common/http-client';
+import { HttpClient } from '../../common/http-client';
 import { AccountIdentity, CodeExchange, OAuthProvider, RevokeResult, TokenSet } from './provider';
-import { ProviderHttp } from './provider-http';
+import { ProviderHttpClient } from './provider-http-client';
 import { ProviderSettings } from './provider-settings';
 
 /**
- * What every built-in provider shares: its settings, its HTTP (ProviderHttp), and the defaults most
+ * What every built-in provider shares: its settings, its HTTP (ProviderHttpClient), and the defaults most
  * of them need (no extra authorize parameters, space-separated scopes, no revocation). Each provider
  * states only where it differs.
  */
-export abstract class HttpProvider implements OAuthProvider {
+export abstract class OAuth2Provider implements OAuthProvider {
   abstract readonly name: string;
   readonly scopeSeparator: string = ' ';
-  protected readonly http: ProviderHttp;
+  protected readonly http: ProviderHttpClient;
 
   constructor(
     readonly settings: ProviderSettings,
     http: HttpClient,
   ) {
-    this.http = new ProviderHttp(http, settings);
+    this.http = new ProviderHttpClient(http, settings);
   }
 
   get supports() {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '../metrics/metrics.service';
-import { sleep } from './backoff';
+import { sleep } from '../common/concurrency';
 
 /**
  * The per-provider call budget shared by all replicas: a token bucket in Postgres (one row per

@@ -4,9 +4,9 @@ import { ConnectionEntity } from '../connections/connection.entity';
 import { tokenContext } from '../connections/token-context';
 import { ConnectionNotFound, ProviderUnavailable, VerifyNotSupported } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
-import { ProviderError } from '../oauth/provider-errors';
-import { ProviderCatalog } from '../providers/provider-catalog';
-import { refreshConfig } from './refresh.config';
+import { ProviderError } from '../providers/core/provider-errors';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { RefreshRepository } from './refresh.repository';
 
 export type VerifyResult = 'ok' | 'unauthorized' | 'unsupported' | 'failed';
@@ -23,7 +23,7 @@ export class VerificationService {
     private readonly repo: RefreshRepository,
     private readonly catalog: ProviderCatalog,
     private readonly cipher: TokenCipher,
-    @Inject(refreshConfig.KEY) private readonly config: ConfigType<typeof refreshConfig>,
+    @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
   /** POST /connections/{id}/verify. */

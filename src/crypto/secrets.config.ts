@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { generateKeyringSpec, Keyring, parseKeyring } from '../crypto/keyring';
-import { loadAppConfig } from './app.config';
-import { ConfigError, env, parseEnv } from './env';
+import { generateKeyringSpec, Keyring, parseKeyring } from './keyring';
+import { loadAppConfig } from '../config/app.config';
+import { ConfigError, env, parseEnv } from '../config/env';
 
 const schema = z.object({
   API_KEYS: env

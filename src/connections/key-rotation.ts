@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { tokenContext, TokenField } from '../connections/token-context';
-import { DecryptionError, TokenCipher } from './token-cipher';
+import { tokenContext, TokenField } from './token-context';
+import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 
 export interface RotationReport {
   /** Rows re-encrypted under the current key by this run. */

@@ -5,15 +5,16 @@ import { ConnectionEntity } from '../connections/connection.entity';
 import { CredentialsService } from './credentials.service';
 import { LifecycleController } from './lifecycle.controller';
 import { RefreshBudget } from './refresh-budget';
+import { RefreshBudgetEntity } from './refresh-budget.entity';
 import { RefreshSweep } from './refresh-sweep';
 import { RefreshRepository } from './refresh.repository';
 import { RefreshService } from './refresh.service';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ConnectionEntity]), ScheduleModule.forRoot()],
+  imports: [TypeOrmModule.forFeature([ConnectionEntity, RefreshBudgetEntity]), ScheduleModule.forRoot()],
   controllers: [LifecycleController],
   providers: [RefreshRepository, RefreshBudget, RefreshService, VerificationService, CredentialsService, RefreshSweep],
   exports: [RefreshService, RefreshSweep],
 })
-export class RefreshModule {}
+export class TokenLifecycleModule {}

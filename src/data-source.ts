@@ -4,14 +4,15 @@
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadDatabaseConfig } from '../config/database.config';
-import { startEmbeddedPostgres } from './embedded-postgres';
-import { typeormOptions } from './typeorm-options';
+import { loadDatabaseConfig } from './config/database.config';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { typeormOptions } from './database/typeorm-options';
+import { ENTITIES } from './entities';
 
 async function createDataSource(): Promise<DataSource> {
   const config = loadDatabaseConfig();
   const url = config.url ?? (await startEmbeddedPostgres({ dataDir: config.embeddedDir })).url;
-  return new DataSource(typeormOptions(url, 2));
+  return new DataSource(typeormOptions(url, 2, ENTITIES));
 }
 
 export default createDataSource();

@@ -1,7 +1,7 @@
-import { basicAuth, HttpClient, HttpResponse, HttpTransportError } from '../common/http-client';
-import { ProviderError } from '../oauth/provider-errors';
-import { parseTokenResponse, TokenSet } from '../oauth/token-response';
-import { parseRetryAfter } from '../oauth/provider-errors';
+import { basicAuth, HttpClient, HttpResponse, HttpTransportError } from '../../common/http-client';
+import { ProviderError } from './provider-errors';
+import { parseTokenResponse, TokenSet } from './token-response';
+import { parseRetryAfter } from './provider-errors';
 import { ProviderSettings } from './provider-settings';
 
 export type BodyFormat = 'form' | 'json';
@@ -11,7 +11,7 @@ export type ClientAuth = 'body' | 'basic';
  * The HTTP a provider module needs, in one place: token-endpoint calls in the provider's format and
  * authenticated API calls (whoami), both mapped to ProviderError.
  */
-export class ProviderHttp {
+export class ProviderHttpClient {
   constructor(
     private readonly http: HttpClient,
     private readonly settings: ProviderSettings,
