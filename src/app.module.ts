@@ -16,6 +16,7 @@ import { OAuthModule } from './oauth/oauth.module';
 import { TokenLifecycleModule } from './token-lifecycle/token-lifecycle.module';
 import { tokenLifecycleConfig } from './token-lifecycle/token-lifecycle.config';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { EventsModule } from './events/events.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { webhooksConfig } from './webhooks/webhooks.config';
 import { BUILT_IN_PROVIDER_MODULES } from './providers/built-in-providers';
@@ -48,6 +49,7 @@ export class AppModule {
         OAuthModule,
         TokenLifecycleModule,
         WebhooksModule,
+        EventsModule,
         ...BUILT_IN_PROVIDER_MODULES,
         GenericProvidersModule,
         HealthModule,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import { ReturnUrlNotAllowed } from '../common/errors';
 import { appConfig } from '../config/app.config';
 import { hashSecret } from '../crypto/secret-hash';
@@ -83,5 +83,11 @@ export class ConnectSessionsService {
 
   async recordConnection(id: string, connectionId: string): Promise<void> {
     await this.sessions.update({ id }, { connectionId });
+  }
+
+  /** Deletes connect sessions that expired before `before`; returns how many. */
+  async purgeExpired(before: Date): Promise<number> {
+    const result = await this.sessions.delete({ expiresAt: LessThan(before) });
+    return result.affected ?? 0;
   }
 }

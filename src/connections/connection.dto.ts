@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../common/page-query';
 import { IsDateTime, IsJsonObject, NO_NUL } from '../common/validation';
-import { CONNECTION_STATUSES, ConnectionStatus } from './connection.entity';
+import { CONNECTION_STATUSES, ConnectionStatus } from './connection-status';
 
 const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const METADATA_MAX_BYTES = 16 * 1024;

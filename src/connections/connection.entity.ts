@@ -1,14 +1,5 @@
+import { CONNECTION_STATUSES, ConnectionStatus, LastError, sqlList } from './connection-status';
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
-
-export const CONNECTION_STATUSES = ['active', 'refresh_failed', 'expired', 'needs_reauth', 'revoked'] as const;
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-
-export interface LastError {
-  code: string;
-  /** Already redacted: never a token, code or secret. */
-  message: string;
-  at: string;
-}
 
 /**
  * One end user's account at one provider. The id is chosen by the service before the first insert
@@ -16,7 +7,7 @@ export interface LastError {
  */
 @Entity({ name: 'connections' })
 @Unique('uq_connections_provider_owner_account', ['provider', 'ownerId', 'accountId'])
-@Check('ck_connections_status', `status IN ('active', 'refresh_failed', 'expired', 'needs_reauth', 'revoked')`)
+@Check('ck_connections_status', `status IN (${sqlList(CONNECTION_STATUSES)})`)
 // List filters; keyset pagination orders by (created_at DESC, id DESC).
 @Index('ix_connections_created', ['createdAt', 'id'])
 @Index('ix_connections_provider_created', ['provider', 'createdAt', 'id'])
@@ -36,7 +27,7 @@ export class ConnectionEntity {
   @Column({ name: 'owner_id', type: 'varchar', length: 255 })
   ownerId!: string;
 
-  @Column({ type: 'varchar', length: 32, default: 'active' })
+  @Column({ type: 'varchar', length: 32, default: ConnectionStatus.Active })
   status!: ConnectionStatus;
 
   /** Provider-side identity (PROVIDERS.md); 'default' where the provider has none. NOT NULL so the unique key holds. */

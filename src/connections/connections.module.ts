@@ -2,13 +2,16 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectionEntity } from './connection.entity';
 import { ConnectionsController } from './connections.controller';
-import { ConnectionsRepository } from './connections.repository';
 import { ConnectionsService } from './connections.service';
+import { ConnectionLifecycleRepository } from './persistence/connection-lifecycle.repository';
+import { ConnectionStatsRepository } from './persistence/connection-stats.repository';
+import { ConnectionsRepository } from './persistence/connections.repository';
 
+/** The connections table's only owner: every statement on it is in ./persistence. */
 @Module({
   imports: [TypeOrmModule.forFeature([ConnectionEntity])],
   controllers: [ConnectionsController],
-  providers: [ConnectionsRepository, ConnectionsService],
-  exports: [ConnectionsRepository, ConnectionsService],
+  providers: [ConnectionsRepository, ConnectionLifecycleRepository, ConnectionStatsRepository, ConnectionsService],
+  exports: [ConnectionsRepository, ConnectionLifecycleRepository, ConnectionStatsRepository, ConnectionsService],
 })
 export class ConnectionsModule {}

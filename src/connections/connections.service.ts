@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConnectionNotFound, ValidationFailed } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
-import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { ConnectionEntity } from './connection.entity';
 import {
   Connection,
@@ -11,8 +10,8 @@ import {
   ImportConnectionRequest,
   ListConnectionsQuery,
 } from './connection.dto';
-import { ConnectionsRepository } from './connections.repository';
-import { decodeCursor, encodeCursor } from './cursor';
+import { ConnectionsRepository } from './persistence/connections.repository';
+import { decodeCursor, keysetPage } from '../common/keyset';
 import { tokenContext } from './token-context';
 import { tokenLifetimes } from '../providers/core/token-lifetimes';
 
@@ -70,7 +69,6 @@ export class ConnectionsService {
     private readonly connections: ConnectionsRepository,
     private readonly cipher: TokenCipher,
     private readonly catalog: ProviderCatalog,
-    private readonly outbox: WebhookOutbox,
   ) {}
 
   private readonly logger = new Logger('Connections');
@@ -78,12 +76,7 @@ export class ConnectionsService {
   async list(query: ListConnectionsQuery): Promise<ConnectionList> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.connections.findPage(query, query.limit + 1, after);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toConnectionDto),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-    };
+    return keysetPage(rows, query.limit, toConnectionDto);
   }
 
   async get(id: string): Promise<Connection> {
@@ -104,9 +97,7 @@ export class ConnectionsService {
   async delete(id: string): Promise<DeleteConnectionResponse> {
     const connection = await this.require(id);
     const providerRevocation = await this.revoke(connection);
-    const deleted = await this.connections.deleteById(id, (tx, row) =>
-      this.outbox.record(tx, 'connection.deleted', row),
-    );
+    const deleted = await this.connections.deleteById(id);
     if (!deleted) throw new ConnectionNotFound(id);
     return { id, providerRevocation };
   }
@@ -171,27 +162,22 @@ export class ConnectionsService {
    */
   saveTokens(input: TokensToStore): Promise<{ connection: ConnectionEntity; created: boolean }> {
     const key = { provider: input.provider, ownerId: input.ownerId, accountId: input.accountId };
-    return this.connections.saveForAccount(
-      key,
-      (id) => ({
-        accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
-        refreshToken: input.refreshToken
-          ? this.cipher.encrypt(input.refreshToken, tokenContext(id, 'refresh_token'))
-          : null,
-        tokenType: input.tokenType,
-        expiresAt: input.expiresAt,
-        refreshTokenExpiresAt: input.refreshTokenExpiresAt,
-        scopes: input.scopes,
-        teamId: input.teamId ?? null,
-        teamName: input.teamName ?? null,
-        workspaceId: input.workspaceId ?? null,
-        workspaceName: input.workspaceName ?? null,
-        apiBaseUrl: input.apiBaseUrl ?? null,
-        metadata: input.metadata,
-      }),
-      (tx, connection, created) =>
-        this.outbox.record(tx, created ? 'connection.created' : 'connection.reconnected', connection),
-    );
+    return this.connections.saveForAccount(key, (id) => ({
+      accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
+      refreshToken: input.refreshToken
+        ? this.cipher.encrypt(input.refreshToken, tokenContext(id, 'refresh_token'))
+        : null,
+      tokenType: input.tokenType,
+      expiresAt: input.expiresAt,
+      refreshTokenExpiresAt: input.refreshTokenExpiresAt,
+      scopes: input.scopes,
+      teamId: input.teamId ?? null,
+      teamName: input.teamName ?? null,
+      workspaceId: input.workspaceId ?? null,
+      workspaceName: input.workspaceName ?? null,
+      apiBaseUrl: input.apiBaseUrl ?? null,
+      metadata: input.metadata,
+    }));
   }
 
   private async require(id: string): Promise<ConnectionEntity> {

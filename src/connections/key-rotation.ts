@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { TokenEnvelopes, TokenRotationRepository } from './persistence/token-rotation.repository';
 import { tokenContext, TokenField } from './token-context';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 
@@ -8,13 +9,6 @@ export interface RotationReport {
   /** Rows whose tokens could not be decrypted (e.g. their key was already removed); left untouched. */
   failed: string[];
   currentKid: string;
-}
-
-interface TokenRow {
-  id: string;
-  access_token: string;
-  refresh_token: string | null;
-  token_version: number;
 }
 
 const MAX_CAS_ATTEMPTS = 5;
@@ -37,19 +31,15 @@ export async function rotateConnectionKeys(
   const batchSize = options.batchSize ?? 500;
   const prefix = `v1.${cipher.currentKid}.`;
   const report: RotationReport = { rotated: 0, failed: [], currentKid: cipher.currentKid };
+  const rows = new TokenRotationRepository(dataSource);
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const rows: TokenRow[] = await dataSource.query(
-      `SELECT id, access_token, refresh_token, token_version FROM connections
-        WHERE id > $1 AND (NOT starts_with(access_token, $2) OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $2)))
-        ORDER BY id LIMIT $3`,
-      [after, prefix, batchSize],
-    );
-    if (rows.length === 0) return report;
-    after = rows[rows.length - 1].id;
-    await dataSource.transaction(async (tx) => {
-      for (const first of rows) {
-        let row: TokenRow | undefined = first;
+    const batch = await rows.findNotUnderKey(after, prefix, batchSize);
+    if (batch.length === 0) return report;
+    after = batch[batch.length - 1].id;
+    await rows.inTransaction(async (tx) => {
+      for (const first of batch) {
+        let row: TokenEnvelopes | undefined = first;
         for (let attempt = 0; row && attempt < MAX_CAS_ATTEMPTS; attempt++) {
           let access: string;
           let refresh: string | null;
@@ -62,19 +52,12 @@ export async function rotateConnectionKeys(
             report.failed.push(row.id);
             break;
           }
-          const [, affected]: [unknown, number] = await tx.query(
-            `UPDATE connections SET access_token = $1, refresh_token = $2 WHERE id = $3 AND token_version = $4`,
-            [access, refresh, row.id, row.token_version],
-          );
-          if (affected === 1) {
+          if (await rows.writeIfVersion(tx, { ...row, access_token: access, refresh_token: refresh })) {
             report.rotated++;
             break;
           }
           // A refresh stored new tokens since we read the row: read again and re-encrypt those.
-          [row] = await tx.query(
-            `SELECT id, access_token, refresh_token, token_version FROM connections WHERE id = $1`,
-            [row.id],
-          );
+          row = await rows.reread(tx, row.id);
         }
       }
     });

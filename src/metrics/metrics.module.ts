@@ -1,11 +1,13 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { ConnectionsModule } from '../connections/connections.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 @Global()
 @Module({
+  imports: [ConnectionsModule],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { ConnectionStatsRepository } from '../connections/persistence/connection-stats.repository';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 
 type Observer = { observe(value: number): void };
@@ -56,7 +56,7 @@ export class MetricsService {
     series.observe(elapsedMs / 1000);
   }
 
-  constructor(dataSource: DataSource, catalog: ProviderCatalog) {
+  constructor(stats: ConnectionStatsRepository, catalog: ProviderCatalog) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'oauth_connections',
@@ -65,10 +65,8 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows: { provider: string; status: string; n: number }[] = await dataSource.query(
-          `SELECT provider, status, count(*)::int AS n FROM connections GROUP BY provider, status`,
-        );
-        for (const row of rows) this.set({ provider: row.provider, status: row.status }, row.n);
+        for (const row of await stats.countByProviderAndStatus())
+          this.set({ provider: row.provider, status: row.status }, row.n);
       },
     });
     new Gauge({
@@ -79,14 +77,8 @@ export class MetricsService {
       async collect() {
         this.reset();
         for (const provider of catalog.list()) {
-          const [row]: { lag: number | null }[] = await dataSource.query(
-            `SELECT EXTRACT(EPOCH FROM now() - min(expires_at - make_interval(secs => $2)))::float8 AS lag
-               FROM connections
-              WHERE provider = $1 AND refresh_token IS NOT NULL AND status IN ('active', 'refresh_failed', 'expired')
-                AND expires_at < now() + make_interval(secs => $2)`,
-            [provider.name, provider.settings.refreshLeadSeconds],
-          );
-          this.set({ provider: provider.name }, Math.max(0, row?.lag ?? 0));
+          const lag = await stats.refreshLagSeconds(provider.name, provider.settings.refreshLeadSeconds);
+          this.set({ provider: provider.name }, lag);
         }
       },
     });

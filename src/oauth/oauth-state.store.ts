@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../crypto/secret-hash';
-import { IsNull, Repository } from 'typeorm';
+import { IsNull, LessThan, Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
 import { OAuthStateEntity } from './oauth-state.entity';
 
@@ -131,6 +131,12 @@ export class OAuthStateStore {
     if (!state.browserBinding || !bindingNonce || !safeEqualHex(hashSecret(bindingNonce), state.browserBinding))
       return { ok: false, reason: 'invalid_state', state };
     return { ok: true, state };
+  }
+
+  /** Deletes flow states that expired before `before`; returns how many. */
+  async purgeExpired(before: Date): Promise<number> {
+    const result = await this.states.delete({ expiresAt: LessThan(before) });
+    return result.affected ?? 0;
   }
 }
 

@@ -13,7 +13,10 @@ import {
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderError } from '../providers/core/provider-errors';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
-import { CredentialsRow, RefreshRepository } from './refresh.repository';
+import {
+  CredentialsRow,
+  ConnectionLifecycleRepository,
+} from '../connections/persistence/connection-lifecycle.repository';
 import { RefreshOutcome, RefreshService, Satisfied } from './refresh.service';
 
 const needsUser = (c: Pick<ConnectionEntity, 'status'>) => c.status === 'needs_reauth' || c.status === 'revoked';
@@ -22,7 +25,7 @@ const needsUser = (c: Pick<ConnectionEntity, 'status'>) => c.status === 'needs_r
 @Injectable()
 export class CredentialsService {
   constructor(
-    private readonly repo: RefreshRepository,
+    private readonly repo: ConnectionLifecycleRepository,
     private readonly refresh: RefreshService,
     private readonly cipher: TokenCipher,
     @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,

@@ -5,7 +5,7 @@ import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { forEachLimited } from '../common/concurrency';
 import { RefreshBudget } from './refresh-budget';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
-import { RefreshRepository } from './refresh.repository';
+import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
 import { RefreshOutcome, RefreshService } from './refresh.service';
 import { VerificationService } from './verification.service';
 
@@ -34,7 +34,7 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
   private stopped = false;
 
   constructor(
-    private readonly repo: RefreshRepository,
+    private readonly repo: ConnectionLifecycleRepository,
     private readonly refresh: RefreshService,
     private readonly verification: VerificationService,
     private readonly budget: RefreshBudget,

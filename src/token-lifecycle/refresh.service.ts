@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ConnectionEntity, ConnectionStatus } from '../connections/connection.entity';
+import { ConnectionEntity } from '../connections/connection.entity';
+import { transition } from '../connections/status-machine';
 import { tokenContext } from '../connections/token-context';
 import { ConnectionNotFound, RefreshInProgress } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
@@ -11,11 +12,10 @@ import { grantedScopes, tokenLifetimes } from '../providers/core/token-lifetimes
 import { TokenSet } from '../providers/core/token-response';
 import { MetricsService } from '../metrics/metrics.service';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
-import { backoffDelay } from '../common/backoff';
 import { sleep } from '../common/concurrency';
 import { RefreshBudget } from './refresh-budget';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
-import { RefreshRepository } from './refresh.repository';
+import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
 
 export type RefreshOutcome =
   | { kind: 'refreshed'; connection: ConnectionEntity }
@@ -46,7 +46,7 @@ export class RefreshService {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(
-    private readonly repo: RefreshRepository,
+    private readonly repo: ConnectionLifecycleRepository,
     private readonly catalog: ProviderCatalog,
     private readonly cipher: TokenCipher,
     private readonly budget: RefreshBudget,
@@ -239,37 +239,23 @@ export class RefreshService {
   }
 
   private async recordFailure(connection: ConnectionEntity, error: ProviderError): Promise<RefreshOutcome> {
-    const now = new Date();
-    const failures = connection.refreshFailures + 1;
-    let status: ConnectionStatus;
-    let nextRefreshAt: Date | null;
-    if (error.kind === 'invalid_grant') {
-      // The grant is dead: only the user can fix it, by reconnecting.
-      status = 'needs_reauth';
-      nextRefreshAt = null;
-    } else {
-      const expired = connection.expiresAt !== null && connection.expiresAt.getTime() <= now.getTime();
-      status = expired
-        ? 'expired'
-        : failures >= this.config.maxFailures
-          ? 'refresh_failed'
-          : connection.status === 'expired'
-            ? 'expired'
-            : connection.status;
-      nextRefreshAt = new Date(
-        now.getTime() + backoffDelay(failures, this.config.backoffBaseMs, this.config.backoffMaxMs, error.retryAfterMs),
-      );
-    }
+    const change = transition(
+      connection,
+      { type: 'refresh_failed', kind: error.kind, message: error.message, retryAfterMs: error.retryAfterMs },
+      new Date(),
+      this.config,
+    );
     this.logger.warn(
-      { connectionId: connection.id, provider: connection.provider, kind: error.kind, failures, status },
+      {
+        connectionId: connection.id,
+        provider: connection.provider,
+        kind: error.kind,
+        failures: change.refreshFailures,
+        status: change.status ?? connection.status,
+      },
       'refresh failed',
     );
-    await this.repo.recordRefreshFailure(connection.id, this.owner, {
-      status,
-      failures,
-      nextRefreshAt,
-      error: { code: error.kind, message: error.message, at: now.toISOString() },
-    });
+    await this.repo.recordRefreshFailure(connection.id, this.owner, change);
     const stored = (await this.repo.findById(connection.id)) ?? connection;
     return { kind: 'failed', connection: stored, error };
   }

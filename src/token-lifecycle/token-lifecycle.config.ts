@@ -46,6 +46,8 @@ export function loadRefreshConfig(source = process.env) {
     backoffBaseMs: v.REFRESH_BACKOFF_BASE_SECONDS * 1000,
     backoffMaxMs: v.REFRESH_BACKOFF_MAX_SECONDS * 1000,
     httpTimeoutMs: app.httpTimeoutMs,
+    /** How long a refresh or check may wait for the call budget: the lease must still cover the call after it. */
+    budgetWaitMs: Math.max(0, v.REFRESH_LEASE_SECONDS * 1000 - app.httpTimeoutMs * 2),
   };
 }
 

@@ -1,20 +1,19 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ConnectionEntity } from '../connections/connection.entity';
+import { ConnectionsModule } from '../connections/connections.module';
 import { CredentialsService } from './credentials.service';
 import { LifecycleController } from './lifecycle.controller';
 import { RefreshBudget } from './refresh-budget';
 import { RefreshBudgetEntity } from './refresh-budget.entity';
 import { RefreshSweep } from './refresh-sweep';
-import { RefreshRepository } from './refresh.repository';
 import { RefreshService } from './refresh.service';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ConnectionEntity, RefreshBudgetEntity]), ScheduleModule.forRoot()],
+  imports: [TypeOrmModule.forFeature([RefreshBudgetEntity]), ConnectionsModule, ScheduleModule.forRoot()],
   controllers: [LifecycleController],
-  providers: [RefreshRepository, RefreshBudget, RefreshService, VerificationService, CredentialsService, RefreshSweep],
+  providers: [RefreshBudget, RefreshService, VerificationService, CredentialsService, RefreshSweep],
   exports: [RefreshService, RefreshSweep],
 })
 export class TokenLifecycleModule {}

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ConnectionEntity } from '../connections/connection.entity';
+import { transition } from '../connections/status-machine';
 import { tokenContext } from '../connections/token-context';
 import { ConnectionNotFound, ProviderUnavailable, VerifyNotSupported } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderError } from '../providers/core/provider-errors';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
-import { RefreshRepository } from './refresh.repository';
+import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
 
 export type VerifyResult = 'ok' | 'unauthorized' | 'unsupported' | 'failed';
 
@@ -20,7 +21,7 @@ export class VerificationService {
   private readonly logger = new Logger('Verify');
 
   constructor(
-    private readonly repo: RefreshRepository,
+    private readonly repo: ConnectionLifecycleRepository,
     private readonly catalog: ProviderCatalog,
     private readonly cipher: TokenCipher,
     @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
@@ -47,7 +48,6 @@ export class VerificationService {
     now = new Date(),
   ): Promise<{ result: VerifyResult; error?: ProviderError }> {
     const provider = this.catalog.find(connection.provider);
-    const nextVerifyAt = new Date(now.getTime() + this.config.verifyIntervalMs);
     if (!provider) return { result: 'unsupported' };
     let outcome: 'ok' | 'unsupported';
     try {
@@ -57,34 +57,24 @@ export class VerificationService {
     } catch (error) {
       const failure =
         error instanceof ProviderError ? error : new ProviderError('bad_response', 'whoami failed unexpectedly');
-      const lastError = { code: failure.kind, message: failure.message, at: now.toISOString() };
-      if (failure.kind === 'unauthorized') {
-        this.logger.warn(
-          { connectionId: connection.id, provider: connection.provider },
-          'provider no longer accepts the token: needs reauth',
-        );
-        await this.repo.recordVerification(connection.id, {
-          now,
-          nextVerifyAt,
-          status: 'needs_reauth',
-          error: lastError,
-          owner: leaseOwner,
-        });
-        return { result: 'unauthorized', error: failure };
-      }
-      await this.repo.recordVerification(connection.id, {
-        now,
-        nextVerifyAt: new Date(now.getTime() + this.config.backoffBaseMs),
-        error: lastError,
-        owner: leaseOwner,
-      });
-      return { result: 'failed', error: failure };
+      const event = { type: 'verify_failed', kind: failure.kind, message: failure.message } as const;
+      await this.repo.recordVerification(connection.id, transition(connection, event, now, this.config), leaseOwner);
+      if (failure.kind !== 'unauthorized') return { result: 'failed', error: failure };
+      this.logger.warn(
+        { connectionId: connection.id, provider: connection.provider },
+        'provider no longer accepts the token: needs reauth',
+      );
+      return { result: 'unauthorized', error: failure };
     }
     if (outcome === 'unsupported') {
       if (leaseOwner) await this.repo.releaseLease(connection.id, leaseOwner);
       return { result: 'unsupported' };
     }
-    await this.repo.recordVerification(connection.id, { now, nextVerifyAt, owner: leaseOwner });
+    await this.repo.recordVerification(
+      connection.id,
+      transition(connection, { type: 'verified' }, now, this.config),
+      leaseOwner,
+    );
     return { result: 'ok' };
   }
 }

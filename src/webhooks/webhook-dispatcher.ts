@@ -3,10 +3,10 @@ import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DataSource, In } from 'typeorm';
 import { HttpClient } from '../common/http-client';
 import { backoffDelay } from '../common/backoff';
 import { signWebhook } from './signature';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { webhooksConfig } from './webhooks.config';
 
@@ -27,7 +27,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running?: Promise<number>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly deliveries: WebhookDeliveriesRepository,
     private readonly http: HttpClient,
     private readonly scheduler: SchedulerRegistry,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
@@ -55,18 +55,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   private async dispatch(now: Date): Promise<number> {
     if (!this.config.url || !this.config.secret) return 0;
-    const [claimed]: [{ id: string }[], number] = await this.dataSource.query(
-      `UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2
-        WHERE id IN (SELECT id FROM webhook_deliveries
-                      WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
-                      ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-        RETURNING id`,
-      [this.owner, new Date(now.getTime() + LEASE_MS), now, BATCH],
-    );
-    if (!claimed.length) return 0;
-    const deliveries = await this.dataSource
-      .getRepository(WebhookDeliveryEntity)
-      .find({ where: { id: In(claimed.map((c) => c.id)) }, order: { createdAt: 'ASC' } });
+    const deliveries = await this.deliveries.claimDue(this.owner, new Date(now.getTime() + LEASE_MS), now, BATCH);
     for (const delivery of deliveries) await this.send(delivery, now);
     return deliveries.length;
   }
@@ -95,40 +84,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       error = e instanceof Error ? e.message.slice(0, 300) : 'delivery failed';
     }
     const attempts = delivery.attempts + 1;
-    const repo = this.dataSource.getRepository(WebhookDeliveryEntity);
     if (!error) {
-      await repo.update(
-        { id: delivery.id },
-        {
-          status: 'delivered',
-          attempts,
-          lastStatus: status,
-          lastError: null,
-          deliveredAt: new Date(),
-          leaseOwner: null,
-          leaseUntil: null,
-        },
-      );
+      await this.deliveries.markDelivered(delivery.id, attempts, status);
       return;
     }
-    const failed = attempts >= this.config.maxAttempts;
+    const givenUp = attempts >= this.config.maxAttempts;
     this.logger.warn(
-      { deliveryId: delivery.id, event: delivery.eventType, attempts, status, failed },
+      { deliveryId: delivery.id, event: delivery.eventType, attempts, status, failed: givenUp },
       'webhook delivery failed',
     );
-    await repo.update(
-      { id: delivery.id },
-      {
-        status: failed ? 'failed' : 'pending',
-        attempts,
-        lastStatus: status,
-        lastError: error,
-        nextAttemptAt: new Date(
-          now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs),
-        ),
-        leaseOwner: null,
-        leaseUntil: null,
-      },
-    );
+    await this.deliveries.markAttemptFailed(delivery.id, {
+      attempts,
+      lastStatus: status,
+      lastError: error,
+      givenUp,
+      nextAttemptAt: new Date(now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs)),
+    });
   }
 }

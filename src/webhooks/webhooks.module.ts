@@ -1,16 +1,15 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookDispatcher } from './webhook-dispatcher';
-import { WebhookOutbox } from './webhook-outbox';
 import { WebhooksController } from './webhooks.controller';
 
-/** Global so the modules whose changes are events can write to the outbox in their transactions. */
-@Global()
+/** The outbox table, its dispatcher (Standard Webhooks) and the deliveries API. */
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookDeliveryEntity])],
   controllers: [WebhooksController],
-  providers: [WebhookOutbox, WebhookDispatcher],
-  exports: [WebhookOutbox, WebhookDispatcher],
+  providers: [WebhookDeliveriesRepository, WebhookDispatcher],
+  exports: [WebhookDeliveriesRepository, WebhookDispatcher],
 })
 export class WebhooksModule {}

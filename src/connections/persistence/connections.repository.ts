@@ -1,19 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { ConnectionEntity, ConnectionStatus } from './connection.entity';
+import { afterPosition, KeysetPosition } from '../../common/keyset';
+import { CONNECTION_CHANGES, ConnectionChanges } from '../connection-changes';
+import { ConnectionStatus } from '../connection-status';
+import { ConnectionEntity } from '../connection.entity';
+import { RECONNECTED } from '../status-machine';
 
 export interface ConnectionFilter {
   provider?: string;
   ownerId?: string;
   status?: ConnectionStatus;
-}
-
-export interface KeysetPosition {
-  createdAt: Date;
-  id: string;
 }
 
 export interface AccountKey {
@@ -45,10 +44,18 @@ export type ConnectionWrite = Omit<
 > & { metadata?: Record<string, unknown> };
 
 const UNIQUE_VIOLATION = '23505';
+type Metadata = QueryDeepPartialEntity<ConnectionEntity>['metadata'];
 
+/**
+ * The connections table as the API and the browser flow use it: pages, reads, (re)connects, metadata
+ * and deletes. Creations, reconnects and deletes are reported to CONNECTION_CHANGES in their transaction.
+ */
 @Injectable()
 export class ConnectionsRepository {
-  constructor(@InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>) {}
+  constructor(
+    @InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>,
+    @Inject(CONNECTION_CHANGES) private readonly changes: ConnectionChanges,
+  ) {}
 
   findById(id: string): Promise<ConnectionEntity | null> {
     return this.repo.findOneBy({ id });
@@ -60,35 +67,28 @@ export class ConnectionsRepository {
     if (filter.provider !== undefined) query.andWhere('c.provider = :provider', { provider: filter.provider });
     if (filter.ownerId !== undefined) query.andWhere('c.owner_id = :ownerId', { ownerId: filter.ownerId });
     if (filter.status !== undefined) query.andWhere('c.status = :status', { status: filter.status });
-    if (after)
-      query.andWhere('(c.created_at, c.id) < (:afterCreatedAt, :afterId)', {
-        afterCreatedAt: after.createdAt,
-        afterId: after.id,
-      });
-    return query.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').take(take).getMany();
+    return afterPosition(query, 'c', after)
+      .orderBy('c.created_at', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .take(take)
+      .getMany();
   }
 
   /** Replaces the metadata; token columns and token_version are untouched. */
   async replaceMetadata(id: string, metadata: Record<string, unknown>): Promise<ConnectionEntity | null> {
-    const result = await this.repo.update(
-      { id },
-      { metadata: metadata as QueryDeepPartialEntity<ConnectionEntity>['metadata'] },
-    );
+    const result = await this.repo.update({ id }, { metadata: metadata as Metadata });
     return result.affected ? this.findById(id) : null;
   }
 
-  /** Deletes the row; `onDeleted` runs in the same transaction (the outbox event). */
-  async deleteById(
-    id: string,
-    onDeleted?: (tx: EntityManager, deleted: ConnectionEntity) => Promise<void>,
-  ): Promise<boolean> {
+  /** Deletes the row and reports it, in one transaction. False when there was none. */
+  async deleteById(id: string): Promise<boolean> {
     return this.repo.manager.transaction(async (tx) => {
       const row = await tx
         .getRepository(ConnectionEntity)
         .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) return false;
       await tx.getRepository(ConnectionEntity).delete({ id });
-      await onDeleted?.(tx, row);
+      await this.changes.record(tx, { type: 'deleted', connection: row });
       return true;
     });
   }
@@ -96,59 +96,47 @@ export class ConnectionsRepository {
   /**
    * Creates the connection for `key`, or, when the same account is connected again, updates that row
    * in place: same id (so the tokens' encryption context still matches), tokens replaced,
-   * token_version bumped, status back to active and the failure record cleared.
+   * token_version bumped, and the status machine's `reconnected` bookkeeping (active, failures cleared).
    * `write` receives the row id so it can encrypt the tokens for it.
    */
   async saveForAccount(
     key: AccountKey,
     write: (id: string) => ConnectionWrite,
-    onSaved?: (tx: EntityManager, connection: ConnectionEntity, created: boolean) => Promise<void>,
   ): Promise<{ connection: ConnectionEntity; created: boolean }> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.repo.manager.transaction(async (tx) => {
-          const existing = await tx
-            .getRepository(ConnectionEntity)
-            .findOne({ where: key, lock: { mode: 'pessimistic_write' } });
+          const rows = tx.getRepository(ConnectionEntity);
+          const existing = await rows.findOne({ where: key, lock: { mode: 'pessimistic_write' } });
           if (!existing) {
             const id = randomUUID();
             const { metadata, ...fields } = write(id);
-            const inserted = tx
-              .getRepository(ConnectionEntity)
-              .create({ ...fields, ...key, id, status: 'active', metadata: metadata ?? {} });
-            const connection = await tx.getRepository(ConnectionEntity).save(inserted);
-            await onSaved?.(tx, connection, true);
+            const connection = await rows.save(
+              rows.create({ ...fields, ...key, id, status: ConnectionStatus.Active, metadata: metadata ?? {} }),
+            );
+            await this.changes.record(tx, { type: 'created', connection });
             return { connection, created: true };
           }
           const { metadata, ...fields } = write(existing.id);
-          await tx
-            .getRepository(ConnectionEntity)
+          await rows
             .createQueryBuilder()
             .update(ConnectionEntity)
             .set({
               ...fields,
-              ...(metadata ? { metadata: metadata as QueryDeepPartialEntity<ConnectionEntity>['metadata'] } : {}),
-              status: 'active',
-              refreshFailures: 0,
-              lastError: null,
-              nextRefreshAt: null,
-              nextVerifyAt: null,
+              ...(metadata ? { metadata: metadata as Metadata } : {}),
+              ...RECONNECTED,
               tokenVersion: () => 'token_version + 1',
             })
             .where('id = :id', { id: existing.id })
             .execute();
-          const connection = await tx.getRepository(ConnectionEntity).findOneByOrFail({ id: existing.id });
-          await onSaved?.(tx, connection, false);
+          const connection = await rows.findOneByOrFail({ id: existing.id });
+          await this.changes.record(tx, { type: 'reconnected', connection });
           return { connection, created: false };
         });
       } catch (error) {
         // Two first connects of one account raced; the loser now finds the winner's row and updates it.
-        if (
-          attempt === 0 &&
-          error instanceof QueryFailedError &&
-          (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
-        )
-          continue;
+        const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+        if (attempt === 0 && code === UNIQUE_VIOLATION) continue;
         throw error;
       }
     }

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import type { Pool } from 'pg';
-import { pgPool } from '../database/pg-pool';
-import { WebhookOutbox } from '../webhooks/webhook-outbox';
-import { ConnectionEntity, ConnectionStatus, LastError } from '../connections/connection.entity';
+import { pgPool } from '../../database/pg-pool';
+import { CONNECTION_CHANGES, ConnectionChanges } from '../connection-changes';
+import { ConnectionStatus, LastError, REFRESHABLE_STATUSES, sqlList } from '../connection-status';
+import { ConnectionEntity } from '../connection.entity';
+import { REFRESHED, Transition } from '../status-machine';
 
 export interface DueQuery {
   provider: string;
@@ -70,7 +72,7 @@ export const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, l
           SELECT id FROM connections
            WHERE provider = $3
              AND refresh_token IS NOT NULL
-             AND status IN ('active', 'refresh_failed', 'expired')
+             AND status IN (${sqlList(REFRESHABLE_STATUSES)})
              AND (lease_until IS NULL OR lease_until < $4)
              AND (next_refresh_at IS NULL OR next_refresh_at <= $4)
              AND (expires_at < $5 OR refresh_token_expires_at < $6)
@@ -95,12 +97,12 @@ const PREPARED_STATEMENT_ERRORS = new Set(['0A000', '26000', '42P05']);
 
 /** The token-lifecycle writes of the connections table: leases, compare-and-set, failure records. */
 @Injectable()
-export class RefreshRepository {
+export class ConnectionLifecycleRepository {
   private pool?: Pool;
 
   constructor(
     @InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>,
-    private readonly outbox: WebhookOutbox,
+    @Inject(CONNECTION_CHANGES) private readonly changes: ConnectionChanges,
   ) {}
 
   findById(id: string): Promise<ConnectionEntity | null> {
@@ -167,7 +169,7 @@ export class RefreshRepository {
       `UPDATE connections SET lease_owner = $1, lease_until = $2
         WHERE id IN (
           SELECT id FROM connections
-           WHERE provider = $3 AND refresh_token IS NULL AND status = 'active'
+           WHERE provider = $3 AND refresh_token IS NULL AND status = '${ConnectionStatus.Active}'
              AND next_verify_at <= $4
              AND (lease_until IS NULL OR lease_until < $4)
            ORDER BY next_verify_at
@@ -240,8 +242,9 @@ export class RefreshRepository {
       `UPDATE connections
           SET access_token = $4, refresh_token = COALESCE($5, refresh_token), token_type = $6, expires_at = $7,
               refresh_token_expires_at = CASE WHEN $5::text IS NULL THEN refresh_token_expires_at ELSE $8 END,
-              scopes = $9, status = 'active', last_refreshed_at = $10, next_refresh_at = NULL, refresh_failures = 0,
-              last_error = NULL, token_version = token_version + 1, lease_owner = NULL, lease_until = NULL, updated_at = now()
+              scopes = $9, last_refreshed_at = $10, status = $11, next_refresh_at = $12, refresh_failures = $13,
+              last_error = $14, token_version = token_version + 1, lease_owner = NULL, lease_until = NULL,
+              updated_at = now()
         WHERE id = $1 AND token_version = $2 AND lease_owner = $3`,
       [
         id,
@@ -254,82 +257,75 @@ export class RefreshRepository {
         tokens.refreshTokenExpiresAt,
         tokens.scopes,
         now,
+        REFRESHED.status,
+        REFRESHED.nextRefreshAt,
+        REFRESHED.refreshFailures,
+        REFRESHED.lastError,
       ],
     );
     return result[1] === 1;
   }
 
   /**
-   * Records a failed attempt and releases the lease; tokens are left as they are. A change to
-   * needs_reauth or refresh_failed is reported through the outbox in the same transaction.
+   * Records a failed attempt as the status machine decided it, and releases the lease; tokens are left
+   * as they are. A status change is reported in the same transaction.
    */
-  async recordRefreshFailure(
-    id: string,
-    owner: string,
-    update: { status: ConnectionStatus; failures: number; nextRefreshAt: Date | null; error: LastError },
-  ): Promise<void> {
+  async recordRefreshFailure(id: string, owner: string, change: Transition): Promise<void> {
     await this.repo.manager.transaction(async (tx) => {
-      const before = await tx
-        .getRepository(ConnectionEntity)
-        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const before = await this.lockRow(tx, id);
       if (!before || before.leaseOwner !== owner) return;
       await tx.query(
-        `UPDATE connections SET status = $2, refresh_failures = $3, next_refresh_at = $4, last_error = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()
+        `UPDATE connections SET status = COALESCE($2, status), refresh_failures = $3, next_refresh_at = $4, last_error = $5,
+                lease_owner = NULL, lease_until = NULL, updated_at = now()
           WHERE id = $1`,
-        [id, update.status, update.failures, update.nextRefreshAt, JSON.stringify(update.error)],
+        [id, change.status ?? null, change.refreshFailures, change.nextRefreshAt, JSON.stringify(change.lastError)],
       );
-      await this.reportStatusChange(tx, before, update.status, update.error);
+      await this.reportStatusChange(tx, before, change);
     });
   }
 
-  private async reportStatusChange(
-    tx: EntityManager,
-    before: ConnectionEntity,
-    status: ConnectionStatus,
-    error: LastError | null,
-  ): Promise<void> {
-    if (status === before.status) return;
-    const after = { ...before, status, lastError: error };
-    if (status === 'needs_reauth') await this.outbox.record(tx, 'connection.needs_reauth', after);
-    if (status === 'refresh_failed') await this.outbox.record(tx, 'connection.refresh_failed', after);
-  }
-
-  /** The outcome of a whoami check. `status` only when it changes (401 → needs_reauth, reported). */
-  async recordVerification(
-    id: string,
-    update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string },
-  ): Promise<void> {
+  /**
+   * The outcome of a whoami check, as the status machine decided it. `lastError` is written only when
+   * the transition has one (a successful check leaves it); `owner` releases the sweep's lease.
+   */
+  async recordVerification(id: string, change: Transition, owner?: string): Promise<void> {
     await this.repo.manager.transaction(async (tx) => {
-      const before = await tx
-        .getRepository(ConnectionEntity)
-        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const before = await this.lockRow(tx, id);
       if (!before) return;
-      await this.writeVerification(tx, id, update);
-      if (update.status) await this.reportStatusChange(tx, before, update.status, update.error ?? null);
+      const writesError = change.lastError !== undefined;
+      await tx.query(
+        `UPDATE connections SET last_verified_at = $2, next_verify_at = $3, status = COALESCE($4, status),
+                last_error = CASE WHEN $5 THEN $6::jsonb ELSE last_error END,
+                lease_owner = CASE WHEN lease_owner = $7 THEN NULL ELSE lease_owner END,
+                lease_until = CASE WHEN lease_owner = $7 THEN NULL ELSE lease_until END,
+                updated_at = now()
+          WHERE id = $1`,
+        [
+          id,
+          change.lastVerifiedAt,
+          change.nextVerifyAt,
+          change.status ?? null,
+          writesError,
+          writesError ? JSON.stringify(change.lastError) : null,
+          owner ?? null,
+        ],
+      );
+      await this.reportStatusChange(tx, before, change);
     });
   }
 
-  private async writeVerification(
-    tx: EntityManager,
-    id: string,
-    update: { now: Date; nextVerifyAt: Date; status?: ConnectionStatus; error?: LastError | null; owner?: string },
-  ): Promise<void> {
-    await tx.query(
-      `UPDATE connections SET last_verified_at = $2, next_verify_at = $3, status = COALESCE($4, status),
-              last_error = CASE WHEN $5::text = 'keep' THEN last_error ELSE $5::jsonb END,
-              lease_owner = CASE WHEN lease_owner = $6 THEN NULL ELSE lease_owner END,
-              lease_until = CASE WHEN lease_owner = $6 THEN NULL ELSE lease_until END,
-              updated_at = now()
-        WHERE id = $1`,
-      [
-        id,
-        update.now,
-        update.nextVerifyAt,
-        update.status ?? null,
-        update.error === undefined ? 'keep' : update.error === null ? null : JSON.stringify(update.error),
-        update.owner ?? null,
-      ],
-    );
+  private lockRow(tx: EntityManager, id: string): Promise<ConnectionEntity | null> {
+    return tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  private async reportStatusChange(tx: EntityManager, before: ConnectionEntity, change: Transition): Promise<void> {
+    if (change.status === undefined || change.status === before.status) return;
+    const after: ConnectionEntity = {
+      ...before,
+      status: change.status,
+      ...(change.lastError !== undefined ? { lastError: change.lastError } : {}),
+    };
+    await this.changes.record(tx, { type: 'status_changed', from: before.status, connection: after });
   }
 
   private async loadAll(list: string[]): Promise<ConnectionEntity[]> {

@@ -1,0 +1,128 @@
+import { backoffDelay } from '../common/backoff';
+import type { ProviderErrorKind } from '../providers/core/provider-errors';
+import { ConnectionStatus, LastError } from './connection-status';
+
+/** What happened to a connection's tokens. */
+export type LifecycleEvent =
+  | { type: 'refreshed' }
+  | { type: 'refresh_failed'; kind: ProviderErrorKind; message: string; retryAfterMs?: number }
+  | { type: 'verified' }
+  | { type: 'verify_failed'; kind: ProviderErrorKind; message: string }
+  | { type: 'reconnected' };
+
+/** The part of a connection the machine reads. */
+export interface LifecycleState {
+  status: ConnectionStatus;
+  refreshFailures: number;
+  expiresAt: Date | null;
+}
+
+export interface LifecyclePolicy {
+  /** Consecutive failures after which a connection is `refresh_failed`. */
+  maxFailures: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Between two whoami checks of a connection without refresh token. */
+  verifyIntervalMs: number;
+}
+
+/**
+ * The columns an event changes. A field that is absent keeps its stored value (a successful whoami
+ * check leaves the status and `lastError` as they were); `null` clears it.
+ */
+export interface Transition {
+  status?: ConnectionStatus;
+  refreshFailures?: number;
+  nextRefreshAt?: Date | null;
+  lastError?: LastError | null;
+  lastVerifiedAt?: Date;
+  nextVerifyAt?: Date | null;
+}
+
+/** New tokens from the provider: the failure record is cleared. */
+export const REFRESHED: Readonly<Transition> = {
+  status: ConnectionStatus.Active,
+  refreshFailures: 0,
+  nextRefreshAt: null,
+  lastError: null,
+};
+
+/** New tokens from the user: a clean slate; the sweep schedules the new token's first whoami check. */
+export const RECONNECTED: Readonly<Transition> = {
+  status: ConnectionStatus.Active,
+  refreshFailures: 0,
+  nextRefreshAt: null,
+  lastError: null,
+  nextVerifyAt: null,
+};
+
+/**
+ * The status machine of a connection: for each event, the new status and the counters and schedule it
+ * causes. Pure; the refresh service, the sweep, the whoami check and reconnects ask it and store the
+ * answer. docs/architecture.md has the table.
+ */
+export function transition(
+  state: LifecycleState,
+  event: LifecycleEvent,
+  now: Date,
+  policy: LifecyclePolicy,
+  random: () => number = Math.random,
+): Transition {
+  switch (event.type) {
+    case 'refreshed':
+      return REFRESHED;
+    case 'reconnected':
+      return RECONNECTED;
+    case 'refresh_failed': {
+      const failures = state.refreshFailures + 1;
+      const lastError = { code: event.kind, message: event.message, at: now.toISOString() };
+      // The grant is dead: only the user can fix it, by reconnecting. Nothing to retry.
+      if (event.kind === 'invalid_grant') {
+        return { status: ConnectionStatus.NeedsReauth, refreshFailures: failures, nextRefreshAt: null, lastError };
+      }
+      const delay = backoffDelay(failures, policy.backoffBaseMs, policy.backoffMaxMs, event.retryAfterMs, random);
+      const status = failedRefreshStatus(state, failures, now, policy);
+      return {
+        ...(status ? { status } : {}),
+        refreshFailures: failures,
+        nextRefreshAt: new Date(now.getTime() + delay),
+        lastError,
+      };
+    }
+    case 'verified':
+      return {
+        lastVerifiedAt: now,
+        nextVerifyAt: new Date(now.getTime() + policy.verifyIntervalMs),
+      };
+    case 'verify_failed': {
+      const lastError = { code: event.kind, message: event.message, at: now.toISOString() };
+      // 401: the provider no longer accepts the token (revoked, app uninstalled).
+      if (event.kind === 'unauthorized') {
+        return {
+          status: ConnectionStatus.NeedsReauth,
+          lastError,
+          lastVerifiedAt: now,
+          nextVerifyAt: new Date(now.getTime() + policy.verifyIntervalMs),
+        };
+      }
+      // Anything else says nothing about the token: record it and check again soon.
+      return {
+        lastError,
+        lastVerifiedAt: now,
+        nextVerifyAt: new Date(now.getTime() + policy.backoffBaseMs),
+      };
+    }
+  }
+}
+
+/** A refresh that failed for a reason other than a dead grant. */
+function failedRefreshStatus(
+  state: LifecycleState,
+  failures: number,
+  now: Date,
+  policy: LifecyclePolicy,
+): ConnectionStatus | undefined {
+  if (state.expiresAt !== null && state.expiresAt.getTime() <= now.getTime()) return ConnectionStatus.Expired;
+  if (failures >= policy.maxFailures) return ConnectionStatus.RefreshFailed;
+  return undefined;
+}
