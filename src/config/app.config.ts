@@ -35,5 +35,4 @@ export function loadAppConfig(source = process.env) {
   };
 }
 
-export type AppConfig = ReturnType<typeof loadAppConfig>;
 export const appConfig = registerAs('app', () => loadAppConfig());

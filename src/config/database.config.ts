@@ -23,5 +23,4 @@ export function loadDatabaseConfig(source = process.env) {
   };
 }
 
-export type DatabaseConfig = ReturnType<typeof loadDatabaseConfig>;
 export const databaseConfig = registerAs('database', () => loadDatabaseConfig());

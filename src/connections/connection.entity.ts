@@ -30,7 +30,7 @@ export class ConnectionEntity {
   @Column({ type: 'varchar', length: 32, default: ConnectionStatus.Active })
   status!: ConnectionStatus;
 
-  /** Provider-side identity (PROVIDERS.md); 'default' where the provider has none. NOT NULL so the unique key holds. */
+  /** Provider-side identity (docs/providers.md); 'default' where the provider has none. NOT NULL so the unique key holds. */
   @Column({ name: 'account_id', type: 'varchar', length: 255 })
   accountId!: string;
 

@@ -53,5 +53,4 @@ export function loadProvidersConfig(source = process.env) {
   return { sandbox, refreshLeadSeconds: REFRESH_LEAD_SECONDS, providers };
 }
 
-export type ProvidersConfig = ReturnType<typeof loadProvidersConfig>;
 export const providersConfig = registerAs('providers', () => loadProvidersConfig());

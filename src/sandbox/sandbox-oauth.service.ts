@@ -174,7 +174,7 @@ export class SandboxOAuthService {
   }
 }
 
-/** Each provider's token response, field for field as PROVIDERS.md shows it. */
+/** Each provider's token response, field for field as docs/providers.md shows it. */
 function tokenResponse(
   provider: SandboxProvider,
   issued: IssuedTokens,

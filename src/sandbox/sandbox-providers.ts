@@ -4,7 +4,7 @@ export type SandboxProviderName = 'keap' | 'webflow' | 'clickfunnels' | 'clickfu
 export type GrantType = 'authorization_code' | 'refresh_token';
 export type ClientAuth = 'body' | 'basic';
 
-/** What a simulator accepts and answers; the per-provider wire rules of PROVIDERS.md as data. */
+/** What a simulator accepts and answers; the per-provider wire rules of docs/providers.md as data. */
 export interface SandboxProvider {
   name: SandboxProviderName;
   displayName: string;

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { forEachLimited } from '../common/concurrency';
+import { IntervalRunner } from '../common/interval-runner';
 import { RefreshBudget } from './refresh-budget';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
@@ -30,8 +31,6 @@ const MAX_BATCHES = 50;
 @Injectable()
 export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('RefreshSweep');
-  private running?: Promise<SweepReport>;
-  private stopped = false;
 
   constructor(
     private readonly repo: ConnectionLifecycleRepository,
@@ -39,17 +38,16 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly verification: VerificationService,
     private readonly budget: RefreshBudget,
     private readonly catalog: ProviderCatalog,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
-  ) {}
+  ) {
+    this.runner = new IntervalRunner(SWEEP, scheduler, this.logger, (now) => this.sweep(now));
+  }
+
+  private readonly runner: IntervalRunner<SweepReport>;
 
   onApplicationBootstrap(): void {
-    if (this.config.sweepIntervalMs <= 0) return;
-    const timer = setInterval(() => {
-      if (this.running || this.stopped) return;
-      this.runOnce().catch((error: unknown) => this.logger.error({ err: error }, 'sweep failed'));
-    }, this.config.sweepIntervalMs);
-    this.scheduler.addInterval(SWEEP, timer);
+    this.runner.start(this.config.sweepIntervalMs, 'sweep failed');
   }
 
   /**
@@ -57,16 +55,12 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
    * their rotated tokens, release leases — all before the database pool closes.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.scheduler.doesExist('interval', SWEEP)) this.scheduler.deleteInterval(SWEEP);
-    await this.running?.catch(() => undefined);
+    await this.runner.stop();
     await this.refresh.drain();
   }
 
   runOnce(now = new Date()): Promise<SweepReport> {
-    if (this.running) return this.running;
-    this.running = this.sweep(now).finally(() => (this.running = undefined));
-    return this.running;
+    return this.runner.run(now);
   }
 
   private async sweep(now: Date): Promise<SweepReport> {
@@ -76,7 +70,7 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
       const { settings } = provider;
       // Every provider: the claim only takes rows that hold a refresh token ("if one ever arrives, use it").
       {
-        for (let batch = 0; batch < MAX_BATCHES && !this.stopped; batch++) {
+        for (let batch = 0; batch < MAX_BATCHES && !this.runner.stopped; batch++) {
           const due = await this.repo.claimDueForRefresh(
             {
               provider: provider.name,
@@ -105,8 +99,7 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
       await this.repo.scheduleFirstVerify(provider.name, now, this.config.verifyIntervalMs);
       const toVerify = await this.repo.claimDueForVerify(provider.name, now, this.config.batchSize, lease);
       await forEachLimited(toVerify, this.config.concurrency, async (connection) => {
-        const budgetWaitMs = Math.max(0, this.config.leaseMs - this.config.httpTimeoutMs * 2);
-        if (!(await this.budget.take(provider.name, settings.refreshRatePerSecond, budgetWaitMs))) {
+        if (!(await this.budget.take(provider.name, settings.refreshRatePerSecond, this.config.budgetWaitMs))) {
           await this.repo.releaseLease(connection.id, lease.owner);
           return;
         }

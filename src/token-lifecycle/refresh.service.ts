@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { transition } from '../connections/status-machine';
 import { tokenContext } from '../connections/token-context';
@@ -13,6 +11,7 @@ import { TokenSet } from '../providers/core/token-response';
 import { MetricsService } from '../metrics/metrics.service';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { sleep } from '../common/concurrency';
+import { newLeaseOwner } from '../common/lease-owner';
 import { RefreshBudget } from './refresh-budget';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
@@ -43,7 +42,7 @@ const WRITE_ATTEMPTS = 5;
 export class RefreshService {
   private readonly logger = new Logger('Refresh');
   private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly owner = newLeaseOwner();
 
   constructor(
     private readonly repo: ConnectionLifecycleRepository,
@@ -142,9 +141,7 @@ export class RefreshService {
       await this.repo.releaseLease(connection.id, this.owner);
       return { kind: 'deferred', connection };
     }
-    // Wait for the shared budget only while the lease still covers the provider call after it.
-    const budgetWaitMs = Math.max(0, this.config.leaseMs - this.config.httpTimeoutMs * 2);
-    if (!(await this.budget.take(provider.name, provider.settings.refreshRatePerSecond, budgetWaitMs))) {
+    if (!(await this.budget.take(provider.name, provider.settings.refreshRatePerSecond, this.config.budgetWaitMs))) {
       await this.repo.releaseLease(connection.id, this.owner);
       return { kind: 'deferred', connection };
     }
@@ -199,7 +196,7 @@ export class RefreshService {
     );
     const write = {
       accessToken: this.cipher.encrypt(tokens.accessToken, tokenContext(connection.id, 'access_token')),
-      // A response without refresh_token keeps the old one (PROVIDERS.md).
+      // A response without refresh_token keeps the old one (docs/providers.md#how-token-responses-are-read).
       refreshToken: tokens.refreshToken
         ? this.cipher.encrypt(tokens.refreshToken, tokenContext(connection.id, 'refresh_token'))
         : null,

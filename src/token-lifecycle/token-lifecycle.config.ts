@@ -51,5 +51,4 @@ export function loadRefreshConfig(source = process.env) {
   };
 }
 
-export type RefreshConfig = ReturnType<typeof loadRefreshConfig>;
 export const tokenLifecycleConfig = registerAs('refresh', () => loadRefreshConfig());

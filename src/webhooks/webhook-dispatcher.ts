@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { HttpClient } from '../common/http-client';
+import { IntervalRunner } from '../common/interval-runner';
+import { newLeaseOwner } from '../common/lease-owner';
 import { backoffDelay } from '../common/backoff';
 import { signWebhook } from './signature';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -23,34 +23,29 @@ const LEASE_MS = 60_000;
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
-  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  private running?: Promise<number>;
+  private readonly owner = newLeaseOwner();
+  private readonly runner: IntervalRunner<number>;
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly http: HttpClient,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
-  ) {}
+  ) {
+    this.runner = new IntervalRunner(TIMER, scheduler, this.logger, (now) => this.dispatch(now));
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.config.url || this.config.dispatchIntervalMs <= 0) return;
-    const timer = setInterval(() => {
-      if (!this.running) this.runOnce().catch((error: unknown) => this.logger.error({ err: error }, 'dispatch failed'));
-    }, this.config.dispatchIntervalMs);
-    this.scheduler.addInterval(TIMER, timer);
+    if (this.config.url) this.runner.start(this.config.dispatchIntervalMs, 'dispatch failed');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', TIMER)) this.scheduler.deleteInterval(TIMER);
-    await this.running?.catch(() => undefined);
+    await this.runner.stop();
   }
 
   /** One round: sends every due delivery once. Returns how many were attempted. */
   runOnce(now = new Date()): Promise<number> {
-    if (this.running) return this.running;
-    this.running = this.dispatch(now).finally(() => (this.running = undefined));
-    return this.running;
+    return this.runner.run(now);
   }
 
   private async dispatch(now: Date): Promise<number> {

@@ -38,5 +38,4 @@ export function loadWebhooksConfig(source = process.env) {
   };
 }
 
-export type WebhooksConfig = ReturnType<typeof loadWebhooksConfig>;
 export const webhooksConfig = registerAs('webhooks', () => loadWebhooksConfig());

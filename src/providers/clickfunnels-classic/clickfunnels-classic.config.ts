@@ -1,6 +1,6 @@
 import { ProviderSpec } from '../core/provider-settings';
 
-/** ClickFunnels Classic: PROVIDERS.md "ClickFunnels Classic" and seed 001 (JSON token and refresh calls). */
+/** ClickFunnels Classic: docs/providers.md#clickfunnels-classic (JSON token and refresh calls). */
 export const clickfunnelsClassicSpec: ProviderSpec = {
   name: 'clickfunnels-classic',
   displayName: 'ClickFunnels Classic',

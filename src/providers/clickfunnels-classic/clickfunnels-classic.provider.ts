@@ -2,7 +2,7 @@ import { AccountIdentity, CodeExchange, TokenSet } from '../core/provider';
 import { OAuth2Provider } from '../core/oauth2-provider';
 
 /**
- * ClickFunnels Classic (PROVIDERS.md, seed 001): JSON token and refresh calls with the client
+ * ClickFunnels Classic (docs/providers.md#clickfunnels-classic): JSON token and refresh calls with the client
  * credentials in the body. No documented identity or whoami: one connection per owner.
  */
 export class ClickfunnelsClassicProvider extends OAuth2Provider {

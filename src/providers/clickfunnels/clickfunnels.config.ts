@@ -1,7 +1,7 @@
 import { ProviderSpec } from '../core/provider-settings';
 
 /**
- * ClickFunnels 2.0: PROVIDERS.md "ClickFunnels 2.0" and seed 000. A Doorkeeper server: accepts state
+ * ClickFunnels 2.0: docs/providers.md#clickfunnels-20. A Doorkeeper server: accepts state
  * and PKCE S256, revokes per RFC 7009. No scopes on the authorize URL. Tokens carry expires_in 7200 but
  * the doc says they do not expire and there is no refresh token.
  */

@@ -5,7 +5,7 @@ import { OAuth2Provider } from '../core/oauth2-provider';
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
 /**
- * ClickFunnels 2.0 (PROVIDERS.md, seed 000): a Doorkeeper server. The authorize URL carries
+ * ClickFunnels 2.0 (docs/providers.md#clickfunnels-20): a Doorkeeper server. The authorize URL carries
  * `grant_type=authorization_code` and `new_installation=true` as the seed shows; the token call is
  * JSON; the response names the team and workspace the user picked. No refresh token.
  */
@@ -23,7 +23,7 @@ export class ClickfunnelsProvider extends OAuth2Provider {
     );
   }
 
-  /** "If a refresh_token ever arrives, use it" (PROVIDERS.md): Doorkeeper's standard refresh grant. */
+  /** "If a refresh_token ever arrives, use it" (docs/providers.md#clickfunnels-20): Doorkeeper's standard refresh grant. */
   refresh(refreshToken: string): Promise<TokenSet> {
     return this.http.token({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'json');
   }
@@ -33,7 +33,7 @@ export class ClickfunnelsProvider extends OAuth2Provider {
     return this.http.revoke({ token: accessToken, client_id: clientId, client_secret: clientSecret }, 'form');
   }
 
-  /** PROVIDERS.md: GET /api/v2/teams with the token (and a User-Agent, which every call sends). */
+  /** docs/providers.md#clickfunnels-20: GET /api/v2/teams with the token (and a User-Agent, which every call sends). */
   async verify(accessToken: string): Promise<'ok'> {
     await this.http.api('GET', `${this.settings.apiBaseUrl}/teams`, accessToken);
     return 'ok';

@@ -23,13 +23,6 @@ export class ProviderError extends Error {
     super(message);
     this.name = 'ProviderError';
   }
-
-  /** Worth retrying later with the same grant. */
-  get transient(): boolean {
-    return (
-      this.kind === 'rate_limited' || this.kind === 'unavailable' || this.kind === 'timeout' || this.kind === 'network'
-    );
-  }
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 10.2.3). */

@@ -5,7 +5,7 @@ export type { TokenSet };
 
 /** Who the tokens belong to at the provider: the connection's unique key and descriptive fields. */
 export interface AccountIdentity {
-  /** Provider-side identity; 'default' where the provider has none (PROVIDERS.md, per provider). */
+  /** Provider-side identity; 'default' where the provider has none (docs/providers.md, per provider). */
   accountId: string;
   teamId?: string | null;
   teamName?: string | null;

@@ -17,7 +17,7 @@ const logger = new Logger('TokenResponse');
 const MAX_EXPIRES_IN = 10 * 365 * 86_400;
 
 /**
- * PROVIDERS.md: expires_in as a number or numeric string is used; 0, negative or non-numeric is
+ * docs/providers.md#how-token-responses-are-read: expires_in as a number or numeric string is used; 0, negative or non-numeric is
  * ignored like absent (with a warning). Never fail a connect because of it.
  */
 export function readExpiresIn(value: unknown, provider: string): number | undefined {
@@ -55,7 +55,7 @@ function parseJson(text: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Turns a token endpoint's answer into a TokenSet or a typed ProviderError. Handles what PROVIDERS.md
+ * Turns a token endpoint's answer into a TokenSet or a typed ProviderError. Handles what docs/providers.md#how-token-responses-are-read
  * lists: non-JSON, missing access_token, 200 with an `error` field, redirects, 429 with Retry-After
  * (seconds or HTTP date) and 5xx.
  */

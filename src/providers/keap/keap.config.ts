@@ -1,6 +1,6 @@
 import { ProviderSpec } from '../core/provider-settings';
 
-/** Keap / Infusionsoft: PROVIDERS.md "Keap" and seed 003. */
+/** Keap / Infusionsoft: docs/providers.md#keap. */
 export const keapSpec: ProviderSpec = {
   name: 'keap',
   displayName: 'Keap (Infusionsoft)',

@@ -8,7 +8,7 @@ interface KeapUserInfo {
 }
 
 /**
- * Keap / Infusionsoft (PROVIDERS.md "Keap", seed 003): form-urlencoded token calls; the code exchange
+ * Keap / Infusionsoft (docs/providers.md#keap): form-urlencoded token calls; the code exchange
  * carries the client credentials in the body, the refresh in an HTTP Basic header. Every refresh
  * rotates the refresh token. No revoke endpoint.
  */

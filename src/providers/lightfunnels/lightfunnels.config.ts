@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ProviderSpec } from '../core/provider-settings';
 
 /**
- * Lightfunnels: PROVIDERS.md "Lightfunnels" and seed 002. Permanent tokens (no expiry, no refresh).
+ * Lightfunnels: docs/providers.md#lightfunnels. Permanent tokens (no expiry, no refresh).
  * Doc versions disagree on the token call: JSON {client_id, client_secret, code} or HTTP Basic client
  * auth, hence LIGHTFUNNELS_CLIENT_AUTH.
  */

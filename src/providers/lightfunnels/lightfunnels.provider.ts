@@ -7,7 +7,7 @@ interface AccountQuery {
 }
 
 /**
- * Lightfunnels (PROVIDERS.md, seed 002): comma-separated scopes; the token call is a JSON
+ * Lightfunnels (docs/providers.md#lightfunnels): comma-separated scopes; the token call is a JSON
  * `{client_id, client_secret, code}` (no grant_type, no redirect_uri), or the code with HTTP Basic
  * client auth on the older endpoint (LIGHTFUNNELS_CLIENT_AUTH=basic). Tokens are permanent.
  */

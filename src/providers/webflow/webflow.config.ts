@@ -1,6 +1,6 @@
 import { ProviderSpec } from '../core/provider-settings';
 
-/** Webflow: PROVIDERS.md "Webflow" and seed 004. Tokens never expire and are revoked explicitly. */
+/** Webflow: docs/providers.md#webflow. Tokens never expire and are revoked explicitly. */
 export const webflowSpec: ProviderSpec = {
   name: 'webflow',
   displayName: 'Webflow',

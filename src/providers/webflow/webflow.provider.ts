@@ -3,7 +3,7 @@ import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../core/p
 import { OAuth2Provider } from '../core/oauth2-provider';
 
 /**
- * Webflow (PROVIDERS.md, seed 004): scopes space-separated and encoded %20 on the authorize URL; the
+ * Webflow (docs/providers.md#webflow): scopes space-separated and encoded %20 on the authorize URL; the
  * token call must repeat redirect_uri (else invalid_grant); tokens never expire and are revoked with
  * revoke_authorization. The account is the authorizing user (an authorization id changes every grant).
  */
