@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadAppConfig } from '../src/config/app.config';
-import { loadDatabaseConfig } from '../src/config/database.config';
-import { ConfigError } from '../src/config/env';
-import { loadSecurityConfig } from '../src/crypto/secrets.config';
-import { loadProvidersConfig } from '../src/providers/providers.config';
-import { TEST_API_KEY, TEST_KEY_A } from './support/app';
+import { loadAppConfig } from '../../src/config/app.config';
+import { loadDatabaseConfig } from '../../src/config/database.config';
+import { ConfigError } from '../../src/config/env';
+import { loadSecurityConfig } from '../../src/crypto/secrets.config';
+import { loadProvidersConfig } from '../../src/providers/providers.config';
+import { TEST_API_KEY, TEST_KEY_A } from './support/keys';
 
 function problemsOf(fn: () => unknown): string {
   try {

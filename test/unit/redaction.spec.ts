@@ -1,4 +1,4 @@
-import { redactDeep, REDACT_PATHS, serializeError } from '../src/common/logging';
+import { redactDeep, REDACT_PATHS, serializeError } from '../../src/common/logging';
 
 describe('log redaction', () => {
   it('replaces secret-named fields at any of the first levels, in objects and arrays, without mutating the input', () => {

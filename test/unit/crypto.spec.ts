@@ -1,5 +1,5 @@
-import { generateKeyringSpec, parseKeyring } from '../src/crypto/keyring';
-import { DecryptionError, TokenCipher } from '../src/crypto/token-cipher';
+import { generateKeyringSpec, parseKeyring } from '../../src/crypto/keyring';
+import { DecryptionError, TokenCipher } from '../../src/crypto/token-cipher';
 
 const ctx = (id: string, field = 'access_token') => ({ table: 'connections', id, field });
 

@@ -1,6 +1,6 @@
-import { backoffDelay } from '../src/common/backoff';
-import { parseRetryAfter } from '../src/providers/core/provider-errors';
-import { readExpiresIn } from '../src/providers/core/token-response';
+import { backoffDelay } from '../../src/common/backoff';
+import { parseRetryAfter } from '../../src/providers/core/provider-errors';
+import { readExpiresIn } from '../../src/providers/core/token-response';
 
 describe('Retry-After', () => {
   const now = Date.parse('2030-01-01T00:00:00Z');
