@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import { typeormOptions } from '../src/database/typeorm-options';
-import { ENTITIES } from '../src/entities';
-import { createTestDatabase } from './support/database';
+import { typeormOptions } from '../../src/database/typeorm-options';
+import { ENTITIES } from '../../src/entities';
+import { createTestDatabase } from '../support/database';
 
 describe('migrations', () => {
   let ds: DataSource;

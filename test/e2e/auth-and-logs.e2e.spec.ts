@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { startTestApp, TEST_API_KEY, TestApp } from './support/app';
+import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 
 describe('API keys, request ids, health and log redaction', () => {
   let t: TestApp;

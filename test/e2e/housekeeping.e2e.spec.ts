@@ -1,5 +1,5 @@
-import { OAuthHousekeeping } from '../src/oauth/oauth-housekeeping';
-import { startTestApp, TestApp } from './support/app';
+import { OAuthHousekeeping } from '../../src/oauth/oauth-housekeeping';
+import { startTestApp, TestApp } from '../support/app';
 
 describe('housekeeping of flow records', () => {
   let t: TestApp;

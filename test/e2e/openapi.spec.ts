@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { generateOpenApi } from '../src/openapi';
+import { generateOpenApi } from '../../src/openapi';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('openapi.json', () => {
   let generated: string;

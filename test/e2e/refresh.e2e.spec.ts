@@ -1,9 +1,9 @@
-import { freePort } from '../src/database/embedded-postgres';
-import { RefreshBudget } from '../src/token-lifecycle/refresh-budget';
-import { RefreshSweep } from '../src/token-lifecycle/refresh-sweep';
-import { createTestDatabase } from './support/database';
-import { startTestApp, TestApp } from './support/app';
-import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from './support/sandbox-flow';
+import { freePort } from '../../src/database/embedded-postgres';
+import { RefreshBudget } from '../../src/token-lifecycle/refresh-budget';
+import { RefreshSweep } from '../../src/token-lifecycle/refresh-sweep';
+import { createTestDatabase } from '../support/database';
+import { startTestApp, TestApp } from '../support/app';
+import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
 
 const HOUR = 3_600_000;
 

@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { freePort } from '../src/database/embedded-postgres';
-import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher';
-import { startTestApp, TestApp } from './support/app';
-import { FakeProvider, RecordedRequest } from './support/fake-provider';
-import { addFault, connectThroughSandbox } from './support/sandbox-flow';
+import { freePort } from '../../src/database/embedded-postgres';
+import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
+import { startTestApp, TestApp } from '../support/app';
+import { FakeProvider, RecordedRequest } from '../support/fake-provider';
+import { addFault, connectThroughSandbox } from '../support/sandbox-flow';
 
 const SECRET_BYTES = randomBytes(32);
 const SECRET = `whsec_${SECRET_BYTES.toString('base64')}`;

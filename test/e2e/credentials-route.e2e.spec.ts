@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { from, switchMap } from 'rxjs';
-import { FakeProvider } from './support/fake-provider';
-import { startTestApp, TEST_API_KEY, TestApp } from './support/app';
-import { eventually, rawRequest, RawAnswer } from './support/raw-http';
+import { FakeProvider } from '../support/fake-provider';
+import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
+import { eventually, rawRequest, RawAnswer } from '../support/raw-http';
 
 /**
  * GET /connections/{id}/credentials, the hot path, answered by the Nest route on Fastify like every

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { rawClient } from './support/database';
-import { startTestApp, TestApp } from './support/app';
+import { rawClient } from '../support/database';
+import { startTestApp, TestApp } from '../support/app';
 
 /**
  * The provider simulators, driven over real HTTP exactly as a provider module and a browser would:

@@ -1,10 +1,10 @@
-import { freePort } from '../src/database/embedded-postgres';
-import { parseKeyring } from '../src/crypto/keyring';
-import { rotateConnectionKeys } from '../src/connections/key-rotation';
-import { TokenCipher } from '../src/crypto/token-cipher';
-import { createTestDatabase } from './support/database';
-import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from './support/app';
-import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from './support/sandbox-flow';
+import { freePort } from '../../src/database/embedded-postgres';
+import { parseKeyring } from '../../src/crypto/keyring';
+import { rotateConnectionKeys } from '../../src/connections/key-rotation';
+import { TokenCipher } from '../../src/crypto/token-cipher';
+import { createTestDatabase } from '../support/database';
+import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
+import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
 
 /**
  * Two replicas on one database, each with its sweep running every second, sharing one simulator (its

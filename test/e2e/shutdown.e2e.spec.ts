@@ -2,12 +2,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../src/database/embedded-postgres';
-import { createTestDatabase } from './support/database';
-import { remoteApp, startTestApp, TEST_API_KEY, TEST_KEY_A } from './support/app';
-import { addFault, connectThroughSandbox, refreshCalls } from './support/sandbox-flow';
+import { freePort } from '../../src/database/embedded-postgres';
+import { createTestDatabase } from '../support/database';
+import { remoteApp, startTestApp, TEST_API_KEY, TEST_KEY_A } from '../support/app';
+import { addFault, connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 function startService(env: Record<string, string>): {
   child: ChildProcess;

@@ -2,10 +2,10 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createConnectionsClient } from '../clients/typescript/src';
-import type { Connection, ConnectionsClient, ErrorResponse, OperationId } from '../clients/typescript/src';
-import { freePort } from '../src/database/embedded-postgres';
-import { startTestApp, TEST_API_KEY, TestApp } from './support/app';
+import { createConnectionsClient } from '../../clients/typescript/src';
+import type { Connection, ConnectionsClient, ErrorResponse, OperationId } from '../../clients/typescript/src';
+import { freePort } from '../../src/database/embedded-postgres';
+import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 
 /**
  * The generated client (clients/typescript, from the committed openapi.json) against the real app. Every
@@ -19,7 +19,7 @@ interface OpenApiOperation {
   operationId: string;
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
 }
-const SPEC = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'openapi.json'), 'utf8')) as {
+const SPEC = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'openapi.json'), 'utf8')) as {
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: { schemas: Record<string, unknown> };
 };

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { rawClient } from './support/database';
-import { startTestApp, TestApp } from './support/app';
+import { rawClient } from '../support/database';
+import { startTestApp, TestApp } from '../support/app';
 
 interface Row {
   id: string;

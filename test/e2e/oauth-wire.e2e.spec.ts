@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { rawClient } from './support/database';
-import { startTestApp, TestApp } from './support/app';
-import { FakeProvider, FakeResponse, RecordedRequest } from './support/fake-provider';
-import { cookiesOf } from './support/sandbox-flow';
+import { rawClient } from '../support/database';
+import { startTestApp, TestApp } from '../support/app';
+import { FakeProvider, FakeResponse, RecordedRequest } from '../support/fake-provider';
+import { cookiesOf } from '../support/sandbox-flow';
 
 const PUBLIC_URL = 'http://localhost:3000';
 const RETURN_URL = 'https://app.example.test/integrations/done';

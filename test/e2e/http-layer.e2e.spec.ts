@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { startTestApp, TEST_API_KEY, TestApp } from './support/app';
+import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 import { connect } from 'node:net';
-import { eventually, rawRequest, RawAnswer, rawSocketRequest } from './support/raw-http';
+import { eventually, rawRequest, RawAnswer, rawSocketRequest } from '../support/raw-http';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LIMIT = 100 * 1024;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createConnectionsClient } from '../clients/typescript/src';
+import { createConnectionsClient } from '../../clients/typescript/src';
 import type {
   Connection,
   ConnectionList,
@@ -13,7 +13,7 @@ import type {
   ListConnectionsParams,
   OperationData,
   OperationError,
-} from '../clients/typescript/src';
+} from '../../clients/typescript/src';
 
 // Compile-time checks (`npm test` type-checks the tests with tsc first): operations read as the spec names them.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -43,7 +43,7 @@ export function misuses(client: ConnectionsClient): void {
   void client.listConnections({ accountId: 'x' });
 }
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_DIR = path.join(ROOT, 'clients', 'typescript');
 const GENERATOR = path.join(PACKAGE_DIR, 'scripts', 'generate.mjs');
 const COMMITTED = path.join(PACKAGE_DIR, 'src');

@@ -1,7 +1,7 @@
 import { Browser, Page } from 'playwright-core';
-import { freePort } from '../src/database/embedded-postgres';
-import { startTestApp, TestApp } from './support/app';
-import { launchBrowser } from './support/browser';
+import { freePort } from '../../src/database/embedded-postgres';
+import { startTestApp, TestApp } from '../support/app';
+import { launchBrowser } from '../support/browser';
 
 /**
  * What a user does: the product creates a connect session, the browser opens its link, the user

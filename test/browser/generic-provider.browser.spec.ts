@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Browser } from 'playwright-core';
-import { tokenContext } from '../src/connections/token-context';
-import { TokenCipher } from '../src/crypto/token-cipher';
-import { freePort } from '../src/database/embedded-postgres';
-import { ProviderCatalog } from '../src/providers/core/provider-catalog';
-import { startTestApp, TestApp } from './support/app';
-import { launchBrowser } from './support/browser';
+import { tokenContext } from '../../src/connections/token-context';
+import { TokenCipher } from '../../src/crypto/token-cipher';
+import { freePort } from '../../src/database/embedded-postgres';
+import { ProviderCatalog } from '../../src/providers/core/provider-catalog';
+import { startTestApp, TestApp } from '../support/app';
+import { launchBrowser } from '../support/browser';
 
 const CLIENT_ID = 'acme-client';
 const CLIENT_SECRET = 'acme-secret-0123456789abcdef';
@@ -16,7 +16,7 @@ const CLIENT_SECRET = 'acme-secret-0123456789abcdef';
 async function startOidcServer(port: number, redirectUri: string): Promise<{ child: ChildProcess; issuer: string }> {
   const child = spawn(
     process.execPath,
-    [path.join(__dirname, 'support', 'oidc-server.mjs'), String(port), redirectUri, CLIENT_ID, CLIENT_SECRET],
+    [path.join(__dirname, '..', 'support', 'oidc-server.mjs'), String(port), redirectUri, CLIENT_ID, CLIENT_SECRET],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../src/database/embedded-postgres';
+import { freePort } from '../../src/database/embedded-postgres';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 interface Running {
   child: ChildProcess;

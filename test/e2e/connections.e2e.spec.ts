@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { rawClient } from './support/database';
-import { startTestApp, TestApp } from './support/app';
+import { rawClient } from '../support/database';
+import { startTestApp, TestApp } from '../support/app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

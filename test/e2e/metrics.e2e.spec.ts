@@ -1,6 +1,6 @@
-import { freePort } from '../src/database/embedded-postgres';
-import { startTestApp, TestApp } from './support/app';
-import { addFault, connectThroughSandbox } from './support/sandbox-flow';
+import { freePort } from '../../src/database/embedded-postgres';
+import { startTestApp, TestApp } from '../support/app';
+import { addFault, connectThroughSandbox } from '../support/sandbox-flow';
 
 /** One sample of a metric from the Prometheus text format. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

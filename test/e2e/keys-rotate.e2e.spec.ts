@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
-import { parseKeyring } from '../src/crypto/keyring';
-import { rotateConnectionKeys } from '../src/connections/key-rotation';
-import { TokenCipher } from '../src/crypto/token-cipher';
-import { rawClient } from './support/database';
-import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from './support/app';
+import { parseKeyring } from '../../src/crypto/keyring';
+import { rotateConnectionKeys } from '../../src/connections/key-rotation';
+import { TokenCipher } from '../../src/crypto/token-cipher';
+import { rawClient } from '../support/database';
+import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('key rotation (keys:rotate)', () => {
   let t: TestApp;
