@@ -3,8 +3,25 @@
 const { seedDueKeap } = require('../lib/seed');
 const path = require('node:path');
 const { DIST, cpuTimeMs, postgresCpuMs, round, sleep } = require('../lib/util');
-// The statement the sweep runs, from the build (not a copy that could drift).
-const { CLAIM_DUE_FOR_REFRESH } = require(path.join(DIST, 'src/token-lifecycle/refresh.repository.js'));
+const { ConnectionLifecycleRepository } = require(
+  path.join(DIST, 'src/connections/persistence/connection-lifecycle.repository.js'),
+);
+
+/**
+ * The statement and parameters the sweep's claim runs, recorded from the build's own repository (not a
+ * copy that could drift): its query runner is a recorder that answers "nothing claimed".
+ */
+async function claimStatement(due, lease) {
+  let recorded;
+  const recorder = {
+    query: async (sql, params) => {
+      recorded = { sql, params };
+      return [[], 0];
+    },
+  };
+  await new ConnectionLifecycleRepository(recorder, {}).claimDueForRefresh(due, lease);
+  return recorded;
+}
 
 async function tableStats(db) {
   const { rows } = await db.query(
@@ -24,20 +41,22 @@ async function settledStats(db) {
   return tableStats(db);
 }
 
-/** The sweep's claim statement (RefreshRepository.claimDueForRefresh) with EXPLAIN ANALYZE, rolled back. */
+/** The sweep's claim statement (ConnectionLifecycleRepository.claimDueForRefresh) with EXPLAIN ANALYZE, rolled back. */
 async function explainClaim(db, { provider, batchSize, leadMs }) {
   const now = new Date();
   await db.query('BEGIN');
   try {
-    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${CLAIM_DUE_FOR_REFRESH}`, [
-      'bench-explain',
-      new Date(now.getTime() + 60_000),
-      provider,
-      now,
-      new Date(now.getTime() + leadMs),
-      new Date(now.getTime() + 7 * 86_400_000),
-      batchSize,
-    ]);
+    const claim = await claimStatement(
+      {
+        provider,
+        now,
+        expiringBefore: new Date(now.getTime() + leadMs),
+        refreshTokenExpiringBefore: new Date(now.getTime() + 7 * 86_400_000),
+        limit: batchSize,
+      },
+      { owner: 'bench-explain', until: new Date(now.getTime() + 60_000) },
+    );
+    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${claim.sql}`, claim.params);
     const lines = rows.map((r) => r['QUERY PLAN']);
     const text = lines.join('\n');
     return {

@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { env, nodeEnv, parseEnv } from './env';
+import { Env, env, nodeEnv, parseEnv } from './env';
 
 const schema = z.object({
   PORT: env.port(3000),
@@ -17,7 +17,22 @@ const schema = z.object({
   SANDBOX: env.boolean().optional(),
 });
 
-export function loadAppConfig(source = process.env) {
+type AppConfig = ReturnType<typeof parseAppConfig>;
+
+/** The last environment read and its result: the other modules' loaders read the app config too. */
+let last: { key: string; config: AppConfig } | undefined;
+
+/**
+ * The app-wide settings. Every module's config loader that needs one (DATA_DIR, PUBLIC_URL,
+ * HTTP_TIMEOUT_MS…) calls this; the variables are parsed once per distinct environment.
+ */
+export function loadAppConfig(source = process.env): AppConfig {
+  const key = JSON.stringify([source.NODE_ENV, ...Object.keys(schema.shape).map((name) => source[name])]);
+  if (last?.key !== key) last = { key, config: parseAppConfig(source) };
+  return last.config;
+}
+
+function parseAppConfig(source: Env) {
   const vars = parseEnv(schema, source);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   return {

@@ -65,9 +65,9 @@ interface RawCredentialsRow {
 
 /**
  * The sweep's claim statement. Parameters: lease owner, lease until, provider, now, expiring before,
- * refresh token expiring before, limit. Exported so `npm run bench` EXPLAINs the statement the sweep runs.
+ * refresh token expiring before, limit.
  */
-export const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, lease_until = $2
+const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, lease_until = $2
         WHERE id IN (
           SELECT id FROM connections
            WHERE provider = $3

@@ -10,6 +10,20 @@ export interface ProviderCapabilities {
   verify: boolean;
 }
 
+/** The settings a provider documents and an operator may override. */
+export interface ProviderEndpointsAndLimits {
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl?: string;
+  apiBaseUrl: string;
+  scopes: string[];
+  /** Used when a token response carries no usable expires_in; undefined = the token does not expire. */
+  accessTokenLifetimeSeconds?: number;
+  /** Horizon of a refresh token; undefined = unknown/unbounded. */
+  refreshTokenLifetimeDays?: number;
+  refreshRatePerSecond: number;
+}
+
 /** The static facts of a provider module: its name, env prefix and real-world defaults. */
 export interface ProviderSpec {
   name: string;
@@ -17,38 +31,19 @@ export interface ProviderSpec {
   /** Prefix of its variables: KEAP -> KEAP_CLIENT_ID, KEAP_TOKEN_URL, ... */
   envPrefix: string;
   supports: ProviderCapabilities;
-  defaults: {
-    authorizeUrl: string;
-    tokenUrl: string;
-    revokeUrl?: string;
-    apiBaseUrl: string;
-    scopes: string[];
-    /** Used when a token response carries no usable expires_in; undefined = the token does not expire. */
-    accessTokenLifetimeSeconds?: number;
-    /** Horizon of a refresh token; undefined = unknown/unbounded. */
-    refreshTokenLifetimeDays?: number;
-    refreshRatePerSecond: number;
-  };
+  defaults: ProviderEndpointsAndLimits;
   /** Extra provider-specific variables (e.g. LIGHTFUNNELS_CLIENT_AUTH), parsed with the same rules. */
   extra?: z.ZodObject;
 }
 
 /** A provider's configuration after reading the environment (still before the sandbox decision). */
-export interface ProviderSettings {
+export interface ProviderSettings extends ProviderEndpointsAndLimits {
   name: string;
   displayName: string;
   supports: ProviderCapabilities;
   clientId?: string;
   clientSecret?: string;
-  authorizeUrl: string;
-  tokenUrl: string;
-  revokeUrl?: string;
-  apiBaseUrl: string;
-  scopes: string[];
-  accessTokenLifetimeSeconds?: number;
-  refreshTokenLifetimeDays?: number;
   refreshLeadSeconds: number;
-  refreshRatePerSecond: number;
   extra: Record<string, unknown>;
   /** True when the URLs point at this service's own simulators. */
   sandbox: boolean;
