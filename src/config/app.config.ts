@@ -17,7 +17,7 @@ const schema = z.object({
   SANDBOX: env.boolean().optional(),
 });
 
-type AppConfig = ReturnType<typeof parseAppConfig>;
+type AppConfig = Readonly<ReturnType<typeof parseAppConfig>>;
 
 /** The last environment read and its result: the other modules' loaders read the app config too. */
 let last: { key: string; config: AppConfig } | undefined;
@@ -27,8 +27,13 @@ let last: { key: string; config: AppConfig } | undefined;
  * HTTP_TIMEOUT_MS…) calls this; the variables are parsed once per distinct environment.
  */
 export function loadAppConfig(source = process.env): AppConfig {
-  const key = JSON.stringify([source.NODE_ENV, ...Object.keys(schema.shape).map((name) => source[name])]);
-  if (last?.key !== key) last = { key, config: parseAppConfig(source) };
+  // DATA_DIR resolves against the working directory, so it is part of the key.
+  const key = JSON.stringify([
+    process.cwd(),
+    source.NODE_ENV,
+    ...Object.keys(schema.shape).map((name) => source[name]),
+  ]);
+  if (last?.key !== key) last = { key, config: Object.freeze(parseAppConfig(source)) };
   return last.config;
 }
 

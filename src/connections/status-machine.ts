@@ -40,26 +40,27 @@ export interface Transition {
 }
 
 /** New tokens from the provider: the failure record is cleared. */
-export const REFRESHED: Readonly<Transition> = {
+export const REFRESHED: Readonly<Transition> = Object.freeze({
   status: ConnectionStatus.Active,
   refreshFailures: 0,
   nextRefreshAt: null,
   lastError: null,
-};
+});
 
 /** New tokens from the user: a clean slate; the sweep schedules the new token's first whoami check. */
-export const RECONNECTED: Readonly<Transition> = {
+export const RECONNECTED: Readonly<Transition> = Object.freeze({
   status: ConnectionStatus.Active,
   refreshFailures: 0,
   nextRefreshAt: null,
   lastError: null,
   nextVerifyAt: null,
-};
+});
 
 /**
  * The status machine of a connection: for each event, the new status and the counters and schedule it
- * causes. Pure; the refresh service, the sweep, the whoami check and reconnects ask it and store the
- * answer. docs/architecture.md has the table.
+ * causes. Pure; the refresh service asks it about failed refreshes, the whoami check about its
+ * outcomes, and the persistence code writes REFRESHED and RECONNECTED (what `transition` answers for
+ * those events) with the new tokens. docs/architecture.md has the table.
  */
 export function transition(
   state: LifecycleState,

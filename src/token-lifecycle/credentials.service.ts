@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { needsUser } from '../connections/connection-status';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { Credentials } from '../connections/connection.dto';
 import { tokenContext } from '../connections/token-context';
@@ -18,8 +19,6 @@ import {
   ConnectionLifecycleRepository,
 } from '../connections/persistence/connection-lifecycle.repository';
 import { RefreshOutcome, RefreshService, Satisfied } from './refresh.service';
-
-const needsUser = (c: Pick<ConnectionEntity, 'status'>) => c.status === 'needs_reauth' || c.status === 'revoked';
 
 /** The API side of the token lifecycle: credentials that are valid when handed out, and forced refreshes. */
 @Injectable()
@@ -48,12 +47,12 @@ export class CredentialsService {
       const outcome = await this.refreshRespectingRetryAfter(connection, fresh, force);
       connection = { ...outcome.connection, hasRefreshToken: outcome.connection.refreshToken !== null };
       if (outcome.kind === 'failed') {
-        if (outcome.error.kind === 'invalid_grant' || needsUser(connection)) throw new ConnectionNeedsReauth(id);
+        if (outcome.error.kind === 'invalid_grant' || needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
         // A still-valid token is served even though its refresh failed.
         if (!connection.expiresAt || connection.expiresAt.getTime() <= Date.now()) throw unavailable(outcome.error);
       }
     }
-    if (needsUser(connection)) throw new ConnectionNeedsReauth(id);
+    if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
     return {
       accessToken: this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')),
       tokenType: connection.tokenType,
@@ -111,14 +110,14 @@ export class CredentialsService {
   private async loadForCredentials(id: string): Promise<CredentialsRow> {
     const connection = await this.repo.findForCredentials(id);
     if (!connection) throw new ConnectionNotFound(id);
-    if (needsUser(connection)) throw new ConnectionNeedsReauth(id);
+    if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
     return connection;
   }
 
   private async load(id: string): Promise<ConnectionEntity> {
     const connection = await this.repo.findById(id);
     if (!connection) throw new ConnectionNotFound(id);
-    if (needsUser(connection)) throw new ConnectionNeedsReauth(id);
+    if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
     return connection;
   }
 }

@@ -252,8 +252,13 @@ export class RefreshService {
       },
       'refresh failed',
     );
-    await this.repo.recordRefreshFailure(connection.id, this.owner, change);
+    const recorded = await this.repo.recordRefreshFailure(connection.id, this.owner, connection.tokenVersion, change);
     const stored = (await this.repo.findById(connection.id)) ?? connection;
+    if (!recorded && stored.tokenVersion !== connection.tokenVersion) {
+      // A reconnect replaced the grant while the old one failed: the new tokens stand, nothing failed.
+      await this.repo.releaseLease(connection.id, this.owner);
+      return { kind: 'current', connection: stored };
+    }
     return { kind: 'failed', connection: stored, error };
   }
 }

@@ -58,13 +58,15 @@ export class VerificationService {
       const failure =
         error instanceof ProviderError ? error : new ProviderError('bad_response', 'whoami failed unexpectedly');
       const event = { type: 'verify_failed', kind: failure.kind, message: failure.message } as const;
+      const unauthorized = failure.kind === 'unauthorized';
+      if (unauthorized) {
+        this.logger.warn(
+          { connectionId: connection.id, provider: connection.provider },
+          'provider no longer accepts the token: needs reauth',
+        );
+      }
       await this.repo.recordVerification(connection.id, transition(connection, event, now, this.config), leaseOwner);
-      if (failure.kind !== 'unauthorized') return { result: 'failed', error: failure };
-      this.logger.warn(
-        { connectionId: connection.id, provider: connection.provider },
-        'provider no longer accepts the token: needs reauth',
-      );
-      return { result: 'unauthorized', error: failure };
+      return { result: unauthorized ? 'unauthorized' : 'failed', error: failure };
     }
     if (outcome === 'unsupported') {
       if (leaseOwner) await this.repo.releaseLease(connection.id, leaseOwner);

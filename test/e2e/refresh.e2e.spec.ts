@@ -7,6 +7,13 @@ import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from '../
 
 const HOUR = 3_600_000;
 
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  for (const started = Date.now(); !(await condition());) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('token lifecycle against the simulators (one instance)', () => {
   let t: TestApp;
 
@@ -78,6 +85,42 @@ describe('token lifecycle against the simulators (one instance)', () => {
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
       expect(new Set(results.map((r) => r.body.accessToken)).size).toBe(1);
       expect(await refreshCalls(t, 'keap')).toHaveLength(1);
+    });
+
+    it('a reconnect while a refresh fails wins: the old grant’s failure is not written onto the new tokens', async () => {
+      const id = await connectThroughSandbox(t, 'keap', 'od-reconnect-during-failure');
+      const before = await raw(id);
+      // The provider holds the refresh answer, so the reconnect happens while the call is in flight.
+      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
+      const refreshing = t.api.post(`/connections/${id}/refresh`).then((res) => res);
+      await waitFor(async () => (await raw(id)).lease_owner !== null);
+      await waitFor(async () => (await t.dataSource.query(`SELECT remaining FROM sandbox_faults`))[0]?.remaining === 0);
+      // The user connects the same account again (same row, new tokens, token_version bumped)…
+      await t.api
+        .post('/connections')
+        .send({
+          provider: 'keap',
+          ownerId: before.owner_id,
+          accountId: before.account_id,
+          accessToken: 'at-new',
+          refreshToken: 'rt-new',
+          expiresIn: 86400,
+        })
+        .expect(200);
+      // …and the old refresh token dies at the provider, so the held refresh answers invalid_grant.
+      await t.dataSource.query(`DELETE FROM sandbox_tokens WHERE provider = 'keap'`);
+      const res = await refreshing;
+      const calls = await refreshCalls(t, 'keap');
+      expect(calls.map((c) => c.status)).toEqual([400]);
+      expect(res.status).toBe(200);
+      const after = await raw(id);
+      expect(after.status).toBe('active');
+      expect(after.refresh_failures).toBe(0);
+      expect(after.last_error).toBeNull();
+      expect(after.next_refresh_at).toBeNull();
+      expect(after.lease_owner).toBeNull();
+      expect(after.token_version).toBe(before.token_version + 1);
+      expect((await credentials(id).expect(200)).body.accessToken).toBe('at-new');
     });
 
     it('works for any provider with refresh tokens: ClickFunnels Classic rotates too', async () => {

@@ -1,6 +1,10 @@
 import { ConnectionChange } from '../../src/connections/connection-changes';
 import { ConnectionEntity } from '../../src/connections/connection.entity';
-import { eventOf, eventPayload } from '../../src/events/connection-events';
+import { ConfigType } from '@nestjs/config';
+import { EntityManager } from 'typeorm';
+import { ConnectionEvents, eventOf, eventPayload } from '../../src/events/connection-events';
+import { NewDelivery, WebhookDeliveriesRepository } from '../../src/webhooks/webhook-deliveries.repository';
+import { webhooksConfig } from '../../src/webhooks/webhooks.config';
 
 const connection = (over: Partial<ConnectionEntity> = {}) =>
   ({
@@ -71,5 +75,51 @@ describe('connection events', () => {
   it('a reconnect does not repeat the error the reconnect just cleared', () => {
     const change: ConnectionChange = { type: 'reconnected', connection: connection({ lastError }) };
     expect(eventPayload('connection.reconnected', change, new Date())).not.toHaveProperty('data.error');
+  });
+
+  it('a delete reports the error the connection had', () => {
+    const change: ConnectionChange = { type: 'deleted', connection: connection({ status: 'needs_reauth', lastError }) };
+    expect(eventPayload('connection.deleted', change, new Date())).toHaveProperty('data.error.code', 'invalid_grant');
+  });
+
+  describe('ConnectionEvents.record', () => {
+    const tx = {} as EntityManager;
+    const recorder = () => {
+      const enqueued: { tx: EntityManager; delivery: NewDelivery }[] = [];
+      const deliveries = {
+        enqueue: (t: EntityManager, delivery: NewDelivery) => {
+          enqueued.push({ tx: t, delivery });
+          return Promise.resolve();
+        },
+      } as unknown as WebhookDeliveriesRepository;
+      return { enqueued, deliveries };
+    };
+    const config = (url?: string) => ({ url }) as unknown as ConfigType<typeof webhooksConfig>;
+
+    it('writes the outbox row through the transaction of the change', async () => {
+      const { enqueued, deliveries } = recorder();
+      await new ConnectionEvents(deliveries, config('http://127.0.0.1:9/hook')).record(tx, {
+        type: 'created',
+        connection: connection(),
+      });
+      expect(enqueued).toHaveLength(1);
+      expect(enqueued[0].tx).toBe(tx);
+      expect(enqueued[0].delivery).toMatchObject({ eventType: 'connection.created', connectionId: connection().id });
+    });
+
+    it('writes nothing without a WEBHOOK_URL, or for a change that is not an event', async () => {
+      const { enqueued, deliveries } = recorder();
+      await new ConnectionEvents(deliveries, config(undefined)).record(tx, {
+        type: 'created',
+        connection: connection(),
+      });
+      const expired = connection({ status: 'expired' });
+      await new ConnectionEvents(deliveries, config('http://127.0.0.1:9/hook')).record(tx, {
+        type: 'status_changed',
+        from: 'active',
+        connection: expired,
+      });
+      expect(enqueued).toHaveLength(0);
+    });
   });
 });

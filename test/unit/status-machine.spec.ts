@@ -128,4 +128,26 @@ describe('status machine', () => {
     expect(t.lastError?.code).toBe('unavailable');
     expect(t.nextVerifyAt).toEqual(new Date(now.getTime() + policy.backoffBaseMs));
   });
+
+  it('invalid_grant wins over an expired token and over the failure count', () => {
+    const expired = state({ expiresAt: new Date(now.getTime() - 1), refreshFailures: 10 });
+    expect(transition(expired, failed('invalid_grant'), now, policy).status).toBe('needs_reauth');
+  });
+
+  it('backoff stops growing at backoffMaxMs', () => {
+    const t = transition(state({ refreshFailures: 30 }), failed('unavailable'), now, policy, () => 0.999);
+    expect(t.nextRefreshAt).toEqual(new Date(now.getTime() + policy.backoffMaxMs));
+  });
+
+  it('every whoami outcome records when the check ran', () => {
+    for (const kind of ['unauthorized', 'unavailable'] as const) {
+      const t = transition(state(), { type: 'verify_failed', kind, message: 'x' }, now, policy);
+      expect(t.lastVerifiedAt).toEqual(now);
+    }
+  });
+
+  it('the fixed answers cannot be changed by a caller', () => {
+    expect(Object.isFrozen(REFRESHED)).toBe(true);
+    expect(Object.isFrozen(RECONNECTED)).toBe(true);
+  });
 });

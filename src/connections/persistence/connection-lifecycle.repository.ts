@@ -268,47 +268,37 @@ export class ConnectionLifecycleRepository {
 
   /**
    * Records a failed attempt as the status machine decided it, and releases the lease; tokens are left
-   * as they are. A status change is reported in the same transaction.
+   * as they are. Only while the lease is ours and the tokens are still those of `version`: a reconnect
+   * during the attempt wins, and the old grant's failure is not written onto the new one. A status
+   * change is reported in the same transaction. False when nothing was written.
    */
-  async recordRefreshFailure(id: string, owner: string, change: Transition): Promise<void> {
-    await this.repo.manager.transaction(async (tx) => {
+  async recordRefreshFailure(id: string, owner: string, version: number, change: Transition): Promise<boolean> {
+    return this.repo.manager.transaction(async (tx) => {
       const before = await this.lockRow(tx, id);
-      if (!before || before.leaseOwner !== owner) return;
+      if (!before || before.leaseOwner !== owner || before.tokenVersion !== version) return false;
+      const set = transitionSet(change, 2);
       await tx.query(
-        `UPDATE connections SET status = COALESCE($2, status), refresh_failures = $3, next_refresh_at = $4, last_error = $5,
-                lease_owner = NULL, lease_until = NULL, updated_at = now()
-          WHERE id = $1`,
-        [id, change.status ?? null, change.refreshFailures, change.nextRefreshAt, JSON.stringify(change.lastError)],
+        `UPDATE connections SET ${set.sql}lease_owner = NULL, lease_until = NULL, updated_at = now() WHERE id = $1`,
+        [id, ...set.params],
       );
       await this.reportStatusChange(tx, before, change);
+      return true;
     });
   }
 
-  /**
-   * The outcome of a whoami check, as the status machine decided it. `lastError` is written only when
-   * the transition has one (a successful check leaves it); `owner` releases the sweep's lease.
-   */
+  /** The outcome of a whoami check, as the status machine decided it; `owner` releases the sweep's lease. */
   async recordVerification(id: string, change: Transition, owner?: string): Promise<void> {
     await this.repo.manager.transaction(async (tx) => {
       const before = await this.lockRow(tx, id);
       if (!before) return;
-      const writesError = change.lastError !== undefined;
+      const set = transitionSet(change, 3);
       await tx.query(
-        `UPDATE connections SET last_verified_at = $2, next_verify_at = $3, status = COALESCE($4, status),
-                last_error = CASE WHEN $5 THEN $6::jsonb ELSE last_error END,
-                lease_owner = CASE WHEN lease_owner = $7 THEN NULL ELSE lease_owner END,
-                lease_until = CASE WHEN lease_owner = $7 THEN NULL ELSE lease_until END,
+        `UPDATE connections SET ${set.sql}
+                lease_owner = CASE WHEN lease_owner = $2 THEN NULL ELSE lease_owner END,
+                lease_until = CASE WHEN lease_owner = $2 THEN NULL ELSE lease_until END,
                 updated_at = now()
           WHERE id = $1`,
-        [
-          id,
-          change.lastVerifiedAt,
-          change.nextVerifyAt,
-          change.status ?? null,
-          writesError,
-          writesError ? JSON.stringify(change.lastError) : null,
-          owner ?? null,
-        ],
+        [id, owner ?? null, ...set.params],
       );
       await this.reportStatusChange(tx, before, change);
     });
@@ -331,4 +321,30 @@ export class ConnectionLifecycleRepository {
   private async loadAll(list: string[]): Promise<ConnectionEntity[]> {
     return list.length ? this.repo.findBy({ id: In(list) }) : [];
   }
+}
+
+/** Each field of a transition, its column and how it is written. */
+const TRANSITION_COLUMNS: { field: keyof Transition; column: string; cast: string }[] = [
+  { field: 'status', column: 'status', cast: '' },
+  { field: 'refreshFailures', column: 'refresh_failures', cast: '::int' },
+  { field: 'nextRefreshAt', column: 'next_refresh_at', cast: '::timestamptz' },
+  { field: 'lastError', column: 'last_error', cast: '::jsonb' },
+  { field: 'lastVerifiedAt', column: 'last_verified_at', cast: '::timestamptz' },
+  { field: 'nextVerifyAt', column: 'next_verify_at', cast: '::timestamptz' },
+];
+
+/**
+ * `column = $n, ` for each field the transition has, numbered from `first`: an absent field keeps its
+ * stored value, `null` writes SQL NULL.
+ */
+function transitionSet(change: Transition, first: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let sql = '';
+  for (const { field, column, cast } of TRANSITION_COLUMNS) {
+    const value = change[field];
+    if (value === undefined) continue;
+    params.push(field === 'lastError' && value !== null ? JSON.stringify(value) : value);
+    sql += `${column} = $${first + params.length - 1}${cast}, `;
+  }
+  return { sql, params };
 }

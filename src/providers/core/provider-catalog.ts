@@ -22,7 +22,9 @@ export const callbackUrl = (publicUrl: string, provider: string) => `${publicUrl
 
 /**
  * The OAuth providers of this app, with their Passport strategies. Each provider module registers its
- * definition; a provider without credentials (no settings) contributes nothing. The flow authenticates
+ * definition in its onModuleInit; a provider without credentials (no settings) contributes nothing.
+ * So the catalog is complete only once the app is initialised: read it at request time, at scrape
+ * time or from onApplicationBootstrap, never from a constructor or another module's onModuleInit. The flow authenticates
  * with the strategy instance kept here, not by name through Passport's process-wide registry, so two
  * apps in one process (tests, or embedding) stay apart.
  */
