@@ -11,14 +11,16 @@ import { loadAppConfig } from './config/app.config';
 import { createHttpAdapter } from './http/http-adapter';
 
 export interface CreateAppOptions {
-  /** Where JSON logs go (default stdout); tests pass a capturing stream. */
+  /** Where logs go (default stdout); tests pass a capturing stream. */
   logStream?: DestinationStream;
 }
 
 /** Everything main.ts and the tests share, so the tests exercise the app exactly as it runs. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  // One root pino logger for the app and its request logs, made before Nest so Fastify can log with it.
-  const logger = createRootLogger(loadAppConfig().logLevel, options.logStream);
+  // One root pino logger for the app and its request logs, made before Nest so Fastify can log with it:
+  // readable lines in development, JSON lines in production and tests.
+  const { logLevel, nodeEnv } = loadAppConfig();
+  const logger = createRootLogger(logLevel, { nodeEnv, stream: options.logStream });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(), createHttpAdapter(logger), {
     bufferLogs: true,
     // Our own parsers (http/body-parsers.ts), registered with the adapter.

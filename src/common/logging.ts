@@ -3,6 +3,7 @@ import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { isColorSupported, prettyFactory, type MessageFormatFunc } from 'pino-pretty';
 
 /** Field names whose values are secrets wherever they appear in a log object. */
 const SECRET_FIELDS = [
@@ -103,8 +104,26 @@ export function pathOnly(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+export interface RootLoggerOptions {
+  /**
+   * 'development': one readable line per event (prettyDestination); 'production' and 'test' (the default):
+   * JSON lines, which log collectors and the tests parse.
+   */
+  nodeEnv?: 'development' | 'production' | 'test';
+  /** Where the lines go (default stdout); tests pass a capturing stream. */
+  stream?: DestinationStream;
+}
+
 /** The app's one pino logger: level, redaction and error serializer. Request loggers are children of it. */
-export function createRootLogger(level: string, stream?: DestinationStream): Logger {
+export function createRootLogger(level: string, options: RootLoggerOptions = {}): Logger {
+  const { nodeEnv = 'production', stream } = options;
+  const destination =
+    nodeEnv === 'development'
+      ? prettyDestination(stream ?? pino.destination({ dest: 1, sync: true }), {
+          // Colours for a terminal only: not in a file, a pipe or a test's capture.
+          colorize: !stream && process.stdout.isTTY === true && isColorSupported,
+        })
+      : stream;
   return pino(
     {
       level,
@@ -112,8 +131,103 @@ export function createRootLogger(level: string, stream?: DestinationStream): Log
       formatters: { log: (object: Record<string, unknown>) => redactDeep(object) as Record<string, unknown> },
       serializers: { err: serializeError },
     },
-    stream,
+    destination,
   );
+}
+
+/**
+ * A pino destination that turns each JSON line into one readable line (pino-pretty's formatter) and
+ * writes it to `target`. pino has already serialized and redacted the line when it gets here, so
+ * pretty output is as redacted as JSON output.
+ *
+ * In-process and synchronous on purpose: pino-pretty's formatter called on each line as pino writes it,
+ * not pino-pretty as a worker-thread transport (`transport: { target: 'pino-pretty' }`) nor its stream
+ * (`pretty()`, a split → transform → destination pipeline of Node streams). Each line is written before
+ * the logging call returns, so lines stay in order with anything else written to stdout (main.ts's
+ * start-up block), nothing is left in a buffer or a thread when the process exits, and any object with
+ * `write` (a test's capture) can be the target.
+ */
+export function prettyDestination(target: DestinationStream, options: { colorize?: boolean } = {}): DestinationStream {
+  const prettify = prettyFactory({
+    colorize: options.colorize ?? false,
+    // 12:00:01  INFO: …  (local time, level right-aligned so messages line up)
+    translateTime: 'SYS:HH:MM:ss',
+    customPrettifiers: {
+      time: (time) => (typeof time === 'string' ? time : JSON.stringify(time)),
+      // (the `label` pino-pretty passes is undefined without custom levels: the width comes from pino's names)
+      level: (level, _key, _log, { labelColorized }) =>
+        `${' '.repeat(Math.max(0, 5 - (pino.levels.labels[Number(level)] ?? '').length))}${labelColorized}`,
+    },
+    // The line itself is messageFormat's; of the rest only an error is shown (its stack under the line).
+    messageFormat: formatEvent,
+    include: 'level,time,err',
+    errorLikeObjectKeys: ['err'],
+    singleLine: true,
+  });
+  return {
+    write: (line: string) => {
+      const text = prettify(line);
+      if (text) target.write(text);
+    },
+  };
+}
+
+/** Fields shown otherwise than as `key=value` (or not at all: pid and hostname are noise on a laptop). */
+const SHOWN_APART = new Set([
+  'level',
+  'time',
+  'msg',
+  'pid',
+  'hostname',
+  'context',
+  'req',
+  'res',
+  'responseTime',
+  'err',
+]);
+
+/**
+ * One event as one line: `GET /connections 200 3 ms req=<id>` for a request line, else
+ * `[Context] message key=value … req=<id>` (the request id of the request being served, if any).
+ */
+const formatEvent: MessageFormatFunc = (log, messageKey, _levelLabel, { colors }) => {
+  const req = (log.req ?? {}) as { id?: unknown; method?: unknown; path?: unknown };
+  const res = log.res as { statusCode?: unknown } | undefined;
+  const parts: string[] = [];
+  if (res?.statusCode !== undefined && log.responseTime !== undefined) {
+    parts.push(
+      `${fieldValue(req.method)} ${fieldValue(req.path)} ${fieldValue(res.statusCode)} ${fieldValue(log.responseTime)} ms`,
+    );
+  } else {
+    if (typeof log.context === 'string') parts.push(colors.gray(`[${log.context}]`));
+    const message = oneLine(log[messageKey]);
+    if (message) parts.push(message);
+  }
+  for (const [key, value] of Object.entries(log)) {
+    if (!SHOWN_APART.has(key) && key !== messageKey && value !== undefined) {
+      parts.push(colors.gray(`${key}=${fieldValue(value)}`));
+    }
+  }
+  if (req.id !== undefined) parts.push(colors.gray(`req=${fieldValue(req.id)}`));
+  return parts.join(' ');
+};
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
+
+/** A message as one line: line breaks and other control characters escaped (`\n`, `\u001b`). */
+function oneLine(message: unknown): string {
+  const text = typeof message === 'string' ? message : message === undefined ? '' : JSON.stringify(message);
+  return text.replace(CONTROL_CHARS, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** A field's value: a plain word as it is, other strings and objects as (one-line) JSON. */
+function fieldValue(value: unknown): string {
+  if (typeof value === 'string') return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return JSON.stringify(value);
 }
 
 /**

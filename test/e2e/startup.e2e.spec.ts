@@ -44,6 +44,12 @@ async function waitForReady(baseUrl: string, running: Running): Promise<void> {
   throw new Error(`service not ready in time:\n${running.output()}`);
 }
 
+/** Output arrives through a pipe, a little after the service has done what wrote it. */
+async function waitForOutput(running: Running, text: string): Promise<void> {
+  for (let i = 0; i < 100 && !running.output().includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(running.output()).toContain(text);
+}
+
 async function stop(running: Running): Promise<number | string | null> {
   running.child.kill('SIGTERM');
   return running.exited;
@@ -65,17 +71,19 @@ describe('npm start with no configuration (embedded Postgres, generated developm
     await waitForReady(baseUrl, running);
 
     expect((await fetch(`${baseUrl}/docs`)).status).toBe(200);
-    const apiKey = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
-    // The log says where the key is and how to use it, never the key itself.
-    const messages = running
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => (JSON.parse(line) as { msg: string }).msg);
-    expect(messages).toContainEqual(
-      expect.stringContaining(`curl -H "Authorization: Bearer $(cat ${path.join(dataDir, 'api-key')})"`),
-    );
-    expect(running.output()).not.toContain(apiKey);
+    const keyFile = path.join(dataDir, 'api-key');
+    const apiKey = fs.readFileSync(keyFile, 'utf8').trim();
+    // No NODE_ENV is development: readable lines, not JSON, and start-up ends with a block saying where
+    // the key is and how to use it, never the key itself.
+    const curl = `curl -H "Authorization: Bearer $(cat ${keyFile})" http://localhost:${port}/connections`;
+    await waitForOutput(running, curl);
+    await waitForOutput(running, ' INFO: GET /docs 200 ');
+    const output = running.output();
+    expect(output).toContain(`API key   in ${keyFile}`);
+    expect(output).toContain(`API docs  http://localhost:${port}/docs`);
+    expect(output).toMatch(/^\d\d:\d\d:\d\d {2}INFO: GET \/docs 200 \d+ ms req=\S+$/m);
+    expect(output.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
+    expect(output).not.toContain(apiKey);
     expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
 
     const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
