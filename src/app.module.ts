@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
@@ -23,8 +23,6 @@ import { BUILT_IN_PROVIDER_MODULES } from './providers/built-in-providers';
 import { GenericProvidersModule } from './providers/generic/generic.module';
 import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
-import { SandboxModule } from './sandbox/sandbox.module';
-import { DevModule } from './dev/dev.module';
 
 @Module({})
 export class AppModule {
@@ -54,9 +52,19 @@ export class AppModule {
         GenericProvidersModule,
         HealthModule,
         // Read here (not through DI) because it decides which modules exist.
-        ...(loadProvidersConfig().sandbox ? [SandboxModule, DevModule] : []),
+        ...(loadProvidersConfig().sandbox ? [developmentModule()] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }
+}
+
+/**
+ * The development module (simulators, development page) is not in the production build (see the
+ * Dockerfile): required only when it runs, so nothing else in src/ imports it.
+ */
+function developmentModule(): Type {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require('./dev/development.module') as typeof import('./dev/development.module');
+  return loaded.DevelopmentModule;
 }

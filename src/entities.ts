@@ -1,12 +1,11 @@
 import { ConnectSessionEntity } from './connect-sessions/connect-session.entity';
 import { ConnectionEntity } from './connections/connection.entity';
 import { OAuthStateEntity } from './oauth/oauth-state.entity';
-import { SANDBOX_ENTITIES } from './sandbox/sandbox.entities';
 import { RefreshBudgetEntity } from './token-lifecycle/refresh-budget.entity';
 import { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
 
 /**
- * Every entity of the schema, for the tools that work without the Nest app: the TypeORM CLI
+ * Every entity of the service's schema (the development module's simulators keep theirs apart), for the tools that work without the Nest app: the TypeORM CLI
  * (migrations), the key-rotation command and the migration drift test. The app itself registers each
  * entity in the module that owns its table (TypeOrmModule.forFeature + autoLoadEntities).
  */
@@ -16,5 +15,4 @@ export const ENTITIES = [
   OAuthStateEntity,
   RefreshBudgetEntity,
   WebhookDeliveryEntity,
-  ...SANDBOX_ENTITIES,
 ];

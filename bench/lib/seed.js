@@ -62,7 +62,7 @@ async function seedHotPath(db, cipher, n) {
 }
 
 /**
- * N due Keap connections whose refresh tokens the simulator knows: a sandbox_tokens row per token
+ * N due Keap connections whose refresh tokens the simulator knows: a sandbox.tokens row per token
  * (SHA-256 hex, kind refresh, its own grant) and the connection with that token encrypted for its id.
  * All in one transaction, so the sweep sees them at once. Returns the ids.
  */
@@ -91,7 +91,7 @@ async function seedDueKeap(db, cipher, n, { dueInMs = 10 * 60_000 } = {}) {
     }
     // scope 'full' is what the simulator itself stores for a Keap consent (its answer adds `|<app>.infusionsoft.com`).
     await db.query(
-      `INSERT INTO sandbox_tokens (token_hash, provider, kind, grant_id, account, scope, expires_at)
+      `INSERT INTO sandbox.tokens (token_hash, provider, kind, grant_id, account, scope, expires_at)
        SELECT u.h, 'keap', 'refresh', u.g, $3::jsonb, 'full', NULL FROM unnest($1::text[], $2::uuid[]) AS u(h, g)`,
       [tokens.map((t) => t.hash), tokens.map((t) => t.grantId), JSON.stringify(account)],
     );

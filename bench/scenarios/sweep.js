@@ -25,7 +25,10 @@ async function claimStatement(due, lease) {
 
 async function tableStats(db) {
   const { rows } = await db.query(
-    `SELECT relname, n_tup_upd::bigint AS upd, n_tup_ins::bigint AS ins FROM pg_stat_user_tables WHERE relname IN ('connections', 'refresh_budgets', 'sandbox_tokens', 'sandbox_calls')`,
+    `SELECT CASE WHEN schemaname = 'public' THEN relname ELSE schemaname || '.' || relname END AS relname,
+            n_tup_upd::bigint AS upd, n_tup_ins::bigint AS ins
+       FROM pg_stat_user_tables
+      WHERE (schemaname, relname) IN (('public', 'connections'), ('public', 'refresh_budgets'), ('sandbox', 'tokens'), ('sandbox', 'calls'))`,
   );
   const { rows: dbRows } = await db.query(
     `SELECT xact_commit::bigint AS commits, xact_rollback::bigint AS rollbacks FROM pg_stat_database WHERE datname = current_database()`,
@@ -87,7 +90,7 @@ async function run({ db, cipher, startService, n, rate, knobs, pgDataDir, statem
   const instances = await Promise.all([startService('sweep-1', env), startService('sweep-2', env)]);
   const result = { n, ratePerSecond: rate, instances: 2, knobs, idealMs: Math.round((n / rate) * 1000) };
   try {
-    const { rows: callBase } = await db.query(`SELECT COALESCE(max(id), 0)::bigint AS id FROM sandbox_calls`);
+    const { rows: callBase } = await db.query(`SELECT COALESCE(max(id), 0)::bigint AS id FROM sandbox.calls`);
     const callsAfter = Number(callBase[0].id);
     const before = await settledStats(db);
 
@@ -145,7 +148,7 @@ async function run({ db, cipher, startService, n, rate, knobs, pgDataDir, statem
 
     const { rows: calls } = await db.query(
       `SELECT count(*)::int AS calls, count(*) FILTER (WHERE status <> 200)::int AS failed
-         FROM sandbox_calls WHERE id > $1 AND provider = 'keap' AND grant_type = 'refresh_token'`,
+         FROM sandbox.calls WHERE id > $1 AND provider = 'keap' AND grant_type = 'refresh_token'`,
       [callsAfter],
     );
     result.providerCalls = calls[0].calls;

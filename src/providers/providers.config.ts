@@ -12,22 +12,6 @@ const schema = z.object({
   REFRESH_LEAD_SECONDS: env.positiveInt(3600, 30 * 86_400),
 });
 
-/** The sandbox simulators are only different URLs to the provider modules. */
-function pointAtSandbox(settings: ProviderSettings, publicUrl: string, internalUrl: string): ProviderSettings {
-  const browser = `${publicUrl}/sandbox/${settings.name}`;
-  const server = `${internalUrl}/sandbox/${settings.name}`;
-  return {
-    ...settings,
-    sandbox: true,
-    clientId: `sandbox-${settings.name}`,
-    clientSecret: `sandbox-secret-${settings.name}`,
-    authorizeUrl: `${browser}/authorize`,
-    tokenUrl: `${server}/token`,
-    revokeUrl: settings.supports.revoke ? `${server}/revoke` : undefined,
-    apiBaseUrl: `${server}/api`,
-  };
-}
-
 export function loadProvidersConfig(source = process.env) {
   const app = loadAppConfig(source);
   const { REFRESH_LEAD_SECONDS } = parseEnv(schema, source);
@@ -43,14 +27,34 @@ export function loadProvidersConfig(source = process.env) {
   if (sandbox && app.nodeEnv === 'production') {
     throw new ConfigError(['SANDBOX: the provider simulators cannot be enabled when NODE_ENV=production']);
   }
-  const providers = all
-    // Only the seed providers have simulators; a generic provider is real or absent.
-    .map((p) =>
-      sandbox && !p.clientId && !generic.includes(p) ? pointAtSandbox(p, app.publicUrl, app.internalUrl) : p,
-    )
-    // A provider with no credentials is not enabled.
-    .filter((p) => p.clientId && p.clientSecret);
-  return { sandbox, refreshLeadSeconds: REFRESH_LEAD_SECONDS, providers };
+  return {
+    /** The development module (simulators, development page) runs and may stand in for providers. */
+    sandbox,
+    refreshLeadSeconds: REFRESH_LEAD_SECONDS,
+    /** Every built-in provider and PROVIDERS_FILE entry, with credentials or not, in order. */
+    declared: all,
+  };
 }
 
 export const providersConfig = registerAs('providers', () => loadProvidersConfig());
+
+/**
+ * Stands in for providers that have no credentials: the development module's simulators. Production
+ * has none, so there a provider without credentials is simply not enabled.
+ */
+export interface ProviderStandIns {
+  /** The settings that point `declared` at a stand-in, or undefined when there is none for it. */
+  standIn(declared: ProviderSettings): ProviderSettings | undefined;
+}
+
+export const PROVIDER_STAND_INS = Symbol('PROVIDER_STAND_INS');
+
+/** The enabled providers: those with credentials, and those a stand-in serves. Declaration order. */
+export function enabledProviders(
+  declared: readonly ProviderSettings[],
+  standIns?: ProviderStandIns,
+): ProviderSettings[] {
+  return declared
+    .map((p) => (p.clientId && p.clientSecret ? p : standIns?.standIn(p)))
+    .filter((p): p is ProviderSettings => p !== undefined);
+}

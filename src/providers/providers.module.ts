@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { HttpClient } from '../common/http-client';
 import { ProviderCatalog, PROVIDER_SETTINGS } from './core/provider-catalog';
 import { ProvidersController } from './providers.controller';
-import { providersConfig } from './providers.config';
+import { enabledProviders, PROVIDER_STAND_INS, ProviderStandIns, providersConfig } from './providers.config';
 
 /** The catalog every provider module registers with; global so the flow, lifecycle and API can read it. */
 @Global()
@@ -12,8 +12,9 @@ import { providersConfig } from './providers.config';
   providers: [
     {
       provide: PROVIDER_SETTINGS,
-      inject: [providersConfig.KEY],
-      useFactory: (config: ConfigType<typeof providersConfig>) => config.providers,
+      inject: [providersConfig.KEY, { token: PROVIDER_STAND_INS, optional: true }],
+      useFactory: (config: ConfigType<typeof providersConfig>, standIns?: ProviderStandIns) =>
+        enabledProviders(config.declared, standIns),
     },
     ProviderCatalog,
     HttpClient,

@@ -94,7 +94,7 @@ describe('token lifecycle against the simulators (one instance)', () => {
       await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
       const refreshing = t.api.post(`/connections/${id}/refresh`).then((res) => res);
       await waitFor(async () => (await raw(id)).lease_owner !== null);
-      await waitFor(async () => (await t.dataSource.query(`SELECT remaining FROM sandbox_faults`))[0]?.remaining === 0);
+      await waitFor(async () => (await t.dataSource.query(`SELECT remaining FROM sandbox.faults`))[0]?.remaining === 0);
       // The user connects the same account again (same row, new tokens, token_version bumped)…
       await t.api
         .post('/connections')
@@ -108,7 +108,7 @@ describe('token lifecycle against the simulators (one instance)', () => {
         })
         .expect(200);
       // …and the old refresh token dies at the provider, so the held refresh answers invalid_grant.
-      await t.dataSource.query(`DELETE FROM sandbox_tokens WHERE provider = 'keap'`);
+      await t.dataSource.query(`DELETE FROM sandbox.tokens WHERE provider = 'keap'`);
       const res = await refreshing;
       const calls = await refreshCalls(t, 'keap');
       expect(calls.map((c) => c.status)).toEqual([400]);

@@ -195,7 +195,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
 
     it('stores codes and tokens as SHA-256 hashes only, and never records them in the call log', async () => {
       const code = await codeFor('keap');
-      const codeRows = await db.query('SELECT * FROM sandbox_codes WHERE code_hash = $1', [sha256Hex(code)]);
+      const codeRows = await db.query('SELECT * FROM sandbox.codes WHERE code_hash = $1', [sha256Hex(code)]);
       expect(codeRows.rows).toHaveLength(1);
       expect(codeRows.rows[0]).toMatchObject({
         provider: 'keap',
@@ -218,12 +218,12 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
         })
         .expect(200);
       const dump = JSON.stringify([
-        (await db.query('SELECT * FROM sandbox_codes')).rows,
-        (await db.query('SELECT * FROM sandbox_tokens')).rows,
-        (await db.query('SELECT * FROM sandbox_calls')).rows,
+        (await db.query('SELECT * FROM sandbox.codes')).rows,
+        (await db.query('SELECT * FROM sandbox.tokens')).rows,
+        (await db.query('SELECT * FROM sandbox.calls')).rows,
       ]);
       for (const secret of [code, res.body.access_token, res.body.refresh_token]) expect(dump).not.toContain(secret);
-      const tokens = await db.query('SELECT kind, grant_id FROM sandbox_tokens WHERE token_hash = ANY($1)', [
+      const tokens = await db.query('SELECT kind, grant_id FROM sandbox.tokens WHERE token_hash = ANY($1)', [
         [sha256Hex(res.body.access_token), sha256Hex(res.body.refresh_token)],
       ]);
       expect(tokens.rows.map((r) => r.kind).sort()).toEqual(['access', 'refresh']);
@@ -326,7 +326,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
       expect((await exchange('not-a-code').expect(400)).body.error).toBe('invalid_grant');
 
       const old = await codeFor('keap');
-      await db.query(`UPDATE sandbox_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [
+      await db.query(`UPDATE sandbox.codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [
         sha256Hex(old),
       ]);
       expect((await exchange(old).expect(400)).body).toEqual({
@@ -390,7 +390,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
       ).toBe('invalid_client');
       // Every token call is in the log, with the grant it concerned and no token.
       const grantId = (
-        await db.query('SELECT grant_id FROM sandbox_tokens WHERE token_hash = $1', [sha256Hex(first.access_token)])
+        await db.query('SELECT grant_id FROM sandbox.tokens WHERE token_hash = $1', [sha256Hex(first.access_token)])
       ).rows[0].grant_id;
       const log = (await calls('keap', { grantType: 'refresh_token' })).filter(
         (c: { grantId: string }) => c.grantId === grantId,
@@ -439,7 +439,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
 
     it('an expired access token is refused', async () => {
       const { access_token } = (await exchange(await codeFor('keap')).expect(200)).body;
-      await db.query(`UPDATE sandbox_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+      await db.query(`UPDATE sandbox.tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
         sha256Hex(access_token),
       ]);
       await t.anon
@@ -821,7 +821,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
         .type('form')
         .send({ ...client, access_token: other })
         .expect(200);
-      const revoked = await db.query('SELECT revoked_at FROM sandbox_tokens WHERE token_hash = $1', [sha256Hex(other)]);
+      const revoked = await db.query('SELECT revoked_at FROM sandbox.tokens WHERE token_hash = $1', [sha256Hex(other)]);
       expect(revoked.rows[0].revoked_at).not.toBeNull();
     });
   });

@@ -5,8 +5,20 @@ import { loadAppConfig } from '../../src/config/app.config';
 import { loadDatabaseConfig } from '../../src/config/database.config';
 import { ConfigError } from '../../src/config/env';
 import { loadSecurityConfig } from '../../src/crypto/secrets.config';
-import { loadProvidersConfig } from '../../src/providers/providers.config';
+import { SandboxStandIns } from '../../src/dev/sandbox/sandbox-stand-ins';
+import { enabledProviders, loadProvidersConfig } from '../../src/providers/providers.config';
 import { TEST_API_KEY, TEST_KEY_A } from './support/keys';
+
+/**
+ * The providers an app started with `env` runs: those with credentials, and, when the development
+ * module runs (sandbox), its simulators standing in for the others.
+ */
+function enabled(env: Record<string, string>) {
+  const c = loadProvidersConfig(env);
+  const app = loadAppConfig(env);
+  const standIns = c.sandbox ? new SandboxStandIns(app.publicUrl, app.internalUrl) : undefined;
+  return { ...c, providers: enabledProviders(c.declared, standIns) };
+}
 
 function problemsOf(fn: () => unknown): string {
   try {
@@ -132,7 +144,7 @@ describe('configuration', () => {
 
   describe('providers', () => {
     it('turns the sandbox on when no provider has credentials, pointing every URL at this service', () => {
-      const c = loadProvidersConfig({ PORT: '4000', PUBLIC_URL: 'http://localhost:4000' });
+      const c = enabled({ PORT: '4000', PUBLIC_URL: 'http://localhost:4000' });
       expect(c.sandbox).toBe(true);
       expect(c.providers.map((p) => p.name)).toEqual([
         'clickfunnels',
@@ -159,7 +171,7 @@ describe('configuration', () => {
     });
 
     it('enables only providers with credentials, with the real URLs as defaults', () => {
-      const c = loadProvidersConfig({ KEAP_CLIENT_ID: 'id', KEAP_CLIENT_SECRET: 'secret' });
+      const c = enabled({ KEAP_CLIENT_ID: 'id', KEAP_CLIENT_SECRET: 'secret' });
       expect(c.sandbox).toBe(false);
       expect(c.providers).toHaveLength(1);
       expect(c.providers[0]).toMatchObject({
@@ -171,7 +183,7 @@ describe('configuration', () => {
     });
 
     it('lets every URL, scope list and budget be overridden per provider', () => {
-      const c = loadProvidersConfig({
+      const c = enabled({
         WEBFLOW_CLIENT_ID: 'id',
         WEBFLOW_CLIENT_SECRET: 'secret',
         WEBFLOW_AUTHORIZE_URL: 'http://127.0.0.1:1/a',
@@ -195,7 +207,7 @@ describe('configuration', () => {
     });
 
     it('keeps the sandbox for the providers without credentials when SANDBOX=true', () => {
-      const c = loadProvidersConfig({ SANDBOX: 'true', KEAP_CLIENT_ID: 'id', KEAP_CLIENT_SECRET: 'secret' });
+      const c = enabled({ SANDBOX: 'true', KEAP_CLIENT_ID: 'id', KEAP_CLIENT_SECRET: 'secret' });
       expect(c.providers.find((p) => p.name === 'keap')!.sandbox).toBe(false);
       expect(c.providers.find((p) => p.name === 'webflow')!.sandbox).toBe(true);
     });
@@ -207,11 +219,11 @@ describe('configuration', () => {
       [{ KEAP_REFRESH_TOKEN_LIFETIME_DAYS: '0' }, 'KEAP_REFRESH_TOKEN_LIFETIME_DAYS'],
       [{ SANDBOX: 'true', NODE_ENV: 'production' }, 'SANDBOX'],
     ])('refuses %j naming the variable', (env, name) => {
-      expect(problemsOf(() => loadProvidersConfig(env))).toContain(name);
+      expect(problemsOf(() => enabled(env))).toContain(name);
     });
 
     it('never turns the sandbox on by itself in production', () => {
-      expect(loadProvidersConfig({ NODE_ENV: 'production' })).toMatchObject({ sandbox: false, providers: [] });
+      expect(enabled({ NODE_ENV: 'production' })).toMatchObject({ sandbox: false, providers: [] });
     });
   });
 
@@ -229,7 +241,7 @@ describe('configuration', () => {
     };
 
     it('enables an entry whose <NAME>_CLIENT_ID/SECRET are set, with documented defaults', () => {
-      const c = loadProvidersConfig({
+      const c = enabled({
         PROVIDERS_FILE: write([entry]),
         ACME_CRM_CLIENT_ID: 'id',
         ACME_CRM_CLIENT_SECRET: 'secret',
@@ -248,7 +260,7 @@ describe('configuration', () => {
     });
 
     it('lists nothing for an entry without credentials', () => {
-      const c = loadProvidersConfig({ PROVIDERS_FILE: write([entry]), SANDBOX: 'false' });
+      const c = enabled({ PROVIDERS_FILE: write([entry]), SANDBOX: 'false' });
       expect(c.providers).toEqual([]);
     });
 
@@ -263,7 +275,7 @@ describe('configuration', () => {
       ['a duplicate name', [entry, entry], 'already taken'],
     ])('refuses %s, naming PROVIDERS_FILE', (_name, content, expected) => {
       const file = content === null ? path.join(dataDir, 'missing.json') : write(content);
-      const message = problemsOf(() => loadProvidersConfig({ PROVIDERS_FILE: file }));
+      const message = problemsOf(() => enabled({ PROVIDERS_FILE: file }));
       expect(message).toContain('PROVIDERS_FILE');
       expect(message).toContain(expected);
       expect(message).not.toContain('do-not-put-me-here');

@@ -1,9 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * State of the provider simulators. In Postgres so that several replicas share one simulator.
+ * State of the provider simulators. In Postgres so that several replicas share one simulator, in a
+ * schema of its own that only the development module creates (never the service's migrations).
  * Codes and tokens are stored as SHA-256 hashes, like a real provider would.
  */
+export const SANDBOX_SCHEMA = 'sandbox';
 
 /** The account a simulated user consents with (what the provider would know about them). */
 export interface SandboxAccount {
@@ -18,7 +20,7 @@ export interface SandboxAccount {
   workspaceUrl?: string;
 }
 
-@Entity({ name: 'sandbox_codes' })
+@Entity({ schema: SANDBOX_SCHEMA, name: 'codes' })
 export class SandboxCodeEntity {
   @PrimaryColumn({ name: 'code_hash', type: 'varchar', length: 64 })
   codeHash!: string;
@@ -51,7 +53,7 @@ export class SandboxCodeEntity {
   createdAt!: Date;
 }
 
-@Entity({ name: 'sandbox_tokens' })
+@Entity({ schema: SANDBOX_SCHEMA, name: 'tokens' })
 @Index('ix_sandbox_tokens_grant', ['grantId'])
 export class SandboxTokenEntity {
   @PrimaryColumn({ name: 'token_hash', type: 'varchar', length: 64 })
@@ -88,7 +90,7 @@ export class SandboxTokenEntity {
 }
 
 /** A fault to inject into the next token-endpoint calls of one provider (test-only switch). */
-@Entity({ name: 'sandbox_faults' })
+@Entity({ schema: SANDBOX_SCHEMA, name: 'faults' })
 export class SandboxFaultEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' })
   id!: string;
@@ -118,7 +120,7 @@ export class SandboxFaultEntity {
 }
 
 /** Every token-endpoint call the simulator answered, for tests that count refreshes. */
-@Entity({ name: 'sandbox_calls' })
+@Entity({ schema: SANDBOX_SCHEMA, name: 'calls' })
 @Index('ix_sandbox_calls_provider', ['provider', 'createdAt'])
 export class SandboxCallEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' })

@@ -1,6 +1,6 @@
-import { Connection } from '../connections/connection.dto';
+import { Connection } from '../../connections/connection.dto';
 
-import { escapeHtml } from '../common/html';
+import { escapeHtml } from '../../common/html';
 
 const esc = (s: string | null | undefined) => escapeHtml(s ?? '');
 const cell = (v: Connection[(typeof FIELDS)[number]]) => (Array.isArray(v) ? v.join(' ') : v === null ? '' : String(v));

@@ -1,6 +1,6 @@
 import type { SandboxReply } from './sandbox-http';
 
-import { escapeHtml } from '../common/html';
+import { escapeHtml } from '../../common/html';
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:40px 16px}

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
-import { Public } from '../auth/public.decorator';
+import { Public } from '../../auth/public.decorator';
 import { SandboxApiService } from './sandbox-api.service';
 import { send } from './sandbox-http';
 

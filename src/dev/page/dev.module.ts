@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
-import { ConnectionsModule } from '../connections/connections.module';
+import { ConnectSessionsModule } from '../../connect-sessions/connect-sessions.module';
+import { ConnectionsModule } from '../../connections/connections.module';
 import { DevController } from './dev.controller';
 
 @Module({

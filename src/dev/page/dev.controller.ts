@@ -2,11 +2,11 @@ import { Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nest
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/public.decorator';
-import { appConfig } from '../config/app.config';
-import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
-import { ConnectionsService } from '../connections/connections.service';
-import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { Public } from '../../auth/public.decorator';
+import { appConfig } from '../../config/app.config';
+import { ConnectSessionsService } from '../../connect-sessions/connect-sessions.service';
+import { ConnectionsService } from '../../connections/connections.service';
+import { ProviderCatalog } from '../../providers/core/provider-catalog';
 import { renderDevPage } from './dev-page';
 
 export const DEMO_OWNER = 'demo-user';

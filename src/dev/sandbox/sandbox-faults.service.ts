@@ -100,10 +100,10 @@ export class SandboxFaultsService {
     const [rows]: [Array<{ kind: FaultKind; retry_after: string | null; delay_ms: number }>, number] =
       await this.faults.query(
         `WITH next AS (
-         SELECT id FROM sandbox_faults
+         SELECT id FROM sandbox.faults
          WHERE provider = $1 AND endpoint = ANY($2::varchar[]) AND remaining > 0
          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-       UPDATE sandbox_faults f SET remaining = f.remaining - 1 FROM next WHERE f.id = next.id
+       UPDATE sandbox.faults f SET remaining = f.remaining - 1 FROM next WHERE f.id = next.id
        RETURNING f.kind, f.retry_after, f.delay_ms`,
         [provider.name, endpoints],
       );

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { appConfig } from '../config/app.config';
+import { appConfig } from '../../config/app.config';
 import { DEFAULT_ACCOUNT_SEED, describeAccount, normalizeSeed, simulatedAccount } from './sandbox-accounts';
 import { SandboxGrantsService } from './sandbox-grants.service';
 import { Params, SandboxError, SandboxReply } from './sandbox-http';

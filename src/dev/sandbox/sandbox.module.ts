@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { BODY_LIMIT_BYTES } from '../http/body-parsers';
+import { BODY_LIMIT_BYTES } from '../../http/body-parsers';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SANDBOX_ENTITIES } from './sandbox.entities';
 import { SandboxApiController } from './sandbox-api.controller';
@@ -13,12 +13,14 @@ import { SandboxFaultsService } from './sandbox-faults.service';
 import { SandboxGrantsService } from './sandbox-grants.service';
 import { acceptFormBodies } from './sandbox-http';
 import { SandboxOAuthService } from './sandbox-oauth.service';
+import { SandboxSchema } from './sandbox-schema';
 
 /** Provider simulators under /sandbox/{provider}/…; mounted only when the sandbox is on. */
 @Module({
   imports: [TypeOrmModule.forFeature(SANDBOX_ENTITIES)],
   controllers: [SandboxController, SandboxApiController],
   providers: [
+    SandboxSchema,
     SandboxGrantsService,
     SandboxCallsService,
     SandboxFaultsService,

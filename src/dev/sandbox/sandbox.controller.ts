@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
-import { Public } from '../auth/public.decorator';
+import { Public } from '../../auth/public.decorator';
 import { SandboxAuthorizeService } from './sandbox-authorize.service';
 import { SandboxCallsService } from './sandbox-calls.service';
 import { SandboxFaultsService } from './sandbox-faults.service';
