@@ -21,6 +21,13 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'development-module-stays-apart',
+      severity: 'error',
+      comment: 'Production never loads src/dev (simulators, development page); only app.module.ts may name it.',
+      from: { path: '^src/', pathNot: '^src/(dev/|app[.]module[.]ts$)' },
+      to: { path: '^src/dev/' },
+    },
+    {
       name: 'src-not-to-tests-or-tools',
       severity: 'error',
       comment: 'The service never imports tests, the bench or the generated client.',

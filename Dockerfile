@@ -1,12 +1,13 @@
-# Build stage: the same steps CI runs (npm ci, npm run build).
+# Build stage: npm ci, then the production bundle: the service without the development module (src/dev:
+# provider simulators and the development page), which production never loads.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.production.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build && npm prune --omit=dev
+RUN npm run build:production && npm prune --omit=dev
 
 # Runtime stage: production dependencies and the compiled app only, as the non-root `node` user.
 FROM node:24-slim

@@ -104,7 +104,7 @@ describe('docker-compose.yml and Dockerfile', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile.match(/^FROM node:24-slim/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
-    expect(dockerfile).toMatch(/^RUN npm run build && npm prune --omit=dev$/m);
+    expect(dockerfile).toMatch(/^RUN npm run build:production && npm prune --omit=dev$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health\/ready/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main"\]$/m);
