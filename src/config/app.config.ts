@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { Env, env, nodeEnv, parseEnv } from './env';
+import { ConfigError, Env, env, nodeEnv, parseEnv } from './env';
 
 const schema = z.object({
   PORT: env.port(3000),
@@ -40,6 +40,10 @@ export function loadAppConfig(source = process.env): AppConfig {
 function parseAppConfig(source: Env) {
   const vars = parseEnv(schema, source);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
+  if (nodeEnv(source) === 'production' && !secureOrLocal(publicUrl)) {
+    // Browsers carry OAuth codes and the flow's binding cookie to PUBLIC_URL: in clear over http.
+    throw new ConfigError(['PUBLIC_URL: must be an https URL when NODE_ENV=production (localhost excepted)']);
+  }
   return {
     nodeEnv: nodeEnv(source),
     port: vars.PORT,
@@ -56,3 +60,10 @@ function parseAppConfig(source: Env) {
 }
 
 export const appConfig = registerAs('app', () => loadAppConfig());
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function secureOrLocal(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || LOCAL_HOSTS.has(hostname);
+}

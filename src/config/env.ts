@@ -60,9 +60,16 @@ export const env = {
     ),
 };
 
-/** Reads NODE_ENV the same way everywhere. */
-export function nodeEnv(source: Env = process.env): 'development' | 'production' | 'test' {
+const NODE_ENVS = ['development', 'test', 'production'] as const;
+
+/**
+ * Reads NODE_ENV the same way everywhere: unset means development (`npm start`); anything but the
+ * three known values stops the start, so `prod` or `Production` never silently means development.
+ */
+export function nodeEnv(source: Env = process.env): (typeof NODE_ENVS)[number] {
   const value = source.NODE_ENV?.trim();
-  if (value === 'production' || value === 'test') return value;
-  return 'development';
+  if (!value) return 'development';
+  const known = NODE_ENVS.find((name) => name === value);
+  if (!known) throw new ConfigError([`NODE_ENV: must be one of ${NODE_ENVS.join(', ')} (or unset for development)`]);
+  return known;
 }

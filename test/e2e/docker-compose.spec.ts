@@ -63,7 +63,9 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(db.healthcheck).toBeDefined();
     expect(db.volumes).toEqual(['db-data:/var/lib/postgresql']);
     expect(app.depends_on).toEqual({ db: { condition: 'service_healthy' } });
-    expect(app.ports).toEqual(['${PORT:-3000}:${PORT:-3000}']);
+    // Development mode, no API key needed for the development page: reachable from this machine only.
+    expect(app.ports).toEqual(['${BIND_ADDRESS:-127.0.0.1}:${PORT:-3000}:${PORT:-3000}']);
+    expect(app.build).toEqual({ context: '.', target: 'development' });
     expect(app.environment?.NODE_ENV).toBe('${NODE_ENV:-development}');
     expect(app.environment?.DATABASE_URL).toContain('@db:5432/');
     expect(app.volumes).toEqual(['app-data:/app/.data']);
@@ -100,14 +102,25 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(Object.keys(compose.services.app.environment ?? {}).filter((name) => !used.has(name))).toEqual([]);
   });
 
-  it('builds like CI (npm ci, npm run build, node dist/src/main) on node:24-slim, production dependencies only, non-root, with a readiness healthcheck', () => {
+  it('builds a production image (the default, without the development module) and a development one, on node:24-slim, production dependencies only, non-root, with a readiness healthcheck', () => {
     const dockerfile = read('Dockerfile');
-    expect(dockerfile.match(/^FROM node:24-slim/gm)).toHaveLength(2);
+    const stages = [...dockerfile.matchAll(/^FROM (\S+) AS (\S+)$/gm)].map((m) => [m[1], m[2]]);
+    expect(stages).toEqual([
+      ['node:24-slim', 'deps'],
+      ['deps', 'build-development'],
+      ['deps', 'build-production'],
+      ['node:24-slim', 'development'],
+      ['node:24-slim', 'production'],
+    ]);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build:production && npm prune --omit=dev$/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health\/ready/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main"\]$/m);
+    // The default target is the last stage: production, built from the production bundle.
+    const production = dockerfile.slice(dockerfile.lastIndexOf('FROM node:24-slim AS production'));
+    expect(production).toMatch(/^ENV NODE_ENV=production$/m);
+    expect(production.match(/--from=(\S+)/g)).toEqual(Array(3).fill('--from=build-production'));
+    expect(production).toMatch(/^USER node$/m);
+    expect(production).toMatch(/^HEALTHCHECK .*\n?.*\/health\/ready/m);
+    expect(production).toMatch(/^CMD \["node", "dist\/src\/main"\]$/m);
     // What `node dist/src/main` needs exists after `npm run build`.
     expect(fs.existsSync(path.join(ROOT, 'dist', 'src', 'main.js'))).toBe(true);
     expect(fs.readdirSync(path.join(ROOT, 'dist', 'migrations')).some((f) => f.endsWith('.js'))).toBe(true);

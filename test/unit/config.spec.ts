@@ -53,6 +53,26 @@ describe('configuration', () => {
       expect(c.allowedReturnUrls).toEqual(['http://localhost:3000']);
     });
 
+    it('knows exactly three modes; unset is development', () => {
+      expect(loadAppConfig({}).nodeEnv).toBe('development');
+      expect(loadAppConfig({ NODE_ENV: ' ' }).nodeEnv).toBe('development');
+      for (const mode of ['development', 'test', 'production'] as const)
+        expect(loadAppConfig({ NODE_ENV: mode }).nodeEnv).toBe(mode);
+    });
+
+    it('in production, wants an https PUBLIC_URL, except on localhost', () => {
+      expect(loadAppConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://connect.example.test' }).publicUrl).toBe(
+        'https://connect.example.test',
+      );
+      expect(loadAppConfig({ NODE_ENV: 'production' }).publicUrl).toBe('http://localhost:3000');
+      expect(loadAppConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://127.0.0.1:8080' }).publicUrl).toBe(
+        'http://127.0.0.1:8080',
+      );
+      expect(loadAppConfig({ NODE_ENV: 'development', PUBLIC_URL: 'http://dev.example.test' }).publicUrl).toBe(
+        'http://dev.example.test',
+      );
+    });
+
     it('derives PUBLIC_URL from PORT and strips a trailing slash', () => {
       expect(loadAppConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
       expect(loadAppConfig({ PUBLIC_URL: 'https://connect.example.test/' }).publicUrl).toBe(
@@ -69,6 +89,10 @@ describe('configuration', () => {
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
       [{ SANDBOX: 'maybe' }, 'SANDBOX'],
       [{ ALLOWED_RETURN_URLS: 'https://ok.test,javascript:alert(1)' }, 'ALLOWED_RETURN_URLS'],
+      [{ NODE_ENV: 'prod' }, 'NODE_ENV'],
+      [{ NODE_ENV: 'Production' }, 'NODE_ENV'],
+      [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+      [{ NODE_ENV: 'production', PUBLIC_URL: 'http://connect.example.test' }, 'PUBLIC_URL'],
     ])('refuses %j naming the variable', (env, name) => {
       expect(problemsOf(() => loadAppConfig(env))).toContain(name);
     });
