@@ -184,7 +184,9 @@ export class ImportConnectionRequest {
   @Matches(NO_NUL, NUL_MESSAGE)
   refreshToken?: string;
 
-  @ApiPropertyOptional({ default: 'Bearer' })
+  // The default goes in the description, not `default`: openapi-typescript (default options) types a
+  // field with a `default` as required, so an outside client could not omit it.
+  @ApiPropertyOptional({ description: 'Default: `Bearer`' })
   @IsOptional()
   @IsString()
   @Length(1, 32)
@@ -227,8 +229,7 @@ export class ImportConnectionRequest {
   scopes?: string[];
 
   @ApiPropertyOptional({
-    default: 'default',
-    description: 'Provider-side account; one connection per (provider, ownerId, accountId)',
+    description: 'Provider-side account; one connection per (provider, ownerId, accountId). Default: `default`',
   })
   @IsOptional()
   @IsString()

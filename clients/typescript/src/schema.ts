@@ -415,10 +415,7 @@ export interface components {
              * @example KeapAT-xxxx
              */
             accessToken: string;
-            /**
-             * @description Provider-side account; one connection per (provider, ownerId, accountId)
-             * @default default
-             */
+            /** @description Provider-side account; one connection per (provider, ownerId, accountId). Default: `default` */
             accountId?: string;
             /** @description Base URL for API calls made with this connection */
             apiBaseUrl?: string;
@@ -457,7 +454,7 @@ export interface components {
             scopes?: string[];
             teamId?: string;
             teamName?: string;
-            /** @default Bearer */
+            /** @description Default: `Bearer` */
             tokenType?: string;
             workspaceId?: string;
             workspaceName?: string;
