@@ -175,6 +175,8 @@ describe('token lifecycle against the simulators (one instance)', () => {
         expect(after).toMatchObject({ status: 'active', refresh_failures: 1, lease_owner: null });
         expect(after.last_error).toMatchObject({ code });
         expect(JSON.stringify(after.last_error)).not.toMatch(/sbx_keap/);
+        // The provider's own words (the simulator's error_description says "Simulated …") are never stored.
+        expect(JSON.stringify(after.last_error)).not.toMatch(/Simulated/);
         expect(after.next_refresh_at.getTime()).toBeGreaterThan(Date.now() + 10_000);
         // The stored token is still valid, so credentials are served without another call.
         await credentials(id).expect(200);

@@ -34,8 +34,26 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A provider's error_description, reduced to something safe to store and show. */
-export function safeDescription(value: unknown): string {
-  if (typeof value !== 'string') return '';
-  return value.replace(/[^\w .,:;'()/-]/g, '').slice(0, 200);
+/**
+ * The OAuth error codes a token endpoint may answer (RFC 6749 5.2, 4.1.2.1 and RFC 6750 3.1). The service
+ * stores and shows a provider's error only as one of these: never the provider's own text, which may
+ * echo a token or code, or carry markup into pages and webhooks.
+ */
+const KNOWN_OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'access_denied',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_token',
+  'insufficient_scope',
+]);
+
+/** A provider's `error` field as a known code, or `unknown_error`. */
+export function knownOAuthError(value: unknown): string {
+  return typeof value === 'string' && KNOWN_OAUTH_ERRORS.has(value) ? value : 'unknown_error';
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { HttpResponse } from '../../common/http-client';
-import { parseRetryAfter, ProviderError, safeDescription } from './provider-errors';
+import { knownOAuthError, parseRetryAfter, ProviderError } from './provider-errors';
 
 /** A successful token response, normalised. `raw` keeps the provider-specific fields (team_id, scope…). */
 export interface TokenSet {
@@ -34,9 +34,9 @@ export function readExpiresIn(value: unknown, provider: string): number | undefi
   return undefined;
 }
 
-function oauthError(status: number, error: string, description: unknown, retryAfterMs?: number): ProviderError {
-  const detail = safeDescription(description);
-  const message = `Token endpoint answered ${status} ${error}${detail ? `: ${detail}` : ''}`;
+/** The message is the service's own words around a known error code; error_description is never kept. */
+function oauthError(status: number, error: string, retryAfterMs?: number): ProviderError {
+  const message = `Token endpoint answered ${status} ${error}`;
   if (error === 'invalid_grant') return new ProviderError('invalid_grant', message);
   if (error === 'invalid_client' || error === 'unauthorized_client')
     return new ProviderError('invalid_client', message);
@@ -69,11 +69,11 @@ export function parseTokenResponse(res: HttpResponse, provider: string): TokenSe
     throw new ProviderError('rate_limited', 'Token endpoint answered 429 (rate limited)', retryAfterMs);
   if (res.status >= 500) throw new ProviderError('unavailable', `Token endpoint answered ${res.status}`, retryAfterMs);
   if (res.status >= 400) {
-    const error = typeof body?.error === 'string' ? body.error : `http_${res.status}`;
-    throw oauthError(res.status, error, body?.error_description, retryAfterMs);
+    const error = typeof body?.error === 'string' ? knownOAuthError(body.error) : `http_${res.status}`;
+    throw oauthError(res.status, error, retryAfterMs);
   }
   if (!body) throw new ProviderError('bad_response', `Token endpoint answered ${res.status} without a JSON object`);
-  if (typeof body.error === 'string') throw oauthError(res.status, body.error, body.error_description);
+  if (typeof body.error === 'string') throw oauthError(res.status, knownOAuthError(body.error));
   if (typeof body.access_token !== 'string' || body.access_token === '') {
     throw new ProviderError('bad_response', 'Token endpoint answered without an access_token');
   }
