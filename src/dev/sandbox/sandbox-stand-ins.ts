@@ -28,6 +28,8 @@ export class SandboxStandIns implements ProviderStandIns {
       tokenUrl: `${server}/token`,
       revokeUrl: declared.supports.revoke ? `${server}/revoke` : undefined,
       apiBaseUrl: `${server}/api`,
+      // The simulated ClickFunnels workspace_url is on the internal address (http, loopback).
+      trustedApiOrigins: [new URL(this.internalUrl).origin],
     };
   }
 }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { env } from '../../config/env';
 import { ProviderSpec } from '../core/provider-settings';
 
 /**
@@ -18,4 +20,14 @@ export const clickfunnelsSpec: ProviderSpec = {
     scopes: [],
     refreshRatePerSecond: 5,
   },
+  extra: z.object({
+    /**
+     * Hosts a token response's workspace_url may name (the host or a subdomain of it). The workspace URL
+     * becomes the connection's API base, where the coming proxy sends its token: never a foreign host.
+     */
+    CLICKFUNNELS_WORKSPACE_HOSTS: env
+      .list()
+      .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'must be host names')))
+      .default(['myclickfunnels.com']),
+  }),
 };

@@ -1,6 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { ProviderError } from '../core/provider-errors';
 import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../core/provider';
 import { OAuth2Provider } from '../core/oauth2-provider';
+
+const logger = new Logger('ClickFunnels');
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
@@ -50,7 +53,35 @@ export class ClickfunnelsProvider extends OAuth2Provider {
       teamName: str(tokens.raw.team_name),
       workspaceId,
       workspaceName: str(tokens.raw.workspace_name),
-      apiBaseUrl: workspaceUrl && /^https?:\/\//.test(workspaceUrl) ? workspaceUrl : null,
+      apiBaseUrl: workspaceUrl ? this.workspaceApiBase(workspaceUrl) : null,
     };
+  }
+
+  /**
+   * workspace_url becomes the connection's API base (where API calls send the token) only when it is
+   * https on a host under CLICKFUNNELS_WORKSPACE_HOSTS, or on an origin a stand-in declared. Otherwise
+   * the connection keeps the provider's default API base, and the log says why.
+   */
+  private workspaceApiBase(workspaceUrl: string): string | null {
+    let url: URL;
+    try {
+      url = new URL(workspaceUrl);
+    } catch {
+      logger.warn({ provider: this.name }, 'workspace_url is not a URL: using the default API base');
+      return null;
+    }
+    const hosts = (this.settings.extra.CLICKFUNNELS_WORKSPACE_HOSTS as string[] | undefined) ?? [];
+    const host = url.hostname.toLowerCase();
+    const underHosts =
+      url.protocol === 'https:' &&
+      !url.username &&
+      !url.password &&
+      hosts.some((h) => host === h.toLowerCase() || host.endsWith(`.${h.toLowerCase()}`));
+    if (underHosts || (this.settings.trustedApiOrigins ?? []).includes(url.origin)) return workspaceUrl;
+    logger.warn(
+      { provider: this.name, host, protocol: url.protocol },
+      'workspace_url is not https under CLICKFUNNELS_WORKSPACE_HOSTS: using the default API base',
+    );
+    return null;
   }
 }

@@ -47,6 +47,11 @@ export interface ProviderSettings extends ProviderEndpointsAndLimits {
   extra: Record<string, unknown>;
   /** True when the URLs point at this service's own simulators. */
   sandbox: boolean;
+  /**
+   * Origins a stand-in (the development module's simulators) serves per-connection API bases from, e.g.
+   * a simulated ClickFunnels workspace_url on the internal address. Never set in production.
+   */
+  trustedApiOrigins?: string[];
 }
 
 export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLeadSeconds: number): ProviderSettings {

@@ -107,6 +107,40 @@ describe('ClickfunnelsProvider', () => {
       },
     );
 
+    it.each([
+      'https://evil.test/api/v2',
+      'http://main.myclickfunnels.com',
+      'https://myclickfunnels.com.evil.test',
+      'https://evilmyclickfunnels.com',
+      'https://user:pw@main.myclickfunnels.com',
+      'http://127.0.0.1:4000/sandbox/clickfunnels/api/workspaces/1',
+    ])(
+      'keeps the default API base for a workspace_url %j not https under CLICKFUNNELS_WORKSPACE_HOSTS',
+      async (url) => {
+        const identity = await clickfunnels(new FakeHttp()).identify(withRaw({ workspace_id: 1, workspace_url: url }));
+        expect(identity.apiBaseUrl).toBeNull();
+      },
+    );
+
+    it('accepts the hosts CLICKFUNNELS_WORKSPACE_HOSTS names, and the origin a stand-in declares', async () => {
+      const custom = new ClickfunnelsProvider(
+        settingsFromSpec(clickfunnelsSpec, { CLICKFUNNELS_WORKSPACE_HOSTS: 'cf.example.test, other.test' }),
+        new FakeHttp().client,
+      );
+      const raw = (url: string) => withRaw({ workspace_id: 1, workspace_url: url });
+      expect((await custom.identify(raw('https://ws.cf.example.test/api'))).apiBaseUrl).toBe(
+        'https://ws.cf.example.test/api',
+      );
+      expect((await custom.identify(raw('https://main.myclickfunnels.com'))).apiBaseUrl).toBeNull();
+      const simulated = new ClickfunnelsProvider(
+        { ...settingsFromSpec(clickfunnelsSpec), trustedApiOrigins: ['http://127.0.0.1:4000'] },
+        new FakeHttp().client,
+      );
+      const local = 'http://127.0.0.1:4000/sandbox/clickfunnels/api/workspaces/1';
+      expect((await simulated.identify(raw(local))).apiBaseUrl).toBe(local);
+      expect((await simulated.identify(raw('http://127.0.0.1:4001/x'))).apiBaseUrl).toBeNull();
+    });
+
     it.each([{}, { workspace_id: '' }, { workspace_id: null }])(
       'refuses a token response without workspace_id (%j) as bad_response',
       async (raw) => {
