@@ -65,3 +65,74 @@ export async function clearSandbox(t: TestApp, provider: string): Promise<void> 
   await request(t.baseUrl).delete(`/sandbox/${provider}/faults`).expect(200);
   await request(t.baseUrl).delete(`/sandbox/${provider}/calls`).expect(200);
 }
+
+/** The authorize query each provider module sends (docs/providers.md), without state. */
+const SIMULATOR_AUTHORIZE: Record<string, (redirectUri: string) => Record<string, string>> = {
+  keap: (redirect_uri) => ({ client_id: 'sandbox-keap', redirect_uri, response_type: 'code', scope: 'full' }),
+  clickfunnels: (redirect_uri) => ({
+    client_id: 'sandbox-clickfunnels',
+    grant_type: 'authorization_code',
+    redirect_uri,
+    response_type: 'code',
+    new_installation: 'true',
+  }),
+  'clickfunnels-classic': (redirect_uri) => ({
+    client_id: 'sandbox-clickfunnels-classic',
+    redirect_uri,
+    response_type: 'code',
+  }),
+  lightfunnels: (redirect_uri) => ({ client_id: 'sandbox-lightfunnels', redirect_uri, scope: 'orders,products' }),
+  webflow: (redirect_uri) => ({
+    client_id: 'sandbox-webflow',
+    redirect_uri,
+    response_type: 'code',
+    scope: 'authorized_user:read sites:read',
+  }),
+};
+
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+
+/**
+ * A token straight from a simulator, as a provider module would get it: the authorize page, its
+ * consent form approved for `account`, then the token call in the provider's wire format. The
+ * redirect URI must be on the app's PUBLIC_URL. Returns the token endpoint's answer.
+ */
+export async function simulatorTokens(
+  t: Pick<TestApp, 'baseUrl'>,
+  provider: string,
+  redirectUri: string,
+  account = 'demo',
+): Promise<Record<string, unknown> & { access_token: string }> {
+  const page = await request(t.baseUrl)
+    .get(`/sandbox/${provider}/authorize`)
+    .query(SIMULATOR_AUTHORIZE[provider](redirectUri))
+    .expect(200);
+  const hidden: Record<string, string> = {};
+  for (const m of page.text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+    hidden[unescapeHtml(m[1])] = unescapeHtml(m[2]);
+  const consent = await request(t.baseUrl)
+    .post(`/sandbox/${provider}/consent`)
+    .type('form')
+    .send({ ...hidden, decision: 'approve', account })
+    .expect(302);
+  const code = new URL(consent.headers.location).searchParams.get('code') as string;
+  const client = { client_id: `sandbox-${provider}`, client_secret: `sandbox-secret-${provider}` };
+  const token = request(t.baseUrl).post(`/sandbox/${provider}/token`);
+  const res =
+    provider === 'lightfunnels'
+      ? await token.send({ ...client, code })
+      : await (provider === 'keap' ? token.type('form') : token).send({
+          ...client,
+          code,
+          grant_type: 'authorization_code',
+          redirect_uri: redirectUri,
+        });
+  if (res.status !== 200) throw new Error(`${provider} token call answered ${res.status}: ${res.text}`);
+  return res.body;
+}

@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { SandboxCallEntity } from './sandbox.entities';
-import { SandboxProvider } from './sandbox-providers';
+import type { ProviderSimulator } from './simulators/simulator';
 
 export interface CallRecord {
-  endpoint: 'token' | 'revoke' | 'whoami';
+  endpoint: 'token' | 'revoke' | 'whoami' | 'api';
+  /** API calls: `GET /contacts` (the route's pattern or the path, never the query string). */
+  route?: string | null;
   grantType: string | null;
   grantId: string | null;
   status: number;
@@ -17,10 +19,11 @@ export interface CallRecord {
 export class SandboxCallsService {
   constructor(@InjectRepository(SandboxCallEntity) private readonly calls: Repository<SandboxCallEntity>) {}
 
-  async record(provider: SandboxProvider, call: CallRecord): Promise<void> {
+  async record(provider: ProviderSimulator, call: CallRecord): Promise<void> {
     await this.calls.insert({
       provider: provider.name,
       endpoint: call.endpoint,
+      route: call.route?.slice(0, 255) ?? null,
       // Caller input: keep the column's bounds.
       grantType: call.grantType?.slice(0, 64) ?? null,
       grantId: call.grantId,
@@ -29,7 +32,7 @@ export class SandboxCallsService {
     });
   }
 
-  async list(provider: SandboxProvider, filter: { endpoint?: string; grantType?: string }) {
+  async list(provider: ProviderSimulator, filter: { endpoint?: string; grantType?: string }) {
     const rows = await this.calls.find({
       where: {
         provider: provider.name,
@@ -42,6 +45,7 @@ export class SandboxCallsService {
       id: Number(r.id),
       provider: r.provider,
       endpoint: r.endpoint,
+      route: r.route,
       grantType: r.grantType,
       grantId: r.grantId,
       status: r.status,
@@ -50,7 +54,7 @@ export class SandboxCallsService {
     }));
   }
 
-  async clear(provider: SandboxProvider): Promise<number> {
+  async clear(provider: ProviderSimulator): Promise<number> {
     const result = await this.calls.delete({ provider: provider.name });
     return result.affected ?? 0;
   }

@@ -5,10 +5,11 @@ import { Repository } from 'typeorm';
 import { z } from 'zod';
 import { SandboxFaultEntity } from './sandbox.entities';
 import { CallRecord, SandboxCallsService } from './sandbox-calls.service';
-import { invalidRequest, SandboxError, SandboxReply } from './sandbox-http';
-import { SandboxProvider } from './sandbox-providers';
+import { ProviderSimulator, quotaExceeded } from './simulators/simulator';
+import { invalidRequest, SandboxError, SandboxReply } from './simulators/wire';
 
-export const FAULT_ENDPOINTS = ['token', 'refresh', 'revoke', 'whoami'] as const;
+/** token: code exchange and refresh; refresh: refresh only; revoke; whoami: whoami API calls; api: every API call. */
+export const FAULT_ENDPOINTS = ['token', 'refresh', 'revoke', 'whoami', 'api'] as const;
 export const FAULT_KINDS = [
   'status_500',
   'status_503',
@@ -50,6 +51,8 @@ export interface Outcome {
 
 export interface CallContext {
   endpoint: CallRecord['endpoint'];
+  /** API calls: the route, for the call log. */
+  route?: string;
   grantType?: string | null;
   /** Faults of these endpoints apply to this call. */
   faults: FaultEndpoint[];
@@ -63,7 +66,7 @@ export class SandboxFaultsService {
     private readonly calls: SandboxCallsService,
   ) {}
 
-  async add(provider: SandboxProvider, body: unknown) {
+  async add(provider: ProviderSimulator, body: unknown) {
     const parsed = faultRequest.safeParse(body);
     if (!parsed.success) {
       throw invalidRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
@@ -90,13 +93,13 @@ export class SandboxFaultsService {
     };
   }
 
-  async clear(provider: SandboxProvider): Promise<number> {
+  async clear(provider: ProviderSimulator): Promise<number> {
     const result = await this.faults.delete({ provider: provider.name });
     return result.affected ?? 0;
   }
 
   /** Consumes one use of the oldest matching fault; concurrent calls never share a use. */
-  async take(provider: SandboxProvider, endpoints: FaultEndpoint[]): Promise<TakenFault | null> {
+  async take(provider: ProviderSimulator, endpoints: FaultEndpoint[]): Promise<TakenFault | null> {
     const [rows]: [Array<{ kind: FaultKind; retry_after: string | null; delay_ms: number }>, number] =
       await this.faults.query(
         `WITH next AS (
@@ -112,12 +115,13 @@ export class SandboxFaultsService {
   }
 
   /** Runs one simulator call: applies a pending fault, turns SandboxErrors into replies, records the call. */
-  async run(provider: SandboxProvider, ctx: CallContext, handler: () => Promise<Outcome>): Promise<SandboxReply> {
+  async run(provider: ProviderSimulator, ctx: CallContext, handler: () => Promise<Outcome>): Promise<SandboxReply> {
     const fault = await this.take(provider, ctx.faults);
     let outcome: Outcome;
     let error: string | null = null;
     if (fault && fault.kind !== 'slow') {
-      outcome = { reply: faultReply(provider, fault) };
+      const api = ctx.endpoint === 'api' || ctx.endpoint === 'whoami';
+      outcome = { reply: faultReply(provider, fault, api) };
       error = `fault:${fault.kind}`;
     } else {
       if (fault) await sleep(fault.delayMs);
@@ -131,6 +135,7 @@ export class SandboxFaultsService {
     }
     await this.calls.record(provider, {
       endpoint: ctx.endpoint,
+      route: ctx.route ?? null,
       grantType: ctx.grantType ?? null,
       grantId: outcome.grantId ?? null,
       status: outcome.reply.status,
@@ -140,7 +145,8 @@ export class SandboxFaultsService {
   }
 }
 
-function faultReply(provider: SandboxProvider, fault: TakenFault): SandboxReply {
+/** The reply a fault puts in place of the real one; an API call's 429 and 401 come in the provider's API shape. */
+function faultReply(provider: ProviderSimulator, fault: TakenFault, api: boolean): SandboxReply {
   const oauthError = (status: number, error: string, description: string, headers: Record<string, string> = {}) =>
     new SandboxError(status, error, description, headers).toReply();
   switch (fault.kind) {
@@ -154,12 +160,7 @@ function faultReply(provider: SandboxProvider, fault: TakenFault): SandboxReply 
         fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {},
       );
     case 'rate_limit':
-      // Keap's 429 body.
-      return {
-        status: 429,
-        json: { code: '429', message: 'Quota Exceeded' },
-        headers: { 'Retry-After': fault.retryAfter ?? '1' },
-      };
+      return api ? provider.rateLimited(fault.retryAfter ?? '1') : quotaExceeded(fault.retryAfter ?? '1');
     case 'non_json':
       return {
         status: 200,
@@ -174,9 +175,11 @@ function faultReply(provider: SandboxProvider, fault: TakenFault): SandboxReply 
     case 'invalid_client':
       return oauthError(401, 'invalid_client', 'Simulated invalid_client');
     case 'invalid_token':
-      return oauthError(401, 'invalid_token', 'Simulated invalid_token', {
-        'WWW-Authenticate': 'Bearer error="invalid_token"',
-      });
+      return api
+        ? provider.unauthorized('simulated')
+        : oauthError(401, 'invalid_token', 'Simulated invalid_token', {
+            'WWW-Authenticate': 'Bearer error="invalid_token"',
+          });
     case 'redirect':
       // Like a provider bouncing API clients to its login page.
       return { status: 302, location: `/sandbox/${provider.name}/authorize` };

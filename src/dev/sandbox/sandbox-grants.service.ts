@@ -2,9 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
-import { SandboxAccount, SandboxCodeEntity, SandboxTokenEntity } from './sandbox.entities';
-import { randomSecret, sha256Hex } from './sandbox-http';
-import { CODE_TTL_SECONDS, SandboxProvider } from './sandbox-providers';
+import { SandboxCodeEntity, SandboxTokenEntity } from './sandbox.entities';
+import type { IssuedTokens, ProviderSimulator, SandboxAccount, TokenProblem } from './simulators/simulator';
+import { randomSecret, sha256Hex } from './simulators/wire';
+
+/** Webflow documents a 15-minute code lifetime; the simulator uses it for every provider. */
+export const CODE_TTL_SECONDS = 15 * 60;
 
 export interface NewCode {
   clientId: string;
@@ -14,14 +17,8 @@ export interface NewCode {
   account: SandboxAccount;
 }
 
-export interface IssuedTokens {
-  grantId: string;
-  accessToken: string;
-  refreshToken?: string;
-}
-
 const later = (seconds: number | null) => (seconds === null ? null : new Date(Date.now() + seconds * 1000));
-const tokenPrefix = (provider: SandboxProvider, kind: 'at' | 'rt') =>
+const tokenPrefix = (provider: ProviderSimulator, kind: 'at' | 'rt') =>
   `sbx_${provider.name.replace(/-/g, '_')}_${kind}_`;
 
 /** Codes and tokens of the simulators, stored as SHA-256 hashes only. */
@@ -32,7 +29,7 @@ export class SandboxGrantsService {
     @InjectRepository(SandboxTokenEntity) private readonly tokens: Repository<SandboxTokenEntity>,
   ) {}
 
-  async createCode(provider: SandboxProvider, input: NewCode): Promise<string> {
+  async createCode(provider: ProviderSimulator, input: NewCode): Promise<string> {
     const code = randomSecret();
     await this.codes.insert({
       codeHash: sha256Hex(code),
@@ -44,7 +41,7 @@ export class SandboxGrantsService {
     return code;
   }
 
-  findCode(provider: SandboxProvider, code: string): Promise<SandboxCodeEntity | null> {
+  findCode(provider: ProviderSimulator, code: string): Promise<SandboxCodeEntity | null> {
     return this.codes.findOneBy({ codeHash: sha256Hex(code), provider: provider.name });
   }
 
@@ -55,7 +52,7 @@ export class SandboxGrantsService {
   }
 
   async issue(
-    provider: SandboxProvider,
+    provider: ProviderSimulator,
     account: SandboxAccount,
     scope: string,
     grantId: string = randomUUID(),
@@ -69,11 +66,11 @@ export class SandboxGrantsService {
         grantId,
         account,
         scope,
-        expiresAt: later(provider.accessTokenTtlSeconds),
+        expiresAt: later(provider.wire.accessTokenTtlSeconds),
       },
     ];
     let refreshToken: string | undefined;
-    if (provider.grantTypes.includes('refresh_token')) {
+    if (provider.wire.grantTypes.includes('refresh_token')) {
       refreshToken = `${tokenPrefix(provider, 'rt')}${randomSecret()}`;
       rows.push({
         tokenHash: sha256Hex(refreshToken),
@@ -82,14 +79,14 @@ export class SandboxGrantsService {
         grantId,
         account,
         scope,
-        expiresAt: later(provider.refreshTokenTtlSeconds),
+        expiresAt: later(provider.wire.refreshTokenTtlSeconds),
       });
     }
     await this.tokens.insert(rows);
     return { grantId, accessToken, refreshToken };
   }
 
-  findToken(provider: SandboxProvider, token: string): Promise<SandboxTokenEntity | null> {
+  findToken(provider: ProviderSimulator, token: string): Promise<SandboxTokenEntity | null> {
     return this.tokens.findOneBy({ tokenHash: sha256Hex(token), provider: provider.name });
   }
 
@@ -102,14 +99,19 @@ export class SandboxGrantsService {
     return result.affected === 1;
   }
 
-  /** A usable access token of this provider, or null (unknown, revoked or expired). */
-  async validAccessToken(provider: SandboxProvider, token: string): Promise<SandboxTokenEntity | null> {
+  /** A usable access token of this provider, or why it is not (a refresh token is unknown here). */
+  async checkAccessToken(
+    provider: ProviderSimulator,
+    token: string,
+  ): Promise<{ token: SandboxTokenEntity; problem?: never } | { token?: never; problem: TokenProblem }> {
     const entity = await this.findToken(provider, token);
-    if (!entity || entity.kind !== 'access' || entity.revokedAt || isExpired(entity.expiresAt)) return null;
-    return entity;
+    if (!entity || entity.kind !== 'access') return { problem: 'unknown' };
+    if (entity.revokedAt) return { problem: 'revoked' };
+    if (isExpired(entity.expiresAt)) return { problem: 'expired' };
+    return { token: entity };
   }
 
-  async revokeGrant(provider: SandboxProvider, grantId: string): Promise<void> {
+  async revokeGrant(provider: ProviderSimulator, grantId: string): Promise<void> {
     await this.tokens.update({ provider: provider.name, grantId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 }

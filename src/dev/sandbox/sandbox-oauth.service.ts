@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
 import { createHash } from 'node:crypto';
-import { SandboxAccount, SandboxCodeEntity } from './sandbox.entities';
-import { keapHost } from './sandbox-accounts';
 import { Outcome, SandboxFaultsService } from './sandbox-faults.service';
-import { IssuedTokens, isExpired, SandboxGrantsService } from './sandbox-grants.service';
+import { isExpired, SandboxGrantsService } from './sandbox-grants.service';
+import type { ClientAuth, GrantType, ProviderSimulator } from './simulators/simulator';
 import {
   basicCredentials,
   bodyFormat,
@@ -17,12 +16,15 @@ import {
   safeEqual,
   SandboxReply,
   unsupportedGrantType,
-} from './sandbox-http';
-import { ClientAuth, GrantType, sandboxClientId, sandboxClientSecret, SandboxProvider } from './sandbox-providers';
+} from './simulators/wire';
 
 const PKCE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-/** The server-to-server half of each simulator: token (code and refresh grants) and revoke. */
+/**
+ * The server-to-server half of each simulator: token (code and refresh grants) and revoke. The checks
+ * every OAuth server makes are here, parameterised by the simulator's wire rules; the simulator adds its
+ * provider's quirks and shapes the answer.
+ */
 @Injectable()
 export class SandboxOAuthService {
   constructor(
@@ -30,130 +32,96 @@ export class SandboxOAuthService {
     private readonly faults: SandboxFaultsService,
   ) {}
 
-  token(provider: SandboxProvider, req: Request): Promise<SandboxReply> {
+  token(provider: ProviderSimulator, req: Request): Promise<SandboxReply> {
     const params = Params.of(req.body);
-    const grantType = params.peek('grant_type') ?? (provider.grantTypeOptional ? 'authorization_code' : null);
+    const wire = provider.wire;
+    const grantType = params.peek('grant_type') ?? (wire.grantTypeOptional ? 'authorization_code' : null);
     return this.faults.run(
       provider,
       { endpoint: 'token', grantType, faults: grantType === 'refresh_token' ? ['token', 'refresh'] : ['token'] },
       async () => {
         this.checkBodyFormat(provider, req);
-        this.authenticateClient(provider, req, params, provider.clientAuth);
-        const given = params.get('grant_type') ?? (provider.grantTypeOptional ? 'authorization_code' : undefined);
+        this.authenticateClient(provider, req, params, wire.clientAuth);
+        const given = params.get('grant_type') ?? (wire.grantTypeOptional ? 'authorization_code' : undefined);
         if (!given) throw invalidRequest('grant_type is missing');
-        if (!provider.grantTypes.includes(given as GrantType))
+        if (!wire.grantTypes.includes(given as GrantType))
           throw unsupportedGrantType(`grant_type ${given} is not supported by ${provider.displayName}`);
         return given === 'refresh_token' ? this.refresh(provider, params) : this.redeemCode(provider, req, params);
       },
     );
   }
 
-  revoke(provider: SandboxProvider, req: Request): Promise<SandboxReply> {
+  /** Only for a simulator with a revoke endpoint (the controller answers 404 for the others). */
+  revoke(provider: ProviderSimulator, req: Request): Promise<SandboxReply> {
     return this.faults.run(provider, { endpoint: 'revoke', faults: ['revoke'] }, async () => {
+      const style = provider.revoke;
+      if (!style) throw new Error(`${provider.displayName} has no revoke endpoint`);
       const format = bodyFormat(req);
       if (format !== 'json' && format !== 'form')
         throw invalidRequest('The body must be JSON or application/x-www-form-urlencoded');
       const params = Params.of(req.body);
-      if (provider.revoke === 'webflow') {
-        this.authenticateClient(provider, req, params, ['body']);
-        const token = params.get('access_token');
-        if (!token) throw invalidRequest('access_token is missing');
-        const grantId = await this.revokeGrantOf(provider, token);
-        return { reply: json({ did_revoke: true }), grantId };
-      }
-      // Doorkeeper's RFC 7009 endpoint: 200 whether or not the token was known.
-      this.authenticateClient(provider, req, params, ['body', 'basic']);
-      const token = params.get('token');
-      if (!token) throw invalidRequest('token is missing');
+      this.authenticateClient(provider, req, params, style.clientAuth);
+      const token = params.get(style.tokenParam);
+      if (!token) throw invalidRequest(`${style.tokenParam} is missing`);
       const grantId = await this.revokeGrantOf(provider, token);
-      return { reply: json({}), grantId };
+      return { reply: json(style.answer), grantId };
     });
   }
 
-  private async revokeGrantOf(provider: SandboxProvider, token: string): Promise<string | null> {
+  private async revokeGrantOf(provider: ProviderSimulator, token: string): Promise<string | null> {
     const entity = await this.grants.findToken(provider, token);
     if (!entity) return null;
     await this.grants.revokeGrant(provider, entity.grantId);
     return entity.grantId;
   }
 
-  private checkBodyFormat(provider: SandboxProvider, req: Request): void {
+  private checkBodyFormat(provider: ProviderSimulator, req: Request): void {
     const format = bodyFormat(req);
-    if (format === 'json' && provider.tokenBody.json) return;
-    if (format === 'form' && provider.tokenBody.form) {
-      if (provider.name === 'lightfunnels' && !basicCredentials(req)) {
-        throw invalidRequest(
-          'Lightfunnels takes a form body only with HTTP Basic client authentication; send JSON {client_id, client_secret, code}',
-        );
-      }
+    const accepted = provider.wire.tokenBody;
+    if ((format === 'json' && accepted.json) || (format === 'form' && accepted.form)) {
+      provider.checkTokenRequest(req, format);
       return;
     }
-    const expected = [
-      provider.tokenBody.json && 'application/json',
-      provider.tokenBody.form && 'application/x-www-form-urlencoded',
-    ]
+    const expected = [accepted.json && 'application/json', accepted.form && 'application/x-www-form-urlencoded']
       .filter(Boolean)
       .join(' or ');
     throw invalidRequest(`The ${provider.displayName} token endpoint expects a ${expected} body`);
   }
 
-  private authenticateClient(provider: SandboxProvider, req: Request, params: Params, methods: ClientAuth[]): void {
+  private authenticateClient(provider: ProviderSimulator, req: Request, params: Params, methods: ClientAuth[]): void {
     const basic = methods.includes('basic') ? basicCredentials(req) : undefined;
     const credentials =
       basic ??
       (methods.includes('body') ? { id: params.get('client_id'), secret: params.get('client_secret') } : undefined);
     if (!credentials?.id || credentials.secret === undefined) throw invalidClient('Client authentication is missing');
-    const idOk = safeEqual(credentials.id, sandboxClientId(provider));
-    const secretOk = safeEqual(credentials.secret, sandboxClientSecret(provider));
+    const idOk = safeEqual(credentials.id, provider.clientId);
+    const secretOk = safeEqual(credentials.secret, provider.clientSecret);
     if (!idOk || !secretOk) throw invalidClient();
   }
 
-  private async redeemCode(provider: SandboxProvider, req: Request, params: Params): Promise<Outcome> {
+  private async redeemCode(provider: ProviderSimulator, req: Request, params: Params): Promise<Outcome> {
     const code = params.get('code');
     if (!code) throw invalidRequest('code is missing');
     const entity = await this.grants.findCode(provider, code);
     if (!entity) throw invalidGrant('The authorization code is invalid');
     if (entity.usedAt) throw invalidGrant('The authorization code has already been used');
     if (isExpired(entity.expiresAt)) throw invalidGrant('The authorization code has expired');
-    if (entity.clientId !== sandboxClientId(provider))
+    if (entity.clientId !== provider.clientId)
       throw invalidGrant('The authorization code was issued to another client');
-    this.checkRedirectUri(provider, entity, params.get('redirect_uri'));
-    if (provider.pkce && entity.codeChallenge) {
+    provider.checkRedirectUri(entity.redirectUri, params.get('redirect_uri'));
+    if (provider.wire.pkce && entity.codeChallenge) {
       const verifier = params.get('code_verifier');
       if (!verifier || !PKCE_VERIFIER.test(verifier)) throw invalidGrant('code_verifier is missing or malformed');
       if (createHash('sha256').update(verifier, 'ascii').digest('base64url') !== entity.codeChallenge)
         throw invalidGrant('code_verifier does not match the code_challenge');
     }
     if (!(await this.grants.consumeCode(entity))) throw invalidGrant('The authorization code has already been used');
-    const account: SandboxAccount =
-      provider.name === 'clickfunnels'
-        ? {
-            ...entity.account,
-            workspaceUrl: `${internalOrigin(req)}/sandbox/clickfunnels/api/workspaces/${entity.account.workspaceId}`,
-          }
-        : entity.account;
+    const account = provider.accountAtIssue(entity.account, internalOrigin(req));
     const issued = await this.grants.issue(provider, account, entity.scope);
-    return { reply: json(tokenResponse(provider, issued, account, entity.scope)), grantId: issued.grantId };
+    return { reply: json(provider.tokenResponse(issued, account, entity.scope)), grantId: issued.grantId };
   }
 
-  private checkRedirectUri(provider: SandboxProvider, code: SandboxCodeEntity, given: string | undefined): void {
-    switch (provider.redirectUriAtToken) {
-      case 'required':
-        if (given === undefined) throw invalidRequest('redirect_uri is missing');
-        if (given !== code.redirectUri)
-          throw invalidGrant('redirect_uri does not match the one of the authorization request');
-        return;
-      case 'if_authorized':
-        // Webflow: once the authorize step named a redirect_uri, the token step must repeat it (omitting it is invalid_grant too).
-        if (code.redirectUri !== null && given !== code.redirectUri)
-          throw invalidGrant('redirect_uri is missing or does not match the one of the authorization request');
-        return;
-      case 'ignored':
-        return;
-    }
-  }
-
-  private async refresh(provider: SandboxProvider, params: Params): Promise<Outcome> {
+  private async refresh(provider: ProviderSimulator, params: Params): Promise<Outcome> {
     const token = params.get('refresh_token');
     if (!token) throw invalidRequest('refresh_token is missing');
     const entity = await this.grants.findToken(provider, token);
@@ -170,49 +138,9 @@ export class SandboxOAuthService {
         entity.grantId,
       );
     const issued = await this.grants.issue(provider, entity.account, entity.scope, entity.grantId);
-    return { reply: json(tokenResponse(provider, issued, entity.account, entity.scope)), grantId: issued.grantId };
-  }
-}
-
-/** Each provider's token response, field for field as docs/providers.md shows it. */
-function tokenResponse(
-  provider: SandboxProvider,
-  issued: IssuedTokens,
-  account: SandboxAccount,
-  scope: string,
-): Record<string, unknown> {
-  switch (provider.name) {
-    case 'keap':
-      return {
-        access_token: issued.accessToken,
-        token_type: 'bearer',
-        expires_in: 86_400,
-        refresh_token: issued.refreshToken,
-        scope: `${scope}|${keapHost(account)}`,
-      };
-    case 'clickfunnels':
-      return {
-        access_token: issued.accessToken,
-        token_type: 'Bearer',
-        expires_in: 7200,
-        scope,
-        created_at: Math.floor(Date.now() / 1000),
-        team_id: account.teamId,
-        team_name: account.teamName,
-        workspace_id: account.workspaceId,
-        workspace_name: account.workspaceName,
-        workspace_url: account.workspaceUrl,
-      };
-    case 'clickfunnels-classic':
-      return {
-        access_token: issued.accessToken,
-        token_type: 'bearer',
-        expires_in: 7200,
-        refresh_token: issued.refreshToken,
-      };
-    case 'lightfunnels':
-      return { access_token: issued.accessToken };
-    case 'webflow':
-      return { access_token: issued.accessToken, token_type: 'bearer' };
+    return {
+      reply: json(provider.tokenResponse(issued, entity.account, entity.scope)),
+      grantId: issued.grantId,
+    };
   }
 }

@@ -1,4 +1,4 @@
-import type { SandboxReply } from './sandbox-http';
+import type { SandboxReply } from './simulators/wire';
 
 import { escapeHtml } from '../../common/html';
 

@@ -1,6 +1,6 @@
 import type { ProviderSettings } from '../../providers/core/provider-settings';
 import type { ProviderStandIns } from '../../providers/providers.config';
-import { SANDBOX_PROVIDERS, sandboxClientId, sandboxClientSecret } from './sandbox-providers';
+import { simulatorFor } from './simulators/registry';
 
 /**
  * The simulators stand in for the built-in providers that have no credentials. To a provider module a
@@ -15,15 +15,15 @@ export class SandboxStandIns implements ProviderStandIns {
 
   standIn(declared: ProviderSettings): ProviderSettings | undefined {
     // Only the built-in providers have simulators; a PROVIDERS_FILE provider is real or absent.
-    if (declared.extra.generic || !Object.hasOwn(SANDBOX_PROVIDERS, declared.name)) return undefined;
-    const simulator = SANDBOX_PROVIDERS[declared.name as keyof typeof SANDBOX_PROVIDERS];
+    const simulator = declared.extra.generic ? undefined : simulatorFor(declared.name);
+    if (!simulator) return undefined;
     const browser = `${this.publicUrl}/sandbox/${declared.name}`;
     const server = `${this.internalUrl}/sandbox/${declared.name}`;
     return {
       ...declared,
       sandbox: true,
-      clientId: sandboxClientId(simulator),
-      clientSecret: sandboxClientSecret(simulator),
+      clientId: simulator.clientId,
+      clientSecret: simulator.clientSecret,
       authorizeUrl: `${browser}/authorize`,
       tokenUrl: `${server}/token`,
       revokeUrl: declared.supports.revoke ? `${server}/revoke` : undefined,

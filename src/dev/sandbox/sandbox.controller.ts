@@ -5,9 +5,11 @@ import { Public } from '../../auth/public.decorator';
 import { SandboxAuthorizeService } from './sandbox-authorize.service';
 import { SandboxCallsService } from './sandbox-calls.service';
 import { SandboxFaultsService } from './sandbox-faults.service';
-import { json, Params, SandboxError, SandboxReply, send } from './sandbox-http';
+import { send } from './sandbox-http';
 import { SandboxOAuthService } from './sandbox-oauth.service';
-import { SandboxProvider, SandboxProviderPipe } from './sandbox-providers';
+import { SandboxProviderPipe } from './sandbox-provider.pipe';
+import type { ProviderSimulator } from './simulators/simulator';
+import { json, Params, SandboxError, SandboxReply } from './simulators/wire';
 
 /** The OAuth endpoints of every simulator, plus the test-only fault switches and call log. */
 @Public()
@@ -23,7 +25,7 @@ export class SandboxController {
 
   @Get(':provider/authorize')
   authorize(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Req() req: Request,
     @Res() res: Response,
   ): void {
@@ -32,7 +34,7 @@ export class SandboxController {
 
   @Post(':provider/consent')
   async consent(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -41,7 +43,7 @@ export class SandboxController {
 
   @Post(':provider/token')
   async token(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -50,7 +52,7 @@ export class SandboxController {
 
   @Post(':provider/revoke')
   async revoke(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -60,7 +62,7 @@ export class SandboxController {
 
   @Post(':provider/faults')
   async addFault(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -69,7 +71,7 @@ export class SandboxController {
 
   @Delete(':provider/faults')
   async clearFaults(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Res() res: Response,
   ): Promise<void> {
     send(res, json({ deleted: await this.faults.clear(provider) }));
@@ -77,7 +79,7 @@ export class SandboxController {
 
   @Get(':provider/calls')
   async listCalls(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -92,7 +94,7 @@ export class SandboxController {
 
   @Delete(':provider/calls')
   async clearCalls(
-    @Param('provider', SandboxProviderPipe) provider: SandboxProvider,
+    @Param('provider', SandboxProviderPipe) provider: ProviderSimulator,
     @Res() res: Response,
   ): Promise<void> {
     send(res, json({ deleted: await this.calls.clear(provider) }));

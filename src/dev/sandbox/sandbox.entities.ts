@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import type { SandboxAccount } from './simulators/simulator';
 
 /**
  * State of the provider simulators. In Postgres so that several replicas share one simulator, in a
@@ -6,19 +7,6 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGenerate
  * Codes and tokens are stored as SHA-256 hashes, like a real provider would.
  */
 export const SANDBOX_SCHEMA = 'sandbox';
-
-/** The account a simulated user consents with (what the provider would know about them). */
-export interface SandboxAccount {
-  userId: string;
-  email: string;
-  /** Keap: the app name in `scope: full|<app>.infusionsoft.com`. */
-  appName?: string;
-  teamId?: number;
-  teamName?: string;
-  workspaceId?: number;
-  workspaceName?: string;
-  workspaceUrl?: string;
-}
 
 @Entity({ schema: SANDBOX_SCHEMA, name: 'codes' })
 export class SandboxCodeEntity {
@@ -98,11 +86,14 @@ export class SandboxFaultEntity {
   @Column({ type: 'varchar', length: 64 })
   provider!: string;
 
-  /** Which endpoint it applies to: token (code exchange and refresh), refresh only, revoke, whoami. */
+  /**
+   * Which calls it applies to: token (code exchange and refresh), refresh only, revoke, whoami (the
+   * whoami API calls only), api (every API call, whoami included).
+   */
   @Column({ type: 'varchar', length: 16 })
-  endpoint!: 'token' | 'refresh' | 'revoke' | 'whoami';
+  endpoint!: 'token' | 'refresh' | 'revoke' | 'whoami' | 'api';
 
-  /** status_500 | status_503 | rate_limit | non_json | invalid_grant | invalid_client | no_access_token | error_200 | redirect | slow */
+  /** status_500 | status_503 | rate_limit | non_json | invalid_grant | invalid_client | invalid_token | no_access_token | error_200 | redirect | slow */
   @Column({ type: 'varchar', length: 32 })
   kind!: string;
 
@@ -119,7 +110,7 @@ export class SandboxFaultEntity {
   createdAt!: Date;
 }
 
-/** Every token-endpoint call the simulator answered, for tests that count refreshes. */
+/** Every token, revoke and API call the simulator answered, for tests that count refreshes or API calls. */
 @Entity({ schema: SANDBOX_SCHEMA, name: 'calls' })
 @Index('ix_sandbox_calls_provider', ['provider', 'createdAt'])
 export class SandboxCallEntity {
@@ -129,8 +120,13 @@ export class SandboxCallEntity {
   @Column({ type: 'varchar', length: 64 })
   provider!: string;
 
+  /** token | revoke | whoami | api */
   @Column({ type: 'varchar', length: 16 })
   endpoint!: string;
+
+  /** API calls: the route, e.g. `POST /contacts` (never the query string). */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  route!: string | null;
 
   @Column({ name: 'grant_type', type: 'varchar', length: 64, nullable: true })
   grantType!: string | null;
@@ -148,4 +144,33 @@ export class SandboxCallEntity {
   createdAt!: Date;
 }
 
-export const SANDBOX_ENTITIES = [SandboxCodeEntity, SandboxTokenEntity, SandboxFaultEntity, SandboxCallEntity];
+/** What API calls created (contacts), per provider and provider-side account (a Keap app, a workspace). */
+@Entity({ schema: SANDBOX_SCHEMA, name: 'records' })
+@Index('ix_sandbox_records_owner', ['provider', 'kind', 'owner', 'id'])
+export class SandboxRecordEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  provider!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  owner!: string;
+
+  @Column({ type: 'jsonb' })
+  data!: Record<string, unknown>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
+export const SANDBOX_ENTITIES = [
+  SandboxCodeEntity,
+  SandboxTokenEntity,
+  SandboxFaultEntity,
+  SandboxCallEntity,
+  SandboxRecordEntity,
+];

@@ -13,9 +13,13 @@ import { SandboxFaultsService } from './sandbox-faults.service';
 import { SandboxGrantsService } from './sandbox-grants.service';
 import { acceptFormBodies } from './sandbox-http';
 import { SandboxOAuthService } from './sandbox-oauth.service';
+import { SandboxRecordsService } from './sandbox-records.service';
 import { SandboxSchema } from './sandbox-schema';
 
-/** Provider simulators under /sandbox/{provider}/…; mounted only when the sandbox is on. */
+/**
+ * Provider simulators under /sandbox/{provider}/…; mounted only when the sandbox is on. One simulator
+ * class per provider (simulators/, registry.ts); the services and controllers here are shared.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature(SANDBOX_ENTITIES)],
   controllers: [SandboxController, SandboxApiController],
@@ -26,6 +30,7 @@ import { SandboxSchema } from './sandbox-schema';
     SandboxFaultsService,
     SandboxAuthorizeService,
     SandboxOAuthService,
+    SandboxRecordsService,
     SandboxApiService,
   ],
 })
