@@ -23,6 +23,7 @@ import { BUILT_IN_PROVIDER_MODULES } from './providers/built-in-providers';
 import { GenericProvidersModule } from './providers/generic/generic.module';
 import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
+import { RevocationsModule } from './revocations/revocations.module';
 
 @Module({})
 export class AppModule {
@@ -48,6 +49,7 @@ export class AppModule {
         TokenLifecycleModule,
         WebhooksModule,
         EventsModule,
+        RevocationsModule,
         ...BUILT_IN_PROVIDER_MODULES,
         GenericProvidersModule,
         HealthModule,

@@ -1,6 +1,7 @@
 import { ConnectSessionEntity } from './connect-sessions/connect-session.entity';
 import { ConnectionEntity } from './connections/connection.entity';
 import { OAuthStateEntity } from './oauth/oauth-state.entity';
+import { TokenRevocationEntity } from './revocations/token-revocation.entity';
 import { RefreshBudgetEntity } from './token-lifecycle/refresh-budget.entity';
 import { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
 
@@ -14,5 +15,6 @@ export const ENTITIES = [
   ConnectSessionEntity,
   OAuthStateEntity,
   RefreshBudgetEntity,
+  TokenRevocationEntity,
   WebhookDeliveryEntity,
 ];

@@ -1,6 +1,9 @@
 /**
- * `npm run keys:rotate`: re-encrypts every stored token under the current (first) ENCRYPTION_KEYS key.
- * Run it after putting a new key first; when it reports no failures, the old key can be removed.
+ * `npm run keys:rotate`: re-encrypts every stored token, every token queued for revocation and every
+ * PKCE verifier of a flow in progress
+ * under the current (first) ENCRYPTION_KEYS key, then counts what is still under another key. Run it
+ * after putting a new key first (on every replica); when it reports nothing failed and nothing left,
+ * the old key can be removed. Exits 1 otherwise.
  * Uses DATABASE_URL, or the embedded Postgres under DATA_DIR (stop the service first in that case:
  * one embedded server per data directory).
  */
@@ -12,7 +15,9 @@ import { loadSecurityConfig } from '../crypto/secrets.config';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { typeormOptions } from '../database/typeorm-options';
 import { ENTITIES } from '../entities';
-import { rotateConnectionKeys } from '../connections/key-rotation';
+import { countConnectionsUnderRetiredKeys, rotateConnectionKeys } from '../connections/key-rotation';
+import { countStatesUnderRetiredKeys, rotateStateKeys } from '../oauth/state-key-rotation';
+import { rotateRevocationKeys } from '../revocations/revocation-key-rotation';
 import { TokenCipher } from '../crypto/token-cipher';
 
 async function main(): Promise<number> {
@@ -26,6 +31,14 @@ async function main(): Promise<number> {
     const report = await rotateConnectionKeys(dataSource, cipher, {
       onBatch: (rotated) => console.log(JSON.stringify({ msg: 'keys:rotate progress', rotated })),
     });
+    const states = await rotateStateKeys(dataSource, cipher);
+    const queued = await rotateRevocationKeys(dataSource, cipher);
+    // What is still under a retired key: rows that failed, or were written meanwhile by a replica that
+    // does not have the new key first yet.
+    const left = {
+      connections: await countConnectionsUnderRetiredKeys(dataSource, cipher),
+      oauthStates: await countStatesUnderRetiredKeys(dataSource, cipher),
+    };
     console.log(
       JSON.stringify({
         msg: 'keys:rotate done',
@@ -33,9 +46,13 @@ async function main(): Promise<number> {
         rotated: report.rotated,
         failed: report.failed.length,
         failedIds: report.failed,
+        oauthStates: { rotated: states.rotated, failed: states.failed.length },
+        queuedRevocations: { rotated: queued.rotated, failed: queued.failed.length },
+        leftUnderRetiredKeys: left,
       }),
     );
-    return report.failed.length ? 1 : 0;
+    const failed = report.failed.length + states.failed.length + queued.failed.length;
+    return failed || left.connections || left.oauthStates ? 1 : 0;
   } finally {
     await dataSource.destroy();
     await embedded?.stop();

@@ -284,7 +284,7 @@ export class DeleteConnectionResponse {
     enum: ['revoked', 'failed', 'unsupported'],
     enumName: 'ProviderRevocation',
     description:
-      'Whether the provider revoked the token: revoked, failed (deleted here anyway) or unsupported by the provider',
+      'Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried) or unsupported by the provider',
     example: 'unsupported',
   })
   providerRevocation!: 'revoked' | 'failed' | 'unsupported';

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ConnectionNotFound, ValidationFailed } from '../common/errors';
-import { TokenCipher } from '../crypto/token-cipher';
+import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { ConnectionEntity } from './connection.entity';
 import {
@@ -14,6 +15,8 @@ import { ConnectionsRepository } from './persistence/connections.repository';
 import { decodeCursor, keysetPage } from '../common/keyset';
 import { tokenContext } from './token-context';
 import { tokenLifetimes } from '../providers/core/token-lifetimes';
+import { supersededTokens } from '../revocations/superseded-tokens';
+import { TokenRevocationsRepository } from '../revocations/token-revocations.repository';
 
 export interface TokensToStore {
   provider: string;
@@ -33,6 +36,9 @@ export interface TokensToStore {
   /** Replaces the metadata when given; a reconnect without it keeps the old. */
   metadata?: Record<string, unknown>;
 }
+
+/** A connection's tokens in plaintext, as a provider's revoke takes them. */
+type PlainTokens = { accessToken: string; refreshToken?: string };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -69,6 +75,7 @@ export class ConnectionsService {
     private readonly connections: ConnectionsRepository,
     private readonly cipher: TokenCipher,
     private readonly catalog: ProviderCatalog,
+    private readonly revocations: TokenRevocationsRepository,
   ) {}
 
   private readonly logger = new Logger('Connections');
@@ -92,12 +99,17 @@ export class ConnectionsService {
   /**
    * Revokes at the provider where it can (Webflow, ClickFunnels 2.0, generic RFC 7009), then deletes the
    * row whatever the provider said: a provider that is down (bounded by HTTP_TIMEOUT_MS) does not block
-   * the delete, it is reported as `failed`.
+   * the delete. A `failed` revocation is queued, in the delete's transaction, for the revocation worker
+   * to retry; so are tokens a refresh or reconnect stored while the revoke call was out.
    */
   async delete(id: string): Promise<DeleteConnectionResponse> {
     const connection = await this.require(id);
     const providerRevocation = await this.revoke(connection);
-    const deleted = await this.connections.deleteById(id);
+    const deleted = await this.connections.deleteById(id, async (tx, row) => {
+      const changedSince = row.tokenVersion !== connection.tokenVersion;
+      if (providerRevocation === 'failed' || (providerRevocation === 'revoked' && changedSince))
+        await this.queueRevocation(tx, row, 'delete', (tokens) => tokens);
+    });
     if (!deleted) throw new ConnectionNotFound(id);
     return { id, providerRevocation };
   }
@@ -107,19 +119,49 @@ export class ConnectionsService {
     if (!provider) return 'failed';
     if (!provider.supports.revoke) return 'unsupported';
     try {
-      return await provider.revoke({
-        accessToken: this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')),
-        refreshToken: c.refreshToken
-          ? this.cipher.decrypt(c.refreshToken, tokenContext(c.id, 'refresh_token'))
-          : undefined,
-      });
+      return await provider.revoke(this.decryptTokens(c));
     } catch (error) {
       this.logger.warn(
         { connectionId: c.id, provider: c.provider, reason: error instanceof Error ? error.name : 'unknown' },
-        'revocation failed; deleting anyway',
+        'revocation failed; deleting anyway and queueing it for retry',
       );
       return 'failed';
     }
+  }
+
+  private decryptTokens(c: ConnectionEntity): PlainTokens {
+    return {
+      accessToken: this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')),
+      refreshToken: c.refreshToken
+        ? this.cipher.decrypt(c.refreshToken, tokenContext(c.id, 'refresh_token'))
+        : undefined,
+    };
+  }
+
+  /**
+   * Queues the row's stored tokens (or the part `select` keeps) for the revocation worker, in `tx`. Tokens
+   * that cannot be decrypted cannot be revoked either: logged, and the change goes ahead.
+   */
+  private async queueRevocation(
+    tx: EntityManager,
+    row: ConnectionEntity,
+    reason: 'reconnect' | 'delete',
+    select: (stored: PlainTokens) => PlainTokens | null,
+  ): Promise<void> {
+    let stored: PlainTokens;
+    try {
+      stored = this.decryptTokens(row);
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      this.logger.warn(
+        { connectionId: row.id, provider: row.provider, reason },
+        'stored tokens cannot be decrypted; not queued for revocation',
+      );
+      return;
+    }
+    const tokens = select(stored);
+    if (!tokens) return;
+    await this.revocations.enqueue(tx, { provider: row.provider, connectionId: row.id, reason, ...tokens });
   }
 
   /** Stores a token pair obtained outside a browser flow (e.g. Keap's "Generate API Token"). */
@@ -158,26 +200,37 @@ export class ConnectionsService {
 
   /**
    * Creates the connection of (provider, owner, account), or reconnects it: same row and id, new
-   * tokens (encrypted for that id), status active. Used by import and by the browser flow.
+   * tokens (encrypted for that id), status active. Used by import and by the browser flow. Where the
+   * provider revokes, a reconnect queues the tokens it supersedes (those the new ones do not reuse) in
+   * its transaction; the revocation worker revokes them, never this request.
    */
   saveTokens(input: TokensToStore): Promise<{ connection: ConnectionEntity; created: boolean }> {
     const key = { provider: input.provider, ownerId: input.ownerId, accountId: input.accountId };
-    return this.connections.saveForAccount(key, (id) => ({
-      accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
-      refreshToken: input.refreshToken
-        ? this.cipher.encrypt(input.refreshToken, tokenContext(id, 'refresh_token'))
-        : null,
-      tokenType: input.tokenType,
-      expiresAt: input.expiresAt,
-      refreshTokenExpiresAt: input.refreshTokenExpiresAt,
-      scopes: input.scopes,
-      teamId: input.teamId ?? null,
-      teamName: input.teamName ?? null,
-      workspaceId: input.workspaceId ?? null,
-      workspaceName: input.workspaceName ?? null,
-      apiBaseUrl: input.apiBaseUrl ?? null,
-      metadata: input.metadata,
-    }));
+    const revokes = this.catalog.find(input.provider)?.supports.revoke === true;
+    const onReconnect = revokes
+      ? (tx: EntityManager, previous: ConnectionEntity) =>
+          this.queueRevocation(tx, previous, 'reconnect', (old) => supersededTokens(old, input))
+      : undefined;
+    return this.connections.saveForAccount(
+      key,
+      (id) => ({
+        accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
+        refreshToken: input.refreshToken
+          ? this.cipher.encrypt(input.refreshToken, tokenContext(id, 'refresh_token'))
+          : null,
+        tokenType: input.tokenType,
+        expiresAt: input.expiresAt,
+        refreshTokenExpiresAt: input.refreshTokenExpiresAt,
+        scopes: input.scopes,
+        teamId: input.teamId ?? null,
+        teamName: input.teamName ?? null,
+        workspaceId: input.workspaceId ?? null,
+        workspaceName: input.workspaceName ?? null,
+        apiBaseUrl: input.apiBaseUrl ?? null,
+        metadata: input.metadata,
+      }),
+      onReconnect,
+    );
   }
 
   private async require(id: string): Promise<ConnectionEntity> {

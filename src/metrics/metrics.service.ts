@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ConnectionStatsRepository } from '../connections/persistence/connection-stats.repository';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { RevocationWorker } from '../revocations/revocation-worker';
+import { TokenRevocationsRepository } from '../revocations/token-revocations.repository';
 
 type Observer = { observe(value: number): void };
 
@@ -45,6 +47,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly revocationAttempts = new Counter({
+    name: 'oauth_revocation_attempts_total',
+    help: "The revocation worker's attempts by provider and outcome (revoked, failed: retried later, given_up)",
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** The histogram's series per method, route and status: prom-client hashes a label object on every observe. */
   private readonly httpSeries = new Map<string, Observer>();
 
@@ -56,8 +65,25 @@ export class MetricsService {
     series.observe(elapsedMs / 1000);
   }
 
-  constructor(stats: ConnectionStatsRepository, catalog: ProviderCatalog) {
+  constructor(
+    stats: ConnectionStatsRepository,
+    catalog: ProviderCatalog,
+    revocations: TokenRevocationsRepository,
+    revocationWorker: RevocationWorker,
+  ) {
     collectDefaultMetrics({ register: this.registry });
+    revocationWorker.onAttempt((provider, outcome) => this.revocationAttempts.inc({ provider, outcome }));
+    new Gauge({
+      name: 'oauth_revocations_pending',
+      help: 'Tokens queued for revocation at their provider (not yet revoked or given up), by provider',
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const provider of catalog.list()) if (provider.supports.revoke) this.set({ provider: provider.name }, 0);
+        for (const row of await revocations.countPendingByProvider()) this.set({ provider: row.provider }, row.n);
+      },
+    });
     new Gauge({
       name: 'oauth_connections',
       help: 'Stored connections by provider and status',

@@ -12,7 +12,8 @@ export const STATE_TTL_MS = 10 * 60 * 1000;
 /** The binding cookie of one flow: named after its state, so parallel flows in one browser do not collide. */
 export const bindingCookieName = (state: string) => `oauth_flow_${hashSecret(state).slice(0, 16)}`;
 
-const verifierContext = (id: string) => ({ table: 'oauth_states', id, field: 'code_verifier' });
+/** Encryption context of a flow state's PKCE verifier: binds the ciphertext to this row and field. */
+export const verifierContext = (id: string) => ({ table: 'oauth_states', id, field: 'code_verifier' });
 
 /** What the OAuth routes attach to the request before handing it to Passport. */
 export interface FlowRequest extends FastifyRequest {

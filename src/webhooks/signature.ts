@@ -7,3 +7,13 @@ import { createHmac } from 'node:crypto';
 export function signWebhook(secret: Buffer, id: string, timestampSeconds: number, body: string): string {
   return `v1,${createHmac('sha256', secret).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
+
+/** The `webhook-signature` header: one `v1,…` signature per secret, space-separated (Standard Webhooks). */
+export function signatureHeader(
+  secrets: readonly Buffer[],
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): string {
+  return secrets.map((secret) => signWebhook(secret, id, timestampSeconds, body)).join(' ');
+}

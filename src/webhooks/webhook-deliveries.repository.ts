@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, Repository } from 'typeorm';
+import { EntityManager, In, LessThan, Repository } from 'typeorm';
 import { afterPosition, KeysetPosition } from '../common/keyset';
 import { DeliveryStatus, WebhookDeliveryEntity, WebhookEvent } from './webhook-delivery.entity';
 
@@ -93,6 +93,12 @@ export class WebhookDeliveriesRepository {
       .addOrderBy('d.id', 'DESC')
       .take(take)
       .getMany();
+  }
+
+  /** Deletes delivered and failed deliveries created before `before`; returns how many. */
+  async purgeFinishedBefore(before: Date): Promise<number> {
+    const result = await this.repo.delete({ status: In(['delivered', 'failed']), createdAt: LessThan(before) });
+    return result.affected ?? 0;
   }
 
   /** Back to pending, due now; null when there is no such delivery. */

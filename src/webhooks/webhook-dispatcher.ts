@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
 import { HttpClient } from '../common/http-client';
 import { IntervalRunner } from '../common/interval-runner';
 import { newLeaseOwner } from '../common/lease-owner';
 import { backoffDelay } from '../common/backoff';
-import { signWebhook } from './signature';
+import { signatureHeader } from './signature';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { webhooksConfig } from './webhooks.config';
@@ -43,13 +43,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     await this.runner.stop();
   }
 
+  /** Hourly: delivered and failed deliveries older than WEBHOOK_RETENTION_DAYS go; pending ones stay. */
+  @Cron(CronExpression.EVERY_HOUR)
+  async purge(now = new Date()): Promise<number> {
+    const purged = await this.deliveries.purgeFinishedBefore(new Date(now.getTime() - this.config.retentionMs));
+    if (purged) this.logger.log({ purged }, 'purged old webhook deliveries');
+    return purged;
+  }
+
   /** One round: sends every due delivery once. Returns how many were attempted. */
   runOnce(now = new Date()): Promise<number> {
     return this.runner.run(now);
   }
 
   private async dispatch(now: Date): Promise<number> {
-    if (!this.config.url || !this.config.secret) return 0;
+    if (!this.config.url || !this.config.secrets.length) return 0;
     const deliveries = await this.deliveries.claimDue(this.owner, new Date(now.getTime() + LEASE_MS), now, BATCH);
     for (const delivery of deliveries) await this.send(delivery, now);
     return deliveries.length;
@@ -69,7 +77,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           'Content-Type': 'application/json',
           'webhook-id': msgId,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signWebhook(this.config.secret!, msgId, timestamp, body),
+          'webhook-signature': signatureHeader(this.config.secrets, msgId, timestamp, body),
         },
         rawBody: body,
       });

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import { parseKeyring } from '../../src/crypto/keyring';
 import { rotateConnectionKeys } from '../../src/connections/key-rotation';
 import { TokenCipher } from '../../src/crypto/token-cipher';
+import { verifierContext } from '../../src/oauth/oauth-state.store';
 import { rawClient } from '../support/database';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
 
@@ -93,10 +95,29 @@ describe('key rotation (keys:rotate)', () => {
         encoding: 'utf8',
         timeout: 60_000,
       });
+    // A flow in progress: its PKCE verifier is encrypted like a token, under the old key.
+    const stateId = randomUUID();
+    const cipherA = new TokenCipher(parseKeyring(TEST_KEY_A));
+    await db.query(
+      `INSERT INTO oauth_states (id, state_hash, provider, connect_session_id, code_verifier, redirect_uri, expires_at)
+       VALUES ($1, $2, 'clickfunnels', $3, $4, 'http://127.0.0.1/cb', now() + interval '10 minutes')`,
+      [stateId, 'f'.repeat(64), randomUUID(), cipherA.encrypt('pkce-verifier-1', verifierContext(stateId))],
+    );
     const first = run();
     expect(first.status).toBe(0);
     const summary = JSON.parse(first.stdout.trim().split('\n').pop()!);
-    expect(summary).toMatchObject({ msg: 'keys:rotate done', currentKid: 'kb', rotated: 15, failed: 0 });
+    expect(summary).toMatchObject({
+      msg: 'keys:rotate done',
+      currentKid: 'kb',
+      rotated: 15,
+      failed: 0,
+      oauthStates: { rotated: 1, failed: 0 },
+      leftUnderRetiredKeys: { connections: 0, oauthStates: 0 },
+    });
+    const verifier = (await db.query('SELECT code_verifier FROM oauth_states WHERE id = $1', [stateId])).rows[0];
+    const cipherB = new TokenCipher(parseKeyring(TEST_KEY_B));
+    expect(cipherB.decrypt(verifier.code_verifier, verifierContext(stateId))).toBe('pkce-verifier-1');
+    expect(first.stdout).not.toContain('pkce-verifier-1');
     expect(first.stdout + first.stderr).not.toMatch(/at-\d+|rt-\d+/);
     const after = await kids();
     expect(after).toHaveLength(2);
@@ -110,7 +131,35 @@ describe('key rotation (keys:rotate)', () => {
     // Running again finds nothing to do.
     const second = run();
     expect(second.status).toBe(0);
-    expect(JSON.parse(second.stdout.trim().split('\n').pop()!)).toMatchObject({ rotated: 0, failed: 0 });
+    expect(JSON.parse(second.stdout.trim().split('\n').pop()!)).toMatchObject({
+      rotated: 0,
+      failed: 0,
+      oauthStates: { rotated: 0 },
+    });
+
+    // A row written meanwhile under the old key (a replica without the new key first) is reported, and
+    // the run exits 1: the old key must not be removed yet.
+    await db.query(`UPDATE connections SET access_token = $1 WHERE id = $2`, [
+      cipherA.encrypt('at-0', { table: 'connections', id: ids[0], field: 'access_token' }),
+      ids[0],
+    ]);
+    await db.query(
+      `UPDATE connections SET access_token = 'v1.gone.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA' WHERE id = $1`,
+      [ids[1]],
+    );
+    const third = run();
+    expect(third.status).toBe(1);
+    expect(JSON.parse(third.stdout.trim().split('\n').pop()!)).toMatchObject({
+      rotated: 1,
+      failed: 1,
+      leftUnderRetiredKeys: { connections: 1 },
+    });
+    // Put the row back as it was (it is read below).
+    const bIds = [ids[1]];
+    await db.query(`UPDATE connections SET access_token = $1 WHERE id = $2`, [
+      cipherB.encrypt('at-1', { table: 'connections', id: bIds[0], field: 'access_token' }),
+      bIds[0],
+    ]);
 
     // The old key is gone from the configuration: everything still decrypts.
     const onlyB = await startTestApp({ databaseUrl: t.databaseUrl, env: { ENCRYPTION_KEYS: TEST_KEY_B } });

@@ -7,6 +7,8 @@ import { addFault, connectThroughSandbox } from '../support/sandbox-flow';
 
 const SECRET_BYTES = randomBytes(32);
 const SECRET = `whsec_${SECRET_BYTES.toString('base64')}`;
+/** Rotation in progress: the new secret first, the receiver below still knows only the old one. */
+const NEW_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 /** What a receiver does (README): recompute the HMAC over id.timestamp.body and compare. */
 function verify(req: RecordedRequest): boolean {
@@ -32,7 +34,7 @@ describe('outbound webhooks (Standard Webhooks, outbox in Postgres)', () => {
       port: await freePort(),
       env: {
         WEBHOOK_URL: `${receiver.url}/hooks`,
-        WEBHOOK_SECRET: SECRET,
+        WEBHOOK_SECRET: `${NEW_SECRET}, ${SECRET}`,
         WEBHOOK_DISPATCH_INTERVAL_MS: '0',
         WEBHOOK_MAX_ATTEMPTS: '3',
         REFRESH_MAX_FAILURES: '1',
@@ -61,6 +63,8 @@ describe('outbound webhooks (Standard Webhooks, outbox in Postgres)', () => {
       expect(req.headers['webhook-id']).toMatch(/^msg_[0-9a-f-]{36}$/);
       expect(Math.abs(Number(req.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
       expect(verify(req)).toBe(true);
+      // One signature per secret: receivers on the old secret and on the new one both verify.
+      expect(String(req.headers['webhook-signature']).split(' ')).toHaveLength(2);
       expect(req.rawBody).not.toMatch(/sbx_keap_/);
     }
     expect(events()[0].data).toMatchObject({
@@ -132,6 +136,28 @@ describe('outbound webhooks (Standard Webhooks, outbox in Postgres)', () => {
       (await t.api.post('/webhook-deliveries/00000000-0000-4000-8000-000000000000/redeliver').expect(404)).body.code,
     ).toBe('webhook_delivery_not_found');
     await t.anon.get('/webhook-deliveries').expect(401);
+  });
+
+  it('purges delivered and failed deliveries older than WEBHOOK_RETENTION_DAYS, keeps pending and recent ones', async () => {
+    await t.dataSource.query(`DELETE FROM webhook_deliveries`);
+    const insert = (status: string, ageDays: number) =>
+      t.dataSource.query(
+        `INSERT INTO webhook_deliveries (id, event_type, connection_id, payload, status, next_attempt_at, created_at)
+         VALUES (gen_random_uuid(), 'connection.created', NULL, '{}', $1, now(), now() - make_interval(days => $2))`,
+        [status, ageDays],
+      );
+    await insert('delivered', 31);
+    await insert('failed', 45);
+    await insert('pending', 40);
+    await insert('delivered', 29);
+    expect(await t.app.get(WebhookDispatcher).purge()).toBe(2);
+    const left = await t.dataSource.query(
+      `SELECT status, extract(day FROM now() - created_at)::int AS age FROM webhook_deliveries ORDER BY age`,
+    );
+    expect(left).toEqual([
+      { status: 'delivered', age: 29 },
+      { status: 'pending', age: 40 },
+    ]);
   });
 });
 

@@ -98,6 +98,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       SANDBOX: undefined,
       // Tests drive the sweep with runOnce(now) unless they turn the timer on.
       REFRESH_SWEEP_INTERVAL_SECONDS: '0',
+      REVOCATION_INTERVAL_SECONDS: '0',
       ...options.env,
     },
     async () => {

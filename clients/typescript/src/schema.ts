@@ -377,7 +377,7 @@ export interface components {
              */
             id: string;
             /**
-             * @description Whether the provider revoked the token: revoked, failed (deleted here anyway) or unsupported by the provider
+             * @description Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried) or unsupported by the provider
              * @example unsupported
              */
             providerRevocation: components["schemas"]["ProviderRevocation"];
@@ -507,7 +507,7 @@ export interface components {
             data: components["schemas"]["Provider"][];
         };
         /**
-         * @description Whether the provider revoked the token: revoked, failed (deleted here anyway) or unsupported by the provider
+         * @description Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried) or unsupported by the provider
          * @enum {string}
          */
         ProviderRevocation: "revoked" | "failed" | "unsupported";

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { afterPosition, KeysetPosition } from '../../common/keyset';
 import { CONNECTION_CHANGES, ConnectionChanges } from '../connection-changes';
@@ -43,6 +43,12 @@ export type ConnectionWrite = Omit<
   | 'metadata'
 > & { metadata?: Record<string, unknown> };
 
+/**
+ * Called inside the transaction of a delete or a reconnect with the row as it was (locked, tokens as
+ * stored), so whatever it writes (the revocation queue) commits exactly when the change does.
+ */
+export type ReplacedTokensHook = (tx: EntityManager, previous: ConnectionEntity) => Promise<void>;
+
 const UNIQUE_VIOLATION = '23505';
 type Metadata = QueryDeepPartialEntity<ConnectionEntity>['metadata'];
 
@@ -80,14 +86,18 @@ export class ConnectionsRepository {
     return result.affected ? this.findById(id) : null;
   }
 
-  /** Deletes the row and reports it, in one transaction. False when there was none. */
-  async deleteById(id: string): Promise<boolean> {
+  /**
+   * Deletes the row and reports it, in one transaction. False when there was none. `onDeleted` sees the
+   * deleted row in that transaction.
+   */
+  async deleteById(id: string, onDeleted?: ReplacedTokensHook): Promise<boolean> {
     return this.repo.manager.transaction(async (tx) => {
       const row = await tx
         .getRepository(ConnectionEntity)
         .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) return false;
       await tx.getRepository(ConnectionEntity).delete({ id });
+      await onDeleted?.(tx, row);
       await this.changes.record(tx, { type: 'deleted', connection: row });
       return true;
     });
@@ -97,11 +107,13 @@ export class ConnectionsRepository {
    * Creates the connection for `key`, or, when the same account is connected again, updates that row
    * in place: same id (so the tokens' encryption context still matches), tokens replaced,
    * token_version bumped, and the status machine's `reconnected` bookkeeping (active, failures cleared).
-   * `write` receives the row id so it can encrypt the tokens for it.
+   * `write` receives the row id so it can encrypt the tokens for it; on a reconnect, `onReconnect` sees
+   * the row as it was before, in the same transaction.
    */
   async saveForAccount(
     key: AccountKey,
     write: (id: string) => ConnectionWrite,
+    onReconnect?: ReplacedTokensHook,
   ): Promise<{ connection: ConnectionEntity; created: boolean }> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -129,6 +141,7 @@ export class ConnectionsRepository {
             })
             .where('id = :id', { id: existing.id })
             .execute();
+          await onReconnect?.(tx, existing);
           const connection = await rows.findOneByOrFail({ id: existing.id });
           await this.changes.record(tx, { type: 'reconnected', connection });
           return { connection, created: false };

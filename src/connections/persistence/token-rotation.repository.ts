@@ -25,6 +25,16 @@ export class TokenRotationRepository {
     );
   }
 
+  /** How many rows still hold a token that is not under the key of `currentPrefix`. */
+  async countNotUnderKey(currentPrefix: string): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM connections
+        WHERE NOT starts_with(access_token, $1) OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $1))`,
+      [currentPrefix],
+    );
+    return row.n;
+  }
+
   inTransaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }

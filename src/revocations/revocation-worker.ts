@@ -1,0 +1,179 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { backoffDelay } from '../common/backoff';
+import { forEachLimited } from '../common/concurrency';
+import { IntervalRunner } from '../common/interval-runner';
+import { newLeaseOwner } from '../common/lease-owner';
+import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { revocationContext } from './revocation-context';
+import { revocationsConfig } from './revocations.config';
+import { RevocationError, TokenRevocationEntity } from './token-revocation.entity';
+import { TokenRevocationsRepository } from './token-revocations.repository';
+
+/** What one attempt came to: revoked, failed (retried later) or given up (no attempts left). */
+export type RevocationOutcome = 'revoked' | 'failed' | 'given_up';
+export type RevocationAttemptListener = (provider: string, outcome: RevocationOutcome) => void;
+
+export interface RevocationReport {
+  attempted: number;
+  revoked: number;
+  failed: number;
+  givenUp: number;
+}
+
+const TIMER = 'token-revocations';
+const BATCH = 50;
+/** Batches per run, so one run cannot go on forever. */
+const MAX_BATCHES = 20;
+/** Provider calls in flight per replica. */
+const CONCURRENCY = 4;
+
+/**
+ * Revokes queued tokens (superseded by a reconnect, or not revoked by a DELETE) every
+ * REVOCATION_INTERVAL_SECONDS. Replicas claim disjoint due rows (FOR UPDATE SKIP LOCKED + lease); the
+ * lease is confirmed and extended over each provider call, so a row is never revoked by two replicas
+ * at once. A failure is retried with exponential backoff and jitter (REVOCATION_RETRY_BASE_SECONDS up
+ * to REVOCATION_RETRY_MAX_SECONDS) until REVOCATION_MAX_ATTEMPTS; then the row is `given_up`. A finished
+ * row (`revoked`, `given_up`) stays as a record without its tokens. `runOnce(now)` takes the clock.
+ */
+@Injectable()
+export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Revocations');
+  private readonly owner = newLeaseOwner();
+  private readonly runner: IntervalRunner<RevocationReport>;
+  private readonly listeners: RevocationAttemptListener[] = [];
+
+  constructor(
+    private readonly revocations: TokenRevocationsRepository,
+    private readonly cipher: TokenCipher,
+    private readonly catalog: ProviderCatalog,
+    scheduler: SchedulerRegistry,
+    @Inject(revocationsConfig.KEY) private readonly config: ConfigType<typeof revocationsConfig>,
+  ) {
+    this.runner = new IntervalRunner(TIMER, scheduler, this.logger, (now) => this.work(now));
+  }
+
+  onApplicationBootstrap(): void {
+    this.runner.start(this.config.intervalMs, 'revocation run failed');
+  }
+
+  /** SIGTERM: no new attempts; the ones in flight finish and record their outcome; unstarted claims are handed back. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  /** One run: attempts every due revocation once. */
+  runOnce(now = new Date()): Promise<RevocationReport> {
+    return this.runner.run(now);
+  }
+
+  /** Called after every attempt (metrics count them; the worker does not know metrics). */
+  onAttempt(listener: RevocationAttemptListener): void {
+    this.listeners.push(listener);
+  }
+
+  private async work(now: Date): Promise<RevocationReport> {
+    const report: RevocationReport = { attempted: 0, revoked: 0, failed: 0, givenUp: 0 };
+    const started = Date.now();
+    // The run's clock: `now`, advancing with real time.
+    const leaseUntil = () => new Date(now.getTime() + (Date.now() - started) + this.config.leaseMs);
+    for (let batch = 0; batch < MAX_BATCHES && !this.runner.stopped; batch++) {
+      const rows = await this.revocations.claimDue(this.owner, leaseUntil(), now, BATCH);
+      const unstarted: string[] = [];
+      await forEachLimited(rows, CONCURRENCY, async (row) => {
+        if (this.runner.stopped) {
+          unstarted.push(row.id);
+          return;
+        }
+        try {
+          const outcome = await this.attempt(row, now, leaseUntil);
+          if (!outcome) return;
+          report.attempted++;
+          if (outcome === 'revoked') report.revoked++;
+          else if (outcome === 'failed') report.failed++;
+          else report.givenUp++;
+        } catch (error) {
+          // Recording failed (database): the lease runs out and a later run tries again.
+          this.logger.error({ err: error, revocationId: row.id, provider: row.provider }, 'revocation attempt failed');
+        }
+      });
+      await this.revocations.releaseLeases(unstarted, this.owner);
+      if (rows.length < BATCH) break;
+    }
+    if (report.attempted) this.logger.log(report, 'revocation run finished');
+    return report;
+  }
+
+  /** One attempt on a claimed row; null when the row is no longer ours (its lease was taken over). */
+  private async attempt(
+    row: TokenRevocationEntity,
+    now: Date,
+    leaseUntil: () => Date,
+  ): Promise<RevocationOutcome | null> {
+    if (!(await this.revocations.extendLease(row.id, this.owner, leaseUntil()))) return null;
+    const attempts = row.attempts + 1;
+    const result = await this.revoke(row);
+    let outcome: RevocationOutcome;
+    if (result === 'revoked') {
+      if (!(await this.revocations.markRevoked(row.id, this.owner, attempts))) return null;
+      outcome = 'revoked';
+    } else if (result === 'revoke_unsupported' || attempts >= this.config.maxAttempts) {
+      if (!(await this.revocations.markGivenUp(row.id, this.owner, attempts, result))) return null;
+      outcome = 'given_up';
+    } else {
+      const nextAttemptAt = new Date(
+        now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs),
+      );
+      const recorded = await this.revocations.markAttemptFailed(row.id, this.owner, {
+        attempts,
+        lastError: result,
+        nextAttemptAt,
+      });
+      if (!recorded) return null;
+      outcome = 'failed';
+    }
+    if (outcome !== 'revoked') {
+      this.logger.warn(
+        {
+          revocationId: row.id,
+          connectionId: row.connectionId,
+          provider: row.provider,
+          attempts,
+          error: result,
+          outcome,
+        },
+        outcome === 'given_up' ? 'revocation given up; tokens deleted' : 'revocation failed; will retry',
+      );
+    }
+    for (const listener of this.listeners) listener(row.provider, outcome);
+    return outcome;
+  }
+
+  private async revoke(row: TokenRevocationEntity): Promise<'revoked' | RevocationError> {
+    const provider = this.catalog.find(row.provider);
+    if (!provider) return 'provider_not_configured';
+    if (!provider.supports.revoke) return 'revoke_unsupported';
+    let tokens: { accessToken: string; refreshToken?: string };
+    try {
+      tokens = {
+        accessToken: this.cipher.decrypt(row.accessToken ?? '', revocationContext(row.id, 'access_token')),
+        refreshToken: row.refreshToken
+          ? this.cipher.decrypt(row.refreshToken, revocationContext(row.id, 'refresh_token'))
+          : undefined,
+      };
+    } catch (error) {
+      if (error instanceof DecryptionError) return 'decryption_failed';
+      throw error;
+    }
+    try {
+      const result = await provider.revoke(tokens);
+      if (result === 'revoked') return 'revoked';
+      return result === 'unsupported' ? 'revoke_unsupported' : 'revoke_failed';
+    } catch {
+      // A ProviderError (or anything else the provider code threw): its message stays out of the table.
+      return 'provider_error';
+    }
+  }
+}
