@@ -132,6 +132,11 @@ function table(r) {
       '',
     ]);
     rows.push([
+      '   busiest second at the provider',
+      `${fmt(s.busiestSecondCalls)} calls (budget ${fmt(s.ratePerSecond)}/s); steady pace ${fmt(Math.round((s.steadyPerSecond / s.ratePerSecond) * 100))} % of the budget`,
+      s.busiestSecondCalls <= s.ratePerSecond ? 'within' : 'OVER',
+    ]);
+    rows.push([
       '   provider refresh calls',
       `${fmt(s.providerCalls)} (failed ${fmt(s.providerCallsFailed)})`,
       s.providerCalls === s.n ? '= N' : '!= N',

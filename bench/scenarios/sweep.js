@@ -153,6 +153,14 @@ async function run({ db, cipher, startService, n, rate, knobs, pgDataDir, statem
     );
     result.providerCalls = calls[0].calls;
     result.providerCallsFailed = calls[0].failed;
+    // What the provider saw: the most refresh calls in any 1-second window (must not exceed the budget).
+    const { rows: busiest } = await db.query(
+      `SELECT COALESCE(max(n), 0)::int AS n FROM (
+         SELECT count(*) OVER (ORDER BY created_at RANGE BETWEEN CURRENT ROW AND interval '999 milliseconds' FOLLOWING) AS n
+           FROM sandbox.calls WHERE id > $1 AND provider = 'keap' AND grant_type = 'refresh_token') w`,
+      [callsAfter],
+    );
+    result.busiestSecondCalls = busiest[0].n;
     const { rows: state } = await db.query(
       `SELECT count(*) FILTER (WHERE status <> 'active')::int AS not_active,
               count(*) FILTER (WHERE last_refreshed_at IS NULL)::int AS not_refreshed,

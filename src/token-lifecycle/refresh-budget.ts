@@ -5,9 +5,13 @@ import { sleep } from '../common/concurrency';
 
 /**
  * The per-provider call budget shared by all replicas: a token bucket in Postgres (one row per
- * provider, refilled by elapsed time × rate, capped at one second's worth). Taking a token is one
- * UPDATE, so replicas serialise on the row only for that statement; the table is UNLOGGED, so the
- * commit does not wait for a WAL flush while it holds the row (see the RefreshBudgetUnlogged migration).
+ * provider, refilled by elapsed time × rate) that holds at most ONE token. So calls are paced at least
+ * 1/rate apart and no 1-second window ever sees more than `rate` calls across replicas, even after an
+ * idle spell: a bucket that held a second's worth let through twice the rate in its first second
+ * (a full bucket plus a second of refill). Takers queue by waiting for the next token, so a long sweep
+ * still uses nearly the whole budget. Taking a token is one UPDATE, so replicas serialise on the row
+ * only for that statement; the table is UNLOGGED, so the commit does not wait for a WAL flush while it
+ * holds the row (see the RefreshBudgetUnlogged migration).
  */
 @Injectable()
 export class RefreshBudget {
@@ -35,7 +39,7 @@ export class RefreshBudget {
   }
 
   private async acquire(provider: string, ratePerSecond: number, deadline: number): Promise<boolean> {
-    const burst = Math.max(1, ratePerSecond);
+    const burst = 1;
     for (;;) {
       // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
       const [rows]: [{ granted: boolean; tokens: number }[], number] = await this.dataSource.query(
@@ -58,7 +62,9 @@ export class RefreshBudget {
         continue;
       }
       if (row.granted) return true;
-      const waitMs = Math.ceil(((1 - row.tokens) / ratePerSecond) * 1000) + Math.floor(Math.random() * 5);
+      // Until the next token, plus a little jitter (a tenth of the spacing) so waiters do not collide.
+      const spacingMs = 1000 / ratePerSecond;
+      const waitMs = Math.max(1, Math.ceil((1 - row.tokens) * spacingMs + Math.random() * spacingMs * 0.1));
       if (Date.now() + waitMs > deadline) return false;
       await sleep(waitMs);
     }

@@ -414,7 +414,7 @@ describe('the sweep and an on-demand call racing on one replica', () => {
 });
 
 describe('the refresh budget', () => {
-  it('is one bucket per provider shared by every replica: a burst of one second, then nothing without waiting', async () => {
+  it('is one bucket per provider shared by every replica: one token at a time, then nothing without waiting', async () => {
     const databaseUrl = await createTestDatabase();
     const one = await startTestApp({ databaseUrl });
     const two = await startTestApp({ databaseUrl });
@@ -422,8 +422,8 @@ describe('the refresh budget', () => {
       const takes = await Promise.all(
         Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).app.get(RefreshBudget).take('budget-test', 0.5, 0)),
       );
-      // Rate 0.5/s: the bucket holds 1 (one second's worth, at least one); a dozen immediate takes over
-      // two replicas get exactly that one (a refill needs 2 s).
+      // Rate 0.5/s: the bucket holds one token; a dozen immediate takes over two replicas get exactly
+      // that one (a refill needs 2 s).
       expect(takes.filter(Boolean)).toHaveLength(1);
       // Waiting is allowed: the next take succeeds once a token has come back.
       expect(await one.app.get(RefreshBudget).take('budget-test', 0.5, 3000)).toBe(true);
@@ -432,6 +432,41 @@ describe('the refresh budget', () => {
       await two.close();
     }
   });
+
+  it('never lets more than the rate through in any 1-second window across replicas, even from idle, and keeps the pace', async () => {
+    const databaseUrl = await createTestDatabase();
+    const one = await startTestApp({ databaseUrl });
+    const two = await startTestApp({ databaseUrl });
+    const rate = 10;
+    const runMs = 2500;
+    const granted: number[] = [];
+    try {
+      const started = Date.now();
+      // Eight takers per replica, each taking again as soon as it is granted, from an idle (full) bucket.
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, i) => {
+          const budget = (i % 2 ? one : two).app.get(RefreshBudget);
+          while (Date.now() - started < runMs) {
+            if (await budget.take('budget-window', rate, runMs)) granted.push(Date.now());
+          }
+        }),
+      );
+      granted.sort((a, b) => a - b);
+      const inRun = granted.filter((at) => at - started < runMs);
+      // The busiest window, seen from the client (a few ms of network jitter allowed for).
+      let busiest = 0;
+      for (let i = 0; i < inRun.length; i++) {
+        const end = inRun[i] + 950;
+        busiest = Math.max(busiest, inRun.filter((at) => at >= inRun[i] && at < end).length);
+      }
+      expect(busiest).toBeLessThanOrEqual(rate);
+      // And the budget is used: a token every 100 ms over 2.5 s is 25; allow for a loaded machine.
+      expect(inRun.length).toBeGreaterThanOrEqual(18);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  }, 30_000);
 
   it('lives in an UNLOGGED table (a take does not wait for a WAL flush) and survives losing its rows, as after a crash', async () => {
     const t = await startTestApp();
