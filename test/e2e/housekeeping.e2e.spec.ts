@@ -1,3 +1,4 @@
+import { SandboxHousekeeping } from '../../src/dev/sandbox/sandbox-housekeeping';
 import { OAuthHousekeeping } from '../../src/oauth/oauth-housekeeping';
 import { startTestApp, TestApp } from '../support/app';
 
@@ -18,5 +19,29 @@ describe('housekeeping of flow records', () => {
     expect(purged.sessions).toBe(1);
     const left = await t.dataSource.query(`SELECT id FROM connect_sessions`);
     expect(left).toEqual([{ id: fresh.body.id }]);
+  });
+
+  it('purges simulator rows older than a day, keeping tokens that still work', async () => {
+    const sandbox = t.app.get(SandboxHousekeeping);
+    const insertToken = (hash: string, ageHours: number, extra: string) =>
+      t.dataSource.query(
+        `INSERT INTO sandbox.tokens (token_hash, provider, kind, grant_id, account, scope, expires_at, used_at, revoked_at, created_at)
+         VALUES ($1, 'webflow', 'access', gen_random_uuid(), '{}', '', ${extra}, now() - make_interval(hours => $2))`,
+        [hash, ageHours],
+      );
+    await t.dataSource.query(`DELETE FROM sandbox.tokens`);
+    await insertToken('a'.repeat(64), 48, 'NULL, NULL, NULL'); // old but live (Webflow tokens never expire)
+    await insertToken('b'.repeat(64), 48, `now() - interval '1 hour', NULL, NULL`); // old and expired
+    await insertToken('c'.repeat(64), 48, `NULL, NULL, now() - interval '30 hours'`); // old and revoked
+    await insertToken('d'.repeat(64), 2, `NULL, NULL, now()`); // revoked, but recent
+    await t.dataSource.query(
+      `INSERT INTO sandbox.calls (provider, endpoint, status, created_at) VALUES
+         ('keap', 'token', 200, now() - interval '2 days'), ('keap', 'token', 200, now())`,
+    );
+    const purged = await sandbox.purge();
+    expect(purged).toMatchObject({ tokens: 2, calls: 1 });
+    const tokens = await t.dataSource.query(`SELECT left(token_hash, 1) AS t FROM sandbox.tokens ORDER BY 1`);
+    expect(tokens).toEqual([{ t: 'a' }, { t: 'd' }]);
+    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM sandbox.calls`)).toEqual([{ n: 1 }]);
   });
 });

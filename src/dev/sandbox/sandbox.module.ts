@@ -15,6 +15,7 @@ import { acceptFormBodies } from './sandbox-http';
 import { SandboxOAuthService } from './sandbox-oauth.service';
 import { SandboxRecordsService } from './sandbox-records.service';
 import { SandboxSchema } from './sandbox-schema';
+import { SandboxHousekeeping } from './sandbox-housekeeping';
 
 /**
  * Provider simulators under /sandbox/{provider}/…; mounted only when the sandbox is on. One simulator
@@ -25,6 +26,7 @@ import { SandboxSchema } from './sandbox-schema';
   controllers: [SandboxController, SandboxApiController],
   providers: [
     SandboxSchema,
+    SandboxHousekeeping,
     SandboxGrantsService,
     SandboxCallsService,
     SandboxFaultsService,
