@@ -49,6 +49,25 @@ describe('exactly one refresh per connection across two replicas', () => {
     expect((await a.api.get(`/connections/${id}`).expect(200)).body.status).toBe('active');
   }, 60_000);
 
+  it('50 forced calls on two replicas, one of them just started, with a 100 ms token endpoint: one provider call', async () => {
+    const id = await connectThroughSandbox(a, 'keap', 'race-cold');
+    // A replica that has served nothing yet (cold: first requests are the slowest), on the same database.
+    const cold = await startTestApp({
+      databaseUrl: a.databaseUrl,
+      port: await freePort(),
+      env: { ENCRYPTION_KEYS: `${TEST_KEY_B},${TEST_KEY_A}` },
+    });
+    try {
+      await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 100 });
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => forced(i % 2 ? a : cold, id)));
+      expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+      expect(new Set(results.map((r) => r.body.accessToken)).size).toBe(1);
+      expect(await refreshCalls(a, 'keap')).toHaveLength(1);
+    } finally {
+      await cold.close();
+    }
+  }, 60_000);
+
   it('the same over many connections at once', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) ids.push(await connectThroughSandbox(a, 'keap', `race-many-${i}`));
