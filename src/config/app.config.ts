@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, Env, env, nodeEnv, parseEnv } from './env';
@@ -15,6 +16,34 @@ const schema = z.object({
   HTTP_TIMEOUT_MS: env.positiveInt(10_000, 120_000),
   ALLOWED_RETURN_URLS: env.list().pipe(z.array(env.url())).optional(),
   SANDBOX: env.boolean().optional(),
+  // Requests per minute one client (IP address; an IPv6 /64) may make to /oauth/*; 0 turns the limit off.
+  OAUTH_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0 (0 turns the limit off)')
+    .max(100_000, 'must be at most 100000')
+    .default(60),
+  // Which proxies in front of the service may say who the client is (X-Forwarded-For): see trustProxyOf.
+  TRUST_PROXY: z
+    .string()
+    .transform((v, ctx) => {
+      const trusted = trustProxyOf(v);
+      if (trusted === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be false, a number of proxy hops, or a comma-separated list of proxy addresses, CIDR ranges, loopback, linklocal or uniquelocal',
+        });
+      return trusted ?? false;
+    })
+    .optional(),
+  // Longest a single SQL statement may run on a pooled connection (Postgres statement_timeout); 0 = no limit.
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0 (0 = no limit)')
+    .max(2_147_483_647, 'must be at most 2147483647')
+    .default(15_000),
 });
 
 type AppConfig = Readonly<ReturnType<typeof parseAppConfig>>;
@@ -56,10 +85,41 @@ function parseAppConfig(source: Env) {
     allowedReturnUrls: vars.ALLOWED_RETURN_URLS ?? [publicUrl],
     /** undefined = decide from provider credentials (see loadProvidersConfig). */
     sandbox: vars.SANDBOX,
+    /** Per client and minute on /oauth/*; 0 = no limit. */
+    oauthRateLimitPerMinute: vars.OAUTH_RATE_LIMIT_PER_MINUTE,
+    /** Fastify's `trustProxy`: false (the socket's address is the client), a hop count or the proxies' addresses. */
+    trustProxy: vars.TRUST_PROXY ?? false,
+    /** Postgres statement_timeout of every pooled connection, in ms; 0 = no limit. */
+    databaseStatementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
   };
 }
 
 export const appConfig = registerAs('app', () => loadAppConfig());
+
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY → Fastify's trustProxy (proxy-addr): `false`/`0` trust no proxy; `N` trusts the N
+ * nearest hops; otherwise a list of addresses, CIDR ranges or proxy-addr's named ranges. Plain `true`
+ * (trust every hop, so any client could name itself in X-Forwarded-For) is not accepted.
+ * undefined = not a valid value.
+ */
+function trustProxyOf(value: string): false | number | string[] | undefined {
+  if (value.toLowerCase() === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) return Number(value) <= 10 ? Number(value) : undefined;
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const valid = (entry: string) => {
+    if (PROXY_RANGES.has(entry)) return true;
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (!family || rest.length) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  return entries.length && entries.every(valid) ? entries : undefined;
+}
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 

@@ -7,6 +7,15 @@ import { requestIdFor } from '../common/request-id';
 import { sendError } from './all-exceptions.filter';
 import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers';
 import { DomainError } from '../common/errors';
+import { loadAppConfig } from '../config/app.config';
+import { registerOAuthRateLimit } from './rate-limit';
+import { registerSecurityHeaders, securityHeaders } from './security-headers';
+
+/** What the HTTP layer reads from the app config (loadAppConfig). */
+export type HttpSettings = Pick<
+  ReturnType<typeof loadAppConfig>,
+  'publicUrl' | 'trustProxy' | 'oauthRateLimitPerMinute'
+>;
 
 /**
  * The HTTP layer: Nest on Fastify. Routing keeps what clients saw on Express (trailing slash and case
@@ -16,19 +25,27 @@ import { DomainError } from '../common/errors';
  * With `logger` (the app's root pino logger), Fastify's own request logging is used: each request
  * gets a child logger bound to its id, method and path (`request.log`), the logger of everything logged
  * while serving it (`requestLogger`), and one line when its response is finished (RequestLog).
+ *
+ * Hardening (security-headers.ts, rate-limit.ts): security headers on every answer, and a per-client
+ * limit on /oauth/*. `trustProxy` (TRUST_PROXY) decides whose address `request.ip` is: the socket's,
+ * unless the proxies in front are named.
  */
-export function createHttpAdapter(logger?: Logger): FastifyAdapter {
+export function createHttpAdapter(logger?: Logger, settings: HttpSettings = loadAppConfig()): FastifyAdapter {
+  const headersFor = securityHeaders(settings.publicUrl);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: false,
+    trustProxy: settings.trustProxy,
     requestIdHeader: false,
     genReqId: requestIdFor,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
     // A URL the router cannot even decode (bad percent-encoding, an over-long path parameter) never
     // reaches Nest: answered here in the same error shape, without echoing the URL (its query may hold
     // an OAuth code). Fastify's own answer quotes the URL.
-    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
-      sendError(reply, new DomainError('validation_failed', 400, 'The request URL is not valid'), request.id),
+    // It passes no hook either: the security headers are set here.
+    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      reply.headers(headersFor(undefined));
+      sendError(reply, new DomainError('validation_failed', 400, 'The request URL is not valid'), request.id);
+    },
     ...(logger && {
       loggerInstance: logger,
       logController: new RequestLog(),
@@ -48,6 +65,9 @@ export function createHttpAdapter(logger?: Logger): FastifyAdapter {
     if (logger) requestLogger.run(request.log as Logger, done);
     else done();
   });
+  // Headers first: the rate limit's 429 (and every other early answer) carries them.
+  registerSecurityHeaders(fastify, headersFor);
+  registerOAuthRateLimit(fastify, settings.oauthRateLimitPerMinute);
   registerBodyParsers(fastify, BODY_LIMIT_BYTES);
   return adapter;
 }

@@ -15,6 +15,14 @@ import { errorPage, OAuthFailure, successPage } from './result-page';
 import { grantedScopes, tokenLifetimes } from '../providers/core/token-lifetimes';
 import { TokenSet } from '../providers/core/token-response';
 
+/**
+ * What a connect session's token (connect-sessions.service.ts) and a flow state (oauth-state.store.ts)
+ * look like: 32 random bytes, base64url, 43 characters. Anything else cannot be one of ours, so it
+ * ends the flow as an unknown one does, without a database lookup.
+ */
+const WELL_FORMED_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const wellFormed = (value: string | undefined): value is string => value !== undefined && WELL_FORMED_TOKEN.test(value);
+
 /** Where a flow ends: the connect session's return URL, or a small page of our own. */
 type Ending = { ok: true; connectionId: string } | { ok: false; error: OAuthFailure };
 
@@ -38,7 +46,8 @@ export class OAuthFlowService {
     res: FastifyReply,
   ): Promise<void> {
     const provider = this.catalog.find(providerName);
-    if (!provider || !sessionToken) return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
+    if (!provider || !wellFormed(sessionToken))
+      return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
     const opened = await this.sessions.open(sessionToken, provider.name);
     if (!opened.ok) return this.end(res, opened.session ?? null, providerName, { ok: false, error: opened.reason });
     const { session } = opened;
@@ -83,8 +92,9 @@ export class OAuthFlowService {
   ): Promise<void> {
     const param = (name: string) => (typeof query[name] === 'string' ? query[name] : undefined);
     const stateValue = param('state');
-    if (!stateValue) {
-      // e.g. a Webflow Marketplace install: a code without state cannot be tied to an owner.
+    if (!wellFormed(stateValue)) {
+      // e.g. a Webflow Marketplace install: a code without state cannot be tied to an owner; or a
+      // state we cannot have issued (checked before any query).
       return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
     }
     const cookie = bindingCookieName(stateValue);

@@ -23,6 +23,12 @@ const EXPLANATIONS: Record<OAuthFailure, string> = {
   internal_error: 'Something went wrong on our side while saving the connection. Please try again.',
 };
 
+/**
+ * The result pages' own Content-Security-Policy: no script, no subresource, only their inline style;
+ * never framed (the HTTP layer adds `frame-ancestors 'none'` to any CSP that does not say it).
+ */
+export const RESULT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -44,5 +50,15 @@ export function errorPage(error: OAuthFailure): string {
     'Connection failed',
     `<h1 id="result" data-status="error" data-error="${error}">The connection failed</h1>
 <p>${escapeHtml(EXPLANATIONS[error])}</p><p>Error code: <code>${error}</code></p>`,
+  );
+}
+
+/** The answer of a browser that opened /oauth/* too often (http/rate-limit.ts): 429 with Retry-After. */
+export function rateLimitedPage(retryAfterSeconds: number): string {
+  const wait = retryAfterSeconds <= 1 ? 'a second' : `${Math.ceil(retryAfterSeconds)} seconds`;
+  return page(
+    'Too many attempts',
+    `<h1 id="result" data-status="error" data-error="rate_limited">Too many attempts</h1>
+<p>Too many connection attempts came from your network in a short time. Wait ${escapeHtml(wait)}, then start again from the application.</p><p>Error code: <code>rate_limited</code></p>`,
   );
 }

@@ -1,0 +1,68 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../common/errors';
+import { RESULT_PAGE_CSP, rateLimitedPage } from '../oauth/result-page';
+import { sendError } from './all-exceptions.filter';
+
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/** The browser routes (/oauth/{provider}/authorize, /oauth/{provider}/callback), by matched route. */
+export const isOAuthRoute = (routeUrl: string | undefined): boolean =>
+  routeUrl !== undefined && routeUrl.toLowerCase().startsWith('/oauth/');
+
+/**
+ * Per-client limit on the public OAuth routes (@fastify/rate-limit, in-memory per replica): at most
+ * `perMinute` requests per client and minute (fixed window from the client's first request), keyed by
+ * `request.ip` (an IPv6 address by its /64), which is the socket's address unless TRUST_PROXY names
+ * the proxies in front. The API and the probes are not limited. Over the limit: 429 `rate_limited`
+ * with Retry-After, an HTML page for a browser, the JSON error shape otherwise. `perMinute` 0: off.
+ *
+ * Registered after the security headers, so its answers carry them; the check runs in onRequest,
+ * before the body is read and before anything touches the database.
+ */
+export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: number): void {
+  if (perMinute <= 0) return;
+  void fastify.register(fastifyRateLimit, { global: false, max: perMinute, timeWindow: RATE_LIMIT_WINDOW_MS });
+  void fastify.after(() => {
+    const check = fastify.createRateLimit();
+    // A callback hook: every other route passes without a promise.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (!isOAuthRoute(request.routeOptions.url)) return done();
+      check(request).then((result) => {
+        if (result.isAllowed || !result.isExceeded) return done();
+        // Answered here: the route is not run (no done()).
+        tooManyRequests(request, reply, Math.max(1, result.ttlInSeconds));
+      }, done);
+    });
+  });
+}
+
+function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  const retryAfter = String(retryAfterSeconds);
+  if (wantsHtml(request)) {
+    return reply
+      .status(429)
+      .header('Retry-After', retryAfter)
+      .header('Cache-Control', 'no-store')
+      .header('Content-Security-Policy', RESULT_PAGE_CSP)
+      .type('text/html; charset=utf-8')
+      .send(rateLimitedPage(retryAfterSeconds));
+  }
+  sendError(
+    reply.header('Cache-Control', 'no-store'),
+    new DomainError(
+      'rate_limited',
+      429,
+      `Too many requests from this client to /oauth; retry in ${retryAfterSeconds} s`,
+      { 'Retry-After': retryAfter },
+    ),
+    request.id,
+  );
+  return reply;
+}
+
+/** A browser navigating (Accept: text/html…) gets a page; API clients and tools the JSON shape. */
+function wantsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  return typeof accept === 'string' && /\btext\/html\b/i.test(accept);
+}
