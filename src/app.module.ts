@@ -5,7 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { appConfig } from './config/app.config';
 import { databaseConfig } from './config/database.config';
-import { nodeEnv } from './config/env';
+import { ConfigError, nodeEnv } from './config/env';
 import { securityConfig } from './crypto/secrets.config';
 import { ConnectionsModule } from './connections/connections.module';
 import { CryptoModule } from './crypto/crypto.module';
@@ -67,7 +67,16 @@ export class AppModule {
  */
 function developmentModule(): Type {
   // Not even a type import: that would pull the module into the production build.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require('./dev/development.module') as { DevelopmentModule: Type };
+  let loaded: { DevelopmentModule: Type };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require('./dev/development.module') as { DevelopmentModule: Type };
+  } catch (error) {
+    const missing = (error as { code?: string }).code === 'MODULE_NOT_FOUND';
+    if (!missing || !String((error as Error).message).includes('development.module')) throw error;
+    throw new ConfigError([
+      'SANDBOX: this is the production build, without the provider simulators; set provider credentials (or SANDBOX=false), or NODE_ENV=production',
+    ]);
+  }
   return loaded.DevelopmentModule;
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createApp } from './app.setup';
@@ -7,10 +8,11 @@ import { ConfigError } from './config/env';
 import { securityConfig } from './crypto/secrets.config';
 
 async function bootstrap(): Promise<void> {
+  loadDotEnv();
   const app = await createApp();
-  const { port, publicUrl, nodeEnv } = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  const { port, host, publicUrl, nodeEnv } = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   const { devSecretFiles } = app.get<ConfigType<typeof securityConfig>>(securityConfig.KEY);
-  await app.listen(port);
+  await app.listen(port, host);
   const logger = new Logger('Bootstrap');
   if (devSecretFiles.encryptionKeys) {
     logger.warn(
@@ -31,6 +33,14 @@ async function bootstrap(): Promise<void> {
       `Development API key is in ${devSecretFiles.apiKeys}; try: curl -H "Authorization: Bearer $(cat ${shellWord(devSecretFiles.apiKeys)})" ${publicUrl}/connections`,
     );
   }
+}
+
+/**
+ * `.env` in the working directory, if any, read first: the root logger's format and level and NODE_ENV
+ * are decided before Nest's ConfigModule would read it. Variables already set win over the file.
+ */
+function loadDotEnv(): void {
+  if (process.env.NODE_ENV?.trim() !== 'test' && existsSync('.env')) process.loadEnvFile('.env');
 }
 
 /** Where the service is, its docs, where the API key is (the file, never the key) and one request to try. */

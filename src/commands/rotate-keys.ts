@@ -17,7 +17,7 @@ import { typeormOptions } from '../database/typeorm-options';
 import { ENTITIES } from '../entities';
 import { countConnectionsUnderRetiredKeys, rotateConnectionKeys } from '../connections/key-rotation';
 import { countStatesUnderRetiredKeys, rotateStateKeys } from '../oauth/state-key-rotation';
-import { rotateRevocationKeys } from '../revocations/revocation-key-rotation';
+import { countRevocationsUnderRetiredKeys, rotateRevocationKeys } from '../revocations/revocation-key-rotation';
 import { TokenCipher } from '../crypto/token-cipher';
 
 async function main(): Promise<number> {
@@ -38,6 +38,7 @@ async function main(): Promise<number> {
     const left = {
       connections: await countConnectionsUnderRetiredKeys(dataSource, cipher),
       oauthStates: await countStatesUnderRetiredKeys(dataSource, cipher),
+      queuedRevocations: await countRevocationsUnderRetiredKeys(dataSource, cipher),
     };
     console.log(
       JSON.stringify({
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
       }),
     );
     const failed = report.failed.length + states.failed.length + queued.failed.length;
-    return failed || left.connections || left.oauthStates ? 1 : 0;
+    return failed || left.connections || left.oauthStates || left.queuedRevocations ? 1 : 0;
   } finally {
     await dataSource.destroy();
     await embedded?.stop();

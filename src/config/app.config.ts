@@ -6,6 +6,11 @@ import { ConfigError, Env, env, nodeEnv, parseEnv } from './env';
 
 const schema = z.object({
   PORT: env.port(3000),
+  /** The interface to listen on; default 0.0.0.0 in production (a container), 127.0.0.1 otherwise. */
+  HOST: z
+    .string()
+    .regex(/^[0-9a-fA-F:.]+$|^localhost$/, 'must be an IP address or localhost')
+    .optional(),
   PUBLIC_URL: env.url().optional(),
   DATA_DIR: z.string().default('.data'),
   LOG_LEVEL: z
@@ -76,6 +81,7 @@ function parseAppConfig(source: Env) {
   return {
     nodeEnv: nodeEnv(source),
     port: vars.PORT,
+    host: vars.HOST ?? (nodeEnv(source) === 'production' ? '0.0.0.0' : '127.0.0.1'),
     publicUrl,
     /** Where the service reaches itself (sandbox calls): the container-internal address, not PUBLIC_URL. */
     internalUrl: `http://127.0.0.1:${vars.PORT}`,

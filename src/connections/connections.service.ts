@@ -206,7 +206,8 @@ export class ConnectionsService {
    */
   saveTokens(input: TokensToStore): Promise<{ connection: ConnectionEntity; created: boolean }> {
     const key = { provider: input.provider, ownerId: input.ownerId, accountId: input.accountId };
-    const revokes = this.catalog.find(input.provider)?.supports.revoke === true;
+    const provider = this.catalog.find(input.provider);
+    const revokes = provider?.supports.revoke === true && provider.settings.revokeSupersededTokens;
     const onReconnect = revokes
       ? (tx: EntityManager, previous: ConnectionEntity) =>
           this.queueRevocation(tx, previous, 'reconnect', (old) => supersededTokens(old, input))

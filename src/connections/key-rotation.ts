@@ -13,6 +13,11 @@ export interface RotationReport {
 
 const MAX_CAS_ATTEMPTS = 5;
 
+/** How many connections still hold a token under another key than the current one. */
+export function countConnectionsUnderRetiredKeys(dataSource: DataSource, cipher: TokenCipher): Promise<number> {
+  return new TokenRotationRepository(dataSource).countNotUnderKey(`v1.${cipher.currentKid}.`);
+}
+
 /**
  * Re-encrypts every connection's tokens under the current key, in batches of `batchSize` rows,
  * one transaction per batch. Safe to stop at any point and run again: rows already under the current
@@ -23,11 +28,6 @@ const MAX_CAS_ATTEMPTS = 5;
  * itself does not bump token_version: the plaintext is unchanged, and a refresh in flight must not
  * lose its own compare-and-set because of a re-encryption.
  */
-/** How many connections still hold a token under another key than the current one. */
-export function countConnectionsUnderRetiredKeys(dataSource: DataSource, cipher: TokenCipher): Promise<number> {
-  return new TokenRotationRepository(dataSource).countNotUnderKey(`v1.${cipher.currentKid}.`);
-}
-
 export async function rotateConnectionKeys(
   dataSource: DataSource,
   cipher: TokenCipher,

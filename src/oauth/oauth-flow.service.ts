@@ -11,7 +11,7 @@ import { AccountIdentity, OAuthProvider } from '../providers/core/provider';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { bindingCookieName, FlowRequest, OAuthStateStore, STATE_TTL_MS } from './oauth-state.store';
 import { ProviderError } from '../providers/core/provider-errors';
-import { errorPage, OAuthFailure, successPage } from './result-page';
+import { errorPage, OAuthFailure, successPage, RESULT_PAGE_CSP } from './result-page';
 import { grantedScopes, tokenLifetimes } from '../providers/core/token-lifetimes';
 import { TokenSet } from '../providers/core/token-response';
 
@@ -202,7 +202,7 @@ export class OAuthFlowService {
       void res.redirect(withQuery(session.returnUrl, params), 302);
       return;
     }
-    res.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.header('Content-Security-Policy', RESULT_PAGE_CSP);
     void res
       .status(ending.ok ? 200 : 400)
       .type('text/html; charset=utf-8')

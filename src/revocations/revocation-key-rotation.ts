@@ -54,3 +54,15 @@ export async function rotateRevocationKeys(
     }
   }
 }
+
+/** How many pending revocations still hold a token under another key than the current one. */
+export async function countRevocationsUnderRetiredKeys(dataSource: DataSource, cipher: TokenCipher): Promise<number> {
+  const [row]: { n: number }[] = await dataSource.query(
+    `SELECT count(*)::int AS n FROM token_revocations
+      WHERE status = 'pending'
+        AND ((access_token IS NOT NULL AND NOT starts_with(access_token, $1))
+          OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $1)))`,
+    [`v1.${cipher.currentKid}.`],
+  );
+  return row.n;
+}

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
 import { backoffDelay } from '../common/backoff';
 import { forEachLimited } from '../common/concurrency';
 import { IntervalRunner } from '../common/interval-runner';
@@ -11,6 +11,8 @@ import { revocationContext } from './revocation-context';
 import { revocationsConfig } from './revocations.config';
 import { RevocationError, TokenRevocationEntity } from './token-revocation.entity';
 import { TokenRevocationsRepository } from './token-revocations.repository';
+
+const FINISHED_KEPT_MS = 30 * 86_400_000;
 
 /** What one attempt came to: revoked, failed (retried later) or given up (no attempts left). */
 export type RevocationOutcome = 'revoked' | 'failed' | 'given_up';
@@ -60,6 +62,14 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /** SIGTERM: no new attempts; the ones in flight finish and record their outcome; unstarted claims are handed back. */
+  /** Hourly: finished rows (no token left in them) are kept 30 days as a record, then deleted. */
+  @Cron(CronExpression.EVERY_HOUR)
+  async purge(now = new Date()): Promise<number> {
+    const purged = await this.revocations.purgeFinishedBefore(new Date(now.getTime() - FINISHED_KEPT_MS));
+    if (purged) this.logger.log({ purged }, 'purged finished token revocations');
+    return purged;
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     await this.runner.stop();
   }

@@ -135,6 +135,20 @@ export class TokenRevocationsRepository {
   }
 
   /** Pending revocations per provider (metrics). */
+  /** Deletes finished rows (revoked or given up, holding no token) updated before `before`, in batches. */
+  async purgeFinishedBefore(before: Date, batch = 5000): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const [, affected]: [unknown, number] = await this.repo.query(
+        `DELETE FROM token_revocations WHERE id IN (
+           SELECT id FROM token_revocations WHERE status <> 'pending' AND updated_at < $1 LIMIT $2)`,
+        [before, batch],
+      );
+      purged += affected;
+      if (affected < batch) return purged;
+    }
+  }
+
   async countPendingByProvider(): Promise<{ provider: string; n: number }[]> {
     const rows: { provider: string; n: string }[] = await this.repo.query(
       `SELECT provider, count(*) AS n FROM token_revocations WHERE status = 'pending' GROUP BY provider`,

@@ -8,8 +8,8 @@ import { sleep } from '../common/concurrency';
  * provider, refilled by elapsed time × rate) that holds at most ONE token. So calls are paced at least
  * 1/rate apart and no 1-second window ever sees more than `rate` calls across replicas, even after an
  * idle spell: a bucket that held a second's worth let through twice the rate in its first second
- * (a full bucket plus a second of refill). Takers queue by waiting for the next token, so a long sweep
- * still uses nearly the whole budget. Taking a token is one UPDATE, so replicas serialise on the row
+ * (a full bucket plus a second of refill). A taker that finds no token waits until the next one is due
+ * and tries again (no ordering among waiters), so a long sweep still uses most of the budget. Taking a token is one UPDATE, so replicas serialise on the row
  * only for that statement; the table is UNLOGGED, so the commit does not wait for a WAL flush while it
  * holds the row (see the RefreshBudgetUnlogged migration).
  */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, LessThan, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { afterPosition, KeysetPosition } from '../common/keyset';
 import { DeliveryStatus, WebhookDeliveryEntity, WebhookEvent } from './webhook-delivery.entity';
 
@@ -95,10 +95,21 @@ export class WebhookDeliveriesRepository {
       .getMany();
   }
 
-  /** Deletes delivered and failed deliveries created before `before`; returns how many. */
-  async purgeFinishedBefore(before: Date): Promise<number> {
-    const result = await this.repo.delete({ status: In(['delivered', 'failed']), createdAt: LessThan(before) });
-    return result.affected ?? 0;
+  /**
+   * Deletes delivered and failed deliveries created before `before`, in batches (the first purge after
+   * an upgrade may face a large table and a statement timeout); returns how many.
+   */
+  async purgeFinishedBefore(before: Date, batch = 5000): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const [, affected]: [unknown, number] = await this.repo.query(
+        `DELETE FROM webhook_deliveries WHERE id IN (
+           SELECT id FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < $1 LIMIT $2)`,
+        [before, batch],
+      );
+      purged += affected;
+      if (affected < batch) return purged;
+    }
   }
 
   /** Back to pending, due now; null when there is no such delivery. */

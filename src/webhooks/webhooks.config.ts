@@ -38,7 +38,7 @@ export function loadWebhooksConfig(source = process.env) {
   if (v.WEBHOOK_URL && !secrets.length) throw new ConfigError(['WEBHOOK_SECRET: is required when WEBHOOK_URL is set']);
   return {
     url: v.WEBHOOK_URL,
-    /** Every delivery is signed with each (the newest first). */
+    /** Every delivery is signed with each, in the order WEBHOOK_SECRET lists them. */
     secrets,
     retentionMs: v.WEBHOOK_RETENTION_DAYS * 86_400_000,
     maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,

@@ -82,6 +82,23 @@ describe('the development module (simulators, development page)', () => {
       expect(fs.existsSync(path.join(ROOT, 'dist', 'src', 'dev', 'development.module.js'))).toBe(true);
     });
 
+    it('says what to set when started outside production without credentials (it has no simulators)', async () => {
+      const result = spawnSync(process.execPath, [path.join(outDir, 'src', 'main.js')], {
+        cwd: os.tmpdir(),
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: os.homedir(),
+          NODE_ENV: 'development',
+          PORT: '1',
+          DATA_DIR: path.join(outDir, 'data'),
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('SANDBOX: this is the production build');
+    }, 90_000);
+
     it('runs in production with real credentials: no sandbox tables, /sandbox/* and / are 404', async () => {
       const databaseUrl = await createTestDatabase();
       const port = await freePort();

@@ -348,4 +348,22 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
       expect(await rotateRevocationKeys(t.dataSource, rotating)).toEqual({ rotated: 0, failed: [] });
     });
   });
+
+  it('keeps finished rows 30 days as a record, then purges them; pending rows stay', async () => {
+    await t.dataSource.query(`DELETE FROM token_revocations`);
+    const insert = (status: string, ageDays: number, token: string | null) =>
+      t.dataSource.query(
+        `INSERT INTO token_revocations (id, provider, connection_id, reason, access_token, next_attempt_at, status, updated_at)
+         VALUES (gen_random_uuid(), 'webflow', gen_random_uuid(), 'delete', $1, now(), $2, now() - make_interval(days => $3))`,
+        [token, status, ageDays],
+      );
+    await insert('revoked', 31, null);
+    await insert('given_up', 40, null);
+    await insert('revoked', 29, null);
+    await insert('pending', 45, 'v1.ka.x.y.z');
+    expect(await worker().purge()).toBe(2);
+    const left = await t.dataSource.query(`SELECT status FROM token_revocations ORDER BY status`);
+    expect(left).toEqual([{ status: 'pending' }, { status: 'revoked' }]);
+    await t.dataSource.query(`DELETE FROM token_revocations`);
+  });
 });

@@ -14,10 +14,10 @@ interface Running {
 }
 
 /** `node dist/src/main` exactly as `npm start` runs it, with an empty environment apart from the data dir and port. */
-function startService(dataDir: string, port: number, extraEnv: Record<string, string> = {}): Running {
+function startService(dataDir: string, port: number, extraEnv: Record<string, string> = {}, cwd = ROOT): Running {
   let output = '';
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), DATA_DIR: dataDir, PORT: String(port), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -127,4 +127,24 @@ describe('npm start with no configuration (embedded Postgres, generated developm
       fs.rmSync(prodDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('reads .env from the working directory before anything else: its LOG_LEVEL decides the first log line', async () => {
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-dotenv-'));
+    // Variables already set win over the file: PORT and DATA_DIR come from the environment.
+    fs.writeFileSync(path.join(dir, '.env'), `LOG_LEVEL=warn\nPORT=1\n`);
+    const running = startService(path.join(dir, 'data'), port, {}, dir);
+    try {
+      await waitForReady(`http://127.0.0.1:${port}`, running);
+      expect((await fetch(`http://127.0.0.1:${port}/providers`)).status).toBe(401); // a warn request line
+      expect((await fetch(`http://127.0.0.1:${port}/docs-json`)).status).toBe(200); // an info one
+      await waitForOutput(running, 'GET /providers 401');
+      // Nothing at info level was written, Nest's start-up lines included.
+      expect(running.output()).not.toMatch(/\bINFO\b/);
+      expect(running.output()).not.toContain('/docs-json');
+    } finally {
+      await stop(running);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

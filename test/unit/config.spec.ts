@@ -189,6 +189,14 @@ describe('configuration', () => {
         refreshTokenLifetimeDays: 45,
         accessTokenLifetimeSeconds: 86400,
       });
+      // Reconnects revoke superseded tokens only where one revoke ends one token.
+      expect(Object.fromEntries(c.providers.map((p) => [p.name, p.revokeSupersededTokens]))).toEqual({
+        clickfunnels: true,
+        'clickfunnels-classic': false,
+        keap: false,
+        lightfunnels: false,
+        webflow: true,
+      });
       expect(c.providers.find((p) => p.name === 'webflow')!.revokeUrl).toBe(
         'http://127.0.0.1:4000/sandbox/webflow/revoke',
       );
@@ -281,6 +289,8 @@ describe('configuration', () => {
         apiBaseUrl: 'https://acme.test',
         extra: { generic: { clientAuth: 'client_secret_basic', scopeSeparator: ' ', pkce: true } },
       });
+      // Revoking one of its tokens may end the user's whole grant: a reconnect never revokes the old ones.
+      expect(c.providers[0].revokeSupersededTokens).toBe(false);
     });
 
     it('lists nothing for an entry without credentials', () => {

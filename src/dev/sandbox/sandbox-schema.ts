@@ -21,8 +21,13 @@ export class SandboxSchema implements OnModuleInit {
     const lock = this.dataSource.createQueryRunner();
     await lock.connect();
     try {
+      // Waiting for another replica's schema sync is not a slow statement.
+      await lock.query('SET statement_timeout = 0');
       await lock.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      await lock.query(`CREATE SCHEMA IF NOT EXISTS ${SANDBOX_SCHEMA}`);
+      // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: a role
+      // that only owns a schema a DBA made must not need it.
+      const [exists]: unknown[] = await lock.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [SANDBOX_SCHEMA]);
+      if (!exists) await lock.query(`CREATE SCHEMA ${SANDBOX_SCHEMA}`);
       const options = this.dataSource.options as PostgresConnectionOptions;
       const sandbox = new DataSource({
         type: 'postgres',
@@ -40,6 +45,7 @@ export class SandboxSchema implements OnModuleInit {
       await lock.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch((error: unknown) => {
         this.logger.warn({ err: error }, 'could not release the sandbox schema lock');
       });
+      await lock.query('RESET statement_timeout').catch(() => undefined);
       await lock.release();
     }
   }

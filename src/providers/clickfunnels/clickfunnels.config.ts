@@ -11,6 +11,8 @@ export const clickfunnelsSpec: ProviderSpec = {
   name: 'clickfunnels',
   displayName: 'ClickFunnels 2.0',
   envPrefix: 'CLICKFUNNELS',
+  // Doorkeeper revokes the one token it is given (RFC 7009), not the user's other grants.
+  revokeSupersededTokens: true,
   supports: { refresh: false, revoke: true, pkce: true, verify: true },
   defaults: {
     authorizeUrl: 'https://accounts.myclickfunnels.com/oauth/authorize',

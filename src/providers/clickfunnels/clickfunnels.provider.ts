@@ -63,25 +63,45 @@ export class ClickfunnelsProvider extends OAuth2Provider {
    * the connection keeps the provider's default API base, and the log says why.
    */
   private workspaceApiBase(workspaceUrl: string): string | null {
-    let url: URL;
-    try {
-      url = new URL(workspaceUrl);
-    } catch {
-      logger.warn({ provider: this.name }, 'workspace_url is not a URL: using the default API base');
+    const url = plainUrl(workspaceUrl);
+    if (!url) {
+      logger.warn({ provider: this.name }, 'workspace_url is not a plain URL: using the default API base');
       return null;
     }
-    const hosts = (this.settings.extra.CLICKFUNNELS_WORKSPACE_HOSTS as string[] | undefined) ?? [];
-    const host = url.hostname.toLowerCase();
+    // What is stored is the URL as parsed (origin and path), never the provider's raw string.
+    const normalised = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    if ((this.settings.trustedApiOrigins ?? []).includes(url.origin)) return normalised;
+    const hosts = ((this.settings.extra.CLICKFUNNELS_WORKSPACE_HOSTS as string[] | undefined) ?? []).map((h) =>
+      h.toLowerCase(),
+    );
+    const host = url.hostname;
+    const labels = host.split('.');
     const underHosts =
       url.protocol === 'https:' &&
-      !url.username &&
-      !url.password &&
-      hosts.some((h) => host === h.toLowerCase() || host.endsWith(`.${h.toLowerCase()}`));
-    if (underHosts || (this.settings.trustedApiOrigins ?? []).includes(url.origin)) return workspaceUrl;
+      url.port === '' &&
+      labels.every((label) => /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(label)) &&
+      hosts.some((h) => host === h || host.endsWith(`.${h}`));
+    if (underHosts) return normalised;
     logger.warn(
       { provider: this.name, host, protocol: url.protocol },
       'workspace_url is not https under CLICKFUNNELS_WORKSPACE_HOSTS: using the default API base',
     );
     return null;
   }
+}
+
+/**
+ * The URL when the string is one plainly: printable ASCII without spaces or percent-escapes (which
+ * parsers disagree on, e.g. `%2e` in a host), no credentials, query or fragment.
+ */
+function plainUrl(value: string): URL | null {
+  if (!/^[\x21-\x7e]+$/.test(value) || value.includes('%') || value.includes('\\')) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.username || url.password || url.search || url.hash) return null;
+  return url;
 }

@@ -31,6 +31,11 @@ export interface ProviderSpec {
   /** Prefix of its variables: KEAP -> KEAP_CLIENT_ID, KEAP_TOKEN_URL, ... */
   envPrefix: string;
   supports: ProviderCapabilities;
+  /**
+   * A reconnect revokes the tokens it superseded. Only where revoking one token ends only that token:
+   * some servers end the user's whole grant to the app, which would kill the new tokens too.
+   */
+  revokeSupersededTokens?: boolean;
   defaults: ProviderEndpointsAndLimits;
   /** Extra provider-specific variables (e.g. LIGHTFUNNELS_CLIENT_AUTH), parsed with the same rules. */
   extra?: z.ZodObject;
@@ -43,6 +48,8 @@ export interface ProviderSettings extends ProviderEndpointsAndLimits {
   supports: ProviderCapabilities;
   clientId?: string;
   clientSecret?: string;
+  /** See ProviderSpec.revokeSupersededTokens; never for PROVIDERS_FILE providers. */
+  revokeSupersededTokens: boolean;
   refreshLeadSeconds: number;
   extra: Record<string, unknown>;
   /** True when the URLs point at this service's own simulators. */
@@ -83,6 +90,7 @@ export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLea
     name: spec.name,
     displayName: spec.displayName,
     supports: spec.supports,
+    revokeSupersededTokens: spec.revokeSupersededTokens ?? false,
     clientId,
     clientSecret,
     authorizeUrl: vars[`${p}_AUTHORIZE_URL`] as string,

@@ -92,6 +92,7 @@ export function loadGenericProviders(
       refreshLeadSeconds: secrets[`${p}_REFRESH_LEAD_SECONDS`] as number,
       refreshRatePerSecond: entry.refreshRatePerSecond,
       extra: { generic: entry },
+      revokeSupersededTokens: false,
       sandbox: false,
     };
   });

@@ -5,6 +5,8 @@ export const webflowSpec: ProviderSpec = {
   name: 'webflow',
   displayName: 'Webflow',
   envPrefix: 'WEBFLOW',
+  // Revoking a Webflow token ends that token (its tokens never expire: superseded ones must go).
+  revokeSupersededTokens: true,
   supports: { refresh: false, revoke: true, pkce: false, verify: true },
   defaults: {
     authorizeUrl: 'https://webflow.com/oauth/authorize',

@@ -90,6 +90,7 @@ export function settings(overrides: Partial<ProviderSettings> = {}): ProviderSet
     refreshRatePerSecond: 5,
     extra: {},
     sandbox: false,
+    revokeSupersededTokens: false,
     ...overrides,
   };
 }
