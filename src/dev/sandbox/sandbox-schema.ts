@@ -26,7 +26,8 @@ export class SandboxSchema implements OnModuleInit {
       await lock.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
       // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: a role
       // that only owns a schema a DBA made must not need it.
-      const [exists]: unknown[] = await lock.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [SANDBOX_SCHEMA]);
+      const found = (await lock.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [SANDBOX_SCHEMA])) as unknown[];
+      const exists = found.length > 0;
       if (!exists) await lock.query(`CREATE SCHEMA ${SANDBOX_SCHEMA}`);
       const options = this.dataSource.options as PostgresConnectionOptions;
       const sandbox = new DataSource({
