@@ -5,7 +5,7 @@ const { httpGet, round, summarize } = require('../lib/util');
 
 const LIMIT = 100;
 
-/** The API's cursor (src/connections/cursor.ts): base64url(JSON.stringify([createdAtISO, id])) of the last row of the previous page. */
+/** The API's cursor (src/common/keyset.ts): base64url(JSON.stringify([createdAtISO, id])) of the last row of the previous page. */
 const cursorOf = (row) =>
   Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id]), 'utf8').toString('base64url');
 

@@ -5,7 +5,7 @@ import { Public } from '../auth/public.decorator';
 import { OAuthFlowService } from './oauth-flow.service';
 import type { FlowRequest } from './oauth-state.store';
 
-/** The browser half: public routes that redirect, never JSON. Documented in the README, not in the API spec. */
+/** The browser half: public routes that redirect, never JSON. Documented in docs/api.md, not in the API spec. */
 @ApiExcludeController()
 @Public()
 @Controller('oauth')
