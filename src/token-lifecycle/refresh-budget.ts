@@ -4,13 +4,20 @@ import { MetricsService } from '../metrics/metrics.service';
 import { sleep } from '../common/concurrency';
 
 /**
- * The per-provider call budget shared by all replicas: a token bucket in Postgres (one row per
- * provider, refilled by elapsed time × rate) that holds at most ONE token. So calls are paced at least
- * 1/rate apart and no 1-second window ever sees more than `rate` calls across replicas, even after an
- * idle spell: a bucket that held a second's worth let through twice the rate in its first second
- * (a full bucket plus a second of refill). A taker that finds no token waits until the next one is due
- * and tries again (no ordering among waiters), so a long sweep still uses most of the budget. Taking a token is one UPDATE, so replicas serialise on the row
- * only for that statement; the table is UNLOGGED, so the commit does not wait for a WAL flush while it
+ * Of the configured rate, what the budget hands out: the calls leave the service exactly paced, but
+ * reach the provider with a little network jitter; 3 % of slack keeps any 1-second window at the
+ * provider within the rate, and still uses 97 % of it.
+ */
+const PACE = 0.97;
+
+/**
+ * The per-provider call budget shared by all replicas, as slot reservations (GCRA, the generic cell
+ * rate algorithm): one row per provider holds the next free slot (`updated_at`). A take reserves
+ * max(next free slot, now) if that is within its wait, moves the next free slot one spacing
+ * (1 / (rate × PACE)) on, and sleeps until its slot. So calls are evenly spaced across replicas, no
+ * 1-second window ever holds more than the rate, and no slot is lost to polling while takers queue
+ * (a bucket that held a second's worth let through twice the rate in its first second). Taking is one
+ * statement on the row; the table is UNLOGGED, so the commit does not wait for a WAL flush while it
  * holds the row (see the RefreshBudgetUnlogged migration).
  */
 @Injectable()
@@ -21,52 +28,59 @@ export class RefreshBudget {
   ) {}
 
   /**
-   * Waits until one call is allowed, or returns false when that would take longer than `maxWaitMs`.
+   * Waits until one call is allowed, or returns false at once when that would take longer than
+   * `maxWaitMs`.
    */
   async take(provider: string, ratePerSecond: number, maxWaitMs: number): Promise<boolean> {
     const started = Date.now();
-    const granted = await this.acquire(provider, ratePerSecond, started + maxWaitMs);
+    const granted = await this.acquire(provider, ratePerSecond, maxWaitMs);
     this.metrics.rateLimitWait.observe({ provider }, (Date.now() - started) / 1000);
     return granted;
   }
 
-  /** A full bucket for a provider that has none yet: on its first take, and after a database crash. */
-  private async createRow(provider: string, burst: number): Promise<void> {
+  /** A provider's first take, and after a database crash: the next free slot is now. */
+  private async createRow(provider: string): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,
-      [provider, burst],
+      `INSERT INTO refresh_budgets (provider, tokens, updated_at) VALUES ($1, 0, clock_timestamp()) ON CONFLICT (provider) DO NOTHING`,
+      [provider],
     );
   }
 
-  private async acquire(provider: string, ratePerSecond: number, deadline: number): Promise<boolean> {
-    const burst = 1;
+  private async acquire(provider: string, ratePerSecond: number, maxWaitMs: number): Promise<boolean> {
+    const spacingSeconds = 1 / (ratePerSecond * PACE);
+    const deadline = Date.now() + maxWaitMs;
+    const lateToleranceMs = Math.max(1, Math.floor(ratePerSecond * (1 - PACE))) * spacingSeconds * 1000;
     for (;;) {
-      // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
-      const [rows]: [{ granted: boolean; tokens: number }[], number] = await this.dataSource.query(
-        `WITH refill AS (
-           SELECT provider, LEAST($2::float8, tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * $3::float8) AS available
+      const asked = Date.now();
+      const rows: { wait_ms: number; granted: boolean }[] = await this.dataSource.query(
+        `WITH slot AS (
+           SELECT provider, GREATEST(updated_at, clock_timestamp()) AS at, clock_timestamp() AS now
              FROM refresh_budgets WHERE provider = $1 FOR UPDATE
+         ), reserved AS (
+           UPDATE refresh_budgets b SET updated_at = slot.at + make_interval(secs => $2)
+             FROM slot
+            WHERE b.provider = slot.provider AND slot.at <= slot.now + make_interval(secs => $3)
+           RETURNING 1
          )
-         UPDATE refresh_budgets b
-            SET tokens = CASE WHEN r.available >= 1 THEN r.available - 1 ELSE r.available END,
-                updated_at = clock_timestamp()
-           FROM refill r
-          WHERE b.provider = r.provider
-      RETURNING r.available >= 1 AS granted, b.tokens`,
-        [provider, burst, ratePerSecond],
+         SELECT EXTRACT(EPOCH FROM slot.at - slot.now)::float8 * 1000 AS wait_ms,
+                EXISTS (SELECT 1 FROM reserved) AS granted
+           FROM slot`,
+        [provider, spacingSeconds, Math.max(0, deadline - asked) / 1000],
       );
       const row = rows[0];
       if (!row) {
         // No row yet, or the table was emptied (it is UNLOGGED: Postgres empties it in crash recovery).
-        await this.createRow(provider, burst);
+        await this.createRow(provider);
         continue;
       }
-      if (row.granted) return true;
-      // Until the next token, plus a little jitter (a tenth of the spacing) so waiters do not collide.
-      const spacingMs = 1000 / ratePerSecond;
-      const waitMs = Math.max(1, Math.ceil((1 - row.tokens) * spacingMs + Math.random() * spacingMs * 0.1));
-      if (Date.now() + waitMs > deadline) return false;
-      await sleep(waitMs);
+      if (!row.granted) return false;
+      if (row.wait_ms > 0) await sleep(row.wait_ms);
+      // A busy process wakes late: calls whose slots passed meanwhile would all leave at once. Lateness
+      // up to the slack PACE leaves (a few spacings at most) cannot push a window over the rate; a slot
+      // missed by more is given up and a new one reserved, so calls never bunch beyond it.
+      const late = Date.now() - (asked + row.wait_ms);
+      if (late <= lateToleranceMs) return true;
+      if (Date.now() >= deadline) return false;
     }
   }
 }

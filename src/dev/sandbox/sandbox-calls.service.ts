@@ -12,6 +12,8 @@ export interface CallRecord {
   grantId: string | null;
   status: number;
   error: string | null;
+  /** When the call arrived (default: when it is recorded). */
+  at?: Date;
 }
 
 /** The log of simulator calls tests read back (never a code or token). */
@@ -29,6 +31,7 @@ export class SandboxCallsService {
       grantId: call.grantId,
       status: call.status,
       error: call.error?.slice(0, 64) ?? null,
+      ...(call.at ? { createdAt: call.at } : {}),
     });
   }
 

@@ -116,6 +116,9 @@ export class SandboxFaultsService {
 
   /** Runs one simulator call: applies a pending fault, turns SandboxErrors into replies, records the call. */
   async run(provider: ProviderSimulator, ctx: CallContext, handler: () => Promise<Outcome>): Promise<SandboxReply> {
+    // When the call reached the simulator, before any of its own queries: what a provider's rate
+    // limiter would see (the bench's busiest-second figure reads it).
+    const arrivedAt = new Date();
     const fault = await this.take(provider, ctx.faults);
     let outcome: Outcome;
     let error: string | null = null;
@@ -140,6 +143,7 @@ export class SandboxFaultsService {
       grantId: outcome.grantId ?? null,
       status: outcome.reply.status,
       error,
+      at: arrivedAt,
     });
     return outcome.reply;
   }
