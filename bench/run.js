@@ -153,7 +153,9 @@ async function main() {
     const statements = await pgStatements(db);
 
     const serviceEnv = (extra) => ({
-      NODE_ENV: 'development',
+      // Measured as it runs in production (JSON logs); the sweep scenario asks for development, whose
+      // simulators it needs.
+      NODE_ENV: 'production',
       DATABASE_URL: pg.url,
       API_KEYS: apiKey,
       ENCRYPTION_KEYS: encryptionKeys,

@@ -77,6 +77,8 @@ async function explainClaim(db, { provider, batchSize, leadMs }) {
 
 async function run({ db, cipher, startService, n, rate, knobs, pgDataDir, statements, timeoutMs, log }) {
   const env = {
+    // The Keap simulator lives in the development module.
+    NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     REFRESH_SWEEP_INTERVAL_SECONDS: '1',
     KEAP_REFRESH_RATE_PER_SECOND: String(rate),
