@@ -6,7 +6,6 @@ import { Browser } from 'playwright-core';
 import { tokenContext } from '../../src/connections/token-context';
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import { freePort } from '../../src/database/embedded-postgres';
-import { ProviderCatalog } from '../../src/providers/core/provider-catalog';
 import { startTestApp, TestApp } from '../support/app';
 import { launchBrowser } from '../support/browser';
 
@@ -86,7 +85,21 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
     fs.rmSync(path.dirname(providersFile), { recursive: true, force: true });
   });
 
-  it('connects through login and consent, stores a working token, refreshes with rotation and revokes', async () => {
+  const whoami = (token: string) => fetch(`${oidc.issuer}/me`, { headers: { Authorization: `Bearer ${token}` } });
+  /** A refresh straight at the server (as the client), to see whether a refresh token still works there. */
+  async function refreshAtServer(refreshToken: string): Promise<{ status: number; error?: string }> {
+    const res = await fetch(`${oidc.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+    });
+    return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+  }
+
+  it('connects through login and consent, stores a working token, and refreshes (with rotation) and revokes through the REST API', async () => {
     const listed = await t.api.get('/providers').expect(200);
     expect(listed.body.data).toEqual([
       {
@@ -129,24 +142,46 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
 
       // The stored access token works at the provider.
       const { accessToken } = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
-      const me = await fetch(`${oidc.issuer}/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
+      const me = await whoami(accessToken);
       expect(me.status).toBe(200);
       expect(((await me.json()) as { sub: string }).sub).toBe('alice');
 
-      // The provider's wire code refreshes with the stored refresh token; the server rotates it.
-      const row = (await t.dataSource.query('SELECT refresh_token FROM connections WHERE id = $1', [id]))[0];
-      const refreshToken = t.app.get(TokenCipher).decrypt(row.refresh_token, tokenContext(id, 'refresh_token'));
-      const acme = t.app.get(ProviderCatalog).get('acme');
-      const refreshed = await acme.refresh(refreshToken);
-      expect(refreshed.accessToken).not.toBe(accessToken);
-      expect(refreshed.refreshToken).toBeDefined();
-      expect(refreshed.refreshToken).not.toBe(refreshToken);
-      // RFC 7009 revocation of the new refresh token ends the grant; the rotated-away one is dead too.
-      expect(await acme.revoke({ accessToken: refreshed.accessToken, refreshToken: refreshed.refreshToken })).toBe(
-        'revoked',
-      );
-      await expect(acme.refresh(refreshed.refreshToken!)).rejects.toMatchObject({ kind: 'invalid_grant' });
-      await expect(acme.refresh(refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
+      // POST /connections/{id}/refresh: the service refreshes with the stored refresh token, the server
+      // rotates it, and the service stores the new pair.
+      const storedRefreshToken = async () => {
+        const row = (await t.dataSource.query('SELECT refresh_token FROM connections WHERE id = $1', [id]))[0];
+        return t.app.get(TokenCipher).decrypt(row.refresh_token, tokenContext(id, 'refresh_token'));
+      };
+      const version = async () =>
+        (await t.dataSource.query('SELECT token_version FROM connections WHERE id = $1', [id]))[0].token_version;
+      const firstRefreshToken = await storedRefreshToken();
+      const versionBefore = await version();
+      const refreshed = (await t.api.post(`/connections/${id}/refresh`).expect(200)).body;
+      expect(refreshed).toMatchObject({ id, status: 'active', refreshFailures: 0, lastError: null });
+      expect(refreshed.lastRefreshedAt).not.toBeNull();
+      expect(await version()).toBe(versionBefore + 1);
+      const rotatedRefreshToken = await storedRefreshToken();
+      expect(rotatedRefreshToken).not.toBe(firstRefreshToken);
+      const { accessToken: refreshedAccessToken } = (await t.api.get(`/connections/${id}/credentials`).expect(200))
+        .body;
+      expect(refreshedAccessToken).not.toBe(accessToken);
+      expect((await whoami(refreshedAccessToken)).status).toBe(200);
+      // The stored token is the live one: a second refresh through the API is accepted too.
+      await t.api.post(`/connections/${id}/refresh`).expect(200);
+      const { accessToken: currentAccessToken } = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
+      const currentRefreshToken = await storedRefreshToken();
+      expect(currentRefreshToken).not.toBe(rotatedRefreshToken);
+      expect((await whoami(currentAccessToken)).status).toBe(200);
+
+      // DELETE /connections/{id}: RFC 7009 revocation of the refresh token ends the grant at the server.
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
+        id,
+        providerRevocation: 'revoked',
+      });
+      await t.api.get(`/connections/${id}`).expect(404);
+      expect((await whoami(currentAccessToken)).status).toBe(401);
+      for (const token of [currentRefreshToken, rotatedRefreshToken, firstRefreshToken])
+        expect(await refreshAtServer(token)).toMatchObject({ status: 400, error: 'invalid_grant' });
     } finally {
       await page.close();
     }

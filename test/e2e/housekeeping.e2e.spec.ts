@@ -10,15 +10,41 @@ describe('housekeeping of flow records', () => {
   afterAll(() => t.close());
 
   it('deletes connect sessions and states expired for more than a day, and nothing else', async () => {
-    const fresh = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'hk-fresh' }).expect(201);
-    const old = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId: 'hk-old' }).expect(201);
-    await t.dataSource.query(`UPDATE connect_sessions SET expires_at = now() - interval '25 hours' WHERE id = $1`, [
-      old.body.id,
-    ]);
+    await t.dataSource.query('DELETE FROM oauth_states');
+    await t.dataSource.query('DELETE FROM connect_sessions');
+    // Real flow records: each connect link opened once, which stores its OAuth state.
+    const opened = async (ownerId: string): Promise<string> => {
+      const session = await t.api.post('/connect-sessions').send({ provider: 'keap', ownerId }).expect(201);
+      const link = new URL(session.body.url);
+      await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
+      return session.body.id;
+    };
+    const fresh = await opened('hk-fresh');
+    const recent = await opened('hk-recent');
+    const old = await opened('hk-old');
+    const age = async (sessionId: string, hours: number) => {
+      await t.dataSource.query(
+        `UPDATE connect_sessions SET expires_at = now() - make_interval(hours => $2) WHERE id = $1`,
+        [sessionId, hours],
+      );
+      await t.dataSource.query(
+        `UPDATE oauth_states SET expires_at = now() - make_interval(hours => $2) WHERE connect_session_id = $1`,
+        [sessionId, hours],
+      );
+    };
+    await age(old, 25); // expired more than a day ago: goes
+    await age(recent, 23); // expired, but less than a day ago: stays
+    const statesOf = async () =>
+      (await t.dataSource.query(`SELECT connect_session_id FROM oauth_states ORDER BY connect_session_id`)).map(
+        (r: { connect_session_id: string }) => r.connect_session_id,
+      );
+    expect(await statesOf()).toEqual([fresh, recent, old].sort());
+
     const purged = await t.app.get(OAuthHousekeeping).purge();
-    expect(purged.sessions).toBe(1);
-    const left = await t.dataSource.query(`SELECT id FROM connect_sessions`);
-    expect(left).toEqual([{ id: fresh.body.id }]);
+    expect(purged).toEqual({ states: 1, sessions: 1 });
+    const sessionsLeft = await t.dataSource.query(`SELECT id FROM connect_sessions ORDER BY id`);
+    expect(sessionsLeft.map((r: { id: string }) => r.id)).toEqual([fresh, recent].sort());
+    expect(await statesOf()).toEqual([fresh, recent].sort());
   });
 
   it('purges simulator rows older than a day, keeping tokens that still work', async () => {

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { rawClient } from '../support/database';
 import { startTestApp, TestApp } from '../support/app';
@@ -682,5 +685,222 @@ describe('Lightfunnels with LIGHTFUNNELS_CLIENT_AUTH=basic', () => {
       await t.close();
       await fake.stop();
     }
+  });
+});
+
+describe('generic providers from PROVIDERS_FILE on the wire', () => {
+  const fake = new FakeProvider();
+  let t: TestApp;
+  let dir: string;
+
+  beforeAll(async () => {
+    await fake.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'providers-'));
+    const file = path.join(dir, 'providers.json');
+    const at = (name: string) => ({
+      authorizeUrl: `${fake.url}/${name}/authorize`,
+      tokenUrl: `${fake.url}/${name}/token`,
+      revokeUrl: `${fake.url}/${name}/revoke`,
+    });
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        {
+          name: 'acme-post',
+          ...at('acme-post'),
+          scopes: ['contacts.read', 'contacts.write'],
+          scopeSeparator: ',',
+          clientAuth: 'client_secret_post',
+          pkce: false,
+          accountIdField: 'account.id',
+        },
+        {
+          name: 'acme-json',
+          ...at('acme-json'),
+          scopes: ['read', 'write'],
+          scopeSeparator: '+',
+          clientAuth: 'json',
+          pkce: true,
+          accountIdField: 'user_id',
+        },
+      ]),
+    );
+    t = await startTestApp({
+      env: providerEnv(fake, {
+        PROVIDERS_FILE: file,
+        ACME_POST_CLIENT_ID: 'cid-acme-post',
+        ACME_POST_CLIENT_SECRET: 'csecret-acme-post',
+        ACME_JSON_CLIENT_ID: 'cid-acme-json',
+        ACME_JSON_CLIENT_SECRET: 'csecret-acme-json',
+      }),
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+  });
+
+  /** Connect session → authorize redirect → the provider's callback; returns what went over the wire. */
+  async function connect(provider: string, ownerId: string) {
+    const created = await t.api
+      .post('/connect-sessions')
+      .send({ provider, ownerId, returnUrl: RETURN_URL })
+      .expect(201);
+    const link = new URL(created.body.url);
+    const started = await t.anon.get(`${link.pathname}${link.search}`).redirects(0).expect(302);
+    const location: string = started.headers.location;
+    const authorize = new URL(location);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${fake.url}/${provider}/authorize`);
+    const done = await t.anon
+      .get(`/oauth/${provider}/callback`)
+      .query({ code: `${provider}-code`, state: authorize.searchParams.get('state')! })
+      .set('Cookie', cookiesOf(started))
+      .redirects(0)
+      .expect(302);
+    const landedOn = new URL(done.headers.location);
+    expect(landedOn.searchParams.get('status')).toBe('connected');
+    return { location, authorize, connectionId: landedOn.searchParams.get('connectionId')! };
+  }
+
+  const only = (requests: RecordedRequest[]) => {
+    expect(requests).toHaveLength(1);
+    return requests[0];
+  };
+
+  it('client_secret_post, comma-separated scopes, PKCE off: credentials in the form body, no Basic header, no code_challenge or code_verifier', async () => {
+    fake.on('POST', '/acme-post/token', (req) =>
+      req.body.grant_type === 'refresh_token'
+        ? { json: { access_token: 'post-at-2', refresh_token: 'post-rt-2', expires_in: 3600 } }
+        : {
+            json: {
+              access_token: 'post-at-1',
+              refresh_token: 'post-rt-1',
+              expires_in: 3600,
+              account: { id: 'acct-9' },
+            },
+          },
+    );
+    fake.on('POST', '/acme-post/revoke', { status: 200, json: {} });
+    const { location, authorize, connectionId } = await connect('acme-post', 'owner-generic-post');
+    expect(Object.fromEntries(authorize.searchParams)).toEqual({
+      client_id: 'cid-acme-post',
+      redirect_uri: `${PUBLIC_URL}/oauth/acme-post/callback`,
+      response_type: 'code',
+      scope: 'contacts.read,contacts.write',
+      state: expect.any(String),
+    });
+    expect(location).toContain('scope=contacts.read%2Ccontacts.write');
+
+    const exchange = only(fake.requestsTo('/acme-post/token'));
+    expect(exchange.contentType).toBe('application/x-www-form-urlencoded');
+    expect(exchange.headers.authorization).toBeUndefined();
+    expect(exchange.body).toEqual({
+      client_id: 'cid-acme-post',
+      client_secret: 'csecret-acme-post',
+      code: 'acme-post-code',
+      grant_type: 'authorization_code',
+      redirect_uri: `${PUBLIC_URL}/oauth/acme-post/callback`,
+    });
+    expect((await t.api.get(`/connections/${connectionId}`).expect(200)).body).toMatchObject({
+      provider: 'acme-post',
+      accountId: 'acct-9',
+      scopes: ['contacts.read', 'contacts.write'],
+      hasRefreshToken: true,
+    });
+
+    fake.requests.length = 0;
+    await t.api.post(`/connections/${connectionId}/refresh`).expect(200);
+    const refresh = only(fake.requestsTo('/acme-post/token'));
+    expect(refresh.contentType).toBe('application/x-www-form-urlencoded');
+    expect(refresh.headers.authorization).toBeUndefined();
+    expect(refresh.body).toEqual({
+      client_id: 'cid-acme-post',
+      client_secret: 'csecret-acme-post',
+      grant_type: 'refresh_token',
+      refresh_token: 'post-rt-1',
+    });
+
+    expect((await t.api.delete(`/connections/${connectionId}`).expect(200)).body.providerRevocation).toBe('revoked');
+    const revoke = only(fake.requestsTo('/acme-post/revoke'));
+    expect(revoke.contentType).toBe('application/x-www-form-urlencoded');
+    expect(revoke.headers.authorization).toBeUndefined();
+    expect(revoke.body).toEqual({
+      client_id: 'cid-acme-post',
+      client_secret: 'csecret-acme-post',
+      token: 'post-rt-2',
+      token_type_hint: 'refresh_token',
+    });
+  });
+
+  it('JSON client auth, "+"-separated scopes, PKCE on: JSON token bodies with the credentials, the verifier matching the challenge', async () => {
+    fake.on('POST', '/acme-json/token', (req) =>
+      req.body.grant_type === 'refresh_token'
+        ? { json: { access_token: 'json-at-2', refresh_token: 'json-rt-2', expires_in: 3600 } }
+        : { json: { access_token: 'json-at-1', refresh_token: 'json-rt-1', expires_in: 3600, user_id: 42 } },
+    );
+    fake.on('POST', '/acme-json/revoke', { status: 200, json: {} });
+    const { location, authorize, connectionId } = await connect('acme-json', 'owner-generic-json');
+    const q = Object.fromEntries(authorize.searchParams);
+    expect(q).toEqual({
+      client_id: 'cid-acme-json',
+      redirect_uri: `${PUBLIC_URL}/oauth/acme-json/callback`,
+      response_type: 'code',
+      scope: 'read+write',
+      state: expect.any(String),
+      code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      code_challenge_method: 'S256',
+    });
+    // The separator is data, not a space: percent-encoded on the wire.
+    expect(location).toContain('scope=read%2Bwrite');
+
+    const exchange = only(fake.requestsTo('/acme-json/token'));
+    expect(exchange.contentType).toMatch(/^application\/json/);
+    expect(exchange.headers.authorization).toBeUndefined();
+    expect(exchange.body).toEqual({
+      client_id: 'cid-acme-json',
+      client_secret: 'csecret-acme-json',
+      code: 'acme-json-code',
+      grant_type: 'authorization_code',
+      redirect_uri: `${PUBLIC_URL}/oauth/acme-json/callback`,
+      code_verifier: expect.any(String),
+    });
+    expect(
+      createHash('sha256')
+        .update(exchange.body.code_verifier as string)
+        .digest('base64url'),
+    ).toBe(q.code_challenge);
+    expect((await t.api.get(`/connections/${connectionId}`).expect(200)).body).toMatchObject({
+      provider: 'acme-json',
+      accountId: '42',
+      scopes: ['read', 'write'],
+    });
+
+    fake.requests.length = 0;
+    await t.api.post(`/connections/${connectionId}/refresh`).expect(200);
+    const refresh = only(fake.requestsTo('/acme-json/token'));
+    expect(refresh.contentType).toMatch(/^application\/json/);
+    expect(refresh.headers.authorization).toBeUndefined();
+    expect(refresh.body).toEqual({
+      client_id: 'cid-acme-json',
+      client_secret: 'csecret-acme-json',
+      grant_type: 'refresh_token',
+      refresh_token: 'json-rt-1',
+    });
+
+    // RFC 7009 revocation is a form post; the client credentials go in its body.
+    expect((await t.api.delete(`/connections/${connectionId}`).expect(200)).body.providerRevocation).toBe('revoked');
+    const revoke = only(fake.requestsTo('/acme-json/revoke'));
+    expect(revoke.contentType).toBe('application/x-www-form-urlencoded');
+    expect(revoke.headers.authorization).toBeUndefined();
+    expect(revoke.body).toEqual({
+      client_id: 'cid-acme-json',
+      client_secret: 'csecret-acme-json',
+      token: 'json-rt-2',
+      token_type_hint: 'refresh_token',
+    });
   });
 });

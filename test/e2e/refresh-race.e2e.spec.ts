@@ -1,10 +1,22 @@
+import { DataSource } from 'typeorm';
 import { freePort } from '../../src/database/embedded-postgres';
 import { parseKeyring } from '../../src/crypto/keyring';
 import { rotateConnectionKeys } from '../../src/connections/key-rotation';
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import { createTestDatabase } from '../support/database';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
-import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
+import { tokenContext } from '../../src/connections/token-context';
+import { RefreshSweep } from '../../src/token-lifecycle/refresh-sweep';
+import {
+  addFault,
+  clearSandbox,
+  connectThroughSandbox,
+  faultsTaken,
+  refreshCalls,
+  storedGrant,
+} from '../support/sandbox-flow';
+import { StubProvider } from '../support/stub-provider';
+import { gate, waitFor } from '../support/wait';
 
 /**
  * Two replicas on one database, each with its sweep running every second, sharing one simulator (its
@@ -105,8 +117,9 @@ describe('exactly one refresh per connection across two replicas', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(refreshed).toBe(ids.length);
-    // Let both sweeps run a few more times: nothing is due any more, so nothing more is sent.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Two more complete sweeps on each replica (runOnce joins a run in progress, so the second is a
+    // fresh one): nothing is due any more, so nothing more is sent.
+    for (const t of [a, b]) for (let i = 0; i < 2; i++) await t.app.get(RefreshSweep).runOnce();
     const calls = await refreshCalls(a, 'keap');
     expect(calls).toHaveLength(ids.length);
     expect(new Set(calls.map((c) => c.grantId)).size).toBe(ids.length);
@@ -114,8 +127,8 @@ describe('exactly one refresh per connection across two replicas', () => {
     expect(statuses).toEqual([{ status: 'active' }]);
   }, 60_000);
 
-  it('keys:rotate beside live refreshes loses no rotated refresh token', async () => {
-    // Connections made before the new key existed: encrypted under key A.
+  /** Connections made before the new key existed: encrypted under key A only. */
+  async function connectUnderKeyA(owner: string, count: number): Promise<string[]> {
     const old = await startTestApp({
       databaseUrl: a.databaseUrl,
       port: await freePort(),
@@ -123,31 +136,105 @@ describe('exactly one refresh per connection across two replicas', () => {
     });
     const ids: string[] = [];
     try {
-      for (let i = 0; i < 6; i++) ids.push(await connectThroughSandbox(old, 'keap', `race-rotate-${i}`));
+      for (let i = 0; i < count; i++) ids.push(await connectThroughSandbox(old, 'keap', `${owner}-${i}`));
     } finally {
       await old.close();
     }
-    const underA = await a.dataSource.query(
+    const rows = await a.dataSource.query(
       `SELECT count(*)::int AS n FROM connections WHERE id = ANY($1) AND refresh_token LIKE 'v1.ka.%'`,
       [ids],
     );
-    expect(underA[0].n).toBe(6);
-    const cipher = new TokenCipher(parseKeyring(`${TEST_KEY_B},${TEST_KEY_A}`));
-    // Refreshes (written under key A by these replicas) and a rotation to key B, interleaved.
-    const refreshing = (async () => {
-      for (let round = 0; round < 4; round++)
-        await Promise.all(ids.map((id, i) => forced(i % 2 ? a : b, id).expect(200)));
-    })();
-    let rotated = 0;
-    for (let i = 0; i < 6; i++) {
-      rotated += (await rotateConnectionKeys(a.dataSource, cipher, { batchSize: 2 })).rotated;
-      await new Promise((r) => setTimeout(r, 30));
+    expect(rows[0].n).toBe(count);
+    return ids;
+  }
+  const newKeyFirst = () => new TokenCipher(parseKeyring(`${TEST_KEY_B},${TEST_KEY_A}`));
+  const row = async (id: string) =>
+    (
+      await a.dataSource.query(
+        'SELECT refresh_token, access_token, token_version, lease_owner FROM connections WHERE id = $1',
+        [id],
+      )
+    )[0];
+
+  it('keys:rotate while a refresh is held at the provider: the re-encryption does not bump token_version, so the refresh still stores its rotated token', async () => {
+    const [id] = await connectUnderKeyA('rotate-held', 1);
+    const before = await row(id);
+    await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 2500 });
+    const refreshing = a.api.post(`/connections/${id}/refresh`).then((res) => res);
+    await waitFor(
+      async () =>
+        (await row(id)).lease_owner !== null && (await faultsTaken((q, p) => a.dataSource.query(q, p), 'keap')),
+      'the refresh is held at the provider',
+    );
+    // The rotation re-encrypts the row (still the old tokens) under key B while the refresh is in flight.
+    await rotateConnectionKeys(a.dataSource, newKeyFirst(), { batchSize: 2 });
+    const rotated = await row(id);
+    expect(rotated.refresh_token).toMatch(/^v1\.kb\./);
+    expect(rotated.token_version).toBe(before.token_version);
+    const res = await refreshing;
+    expect(res.status).toBe(200);
+    // The refresh's compare-and-set (on token_version) still held: its rotated token is the one stored.
+    const after = await row(id);
+    expect(after.token_version).toBe(before.token_version + 1);
+    expect(after.refresh_token).not.toBe(rotated.refresh_token);
+    expect(after.refresh_token).toMatch(/^v1\.kb\./);
+    expect(await storedGrant(a, id)).toMatchObject({ live: true });
+    await forced(b, id).expect(200);
+    expect((await refreshCalls(a, 'keap')).map((c) => c.status)).toEqual([200, 200]);
+  }, 60_000);
+
+  it('keys:rotate that read a row before a refresh stored new tokens does not write the old ones back (compare-and-set on token_version)', async () => {
+    const [id] = await connectUnderKeyA('rotate-stale', 1);
+    const before = await row(id);
+    // The rotation reads its batch, then stops right before its write transaction until released.
+    const readDone = gate();
+    const writeAllowed = gate();
+    const gated = new Proxy(a.dataSource, {
+      get(target, prop) {
+        if (prop === 'transaction')
+          return async (...args: Parameters<DataSource['transaction']>) => {
+            readDone.release();
+            await writeAllowed.promise;
+            return (target.transaction as (...a: unknown[]) => Promise<unknown>)(...args);
+          };
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const rotating = rotateConnectionKeys(gated, newKeyFirst(), { batchSize: 50 });
+    await readDone.promise;
+    // Meanwhile a refresh stores new tokens (under key B, token_version + 1); the rotation still holds
+    // the old envelopes, whose refresh token the provider has now rotated away.
+    await b.api.post(`/connections/${id}/refresh`).expect(200);
+    const refreshed = await row(id);
+    expect(refreshed.token_version).toBe(before.token_version + 1);
+    writeAllowed.release();
+    const report = await rotating;
+    expect(report.failed).toEqual([]);
+    const after = await row(id);
+    expect(after.refresh_token).toBe(refreshed.refresh_token);
+    expect(after.access_token).toBe(refreshed.access_token);
+    expect(after.token_version).toBe(refreshed.token_version);
+    expect(await storedGrant(a, id)).toMatchObject({ live: true });
+    await forced(a, id).expect(200);
+    expect((await refreshCalls(a, 'keap')).map((c) => c.status)).toEqual([200, 200]);
+  }, 60_000);
+
+  it('a full rotation re-encrypts exactly the rows still under the old key; a replica with only the new key then refreshes them all', async () => {
+    const ids = await connectUnderKeyA('rotate-all', 4);
+    // Two of them are refreshed first: these replicas write under the new key (B, listed first).
+    await Promise.all(ids.slice(0, 2).map((id, i) => forced(i % 2 ? a : b, id).expect(200)));
+    const before = await Promise.all(ids.map(row));
+    expect(before.map((r) => r.refresh_token.slice(0, 6))).toEqual(['v1.kb.', 'v1.kb.', 'v1.ka.', 'v1.ka.']);
+    await rotateConnectionKeys(a.dataSource, newKeyFirst(), { batchSize: 2 });
+    const after = await Promise.all(ids.map(row));
+    // Rows already under B are not rewritten; the others are now under B, with token_version unchanged.
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+    for (const [i, r] of after.entries()) {
+      expect(r.refresh_token).toMatch(/^v1\.kb\./);
+      expect(r.access_token).toMatch(/^v1\.kb\./);
+      expect(r.token_version).toBe(before[i].token_version);
     }
-    await refreshing;
-    expect(rotated).toBeGreaterThan(0);
-    // Whatever key each row ended under, every stored refresh token is the live one: one more round
-    // of refreshes succeeds everywhere (a stale one would be invalid_grant).
-    await rotateConnectionKeys(a.dataSource, cipher);
     const c = await startTestApp({
       databaseUrl: a.databaseUrl,
       port: await freePort(),
@@ -156,10 +243,147 @@ describe('exactly one refresh per connection across two replicas', () => {
     try {
       await clearSandbox(c, 'keap');
       for (const id of ids) await forced(c, id).expect(200);
-      const calls = await refreshCalls(c, 'keap');
-      expect(calls.filter((x) => x.status !== 200)).toEqual([]);
+      expect((await refreshCalls(c, 'keap')).map((x) => x.status)).toEqual([200, 200, 200, 200]);
     } finally {
       await c.close();
     }
   }, 60_000);
+});
+
+/**
+ * A refresh whose provider answer outlives its lease, on two replicas, against a recording stand-in
+ * provider whose answers the test holds and releases. REFRESH_LEASE_SECONDS must be at least twice
+ * HTTP_TIMEOUT_MS (config), so a held answer is given up at the timeout while the lease is still ours;
+ * only a replica that stalls past its lease (a pause no timeout bounds) can lose it mid-call, and then
+ * the compare-and-set on token_version decides which tokens stand.
+ */
+describe('a refresh whose provider answer outlives its lease', () => {
+  const stub = new StubProvider();
+  let a: TestApp;
+  let b: TestApp;
+  const tokenAnswers = stub.tokenAnswers;
+  const fake = stub.fake;
+
+  beforeAll(async () => {
+    await stub.start();
+    const databaseUrl = await createTestDatabase();
+    const env = { ...stub.env, HTTP_TIMEOUT_MS: '1500', REFRESH_LEASE_SECONDS: '3', REFRESH_WAIT_SECONDS: '30' };
+    a = await startTestApp({ databaseUrl, env });
+    b = await startTestApp({ databaseUrl, env });
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await stub.stop();
+  });
+  beforeEach(() => stub.reset());
+
+  const tokens = (n: string) => StubProvider.tokens(n);
+  const forced = (t: TestApp, id: string) =>
+    t.api
+      .get(`/connections/${id}/credentials`)
+      .query({ forceRefresh: 'true' })
+      .then((res) => res);
+  const refresh = (t: TestApp, id: string) => t.api.post(`/connections/${id}/refresh`).then((res) => res);
+  const row = async (id: string) =>
+    (
+      await a.dataSource.query(
+        'SELECT token_version, lease_owner, lease_until, last_error, refresh_token FROM connections WHERE id = $1',
+        [id],
+      )
+    )[0];
+  const storedRefreshToken = async (id: string) =>
+    a.app.get(TokenCipher).decrypt((await row(id)).refresh_token, tokenContext(id, 'refresh_token'));
+  const refreshTokensSent = () => stub.refreshTokensSent();
+
+  async function connection(owner: string): Promise<string> {
+    const res = await a.api
+      .post('/connections')
+      .send({ provider: 'stub', ownerId: owner, accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 })
+      .expect(201);
+    return res.body.id;
+  }
+
+  it('an answer held past the lease is given up at HTTP_TIMEOUT_MS while the lease is still ours: no other call with the same refresh token while it is in flight, and the late answer is never stored', async () => {
+    const id = await connection('outlive-timeout');
+    const before = await row(id);
+    const held = gate();
+    /** What the row looked like when a second token request (if any) arrived. */
+    const seenBySecondCall: { last_error: { code: string } | null; lease_owner: string | null }[] = [];
+    tokenAnswers.push(async () => {
+      await held.promise;
+      return tokens('late');
+    });
+    tokenAnswers.push(async () => {
+      seenBySecondCall.push(await row(id));
+      return { status: 503, json: { error: 'temporarily_unavailable' } };
+    });
+    const first = refresh(a, id);
+    await fake.waitForRequests('/token', 1);
+    const { lease_until: leaseUntil } = await row(id);
+    // Another replica asks while the call is in flight.
+    const second = refresh(b, id);
+    // The provider answers only after the lease would have ended.
+    const answering = waitFor(() => Date.now() > leaseUntil.getTime() + 200, 'the held answer outlives the lease').then(
+      held.release,
+    );
+    const one = await first;
+    // Given up at the timeout, well before the lease (at least twice the timeout) ends.
+    expect(one.status).toBe(502);
+    expect(one.body.code).toBe('provider_unavailable');
+    expect(Date.now()).toBeLessThan(leaseUntil.getTime());
+    const two = await second;
+    expect(two.status).toBe(502);
+    // b waited while a's call was in flight. Once a had given up (failure recorded, lease released), b
+    // either reported that failure or tried once itself; such a call came only after a's failure.
+    expect(fake.requestsTo('/token').length).toBeLessThanOrEqual(2);
+    for (const seen of seenBySecondCall) expect(seen.last_error).toMatchObject({ code: 'timeout' });
+    // When the provider finally answers, nobody is listening any more.
+    await answering;
+    await waitFor(async () => (await row(id)).lease_owner === null, 'no lease left');
+    expect((await row(id)).token_version).toBe(before.token_version);
+    expect(await storedRefreshToken(id)).toBe('rt-0');
+    // The next refresh sends the only refresh token the service has: the late answer was never stored.
+    await a.dataSource.query('UPDATE connections SET next_refresh_at = NULL WHERE id = $1', [id]);
+    const sent = fake.requestsTo('/token').length;
+    tokenAnswers.splice(0);
+    tokenAnswers.push(async () => tokens('next'));
+    expect((await b.api.post(`/connections/${id}/refresh`).expect(200)).body.status).toBe('active');
+    expect(refreshTokensSent().slice(sent)).toEqual(['rt-0']);
+    expect(await storedRefreshToken(id)).toBe('rt-next');
+  }, 30_000);
+
+  it('a lease lost mid-call (a stalled replica): the late answer does not overwrite the tokens the other replica stored meanwhile', async () => {
+    const id = await connection('outlive-lost');
+    const before = await row(id);
+    const held = gate();
+    tokenAnswers.push(async () => {
+      await held.promise;
+      return tokens('late');
+    });
+    tokenAnswers.push(async () => tokens('b'));
+    const first = forced(a, id);
+    await fake.waitForRequests('/token', 1);
+    // Replica a stalls past its lease (written in the past: a pause the HTTP timeout cannot bound).
+    await a.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 millisecond' WHERE id = $1`, [
+      id,
+    ]);
+    // Replica b finds the lease expired and refreshes: with a lost lease, a second call with the same
+    // refresh token is possible — the write is what must stay consistent.
+    const second = await forced(b, id);
+    expect(second.status).toBe(200);
+    expect(second.body.accessToken).toBe('at-b');
+    expect(refreshTokensSent()).toEqual(['rt-0', 'rt-0']);
+    held.release();
+    const one = await first;
+    // a's late tokens lose the compare-and-set: a answers with the tokens b stored.
+    expect(one.status).toBe(200);
+    expect(one.body.accessToken).toBe('at-b');
+    const after = await row(id);
+    expect(after).toMatchObject({ token_version: before.token_version + 1, lease_owner: null });
+    expect(await storedRefreshToken(id)).toBe('rt-b');
+    tokenAnswers.push(async () => tokens('c'));
+    await a.api.post(`/connections/${id}/refresh`).expect(200);
+    expect(refreshTokensSent()).toEqual(['rt-0', 'rt-0', 'rt-b']);
+  }, 30_000);
 });

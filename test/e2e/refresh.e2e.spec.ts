@@ -1,18 +1,20 @@
 import { freePort } from '../../src/database/embedded-postgres';
 import { RefreshBudget } from '../../src/token-lifecycle/refresh-budget';
 import { RefreshSweep } from '../../src/token-lifecycle/refresh-sweep';
+import { RefreshService } from '../../src/token-lifecycle/refresh.service';
 import { createTestDatabase } from '../support/database';
 import { startTestApp, TestApp } from '../support/app';
-import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
+import {
+  addFault,
+  clearSandbox,
+  connectThroughSandbox,
+  faultsTaken,
+  refreshCalls,
+  storedGrant,
+} from '../support/sandbox-flow';
+import { waitFor } from '../support/wait';
 
 const HOUR = 3_600_000;
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  for (const started = Date.now(); !(await condition());) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('token lifecycle against the simulators (one instance)', () => {
   let t: TestApp;
@@ -382,34 +384,114 @@ describe('token lifecycle against the simulators (one instance)', () => {
 });
 
 describe('the sweep and an on-demand call racing on one replica', () => {
-  it('a row waiting in the sweep’s batch is not refreshed twice with the same refresh token', async () => {
-    const port = await freePort();
-    const t = await startTestApp({
-      port,
+  let t: TestApp;
+  const HOLD_MS = 3000;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      port: await freePort(),
       env: { REFRESH_CONCURRENCY: '1', HTTP_TIMEOUT_MS: '5000', REFRESH_LEASE_SECONDS: '30' },
     });
-    try {
-      const first = await connectThroughSandbox(t, 'keap', 'race-sweep-a');
-      const second = await connectThroughSandbox(t, 'keap', 'race-sweep-b');
-      await t.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes' WHERE id = ANY($1)`, [
-        [first, second],
-      ]);
-      // The sweep works one row at a time and the first refresh is slow, so the second waits in the batch.
-      await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 1500 });
-      const sweeping = t.app.get(RefreshSweep).runOnce(new Date());
-      await new Promise((r) => setTimeout(r, 300));
-      const onDemand = await t.api.get(`/connections/${second}/credentials`).query({ forceRefresh: 'true' });
-      const report = await sweeping;
-      expect(onDemand.status).toBe(200);
-      expect(report.failed).toBe(0);
-      const calls = await refreshCalls(t, 'keap');
-      expect(calls.every((c) => c.status === 200)).toBe(true);
-      expect(calls).toHaveLength(2);
-      const rows = await t.dataSource.query(`SELECT status FROM connections WHERE id = ANY($1)`, [[first, second]]);
-      expect(rows).toEqual([{ status: 'active' }, { status: 'active' }]);
-    } finally {
-      await t.close();
-    }
+  }, 60_000);
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await clearSandbox(t, 'keap');
+    // Each test sweeps over its own connections only.
+    await t.dataSource.query('DELETE FROM connections');
+  });
+
+  const forced = (id: string) => t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' });
+  const leaseOf = async (id: string) =>
+    (await t.dataSource.query('SELECT lease_owner, lease_until FROM connections WHERE id = $1', [id]))[0];
+
+  /**
+   * Two due Keap connections; the sweep (one row at a time) claims both and the provider holds the
+   * first refresh. Returns once that refresh is at the provider and the other row waits in the batch
+   * under the sweep's lease.
+   */
+  async function sweepHoldingOne(owner: string) {
+    const ids = [
+      await connectThroughSandbox(t, 'keap', `${owner}-a`),
+      await connectThroughSandbox(t, 'keap', `${owner}-b`),
+    ];
+    await t.dataSource.query(`UPDATE connections SET expires_at = now() + interval '10 minutes' WHERE id = ANY($1)`, [
+      ids,
+    ]);
+    const grants = new Map(await Promise.all(ids.map(async (id) => [id, (await storedGrant(t, id)).grantId] as const)));
+    await addFault(t, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: HOLD_MS });
+    // The sweep's clock runs a second behind: its claim leases both rows until clock + lease, and the
+    // row it is refreshing gets its lease extended from the real clock (confirmLease), a second later.
+    // That tells the row in flight from the one waiting in the batch.
+    const sweeping = t.app.get(RefreshSweep).runOnce(new Date(Date.now() - 1000));
+    const sweepOwner = t.app.get(RefreshService).owner;
+    await waitFor(async () => {
+      const rows = await Promise.all(ids.map(leaseOf));
+      return (
+        rows.every((r) => r.lease_owner === sweepOwner) &&
+        (await faultsTaken((sql, params) => t.dataSource.query(sql, params), 'keap'))
+      );
+    }, 'the sweep claimed both rows and its first refresh is held at the provider');
+    const [x, y] = await Promise.all(ids.map(leaseOf));
+    const [inFlight, waiting] = x.lease_until > y.lease_until ? ids : [ids[1], ids[0]];
+    expect(Math.abs(x.lease_until.getTime() - y.lease_until.getTime())).toBeGreaterThanOrEqual(900);
+    // Nothing has come back from the provider yet.
+    expect(await refreshCalls(t, 'keap')).toEqual([]);
+    return { sweeping, inFlight, waiting, grantOf: (id: string) => grants.get(id) };
+  }
+
+  it('an on-demand call for a row waiting in the sweep’s batch waits for the sweep’s refresh instead of calling with the same refresh token', async () => {
+    const { sweeping, inFlight, waiting, grantOf } = await sweepHoldingOne('race-wait');
+    const onDemand = await forced(waiting);
+    const report = await sweeping;
+    expect(onDemand.status).toBe(200);
+    expect(report).toMatchObject({ claimed: 2, refreshed: 2, failed: 0, deferred: 0 });
+    // One call per row, the waiting row's only after the held one came back: the on-demand call made
+    // none of its own while the sweep held the row's lease.
+    const calls = await refreshCalls(t, 'keap');
+    expect(calls.map((c) => [c.grantId, c.status])).toEqual([
+      [grantOf(inFlight), 200],
+      [grantOf(waiting), 200],
+    ]);
+    // It got the token the sweep stored.
+    expect((await t.api.get(`/connections/${waiting}/credentials`).expect(200)).body.accessToken).toBe(
+      onDemand.body.accessToken,
+    );
+    const rows = await t.dataSource.query(`SELECT status, lease_owner FROM connections ORDER BY id`);
+    expect(rows).toEqual([
+      { status: 'active', lease_owner: null },
+      { status: 'active', lease_owner: null },
+    ]);
+    for (const id of [inFlight, waiting]) expect((await storedGrant(t, id)).live).toBe(true);
+  }, 30_000);
+
+  it('a row whose sweep lease ran out while it waited in the batch is refreshed on demand, and the sweep then skips it (confirmLease)', async () => {
+    const { sweeping, inFlight, waiting, grantOf } = await sweepHoldingOne('race-lapsed');
+    // The batch has taken longer than the lease: the waiting row's lease runs out while the first
+    // refresh is still held.
+    await t.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 second' WHERE id = $1`, [
+      waiting,
+    ]);
+    const onDemand = await forced(waiting).expect(200);
+    // The on-demand refresh happened while the sweep's first call was still held.
+    expect((await refreshCalls(t, 'keap')).map((c) => [c.grantId, c.status])).toEqual([[grantOf(waiting), 200]]);
+    expect((await leaseOf(inFlight)).lease_owner).not.toBeNull();
+    const report = await sweeping;
+    expect(report).toMatchObject({ claimed: 2, failed: 0 });
+    // When the sweep reached the row, its token_version had moved on: no call with the rotated-away token.
+    const calls = await refreshCalls(t, 'keap');
+    expect(calls.map((c) => [c.grantId, c.status])).toEqual([
+      [grantOf(waiting), 200],
+      [grantOf(inFlight), 200],
+    ]);
+    const rows = await t.dataSource.query(`SELECT status, lease_owner FROM connections ORDER BY id`);
+    expect(rows).toEqual([
+      { status: 'active', lease_owner: null },
+      { status: 'active', lease_owner: null },
+    ]);
+    expect((await t.api.get(`/connections/${waiting}/credentials`).expect(200)).body.accessToken).toBe(
+      onDemand.body.accessToken,
+    );
+    for (const id of [inFlight, waiting]) expect((await storedGrant(t, id)).live).toBe(true);
   }, 30_000);
 });
 
@@ -505,8 +587,14 @@ describe('a crashed lease holder', () => {
       const blocked = await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' }).expect(503);
       expect(blocked.body.code).toBe('refresh_in_progress');
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      await new Promise((r) => setTimeout(r, 2200));
+      // The dead replica's lease runs out (written in the past rather than waited for): the next call takes over.
+      await t.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 millisecond' WHERE id = $1`, [
+        id,
+      ]);
       await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' }).expect(200);
+      expect(await t.dataSource.query('SELECT lease_owner FROM connections WHERE id = $1', [id])).toEqual([
+        { lease_owner: null },
+      ]);
       expect(await refreshCalls(t, 'keap')).toHaveLength(1);
     } finally {
       await t.close();

@@ -3,7 +3,8 @@ import { freePort } from '../../src/database/embedded-postgres';
 import { RevocationWorker } from '../../src/revocations/revocation-worker';
 import { createTestDatabase, rawClient } from '../support/database';
 import { startTestApp, TestApp } from '../support/app';
-import { addFault, clearSandbox, connectThroughSandbox } from '../support/sandbox-flow';
+import { addFault, clearSandbox, connectThroughSandbox, faultsTaken } from '../support/sandbox-flow';
+import { waitFor } from '../support/wait';
 
 /**
  * Two replicas on one database (the simulators' state is in it too), each with its own worker and
@@ -68,7 +69,8 @@ describe('token revocations across replicas', () => {
       const [id] = await queueFailedDeletes('shutdown', 1);
       await addFault(a, 'webflow', { endpoint: 'revoke', kind: 'slow', delayMs: 1000 });
       const run = c.app.get(RevocationWorker).runOnce();
-      await new Promise((r) => setTimeout(r, 300));
+      // Close only once the revoke call is at the provider (the slow fault taken).
+      await waitFor(() => faultsTaken((q, p) => a.dataSource.query(q, p), 'webflow'), 'the revoke call is held');
       await c.close();
       closed = true;
       expect(await run).toMatchObject({ attempted: 1, revoked: 1 });

@@ -7,7 +7,8 @@ import { RevocationWorker } from '../../src/revocations/revocation-worker';
 import { parseKeyring } from '../../src/crypto/keyring';
 import { rotateRevocationKeys } from '../../src/revocations/revocation-key-rotation';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
-import { addFault, clearSandbox, connectThroughSandbox } from '../support/sandbox-flow';
+import { addFault, clearSandbox, connectThroughSandbox, faultsTaken } from '../support/sandbox-flow';
+import { waitFor } from '../support/wait';
 
 const SECOND = 1000;
 
@@ -295,7 +296,7 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
       // The DELETE's revoke call takes long; the user reconnects meanwhile.
       await addFault(t, 'webflow', { endpoint: 'revoke', kind: 'slow', delayMs: 3000 });
       const deleting = t.api.delete(`/connections/${id}`).then((res) => res);
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => faultsTaken((q, p) => t.dataSource.query(q, p), 'webflow'), 'the revoke call is held');
       expect(await connectThroughSandbox(t, 'webflow', 'del-race')).toBe(id);
       const fresh = await accessToken(id);
       const deleted = await deleting;

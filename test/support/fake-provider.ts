@@ -20,7 +20,8 @@ export interface FakeResponse {
   delayMs?: number;
 }
 
-type Handler = (req: RecordedRequest) => FakeResponse;
+/** A handler may answer later: return a promise the test resolves (e.g. to hold a call in flight). */
+type Handler = (req: RecordedRequest) => FakeResponse | Promise<FakeResponse>;
 
 /**
  * A stand-in provider over real HTTP on 127.0.0.1 that records every request, for tests about what the
@@ -43,6 +44,16 @@ export class FakeProvider {
 
   requestsTo(path: string): RecordedRequest[] {
     return this.requests.filter((r) => r.path === path);
+  }
+
+  /** Resolves once `count` requests to `path` have arrived (their answers may still be held). */
+  async waitForRequests(path: string, count = 1, timeoutMs = 10_000): Promise<RecordedRequest[]> {
+    for (const started = Date.now(); this.requestsTo(path).length < count;) {
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`${count} request(s) to ${path} expected, ${this.requestsTo(path).length} arrived`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.requestsTo(path);
   }
 
   async start(): Promise<this> {
@@ -73,17 +84,19 @@ export class FakeProvider {
         };
         this.requests.push(recorded);
         const handler = this.handlers.get(`${recorded.method} ${recorded.path}`);
-        const answer = handler ? handler(recorded) : { status: 404, json: { error: 'not_found' } };
-        const send = () => {
-          if (res.destroyed) return;
-          res.writeHead(answer.status ?? 200, {
-            'Content-Type': answer.text !== undefined ? 'text/html' : 'application/json',
-            ...answer.headers,
-          });
-          res.end(answer.text ?? (answer.json !== undefined ? JSON.stringify(answer.json) : ''));
-        };
-        if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
-        else send();
+        const answered = handler ? handler(recorded) : { status: 404, json: { error: 'not_found' } };
+        void Promise.resolve(answered).then((answer) => {
+          const send = () => {
+            if (res.destroyed) return;
+            res.writeHead(answer.status ?? 200, {
+              'Content-Type': answer.text !== undefined ? 'text/html' : 'application/json',
+              ...answer.headers,
+            });
+            res.end(answer.text ?? (answer.json !== undefined ? JSON.stringify(answer.json) : ''));
+          };
+          if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
+          else send();
+        });
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

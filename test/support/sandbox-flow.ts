@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { HttpClientOf as TestApp } from './app';
+import { tokenContext } from '../../src/connections/token-context';
+import { TokenCipher } from '../../src/crypto/token-cipher';
+import { HttpClientOf as TestApp, TestApp as InProcessApp } from './app';
 
 /** The `name=value` parts of Set-Cookie headers, ready for a Cookie header. */
 export function cookiesOf(res: { headers: Record<string, unknown> }): string {
@@ -135,4 +138,42 @@ export async function simulatorTokens(
         });
   if (res.status !== 200) throw new Error(`${provider} token call answered ${res.status}: ${res.text}`);
   return res.body;
+}
+
+/** A query function: a DataSource's `query`, or `queryOf(pgClient)`. */
+export type Query = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+export const queryOf =
+  (client: { query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }): Query =>
+  async (sql, params) =>
+    (await client.query(sql, params)).rows;
+
+/**
+ * True once every fault added for `provider` has been taken by a call. For a `slow` fault that means
+ * the call has reached the simulator and is being held there right now.
+ */
+export async function faultsTaken(query: Query, provider: string): Promise<boolean> {
+  const rows = await query(`SELECT count(*)::int AS n FROM sandbox.faults WHERE provider = $1 AND remaining > 0`, [
+    provider,
+  ]);
+  return rows[0].n === 0;
+}
+
+/**
+ * The simulator grant behind a connection's stored refresh token, and whether that token is still the
+ * live one (not rotated away, not revoked): a rotating provider accepts only a live one.
+ */
+export async function storedGrant(
+  t: Pick<InProcessApp, 'app' | 'dataSource'>,
+  connectionId: string,
+): Promise<{ grantId: string; live: boolean }> {
+  const [row] = await t.dataSource.query('SELECT refresh_token FROM connections WHERE id = $1', [connectionId]);
+  const token = t.app.get(TokenCipher).decrypt(row.refresh_token, tokenContext(connectionId, 'refresh_token'));
+  const hash = createHash('sha256').update(token).digest('hex');
+  const [found] = await t.dataSource.query(
+    'SELECT grant_id, used_at, revoked_at FROM sandbox.tokens WHERE token_hash = $1',
+    [hash],
+  );
+  if (!found) throw new Error(`the stored refresh token of ${connectionId} is unknown to the simulator`);
+  return { grantId: found.grant_id, live: found.used_at === null && found.revoked_at === null };
 }
