@@ -84,8 +84,11 @@ export class FakeProvider {
         };
         this.requests.push(recorded);
         const handler = this.handlers.get(`${recorded.method} ${recorded.path}`);
-        const answered = handler ? handler(recorded) : { status: 404, json: { error: 'not_found' } };
-        void Promise.resolve(answered).then((answer) => {
+        // A handler that throws or rejects answers 500 instead of killing the worker or hanging the request.
+        const answered = Promise.resolve()
+          .then(() => (handler ? handler(recorded) : { status: 404, json: { error: 'not_found' } }))
+          .catch((error: unknown) => ({ status: 500, text: `fake provider handler failed: ${String(error)}` }));
+        void answered.then((answer: FakeResponse) => {
           const send = () => {
             if (res.destroyed) return;
             res.writeHead(answer.status ?? 200, {
