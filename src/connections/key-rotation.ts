@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { TokenEnvelopes, TokenRotationRepository } from './persistence/token-rotation.repository';
-import { tokenContext, TokenField } from './token-context';
+import { tokenContext } from './token-context';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 
 export interface RotationReport {
@@ -15,7 +15,7 @@ const MAX_CAS_ATTEMPTS = 5;
 
 /** How many connections still hold a token under another key than the current one. */
 export function countConnectionsUnderRetiredKeys(dataSource: DataSource, cipher: TokenCipher): Promise<number> {
-  return new TokenRotationRepository(dataSource).countNotUnderKey(`v1.${cipher.currentKid}.`);
+  return new TokenRotationRepository(dataSource).countNotUnderKey(cipher.currentPrefix);
 }
 
 /**
@@ -34,7 +34,7 @@ export async function rotateConnectionKeys(
   options: { batchSize?: number; onBatch?: (rotated: number) => void } = {},
 ): Promise<RotationReport> {
   const batchSize = options.batchSize ?? 500;
-  const prefix = `v1.${cipher.currentKid}.`;
+  const prefix = cipher.currentPrefix;
   const report: RotationReport = { rotated: 0, failed: [], currentKid: cipher.currentKid };
   const rows = new TokenRotationRepository(dataSource);
   let after = '00000000-0000-0000-0000-000000000000';
@@ -49,9 +49,11 @@ export async function rotateConnectionKeys(
           let access: string;
           let refresh: string | null;
           try {
-            access = reencrypt(cipher, row.access_token, row.id, 'access_token', prefix);
+            access = cipher.reencrypt(row.access_token, tokenContext(row.id, 'access_token'));
             refresh =
-              row.refresh_token === null ? null : reencrypt(cipher, row.refresh_token, row.id, 'refresh_token', prefix);
+              row.refresh_token === null
+                ? null
+                : cipher.reencrypt(row.refresh_token, tokenContext(row.id, 'refresh_token'));
           } catch (error) {
             if (!(error instanceof DecryptionError)) throw error;
             report.failed.push(row.id);
@@ -68,16 +70,4 @@ export async function rotateConnectionKeys(
     });
     options.onBatch?.(report.rotated);
   }
-}
-
-function reencrypt(
-  cipher: TokenCipher,
-  envelope: string,
-  id: string,
-  field: TokenField,
-  currentPrefix: string,
-): string {
-  if (envelope.startsWith(currentPrefix)) return envelope;
-  const context = tokenContext(id, field);
-  return cipher.encrypt(cipher.decrypt(envelope, context), context);
 }

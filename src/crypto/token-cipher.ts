@@ -38,6 +38,19 @@ export class TokenCipher {
     return this.keyring.current.kid;
   }
 
+  /** How every envelope the current key writes begins (`v1.<kid>.`): rows without it are under another key. */
+  get currentPrefix(): string {
+    return `${VERSION}.${this.currentKid}.`;
+  }
+
+  /**
+   * The envelope under the current key, for the same context: unchanged when it already is, else
+   * decrypted and encrypted again (key rotation). Throws DecryptionError when its key is gone.
+   */
+  reencrypt(envelope: string, ctx: CipherContext): string {
+    return envelope.startsWith(this.currentPrefix) ? envelope : this.encrypt(this.decrypt(envelope, ctx), ctx);
+  }
+
   encrypt(plaintext: string, ctx: CipherContext): string {
     const { kid, key } = this.keyring.current;
     const iv = randomBytes(IV_BYTES);

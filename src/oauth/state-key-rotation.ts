@@ -24,7 +24,7 @@ export async function rotateStateKeys(
   cipher: TokenCipher,
   batchSize = 500,
 ): Promise<StateRotationReport> {
-  const prefix = `v1.${cipher.currentKid}.`;
+  const prefix = cipher.currentPrefix;
   const report: StateRotationReport = { rotated: 0, failed: [] };
   for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
     const rows: VerifierRow[] = await dataSource.query(
@@ -38,8 +38,7 @@ export async function rotateStateKeys(
     for (const row of rows) {
       let envelope: string;
       try {
-        const context = verifierContext(row.id);
-        envelope = cipher.encrypt(cipher.decrypt(row.code_verifier, context), context);
+        envelope = cipher.reencrypt(row.code_verifier, verifierContext(row.id));
       } catch (error) {
         if (!(error instanceof DecryptionError)) throw error;
         report.failed.push(row.id);
@@ -58,7 +57,7 @@ export async function rotateStateKeys(
 export async function countStatesUnderRetiredKeys(dataSource: DataSource, cipher: TokenCipher): Promise<number> {
   const [row]: { n: number }[] = await dataSource.query(
     `SELECT count(*)::int AS n FROM oauth_states WHERE code_verifier IS NOT NULL AND NOT starts_with(code_verifier, $1)`,
-    [`v1.${cipher.currentKid}.`],
+    [cipher.currentPrefix],
   );
   return row.n;
 }

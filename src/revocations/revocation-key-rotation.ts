@@ -23,7 +23,7 @@ export async function rotateRevocationKeys(
   options: { batchSize?: number } = {},
 ): Promise<RevocationRotationReport> {
   const batchSize = options.batchSize ?? 500;
-  const prefix = `v1.${cipher.currentKid}.`;
+  const prefix = cipher.currentPrefix;
   const revocations = new TokenRevocationsRepository(dataSource.getRepository(TokenRevocationEntity), cipher);
   const report: RevocationRotationReport = { rotated: 0, failed: [] };
   let after = '00000000-0000-0000-0000-000000000000';
@@ -33,12 +33,7 @@ export async function rotateRevocationKeys(
     after = batch[batch.length - 1].id;
     for (const row of batch) {
       const reencrypt = (envelope: string, field: RevocationTokenField) =>
-        envelope.startsWith(prefix)
-          ? envelope
-          : cipher.encrypt(
-              cipher.decrypt(envelope, revocationContext(row.id, field)),
-              revocationContext(row.id, field),
-            );
+        cipher.reencrypt(envelope, revocationContext(row.id, field));
       let next: { access_token: string; refresh_token: string | null };
       try {
         next = {
@@ -62,7 +57,7 @@ export async function countRevocationsUnderRetiredKeys(dataSource: DataSource, c
       WHERE status = 'pending'
         AND ((access_token IS NOT NULL AND NOT starts_with(access_token, $1))
           OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $1)))`,
-    [`v1.${cipher.currentKid}.`],
+    [cipher.currentPrefix],
   );
   return row.n;
 }

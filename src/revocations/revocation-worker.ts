@@ -61,7 +61,6 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
     this.runner.start(this.config.intervalMs, 'revocation run failed');
   }
 
-  /** SIGTERM: no new attempts; the ones in flight finish and record their outcome; unstarted claims are handed back. */
   /** Hourly: finished rows (no token left in them) are kept 30 days as a record, then deleted. */
   @Cron(CronExpression.EVERY_HOUR)
   async purge(now = new Date()): Promise<number> {
@@ -70,6 +69,7 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
     return purged;
   }
 
+  /** SIGTERM: no new attempts; the ones in flight finish and record their outcome; unstarted claims are handed back. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.runner.stop();
   }

@@ -5,6 +5,7 @@ import { EntityManager, In, Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
 import { revocationContext } from './revocation-context';
 import { RevocationError, RevocationReason, TokenRevocationEntity } from './token-revocation.entity';
+import { deleteInBatches } from '../database/batched-delete';
 
 export interface TokensToRevoke {
   provider: string;
@@ -136,17 +137,13 @@ export class TokenRevocationsRepository {
 
   /** Pending revocations per provider (metrics). */
   /** Deletes finished rows (revoked or given up, holding no token) updated before `before`, in batches. */
-  async purgeFinishedBefore(before: Date, batch = 5000): Promise<number> {
-    let purged = 0;
-    for (;;) {
-      const [, affected]: [unknown, number] = await this.repo.query(
-        `DELETE FROM token_revocations WHERE id IN (
-           SELECT id FROM token_revocations WHERE status <> 'pending' AND updated_at < $1 LIMIT $2)`,
-        [before, batch],
-      );
-      purged += affected;
-      if (affected < batch) return purged;
-    }
+  purgeFinishedBefore(before: Date): Promise<number> {
+    return deleteInBatches(
+      (sql, params) => this.repo.query(sql, params),
+      'token_revocations',
+      `status <> 'pending' AND updated_at < $1`,
+      [before],
+    );
   }
 
   async countPendingByProvider(): Promise<{ provider: string; n: number }[]> {

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, Repository } from 'typeorm';
 import { afterPosition, KeysetPosition } from '../common/keyset';
+import { deleteInBatches } from '../database/batched-delete';
 import { DeliveryStatus, WebhookDeliveryEntity, WebhookEvent } from './webhook-delivery.entity';
 
 export interface NewDelivery {
@@ -99,17 +100,13 @@ export class WebhookDeliveriesRepository {
    * Deletes delivered and failed deliveries created before `before`, in batches (the first purge after
    * an upgrade may face a large table and a statement timeout); returns how many.
    */
-  async purgeFinishedBefore(before: Date, batch = 5000): Promise<number> {
-    let purged = 0;
-    for (;;) {
-      const [, affected]: [unknown, number] = await this.repo.query(
-        `DELETE FROM webhook_deliveries WHERE id IN (
-           SELECT id FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < $1 LIMIT $2)`,
-        [before, batch],
-      );
-      purged += affected;
-      if (affected < batch) return purged;
-    }
+  purgeFinishedBefore(before: Date): Promise<number> {
+    return deleteInBatches(
+      (sql, params) => this.repo.query(sql, params),
+      'webhook_deliveries',
+      `status IN ('delivered', 'failed') AND created_at < $1`,
+      [before],
+    );
   }
 
   /** Back to pending, due now; null when there is no such delivery. */

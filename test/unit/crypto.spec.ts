@@ -69,6 +69,22 @@ describe('TokenCipher (AES-256-GCM with a keyring)', () => {
     expect(TokenCipher.kidOf(rotated.encrypt('secret', ctx('r1')))).toBe('b');
     expect(TokenCipher.kidOf('garbage')).toBeUndefined();
   });
+
+  it('re-encrypts under the current key only what is not under it yet, for the same context', () => {
+    const rotated = new TokenCipher(parseKeyring(`${keyB},${keyA}`));
+    expect(rotated.currentPrefix).toBe('v1.b.');
+    const current = rotated.encrypt('secret', ctx('r1'));
+    expect(rotated.reencrypt(current, ctx('r1'))).toBe(current);
+    const moved = rotated.reencrypt(cipherA.encrypt('secret', ctx('r1')), ctx('r1'));
+    expect(moved.startsWith(rotated.currentPrefix)).toBe(true);
+    expect(new TokenCipher(parseKeyring(keyB)).decrypt(moved, ctx('r1'))).toBe('secret');
+    // The context still binds: an envelope of another row does not move to this one.
+    expect(() => rotated.reencrypt(cipherA.encrypt('secret', ctx('r2')), ctx('r1'))).toThrow(DecryptionError);
+    // A key already removed: the envelope cannot be read, so it cannot be moved.
+    expect(() => cipherA.reencrypt(new TokenCipher(parseKeyring(keyB)).encrypt('x', ctx('r1')), ctx('r1'))).toThrow(
+      DecryptionError,
+    );
+  });
 });
 
 function flip(part: string): string {
