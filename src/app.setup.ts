@@ -48,24 +48,31 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .setLicense('UNLICENSED', 'https://choosealicense.com/no-permission/')
     .addServer('/', 'This service')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'One of the API_KEYS' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description:
+        'An API key: one made with POST /api-keys or `npm run api-keys:create` (`ock_…`), or one of API_KEYS. Each operation names the scope it needs (`x-required-scopes`); `admin` allows everything.',
+    })
     .addTag('connections', 'Stored connections and their credentials')
     .addTag('providers', 'Configured OAuth providers')
+    .addTag('api-keys', 'API keys and their scopes (admin)')
     .addTag('health', 'Liveness and readiness probes (no API key)')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,
   });
-  // Operations without @ApiBearerAuth are the @Public() ones: say so explicitly.
   for (const pathItem of Object.values(document.paths)) {
-    for (const operation of Object.values(pathItem)) {
-      if (
-        operation &&
-        typeof operation === 'object' &&
-        'responses' in operation &&
-        !(operation as { security?: unknown }).security
-      )
-        (operation as { security?: unknown }).security = [];
+    for (const operation of Object.values(pathItem) as unknown[]) {
+      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+      const op = operation as { security?: unknown; description?: string; 'x-required-scopes'?: string[] };
+      // Operations without @RequireScope are the @Public() ones: say so explicitly.
+      if (!op.security) op.security = [];
+      const scopes = op['x-required-scopes'];
+      if (scopes?.length) {
+        const needs = `Requires an API key with the \`${scopes[0]}\` scope${scopes[0] === 'admin' ? '' : ' (or `admin`)'}.`;
+        op.description = op.description ? `${op.description}\n\n${needs}` : needs;
+      }
     }
   }
   return document;

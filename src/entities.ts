@@ -1,3 +1,4 @@
+import { ApiKeyEntity } from './auth/api-key.entity';
 import { ConnectSessionEntity } from './connect-sessions/connect-session.entity';
 import { ConnectionEntity } from './connections/connection.entity';
 import { OAuthStateEntity } from './oauth/oauth-state.entity';
@@ -11,6 +12,7 @@ import { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
  * entity in the module that owns its table (TypeOrmModule.forFeature + autoLoadEntities).
  */
 export const ENTITIES = [
+  ApiKeyEntity,
   ConnectionEntity,
   ConnectSessionEntity,
   OAuthStateEntity,

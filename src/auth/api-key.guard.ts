@@ -1,11 +1,30 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { Unauthorized } from '../common/errors';
-import { ApiKeys } from './api-keys';
+import type { Logger } from 'pino';
+import { DomainError, InsufficientScope, Unauthorized } from '../common/errors';
+import { ApiKeyIdentity, ApiKeys } from './api-keys';
 import { IS_PUBLIC } from './public.decorator';
+import { REQUIRED_SCOPE } from './require-scope.decorator';
+import { allows, Scope } from './scopes';
 
-/** Every route needs one of the API_KEYS, except those marked @Public(). */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key the request was made with (set by ApiKeyGuard); null on public routes. */
+    apiKey: ApiKeyIdentity | null;
+  }
+}
+
+/** What a route needs: nothing (@Public), or one scope (@RequireScope; `admin` when it says neither). */
+type Requirement = Scope | 'public';
+
+/**
+ * The one guard of the API: every route needs a key with the scope its @RequireScope names, except
+ * those marked @Public(). 401 `unauthorized` for a missing, malformed, unknown or revoked key (checked
+ * before any input is validated); 403 `insufficient_scope` with `requiredScope` for a known key
+ * without the scope. The key's name and id go on the request (`request.apiKey`) and on every log
+ * line of the request (`keyName`, `keyId`).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -13,22 +32,48 @@ export class ApiKeyGuard implements CanActivate {
     private readonly apiKeys: ApiKeys,
   ) {}
 
-  /** @Public() per controller and handler: metadata does not change at run time, so it is read once. */
-  private readonly publicRoutes = new WeakMap<object, WeakMap<object, boolean>>();
+  /** Per controller and handler: metadata does not change at run time, so it is read once. */
+  private readonly requirements = new WeakMap<object, WeakMap<object, Requirement>>();
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const required = this.requirement(context);
+    if (required === 'public') return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const check = this.apiKeys.check(request.headers.authorization);
+    if (check.kind === 'known') return this.admit(request, check.identity, required);
+    if (check.kind === 'unknown') throw new Unauthorized();
+    return this.apiKeys.lookUp(check.secretHash).then((identity) => {
+      if (!identity) throw new Unauthorized();
+      return this.admit(request, identity, required);
+    });
+  }
+
+  private admit(request: FastifyRequest, identity: ApiKeyIdentity, required: Scope): boolean {
+    if (identity.source === 'api' && this.apiKeys.stale)
+      throw new DomainError(
+        'service_unavailable',
+        503,
+        'API keys cannot be checked right now: the database does not answer',
+      );
+    request.apiKey = identity;
+    (request.log as Logger).setBindings({ keyName: identity.name, keyId: identity.id });
+    if (!allows(identity.scopes, required)) throw new InsufficientScope(required);
+    return true;
+  }
+
+  private requirement(context: ExecutionContext): Requirement {
     const handler = context.getHandler();
     const controller = context.getClass();
-    let routes = this.publicRoutes.get(controller);
-    if (!routes) this.publicRoutes.set(controller, (routes = new WeakMap()));
-    let isPublic = routes.get(handler);
-    if (isPublic === undefined) {
-      isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]) === true;
-      routes.set(handler, isPublic);
+    let routes = this.requirements.get(controller);
+    if (!routes) this.requirements.set(controller, (routes = new WeakMap()));
+    let requirement = routes.get(handler);
+    if (requirement === undefined) {
+      const targets = [handler, controller];
+      requirement = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
+        ? 'public'
+        : (this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets) ?? 'admin');
+      routes.set(handler, requirement);
     }
-    if (isPublic) return true;
-    if (!this.apiKeys.accepts(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization))
-      throw new Unauthorized();
-    return true;
+    return requirement;
   }
 }

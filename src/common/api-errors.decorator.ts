@@ -3,7 +3,15 @@ import { ApiResponse } from '@nestjs/swagger';
 import { ErrorCode } from './errors';
 import { ErrorResponse } from './error-response.dto';
 
-const DESCRIPTIONS: Record<number, { description: string; code: ErrorCode; message: string }> = {
+/** One documented error answer. */
+export interface ErrorDoc {
+  status: number;
+  description: string;
+  code: ErrorCode;
+  message: string;
+}
+
+const DESCRIPTIONS: Record<number, Omit<ErrorDoc, 'status'>> = {
   400: { description: 'Invalid input', code: 'validation_failed', message: 'limit must not be greater than 100' },
   401: {
     description: 'Missing or wrong API key',
@@ -42,21 +50,25 @@ const DESCRIPTIONS: Record<number, { description: string; code: ErrorCode; messa
   },
 };
 
-/** Documents the error responses of an operation, all with the one ErrorResponse shape. */
-export function ApiErrors(...statuses: number[]) {
+/**
+ * Documents the error responses of an operation, all with the one ErrorResponse shape: a status with
+ * its usual meaning (the table above), or an ErrorDoc where the route means something else by it.
+ */
+export function ApiErrors(...errors: (number | ErrorDoc)[]) {
   return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: DESCRIPTIONS[status].description,
+    ...errors.map((error) => {
+      const doc = typeof error === 'number' ? { status: error, ...DESCRIPTIONS[error] } : error;
+      return ApiResponse({
+        status: doc.status,
+        description: doc.description,
         type: ErrorResponse,
         example: {
-          statusCode: status,
-          code: DESCRIPTIONS[status].code,
-          message: DESCRIPTIONS[status].message,
+          statusCode: doc.status,
+          code: doc.code,
+          message: doc.message,
           requestId: '3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11',
         },
-      }),
-    ),
+      });
+    }),
   );
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ERROR_CODES } from './errors';
 
 export class ErrorResponse {
@@ -24,4 +24,10 @@ export class ErrorResponse {
     description: 'Same value as the X-Request-Id response header',
   })
   requestId!: string;
+
+  @ApiPropertyOptional({
+    example: 'credentials:read',
+    description: 'With insufficient_scope: the scope the route needs',
+  })
+  requiredScope?: string;
 }

@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'invalid_json',
   'payload_too_large',
   'unauthorized',
+  'insufficient_scope',
   'route_not_found',
   'connection_not_found',
   'provider_not_configured',
@@ -19,6 +20,8 @@ export const ERROR_CODES = [
   'refresh_in_progress',
   'verify_not_supported',
   'webhook_delivery_not_found',
+  'api_key_not_found',
+  'api_key_from_environment',
   'service_unavailable',
   'internal_error',
 ] as const;
@@ -32,6 +35,8 @@ export class DomainError extends Error {
     message: string,
     /** Extra response headers, e.g. Retry-After. */
     readonly headers: Record<string, string> = {},
+    /** Extra fields of the error body, e.g. requiredScope (never a secret or user input). */
+    readonly details: Record<string, string> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -65,6 +70,34 @@ export class InvalidCursor extends DomainError {
 export class Unauthorized extends DomainError {
   constructor() {
     super('unauthorized', 401, 'A valid API key is required: Authorization: Bearer <key>');
+  }
+}
+
+export class InsufficientScope extends DomainError {
+  constructor(requiredScope: string) {
+    super(
+      'insufficient_scope',
+      403,
+      `This API key does not have the scope this route needs: ${requiredScope}`,
+      {},
+      { requiredScope },
+    );
+  }
+}
+
+export class ApiKeyNotFound extends DomainError {
+  constructor(id: string) {
+    super('api_key_not_found', 404, `No active API key has the id ${id}`);
+  }
+}
+
+export class ApiKeyFromEnvironment extends DomainError {
+  constructor(id: string) {
+    super(
+      'api_key_from_environment',
+      409,
+      `${id} comes from API_KEYS: remove it there and restart the service to revoke it`,
+    );
   }
 }
 

@@ -1,11 +1,12 @@
 import { Body, Controller, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ConnectSession, CreateConnectSessionRequest } from './connect-session.dto';
 import { ConnectSessionsService } from './connect-sessions.service';
 
 @ApiTags('connect-sessions')
-@ApiBearerAuth()
+@RequireScope('connections:write')
 @Controller('connect-sessions')
 export class ConnectSessionsController {
   constructor(private readonly service: ConnectSessionsService) {}
@@ -18,7 +19,7 @@ export class ConnectSessionsController {
       'Send the user’s browser to `url`. After consent the browser lands on `returnUrl?connectionId=…&status=connected` (or `status=error&error=<code>`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed). Connecting the same provider account again updates the same connection.',
   })
   @ApiCreatedResponse({ type: ConnectSession })
-  @ApiErrors(400, 401, 413)
+  @ApiErrors(400, 413)
   create(@Body() body: CreateConnectSessionRequest): Promise<ConnectSession> {
     return this.service.create(body);
   }

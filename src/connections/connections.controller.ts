@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/validation';
 import {
@@ -16,19 +17,20 @@ import { ConnectionsService } from './connections.service';
 export const ID_PARAM = { name: 'id', format: 'uuid', description: 'Connection id' } as const;
 
 @ApiTags('connections')
-@ApiBearerAuth()
 @Controller('connections')
 export class ConnectionsController {
   constructor(private readonly service: ConnectionsService) {}
 
+  @RequireScope('connections:read')
   @Get()
   @ApiOperation({ operationId: 'listConnections', summary: 'List connections, newest first, with keyset pagination' })
   @ApiOkResponse({ type: ConnectionList })
-  @ApiErrors(400, 401)
+  @ApiErrors(400)
   list(@Query() query: ListConnectionsQuery): Promise<ConnectionList> {
     return this.service.list(query);
   }
 
+  @RequireScope('connections:write')
   @Post()
   @ApiOperation({
     operationId: 'importConnection',
@@ -38,7 +40,7 @@ export class ConnectionsController {
   })
   @ApiCreatedResponse({ type: Connection, description: 'A new connection was created' })
   @ApiOkResponse({ type: Connection, description: 'The existing connection for this account was updated' })
-  @ApiErrors(400, 401, 413)
+  @ApiErrors(400, 413)
   async import(
     @Body() body: ImportConnectionRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -48,24 +50,27 @@ export class ConnectionsController {
     return connection;
   }
 
+  @RequireScope('connections:read')
   @Get(':id')
   @ApiOperation({ operationId: 'getConnection', summary: 'Get one connection (never its tokens)' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 404)
   get(@Param('id', UuidParam) id: string): Promise<Connection> {
     return this.service.get(id);
   }
 
+  @RequireScope('connections:write')
   @Patch(':id')
   @ApiOperation({ operationId: 'updateConnection', summary: "Replace a connection's metadata" })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
-  @ApiErrors(400, 401, 404, 413)
+  @ApiErrors(400, 404, 413)
   update(@Param('id', UuidParam) id: string, @Body() body: UpdateConnectionRequest): Promise<Connection> {
     return this.service.replaceMetadata(id, body.metadata);
   }
 
+  @RequireScope('connections:write')
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({
@@ -74,7 +79,7 @@ export class ConnectionsController {
   })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: DeleteConnectionResponse })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 404)
   delete(@Param('id', UuidParam) id: string): Promise<DeleteConnectionResponse> {
     return this.service.delete(id);
   }

@@ -13,10 +13,15 @@ const schema = z.object({
     .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')).min(1, 'must list at least one key'))
     .optional(),
   ENCRYPTION_KEYS: z.string().optional(),
+  // How often each replica re-reads the api_keys table: a revoked key is refused everywhere within it
+  // (plus one query); at most 4 s, so the documented 5 s holds.
+  API_KEY_RELOAD_MS: env.positiveInt(2000, 4000),
 });
 
 export interface SecurityConfig {
+  /** API_KEYS: admin keys named env-1, env-2, … besides the keys of the api_keys table. */
   apiKeys: string[];
+  apiKeyReloadMs: number;
   keyring: Keyring;
   /** Files the development defaults were read from or written to (paths only, never contents). */
   devSecretFiles: { apiKeys?: string; encryptionKeys?: string };
@@ -70,7 +75,7 @@ export function loadSecurityConfig(source = process.env): SecurityConfig {
     const where = devSecretFiles.encryptionKeys ? ` (read from ${devSecretFiles.encryptionKeys})` : '';
     throw new ConfigError([`ENCRYPTION_KEYS${where}: ${(error as Error).message}`]);
   }
-  return { apiKeys, keyring, devSecretFiles };
+  return { apiKeys, apiKeyReloadMs: vars.API_KEY_RELOAD_MS, keyring, devSecretFiles };
 }
 
 export const securityConfig = registerAs('security', () => loadSecurityConfig());

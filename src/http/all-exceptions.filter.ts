@@ -9,6 +9,7 @@ interface ErrorBody {
   code: ErrorCode;
   message: string;
   requestId: string;
+  [detail: string]: unknown;
 }
 
 const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
@@ -63,7 +64,13 @@ export function sendError(reply: FastifyReply, exception: unknown, requestId: st
 function errorResponse(exception: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
   if (exception instanceof DomainError) {
     return {
-      body: { statusCode: exception.status, code: exception.code, message: exception.message, requestId },
+      body: {
+        statusCode: exception.status,
+        code: exception.code,
+        message: exception.message,
+        requestId,
+        ...exception.details,
+      },
       headers: exception.headers,
     };
   }

@@ -32,6 +32,8 @@ export class MetricsModule implements OnModuleInit {
         reply.statusCode,
         reply.elapsedTime,
       );
+      // Set by the API-key guard once it knew the key (so also on a 403).
+      if (request.apiKey) this.metrics.observeKeyRequest(request.apiKey.name, reply.statusCode);
       done();
     });
   }

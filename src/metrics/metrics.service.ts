@@ -54,6 +54,23 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly keyRequests = new Counter({
+    name: 'api_key_requests_total',
+    help: 'Requests made with each API key, by key name (env-1, env-2, … for API_KEYS) and response status',
+    labelNames: ['key_name', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly keySeries = new Map<string, { inc(): void }>();
+
+  /** One finished request made with the API key named `keyName`. */
+  observeKeyRequest(keyName: string, status: number): void {
+    const key = `${status} ${keyName}`;
+    let series = this.keySeries.get(key);
+    if (!series) this.keySeries.set(key, (series = this.keyRequests.labels(keyName, String(status))));
+    series.inc();
+  }
+
   /** The histogram's series per method, route and status: prom-client hashes a label object on every observe. */
   private readonly httpSeries = new Map<string, Observer>();
 

@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/require-scope.decorator';
 import { ProviderList } from './provider.dto';
 import { ProviderCatalog } from './core/provider-catalog';
 
 @ApiTags('providers')
-@ApiBearerAuth()
+@RequireScope('connections:read')
 @Controller('providers')
 export class ProvidersController {
   constructor(private readonly catalog: ProviderCatalog) {}
@@ -13,7 +13,6 @@ export class ProvidersController {
   @Get()
   @ApiOperation({ operationId: 'listProviders', summary: 'List the configured providers and what each supports' })
   @ApiOkResponse({ type: ProviderList })
-  @ApiErrors(401)
   list(): ProviderList {
     return {
       data: this.catalog.list().map(({ settings: p }) => ({

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
+import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ArrivedAt } from '../http/arrived-at.decorator';
 import { UuidParam } from '../common/validation';
@@ -21,7 +22,6 @@ export class CredentialsQuery {
 }
 
 @ApiTags('connections')
-@ApiBearerAuth()
 @Controller('connections')
 export class LifecycleController {
   constructor(
@@ -29,6 +29,7 @@ export class LifecycleController {
     private readonly verification: VerificationService,
   ) {}
 
+  @RequireScope('credentials:read')
   @Get(':id/credentials')
   @ApiOperation({
     operationId: 'getConnectionCredentials',
@@ -38,7 +39,7 @@ export class LifecycleController {
   })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Credentials })
-  @ApiErrors(400, 401, 404, 409, 429, 502, 503)
+  @ApiErrors(400, 404, 409, 429, 502, 503)
   // Set before the handler runs, so its error answers carry it too.
   @Header('Cache-Control', 'no-store')
   async getCredentials(
@@ -49,6 +50,7 @@ export class LifecycleController {
     return this.credentials.credentials(id, query.forceRefresh === 'true', arrivedAt);
   }
 
+  @RequireScope('connections:write')
   @Post(':id/refresh')
   @HttpCode(200)
   @ApiOperation({
@@ -59,11 +61,12 @@ export class LifecycleController {
   })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
-  @ApiErrors(400, 401, 404, 409, 429, 502, 503)
+  @ApiErrors(400, 404, 409, 429, 502, 503)
   async refresh(@Param('id', UuidParam) id: string, @ArrivedAt() arrivedAt: Date): Promise<Connection> {
     return toConnectionDto(await this.credentials.forceRefresh(id, arrivedAt));
   }
 
+  @RequireScope('connections:write')
   @Post(':id/verify')
   @HttpCode(200)
   @ApiOperation({
@@ -73,7 +76,7 @@ export class LifecycleController {
   })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
-  @ApiErrors(400, 401, 404, 502)
+  @ApiErrors(400, 404, 502)
   async verify(@Param('id', UuidParam) id: string): Promise<Connection> {
     return toConnectionDto(await this.verification.verifyById(id));
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { DomainError } from '../common/errors';
 import { UuidParam } from '../common/validation';
@@ -23,7 +24,7 @@ const toDto = (d: WebhookDeliveryEntity): WebhookDelivery => ({
 });
 
 @ApiTags('webhooks')
-@ApiBearerAuth()
+@RequireScope('webhooks')
 @Controller('webhook-deliveries')
 export class WebhooksController {
   constructor(private readonly deliveries: WebhookDeliveriesRepository) {}
@@ -31,7 +32,7 @@ export class WebhooksController {
   @Get()
   @ApiOperation({ operationId: 'listWebhookDeliveries', summary: 'List outbound webhook deliveries, newest first' })
   @ApiOkResponse({ type: WebhookDeliveryList })
-  @ApiErrors(400, 401)
+  @ApiErrors(400)
   async list(@Query() query: ListWebhookDeliveriesQuery): Promise<WebhookDeliveryList> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.deliveries.findPage(query.status, query.limit + 1, after);
@@ -43,7 +44,7 @@ export class WebhooksController {
   @ApiOperation({ operationId: 'redeliverWebhook', summary: 'Send a delivery again (e.g. after it failed)' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: WebhookDelivery })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 404)
   async redeliver(@Param('id', UuidParam) id: string): Promise<WebhookDelivery> {
     const delivery = await this.deliveries.redeliver(id, new Date());
     if (!delivery) throw new DomainError('webhook_delivery_not_found', 404, `Webhook delivery ${id} does not exist`);

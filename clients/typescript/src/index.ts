@@ -5,17 +5,22 @@
  */
 
 import createClient, { type Client } from 'openapi-fetch';
-import type { CreateConnectSessionRequest, ImportConnectionRequest, UpdateConnectionRequest, operations, paths } from './schema';
+import type { CreateApiKeyRequest, CreateConnectSessionRequest, ImportConnectionRequest, UpdateConnectionRequest, operations, paths } from './schema';
 
 export type { components, operations, paths } from './schema';
 /** The spec's schemas (components.schemas) under their own names. */
 export type {
+  ApiKey,
+  ApiKeyList,
+  ApiKeyScope,
   ConnectSession,
   Connection,
   ConnectionError,
   ConnectionList,
   ConnectionStatus,
+  CreateApiKeyRequest,
   CreateConnectSessionRequest,
+  CreatedApiKey,
   Credentials,
   DeleteConnectionResponse,
   ErrorCode,
@@ -73,6 +78,8 @@ export type DeleteConnectionParams = operations['deleteConnection']['parameters'
 export type GetConnectionParams = operations['getConnection']['parameters']['path'];
 /** The path and query parameters of `getConnectionCredentials`. */
 export type GetConnectionCredentialsParams = operations['getConnectionCredentials']['parameters']['path'] & NonNullable<operations['getConnectionCredentials']['parameters']['query']>;
+/** The query parameters of `listApiKeys`. */
+export type ListApiKeysParams = NonNullable<operations['listApiKeys']['parameters']['query']>;
 /** The query parameters of `listConnections`. */
 export type ListConnectionsParams = NonNullable<operations['listConnections']['parameters']['query']>;
 /** The query parameters of `listWebhookDeliveries`. */
@@ -81,6 +88,8 @@ export type ListWebhookDeliveriesParams = NonNullable<operations['listWebhookDel
 export type RedeliverWebhookParams = operations['redeliverWebhook']['parameters']['path'];
 /** The path parameters of `refreshConnection`. */
 export type RefreshConnectionParams = operations['refreshConnection']['parameters']['path'];
+/** The path parameters of `revokeApiKey`. */
+export type RevokeApiKeyParams = operations['revokeApiKey']['parameters']['path'];
 /** The path parameters of `updateConnection`. */
 export type UpdateConnectionParams = operations['updateConnection']['parameters']['path'];
 /** The path parameters of `verifyConnection`. */
@@ -89,9 +98,21 @@ export type VerifyConnectionParams = operations['verifyConnection']['parameters'
 /** One method per operation of openapi.json, named by its operationId. */
 export interface ConnectionsClient {
   /**
+   * Create an API key with scopes
+   *
+   * The answer holds the key itself, once: store it then. Only its SHA-256 is kept.
+   *
+   * Requires an API key with the `admin` scope.
+   *
+   * `POST /api-keys` (operationId `createApiKey`)
+   */
+  createApiKey(body: CreateApiKeyRequest, options?: RequestOptions): Promise<OperationResult<'createApiKey'>>;
+  /**
    * Create a one-time link that connects a user to a provider
    *
    * Send the user’s browser to `url`. After consent the browser lands on `returnUrl?connectionId=…&status=connected` (or `status=error&error=<code>`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed). Connecting the same provider account again updates the same connection.
+   *
+   * Requires an API key with the `connections:write` scope (or `admin`).
    *
    * `POST /connect-sessions` (operationId `createConnectSession`)
    */
@@ -99,11 +120,15 @@ export interface ConnectionsClient {
   /**
    * Delete a connection, revoking it at the provider where possible
    *
+   * Requires an API key with the `connections:write` scope (or `admin`).
+   *
    * `DELETE /connections/{id}` (operationId `deleteConnection`)
    */
   deleteConnection(params: DeleteConnectionParams, options?: RequestOptions): Promise<OperationResult<'deleteConnection'>>;
   /**
    * Get one connection (never its tokens)
+   *
+   * Requires an API key with the `connections:read` scope (or `admin`).
    *
    * `GET /connections/{id}` (operationId `getConnection`)
    */
@@ -112,6 +137,8 @@ export interface ConnectionsClient {
    * Get a valid access token for a connection
    *
    * Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.
+   *
+   * Requires an API key with the `credentials:read` scope (or `admin`).
    *
    * `GET /connections/{id}/credentials` (operationId `getConnectionCredentials`)
    */
@@ -133,11 +160,25 @@ export interface ConnectionsClient {
    *
    * Stores tokens obtained outside a browser flow, such as a Keap "Generate API Token" pair. Importing the same (provider, ownerId, accountId) again replaces the tokens of that connection (200) instead of creating a new one (201).
    *
+   * Requires an API key with the `connections:write` scope (or `admin`).
+   *
    * `POST /connections` (operationId `importConnection`)
    */
   importConnection(body: ImportConnectionRequest, options?: RequestOptions): Promise<OperationResult<'importConnection'>>;
   /**
+   * List API keys, newest first (never a key or its hash)
+   *
+   * The keys of API_KEYS come first, as `env-1`, `env-2`, … with the admin scope.
+   *
+   * Requires an API key with the `admin` scope.
+   *
+   * `GET /api-keys` (operationId `listApiKeys`)
+   */
+  listApiKeys(params?: ListApiKeysParams, options?: RequestOptions): Promise<OperationResult<'listApiKeys'>>;
+  /**
    * List connections, newest first, with keyset pagination
+   *
+   * Requires an API key with the `connections:read` scope (or `admin`).
    *
    * `GET /connections` (operationId `listConnections`)
    */
@@ -145,17 +186,23 @@ export interface ConnectionsClient {
   /**
    * List the configured providers and what each supports
    *
+   * Requires an API key with the `connections:read` scope (or `admin`).
+   *
    * `GET /providers` (operationId `listProviders`)
    */
   listProviders(options?: RequestOptions): Promise<OperationResult<'listProviders'>>;
   /**
    * List outbound webhook deliveries, newest first
    *
+   * Requires an API key with the `webhooks` scope (or `admin`).
+   *
    * `GET /webhook-deliveries` (operationId `listWebhookDeliveries`)
    */
   listWebhookDeliveries(params?: ListWebhookDeliveriesParams, options?: RequestOptions): Promise<OperationResult<'listWebhookDeliveries'>>;
   /**
    * Send a delivery again (e.g. after it failed)
+   *
+   * Requires an API key with the `webhooks` scope (or `admin`).
    *
    * `POST /webhook-deliveries/{id}/redeliver` (operationId `redeliverWebhook`)
    */
@@ -165,11 +212,25 @@ export interface ConnectionsClient {
    *
    * One refresh across all replicas; concurrent calls share it. The refresh token never leaves the service.
    *
+   * Requires an API key with the `connections:write` scope (or `admin`).
+   *
    * `POST /connections/{id}/refresh` (operationId `refreshConnection`)
    */
   refreshConnection(params: RefreshConnectionParams, options?: RequestOptions): Promise<OperationResult<'refreshConnection'>>;
   /**
+   * Revoke an API key
+   *
+   * Every replica refuses the key within 5 seconds (this one at once). Keys of API_KEYS: 409.
+   *
+   * Requires an API key with the `admin` scope.
+   *
+   * `DELETE /api-keys/{id}` (operationId `revokeApiKey`)
+   */
+  revokeApiKey(params: RevokeApiKeyParams, options?: RequestOptions): Promise<OperationResult<'revokeApiKey'>>;
+  /**
    * Replace a connection's metadata
+   *
+   * Requires an API key with the `connections:write` scope (or `admin`).
    *
    * `PATCH /connections/{id}` (operationId `updateConnection`)
    */
@@ -178,6 +239,8 @@ export interface ConnectionsClient {
    * Check the token with the provider’s whoami call
    *
    * A 401 from the provider marks the connection needs_reauth.
+   *
+   * Requires an API key with the `connections:write` scope (or `admin`).
    *
    * `POST /connections/{id}/verify` (operationId `verifyConnection`)
    */
@@ -195,6 +258,7 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
   });
   return {
     raw,
+    createApiKey: (body, init) => raw.POST('/api-keys', { ...init, body }),
     createConnectSession: (body, init) => raw.POST('/connect-sessions', { ...init, body }),
     deleteConnection: ({ id }, init) => raw.DELETE('/connections/{id}', { ...init, params: { path: { id } } }),
     getConnection: ({ id }, init) => raw.GET('/connections/{id}', { ...init, params: { path: { id } } }),
@@ -202,11 +266,13 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
     getLiveness: (init) => raw.GET('/health/live', { ...init }),
     getReadiness: (init) => raw.GET('/health/ready', { ...init }),
     importConnection: (body, init) => raw.POST('/connections', { ...init, body }),
+    listApiKeys: (query, init) => raw.GET('/api-keys', { ...init, params: { query } }),
     listConnections: (query, init) => raw.GET('/connections', { ...init, params: { query } }),
     listProviders: (init) => raw.GET('/providers', { ...init }),
     listWebhookDeliveries: (query, init) => raw.GET('/webhook-deliveries', { ...init, params: { query } }),
     redeliverWebhook: ({ id }, init) => raw.POST('/webhook-deliveries/{id}/redeliver', { ...init, params: { path: { id } } }),
     refreshConnection: ({ id }, init) => raw.POST('/connections/{id}/refresh', { ...init, params: { path: { id } } }),
+    revokeApiKey: ({ id }, init) => raw.DELETE('/api-keys/{id}', { ...init, params: { path: { id } } }),
     updateConnection: ({ id }, body, init) => raw.PATCH('/connections/{id}', { ...init, params: { path: { id } }, body }),
     verifyConnection: ({ id }, init) => raw.POST('/connections/{id}/verify', { ...init, params: { path: { id } } }),
   };

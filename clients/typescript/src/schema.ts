@@ -4,6 +4,56 @@
  * run `npm run client:generate` at the repository root after `npm run openapi`.
  */
 export interface paths {
+    "/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys, newest first (never a key or its hash)
+         * @description The keys of API_KEYS come first, as `env-1`, `env-2`, … with the admin scope.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key with scopes
+         * @description The answer holds the key itself, once: store it then. Only its SHA-256 is kept.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Every replica refuses the key within 5 seconds (this one at once). Keys of API_KEYS: 409.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/connect-sessions": {
         parameters: {
             query?: never;
@@ -16,6 +66,8 @@ export interface paths {
         /**
          * Create a one-time link that connects a user to a provider
          * @description Send the user’s browser to `url`. After consent the browser lands on `returnUrl?connectionId=…&status=connected` (or `status=error&error=<code>`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed). Connecting the same provider account again updates the same connection.
+         *
+         *     Requires an API key with the `connections:write` scope (or `admin`).
          */
         post: operations["createConnectSession"];
         delete?: never;
@@ -31,12 +83,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List connections, newest first, with keyset pagination */
+        /**
+         * List connections, newest first, with keyset pagination
+         * @description Requires an API key with the `connections:read` scope (or `admin`).
+         */
         get: operations["listConnections"];
         put?: never;
         /**
          * Import an existing token pair
          * @description Stores tokens obtained outside a browser flow, such as a Keap "Generate API Token" pair. Importing the same (provider, ownerId, accountId) again replaces the tokens of that connection (200) instead of creating a new one (201).
+         *
+         *     Requires an API key with the `connections:write` scope (or `admin`).
          */
         post: operations["importConnection"];
         delete?: never;
@@ -52,15 +109,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one connection (never its tokens) */
+        /**
+         * Get one connection (never its tokens)
+         * @description Requires an API key with the `connections:read` scope (or `admin`).
+         */
         get: operations["getConnection"];
         put?: never;
         post?: never;
-        /** Delete a connection, revoking it at the provider where possible */
+        /**
+         * Delete a connection, revoking it at the provider where possible
+         * @description Requires an API key with the `connections:write` scope (or `admin`).
+         */
         delete: operations["deleteConnection"];
         options?: never;
         head?: never;
-        /** Replace a connection's metadata */
+        /**
+         * Replace a connection's metadata
+         * @description Requires an API key with the `connections:write` scope (or `admin`).
+         */
         patch: operations["updateConnection"];
         trace?: never;
     };
@@ -74,6 +140,8 @@ export interface paths {
         /**
          * Get a valid access token for a connection
          * @description Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.
+         *
+         *     Requires an API key with the `credentials:read` scope (or `admin`).
          */
         get: operations["getConnectionCredentials"];
         put?: never;
@@ -96,6 +164,8 @@ export interface paths {
         /**
          * Refresh the tokens now
          * @description One refresh across all replicas; concurrent calls share it. The refresh token never leaves the service.
+         *
+         *     Requires an API key with the `connections:write` scope (or `admin`).
          */
         post: operations["refreshConnection"];
         delete?: never;
@@ -116,6 +186,8 @@ export interface paths {
         /**
          * Check the token with the provider’s whoami call
          * @description A 401 from the provider marks the connection needs_reauth.
+         *
+         *     Requires an API key with the `connections:write` scope (or `admin`).
          */
         post: operations["verifyConnection"];
         delete?: never;
@@ -165,7 +237,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the configured providers and what each supports */
+        /**
+         * List the configured providers and what each supports
+         * @description Requires an API key with the `connections:read` scope (or `admin`).
+         */
         get: operations["listProviders"];
         put?: never;
         post?: never;
@@ -182,7 +257,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List outbound webhook deliveries, newest first */
+        /**
+         * List outbound webhook deliveries, newest first
+         * @description Requires an API key with the `webhooks` scope (or `admin`).
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -201,7 +279,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again (e.g. after it failed) */
+        /**
+         * Send a delivery again (e.g. after it failed)
+         * @description Requires an API key with the `webhooks` scope (or `admin`).
+         */
         post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;
@@ -213,6 +294,48 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiKey: {
+            /**
+             * Format: date-time
+             * @description null for API_KEYS
+             */
+            createdAt: string | null;
+            /**
+             * @description A uuid, or env-1, env-2, … for API_KEYS
+             * @example 5b0f3c8e-2d7a-4f4e-9d61-3a1c7e2b9f10
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Written at most once a minute; null for API_KEYS and for keys never used
+             */
+            lastUsedAt: string | null;
+            /** @example prometheus */
+            name: string;
+            /**
+             * @description The first characters of the key, to tell keys apart (null for API_KEYS)
+             * @example ock_Xb3kQ9
+             */
+            prefix: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * @example [
+             *       "metrics"
+             *     ]
+             */
+            scopes: components["schemas"]["ApiKeyScope"][];
+            /**
+             * @description `environment`: from API_KEYS (admin, revoked by removing it there)
+             * @enum {string}
+             */
+            source: "api" | "environment";
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+        };
+        /** @enum {string} */
+        ApiKeyScope: "connections:read" | "connections:write" | "credentials:read" | "proxy" | "webhooks" | "metrics" | "admin";
         ConnectSession: {
             /** Format: date-time */
             expiresAt: string;
@@ -318,6 +441,19 @@ export interface components {
         };
         /** @enum {string} */
         ConnectionStatus: "active" | "refresh_failed" | "expired" | "needs_reauth" | "revoked";
+        CreateApiKeyRequest: {
+            /**
+             * @description Unique among active keys; shown in logs and metrics. `env-1`, `env-2`, … name the API_KEYS keys.
+             * @example prometheus
+             */
+            name: string;
+            /**
+             * @example [
+             *       "metrics"
+             *     ]
+             */
+            scopes: components["schemas"]["ApiKeyScope"][];
+        };
         CreateConnectSessionRequest: {
             /** @description Stored on the connection (JSON object, at most 16 kB) */
             metadata?: {
@@ -345,6 +481,48 @@ export interface components {
              *     ]
              */
             scopes?: string[];
+        };
+        CreatedApiKey: {
+            /**
+             * Format: date-time
+             * @description null for API_KEYS
+             */
+            createdAt: string | null;
+            /**
+             * @description A uuid, or env-1, env-2, … for API_KEYS
+             * @example 5b0f3c8e-2d7a-4f4e-9d61-3a1c7e2b9f10
+             */
+            id: string;
+            /**
+             * @description The key itself: shown this once, never again (only its SHA-256 is stored)
+             * @example ock_Xb3kQ9vT0mB4c8yR1pL6sW2nE5hJ7gA9dF3kZ0qU1iO
+             */
+            key: string;
+            /**
+             * Format: date-time
+             * @description Written at most once a minute; null for API_KEYS and for keys never used
+             */
+            lastUsedAt: string | null;
+            /** @example prometheus */
+            name: string;
+            /**
+             * @description The first characters of the key, to tell keys apart (null for API_KEYS)
+             * @example ock_Xb3kQ9
+             */
+            prefix: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * @example [
+             *       "metrics"
+             *     ]
+             */
+            scopes: components["schemas"]["ApiKeyScope"][];
+            /**
+             * @description `environment`: from API_KEYS (admin, revoked by removing it there)
+             * @enum {string}
+             */
+            source: "api" | "environment";
         };
         Credentials: {
             /**
@@ -386,7 +564,7 @@ export interface components {
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
@@ -403,6 +581,11 @@ export interface components {
              * @example 3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11
              */
             requestId: string;
+            /**
+             * @description With insufficient_scope: the scope the route needs
+             * @example credentials:read
+             */
+            requiredScope?: string;
             /**
              * @description HTTP status, repeated for clients that only see the body
              * @example 404
@@ -563,12 +746,17 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type ApiKey = components['schemas']['ApiKey'];
+export type ApiKeyList = components['schemas']['ApiKeyList'];
+export type ApiKeyScope = components['schemas']['ApiKeyScope'];
 export type ConnectSession = components['schemas']['ConnectSession'];
 export type Connection = components['schemas']['Connection'];
 export type ConnectionError = components['schemas']['ConnectionError'];
 export type ConnectionList = components['schemas']['ConnectionList'];
 export type ConnectionStatus = components['schemas']['ConnectionStatus'];
+export type CreateApiKeyRequest = components['schemas']['CreateApiKeyRequest'];
 export type CreateConnectSessionRequest = components['schemas']['CreateConnectSessionRequest'];
+export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Credentials = components['schemas']['Credentials'];
 export type DeleteConnectionResponse = components['schemas']['DeleteConnectionResponse'];
 export type ErrorCode = components['schemas']['ErrorCode'];
@@ -585,6 +773,280 @@ export type WebhookDeliveryStatus = components['schemas']['WebhookDeliveryStatus
 export type WebhookEventType = components['schemas']['WebhookEventType'];
 export type $defs = Record<string, never>;
 export interface operations {
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description Also list revoked keys */
+                includeRevoked?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `admin` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: admin",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "admin",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `admin` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: admin",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "admin",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body over 100 kB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "message": "The request body is larger than the 100 kB limit",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id (a uuid) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `admin` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: admin",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "admin",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No active key with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "api_key_not_found",
+                     *       "message": "No active API key has the id 5b0f...",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A key of API_KEYS: revoked by removing it there */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "api_key_from_environment",
+                     *       "message": "env-1 comes from API_KEYS: remove it there and restart the service to revoke it",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     createConnectSession: {
         parameters: {
             query?: never;
@@ -623,7 +1085,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -635,6 +1097,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -700,7 +1180,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -712,6 +1192,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:read",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:read",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -767,7 +1265,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -779,6 +1277,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -840,7 +1356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -852,6 +1368,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:read",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:read",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -913,7 +1447,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -925,6 +1459,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -990,7 +1542,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,6 +1554,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -1083,7 +1653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1095,6 +1665,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `credentials:read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: credentials:read",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "credentials:read",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -1224,7 +1812,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1236,6 +1824,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -1365,7 +1971,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1377,6 +1983,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -1671,7 +2295,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1683,6 +2307,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:read",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:read",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -1729,7 +2371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1741,6 +2383,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `webhooks` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: webhooks",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "webhooks",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -1784,7 +2444,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description Missing, unknown, malformed or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1796,6 +2456,24 @@ export interface operations {
                      *       "message": "A valid API key is required: Authorization: Bearer <key>",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `webhooks` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: webhooks",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "webhooks",
+                     *       "statusCode": 403
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
