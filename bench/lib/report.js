@@ -45,14 +45,15 @@ function table(r) {
     rows.push(line('baseline (node:http+pg)', h.baseline));
     rows.push(line('service, LOG_LEVEL=warn', h.service));
     rows.push(line('service, LOG_LEVEL=info', h.serviceLogInfo));
+    if (h.serviceScopedKey) rows.push(line('service, info, scoped table key', h.serviceScopedKey));
     rows.push([
       '   ratio service/baseline',
-      `req/s ${fmt(h.ratio)} (warn), ${fmt(h.ratioLogInfo)} (info); aim >= 0.70`,
+      `req/s ${fmt(h.ratio)} (warn), ${fmt(h.ratioLogInfo)} (info), ${fmt(h.ratioScopedKey)} (scoped key); aim >= 0.70`,
       h.ratio >= 0.7 ? 'met' : 'NOT met',
     ]);
     rows.push([
       '   CPU efficiency vs baseline',
-      `${fmt(h.cpuRatio)} (warn), ${fmt(h.cpuRatioLogInfo)} (info)  [baseline CPU/req / service CPU/req]`,
+      `${fmt(h.cpuRatio)} (warn), ${fmt(h.cpuRatioLogInfo)} (info), ${fmt(h.cpuRatioScopedKey)} (scoped key)  [baseline CPU/req / service CPU/req]`,
       '',
     ]);
     const q = (x) => x.topStatements?.[0];

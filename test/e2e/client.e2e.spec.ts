@@ -591,6 +591,35 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     expectError(errorOf(providers, 401), providers.response, 401, 'unauthorized');
   });
 
+  it('createApiKey, listApiKeys, revokeApiKey: a scoped key made, listed, refused where its scope ends (typed 403), revoked', async () => {
+    const made = dataOf(await client.createApiKey({ name: 'client-reader', scopes: ['connections:read'] }), 201);
+    expect(made).toMatchObject({ name: 'client-reader', scopes: ['connections:read'], source: 'api' });
+    expect(made.key).toMatch(/^ock_/);
+    const listed = dataOf(await client.listApiKeys({ includeRevoked: 'true' })).data;
+    expect(listed.map((k) => k.id)).toEqual(expect.arrayContaining(['env-1', made.id]));
+    const reader = specChecked(createConnectionsClient({ baseUrl: t.baseUrl, apiKey: made.key }));
+    expect(dataOf(await reader.listConnections()).data).toEqual(expect.any(Array));
+    const refused = await reader.getConnectionCredentials({ id: randomUUID() });
+    const error = errorOf(refused, 403);
+    expect(error).toEqual({
+      statusCode: 403,
+      code: 'insufficient_scope',
+      message: expect.any(String),
+      requestId: refused.response.headers.get('x-request-id'),
+      requiredScope: 'credentials:read',
+    });
+    const bad = await client.createApiKey({ name: 'x', scopes: ['everything' as 'admin'] });
+    expectError(errorOf(bad, 400), bad.response, 400, 'validation_failed');
+    const revoked = dataOf(await client.revokeApiKey({ id: made.id }));
+    expect(revoked.revokedAt).toEqual(expect.any(String));
+    const again = await client.revokeApiKey({ id: made.id });
+    expectError(errorOf(again, 404), again.response, 404, 'api_key_not_found');
+    const fromEnv = await client.revokeApiKey({ id: 'env-1' });
+    expectError(errorOf(fromEnv, 409), fromEnv.response, 409, 'api_key_from_environment');
+    const gone = await reader.listConnections();
+    expectError(errorOf(gone, 401), gone.response, 401, 'unauthorized');
+  });
+
   it('exercised every operation of openapi.json through the client', () => {
     const called = new Set([...seen].map((s) => s.split(' ')[0]));
     expect([...OPERATIONS.keys()].filter((id) => !called.has(id)).sort()).toEqual([]);

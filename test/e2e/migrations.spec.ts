@@ -31,9 +31,13 @@ describe('migrations', () => {
   });
 
   it("rewrite stored errors that kept a provider's words to the service's own (StoredErrorsWithoutProviderText)", async () => {
-    const last = await ds.query(`SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`);
-    expect(last[0].name).toBe('StoredErrorsWithoutProviderText1795959237844');
-    await ds.undoLastMigration({ transaction: 'each' });
+    // Undo the later migrations, then this one.
+    const names = (await ds.query(`SELECT name FROM typeorm_migrations ORDER BY id`)).map(
+      (r: { name: string }) => r.name,
+    );
+    const at = names.indexOf('StoredErrorsWithoutProviderText1795959237844');
+    expect(at).toBeGreaterThan(0);
+    for (let i = names.length - 1; i >= at; i--) await ds.undoLastMigration({ transaction: 'each' });
     const row = (message: string) => ({ code: 'invalid_grant', message, at: '2026-01-01T00:00:00.000Z' });
     const insert = (id: string, message: string) =>
       ds.query(

@@ -29,6 +29,9 @@ describe('openapi.json', () => {
     const operationIds = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     expect(operationIds.sort()).toEqual(
       [
+        'createApiKey',
+        'listApiKeys',
+        'revokeApiKey',
         'createConnectSession',
         'deleteConnection',
         'getConnection',

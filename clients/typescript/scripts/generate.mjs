@@ -180,7 +180,7 @@ function generateIndex(spec, operations) {
 export interface ConnectionsClientOptions {
   /** Where the service runs, e.g. \`http://localhost:3000\`. */
   baseUrl: string;
-  /** One of the service's API_KEYS, sent as \`Authorization: Bearer <apiKey>\`. */
+  /** An API key with the scopes of the calls you make (or one of API_KEYS), sent as \`Authorization: Bearer <apiKey>\`. */
   apiKey: string;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
