@@ -1,12 +1,15 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createApp } from './app.setup';
 import { appConfig } from './config/app.config';
-import { ConfigError } from './config/env';
+import { ConfigError, loadDotEnv } from './config/env';
 import { securityConfig } from './crypto/secrets.config';
 
+/**
+ * `.env` is read first: the root logger's format and level and NODE_ENV are decided before Nest's
+ * ConfigModule would read it.
+ */
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const app = await createApp();
@@ -33,14 +36,6 @@ async function bootstrap(): Promise<void> {
       `Development API key is in ${devSecretFiles.apiKeys}; try: curl -H "Authorization: Bearer $(cat ${shellWord(devSecretFiles.apiKeys)})" ${publicUrl}/connections`,
     );
   }
-}
-
-/**
- * `.env` in the working directory, if any, read first: the root logger's format and level and NODE_ENV
- * are decided before Nest's ConfigModule would read it. Variables already set win over the file.
- */
-function loadDotEnv(): void {
-  if (process.env.NODE_ENV?.trim() !== 'test' && existsSync('.env')) process.loadEnvFile('.env');
 }
 
 /** Where the service is, its docs, where the API key is (the file, never the key) and one request to try. */

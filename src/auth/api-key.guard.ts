@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { DomainError, InsufficientScope, Unauthorized } from '../common/errors';
-import { ApiKeyIdentity, ApiKeys } from './api-keys';
+import { InsufficientScope, Unauthorized } from '../common/errors';
+import { ApiKeyIdentity, ApiKeys, ApiKeysUnavailable } from './api-keys';
 import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_SCOPE } from './require-scope.decorator';
 import { allows, Scope } from './scopes';
@@ -49,12 +49,7 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private admit(request: FastifyRequest, identity: ApiKeyIdentity, required: Scope): boolean {
-    if (identity.source === 'api' && this.apiKeys.stale)
-      throw new DomainError(
-        'service_unavailable',
-        503,
-        'API keys cannot be checked right now: the database does not answer',
-      );
+    if (identity.source === 'api' && this.apiKeys.stale) throw new ApiKeysUnavailable();
     request.apiKey = identity;
     (request.log as Logger).setBindings({ keyName: identity.name, keyId: identity.id });
     if (!allows(identity.scopes, required)) throw new InsufficientScope(required);

@@ -1,5 +1,5 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { Global, Module, OnModuleInit, Type } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { FastifyInstance } from 'fastify';
 import { ApiKeyEntity } from './api-key.entity';
@@ -7,19 +7,29 @@ import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeys } from './api-keys';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
+import { routesWithoutScope } from './route-scopes';
 
 /** API keys: the table, the in-memory check of every request (ApiKeyGuard) and /api-keys. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity]), DiscoveryModule],
   controllers: [ApiKeysController],
   providers: [ApiKeys, ApiKeysRepository, { provide: APP_GUARD, useClass: ApiKeyGuard }],
   exports: [ApiKeys],
 })
 export class AuthModule implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly discovery: DiscoveryService,
+  ) {}
 
   onModuleInit(): void {
+    const controllers = this.discovery
+      .getControllers()
+      .map((wrapper) => wrapper.metatype)
+      .filter((metatype): metatype is Type => typeof metatype === 'function');
+    const undeclared = routesWithoutScope(controllers);
+    if (undeclared.length) throw new Error(`Routes without @RequireScope or @Public(): ${undeclared.join(', ')}`);
     // Declared up front, so every request object has the same shape (Fastify's advice for speed).
     this.adapterHost.httpAdapter?.getInstance<FastifyInstance>().decorateRequest('apiKey', null);
   }

@@ -4,7 +4,8 @@
  * stdout (`KEY=$(npm run -s api-keys:create -- …)` works); everything else goes to stderr.
  * Uses DATABASE_URL, or the embedded Postgres under DATA_DIR (stop the service first in that case:
  * one embedded server per data directory). Applies pending migrations first, so it works on a new
- * database too. Replicas that are running know the key within API_KEY_RELOAD_MS.
+ * database too (the same migrations the service applies when it starts). Reads `.env` like the
+ * service. Replicas that are running know the key at once (they look an unseen key up by its hash).
  */
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
@@ -17,7 +18,7 @@ import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { SCOPES } from '../auth/scopes';
 import { DomainError } from '../common/errors';
 import { loadDatabaseConfig } from '../config/database.config';
-import { ConfigError } from '../config/env';
+import { ConfigError, loadDotEnv } from '../config/env';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { typeormOptions } from '../database/typeorm-options';
 import { ENTITIES } from '../entities';
@@ -47,13 +48,23 @@ async function parseRequest(argv: string[]): Promise<CreateApiKeyRequest> {
   return request;
 }
 
+/** Which database, for the operator (never the password of DATABASE_URL). */
+function describe(url: string | undefined, embeddedDir: string): string {
+  if (!url) return `the embedded Postgres under ${embeddedDir}`;
+  const parsed = new URL(url);
+  return `DATABASE_URL (${parsed.hostname}:${parsed.port || 5432}${parsed.pathname})`;
+}
+
 async function main(): Promise<void> {
+  loadDotEnv();
   const request = await parseRequest(process.argv.slice(2));
   const database = loadDatabaseConfig();
+  process.stderr.write(`Using ${describe(database.url, database.embeddedDir)}\n`);
   let embedded: EmbeddedPostgresHandle | undefined;
-  const url = database.url ?? (embedded = await startEmbeddedPostgres({ dataDir: database.embeddedDir })).url;
-  const dataSource = await new DataSource({ ...typeormOptions(url, 1, ENTITIES), migrationsRun: true }).initialize();
+  let dataSource: DataSource | undefined;
   try {
+    const url = database.url ?? (embedded = await startEmbeddedPostgres({ dataDir: database.embeddedDir })).url;
+    dataSource = await new DataSource({ ...typeormOptions(url, 1, ENTITIES), migrationsRun: true }).initialize();
     const { row, key } = await new ApiKeysRepository(dataSource.getRepository(ApiKeyEntity)).create(
       request.name,
       request.scopes,
@@ -63,7 +74,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${key}\n`);
   } finally {
-    await dataSource.destroy();
+    await dataSource?.destroy();
     await embedded?.stop();
   }
 }

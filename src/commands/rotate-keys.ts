@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadDatabaseConfig } from '../config/database.config';
-import { ConfigError } from '../config/env';
+import { ConfigError, loadDotEnv } from '../config/env';
 import { loadSecurityConfig } from '../crypto/secrets.config';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { typeormOptions } from '../database/typeorm-options';
@@ -21,6 +21,7 @@ import { countRevocationsUnderRetiredKeys, rotateRevocationKeys } from '../revoc
 import { TokenCipher } from '../crypto/token-cipher';
 
 async function main(): Promise<number> {
+  loadDotEnv();
   const security = loadSecurityConfig();
   const database = loadDatabaseConfig();
   let embedded: EmbeddedPostgresHandle | undefined;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -72,4 +73,13 @@ export function nodeEnv(source: Env = process.env): (typeof NODE_ENVS)[number] {
   const known = NODE_ENVS.find((name) => name === value);
   if (!known) throw new ConfigError([`NODE_ENV: must be one of ${NODE_ENVS.join(', ')} (or unset for development)`]);
   return known;
+}
+
+/**
+ * `.env` in the working directory, if any, into process.env (variables already set win): read first by
+ * the service (main.ts) and its commands (keys:rotate, api-keys:create), so they all see the same
+ * settings. Never under NODE_ENV=test: a developer's .env must not leak into tests.
+ */
+export function loadDotEnv(): void {
+  if (process.env.NODE_ENV?.trim() !== 'test' && existsSync('.env')) process.loadEnvFile('.env');
 }

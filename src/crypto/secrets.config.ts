@@ -10,12 +10,17 @@ import { ConfigError, env, parseEnv } from '../config/env';
 const schema = z.object({
   API_KEYS: env
     .list()
-    .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')).min(1, 'must list at least one key'))
+    .pipe(
+      z
+        .array(z.string().min(16, 'each key must be at least 16 characters'))
+        .min(1, 'must list at least one key')
+        .refine((keys) => new Set(keys).size === keys.length, 'lists the same key twice'),
+    )
     .optional(),
   ENCRYPTION_KEYS: z.string().optional(),
   // How often each replica re-reads the api_keys table: a revoked key is refused everywhere within it
-  // (plus one query); at most 4 s, so the documented 5 s holds.
-  API_KEY_RELOAD_MS: env.positiveInt(2000, 4000),
+  // (plus one query); at most 2.5 s, so the documented 5 s holds with room for a slow read.
+  API_KEY_RELOAD_MS: env.positiveInt(2000, 2500),
 });
 
 export interface SecurityConfig {

@@ -142,6 +142,12 @@ describe('API keys with scopes', () => {
       await t.api.get(`/connections/${id}`).expect(200);
     });
 
+    it('/metrics needs the metrics scope', async () => {
+      const { key } = await makeKey('no-metrics', ['connections:read', 'credentials:read', 'webhooks']);
+      const res = await as(key).get('/metrics').expect(403);
+      expect(res.body.requiredScope).toBe('metrics');
+    });
+
     it('metrics reads /metrics and nothing else', async () => {
       const { key } = await makeKey('prometheus', ['metrics']);
       const res = await as(key).get('/metrics').expect(200);

@@ -127,6 +127,26 @@ describe('configuration', () => {
       expect(c.devSecretFiles).toEqual({});
     });
 
+    it('reloads the API key table every 2 s by default; refuses a slower reload, and a key listed twice (without echoing it)', () => {
+      expect(
+        loadSecurityConfig({ ...base(), API_KEYS: TEST_API_KEY, ENCRYPTION_KEYS: TEST_KEY_A }).apiKeyReloadMs,
+      ).toBe(2000);
+      const slow = problemsOf(() =>
+        loadSecurityConfig({
+          ...base(),
+          API_KEYS: TEST_API_KEY,
+          ENCRYPTION_KEYS: TEST_KEY_A,
+          API_KEY_RELOAD_MS: '4000',
+        }),
+      );
+      expect(slow).toContain('API_KEY_RELOAD_MS');
+      const twice = problemsOf(() =>
+        loadSecurityConfig({ ...base(), API_KEYS: `${TEST_API_KEY},${TEST_API_KEY}`, ENCRYPTION_KEYS: TEST_KEY_A }),
+      );
+      expect(twice).toContain('API_KEYS: lists the same key twice');
+      expect(twice).not.toContain(TEST_API_KEY);
+    });
+
     it.each([
       ['a short key', `k1:${Buffer.alloc(16).toString('base64')}`],
       ['no kid', Buffer.alloc(32).toString('base64')],
