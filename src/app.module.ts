@@ -24,6 +24,7 @@ import { GenericProvidersModule } from './providers/generic/generic.module';
 import { loadProvidersConfig, providersConfig } from './providers/providers.config';
 import { ProvidersModule } from './providers/providers.module';
 import { RevocationsModule } from './revocations/revocations.module';
+import { ProxyModule } from './proxy/proxy.module';
 
 @Module({})
 export class AppModule {
@@ -50,6 +51,7 @@ export class AppModule {
         WebhooksModule,
         EventsModule,
         RevocationsModule,
+        ProxyModule,
         ...BUILT_IN_PROVIDER_MODULES,
         GenericProvidersModule,
         HealthModule,

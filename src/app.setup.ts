@@ -9,6 +9,7 @@ import { createNestLogger, createRootLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { loadAppConfig } from './config/app.config';
 import { createHttpAdapter } from './http/http-adapter';
+import { proxyPathItem } from './proxy/proxy.openapi';
 
 export interface CreateAppOptions {
   /** Where logs go (default stdout); tests pass a capturing stream. */
@@ -57,11 +58,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('connections', 'Stored connections and their credentials')
     .addTag('providers', 'Configured OAuth providers')
     .addTag('api-keys', 'API keys and their scopes (admin)')
+    .addTag('proxy', "The connection's provider API, with its token injected")
     .addTag('health', 'Liveness and readiness probes (no API key)')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,
   });
+  document.paths['/proxy/{connectionId}/{path}'] = proxyPathItem();
   for (const pathItem of Object.values(document.paths)) {
     for (const operation of Object.values(pathItem) as unknown[]) {
       if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
@@ -69,7 +72,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       // Operations without @RequireScope are the @Public() ones: say so explicitly.
       if (!op.security) op.security = [];
       const scopes = op['x-required-scopes'];
-      if (scopes?.length) {
+      if (scopes?.length && !op.description?.includes('Requires an API key')) {
         const needs = `Requires an API key with the \`${scopes[0]}\` scope${scopes[0] === 'admin' ? '' : ' (or `admin`)'}.`;
         op.description = op.description ? `${op.description}\n\n${needs}` : needs;
       }

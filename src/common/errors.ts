@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   'webhook_delivery_not_found',
   'api_key_not_found',
   'api_key_from_environment',
+  'invalid_proxy_path',
+  'proxy_target_not_allowed',
+  'upstream_timeout',
   'service_unavailable',
   'internal_error',
 ] as const;

@@ -7,6 +7,18 @@ export const BODY_LIMIT_LABEL = '100 kB';
 
 type Done = (error: Error | null, body?: unknown) => void;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route takes its body as bytes, whatever its type (the proxy passes it on as it came). */
+    rawBody?: boolean;
+    /** The route's own body limit, read when the route is registered (the proxy's PROXY_MAX_BODY_BYTES). */
+    bodyLimit?: () => number;
+  }
+}
+
+/** A route declared with `config.rawBody`: its body is kept as the bytes that came. */
+const wantsRawBody = (request: FastifyRequest) => request.routeOptions.config.rawBody === true;
+
 const invalidJson = () => new DomainError('invalid_json', 400, 'The request body is not valid JSON');
 const unreadable = () => new DomainError('validation_failed', 415, 'The request body could not be read');
 const UTF8 = /^utf-?8$/i;
@@ -20,8 +32,15 @@ const UTF8 = /^utf-?8$/i;
  * `__proto__` and `constructor` keys are dropped (Fastify's secure-json-parse). Bodies of any other type
  * are read (within the limit) and ignored, as Express did: the route then sees no body and validation
  * says what is missing. Fastify does not read bodies of GET and HEAD requests at all.
+ *
+ * A route with `config.rawBody` gets every body as its bytes (a Buffer), unparsed, and may set its own
+ * limit with `config.bodyLimit`.
  */
 export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
+  // A route's own limit (route config), applied as Fastify registers the route: the parsers read up to it.
+  fastify.addHook('onRoute', (route) => {
+    if (route.config?.bodyLimit) route.bodyLimit = route.config.bodyLimit();
+  });
   const parse = fastify.getDefaultJsonParser('remove', 'remove');
   fastify.removeAllContentTypeParsers();
   // As bytes: decoding as it arrives would turn a body that is not UTF-8 into a Content-Length mismatch.
@@ -29,6 +48,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
     'application/json',
     { parseAs: 'buffer', bodyLimit },
     (request: FastifyRequest, body: Buffer, done: Done) => {
+      if (wantsRawBody(request)) return done(null, body);
       if (!readable(request)) return done(unreadable());
       const text = body.toString('utf8');
       if (text.length === 0) return done(null, {});
@@ -42,7 +62,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
   fastify.addContentTypeParser(
     '*',
     { parseAs: 'buffer', bodyLimit },
-    (_request: FastifyRequest, _body: Buffer, done: Done) => done(null, undefined),
+    (request: FastifyRequest, body: Buffer, done: Done) => done(null, wantsRawBody(request) ? body : undefined),
   );
 }
 

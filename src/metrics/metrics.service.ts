@@ -63,6 +63,19 @@ export class MetricsService {
 
   private readonly keySeries = new Map<string, { inc(): void }>();
 
+  readonly proxyCalls = new Histogram({
+    name: 'proxy_request_duration_seconds',
+    help: "Proxy calls by provider and the provider's status (0: no answer), until the answer's headers",
+    labelNames: ['provider', 'status'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  /** One proxy call, with its retries and a renewed token, until the provider's answer (or none). */
+  observeProxyCall(provider: string, status: number, elapsedMs: number): void {
+    this.proxyCalls.labels(provider, String(status)).observe(elapsedMs / 1000);
+  }
+
   /** One finished request made with the API key named `keyName`. */
   observeKeyRequest(keyName: string, status: number): void {
     const key = `${status} ${keyName}`;

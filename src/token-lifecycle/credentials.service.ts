@@ -20,6 +20,11 @@ import {
 } from '../connections/persistence/connection-lifecycle.repository';
 import { RefreshOutcome, RefreshService, Satisfied } from './refresh.service';
 
+export interface UsableToken {
+  connection: CredentialsRow;
+  accessToken: string;
+}
+
 /** The API side of the token lifecycle: credentials that are valid when handed out, and forced refreshes. */
 @Injectable()
 export class CredentialsService {
@@ -36,6 +41,22 @@ export class CredentialsService {
    * Never the refresh token: a caller that used a rotating one would kill the connection.
    */
   async credentials(id: string, force: boolean, startedAt = new Date()): Promise<Credentials> {
+    const { connection, accessToken } = await this.usableToken(id, force, startedAt);
+    return {
+      accessToken,
+      tokenType: connection.tokenType,
+      expiresAt: connection.expiresAt ? connection.expiresAt.toISOString() : null,
+      apiBaseUrl: connection.apiBaseUrl,
+      scopes: connection.scopes,
+      accountId: connection.accountId,
+    };
+  }
+
+  /**
+   * What credentials() hands out, for the service's own calls (the proxy): the connection as read and
+   * its decrypted access token, valid by the same rules.
+   */
+  async usableToken(id: string, force: boolean, startedAt = new Date()): Promise<UsableToken> {
     let connection: CredentialsRow = await this.loadForCredentials(id);
     if (force && !connection.hasRefreshToken) throw new RefreshNotSupported(id);
     const now = startedAt.getTime();
@@ -54,12 +75,8 @@ export class CredentialsService {
     }
     if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
     return {
+      connection,
       accessToken: this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')),
-      tokenType: connection.tokenType,
-      expiresAt: connection.expiresAt ? connection.expiresAt.toISOString() : null,
-      apiBaseUrl: connection.apiBaseUrl,
-      scopes: connection.scopes,
-      accountId: connection.accountId,
     };
   }
 

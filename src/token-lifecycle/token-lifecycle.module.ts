@@ -14,6 +14,6 @@ import { VerificationService } from './verification.service';
   imports: [TypeOrmModule.forFeature([RefreshBudgetEntity]), ConnectionsModule, ScheduleModule.forRoot()],
   controllers: [LifecycleController],
   providers: [RefreshBudget, RefreshService, VerificationService, CredentialsService, RefreshSweep],
-  exports: [RefreshService, RefreshSweep],
+  exports: [RefreshService, RefreshSweep, CredentialsService, VerificationService],
 })
 export class TokenLifecycleModule {}

@@ -30,6 +30,12 @@ describe('openapi.json', () => {
     expect(operationIds.sort()).toEqual(
       [
         'createApiKey',
+        'proxyDelete',
+        'proxyGet',
+        'proxyHead',
+        'proxyPatch',
+        'proxyPost',
+        'proxyPut',
         'listApiKeys',
         'revokeApiKey',
         'createConnectSession',

@@ -53,7 +53,8 @@ function collectOperations(spec) {
   for (const [route, item] of Object.entries(spec.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const op = item[method];
-      if (!op) continue;
+      // Proxy operations (x-proxy) get one helper, proxy(), instead of a method each.
+      if (!op || op['x-proxy']) continue;
       const where = `${method.toUpperCase()} ${route}`;
       const id = op.operationId;
       if (!id || !IDENTIFIER.test(id)) throw new Error(`${where}: needs an operationId that is a valid identifier (got ${JSON.stringify(id)})`);
@@ -153,6 +154,45 @@ function implementationOf(op) {
   return `    ${op.id}: (${args.join(', ')}) => raw.${op.method.toUpperCase()}('${op.route}', { ${init.join(', ')} }),`;
 }
 
+/** Whether the spec has the proxy route (operations marked x-proxy). */
+const hasProxy = (spec) =>
+  Object.values(spec.paths ?? {}).some((item) => HTTP_METHODS.some((method) => item[method]?.['x-proxy']));
+
+const PROXY_TYPES = `/** A call through the proxy: method (GET by default), query, headers, body, retries. */
+export interface ProxyInit extends RequestOptions {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Appended as the query string. */
+  query?: Record<string, string | number | boolean>;
+  /** Sent as it is; a plain object or array is sent as JSON (Content-Type: application/json). */
+  body?: RequestInit['body'] | Record<string, unknown> | unknown[];
+  /** Proxy-Retries: retries of an idempotent call on 429, 5xx or no connection (0–5). */
+  retries?: number;
+}
+`;
+
+const PROXY_IMPLEMENTATION = `    proxy: (connectionId, path, init = {}) => {
+      const segments = path.replace(/^\\/+/, '').split('/').map(encodeURIComponent).join('/');
+      const query = init.query
+        ? \`?\${new URLSearchParams(Object.entries(init.query).map(([k, v]): [string, string] => [k, String(v)])).toString()}\`
+        : '';
+      const url = \`\${options.baseUrl.replace(/\\/+$/, '')}/proxy/\${encodeURIComponent(connectionId)}/\${segments}\${query}\`;
+      const json = typeof init.body === 'object' && init.body !== null && (Array.isArray(init.body) || Object.getPrototypeOf(init.body) === Object.prototype);
+      const headers: Record<string, string> = {
+        ...options.headers,
+        ...(json && { 'Content-Type': 'application/json' }),
+        ...(init.retries !== undefined && { 'Proxy-Retries': String(init.retries) }),
+        ...init.headers,
+        Authorization: \`Bearer \${options.apiKey}\`,
+      };
+      const request = new Request(url, {
+        method: init.method ?? 'GET',
+        headers,
+        body: json ? JSON.stringify(init.body) : (init.body as RequestInit['body']),
+        signal: init.signal,
+      });
+      return (options.fetch ?? globalThis.fetch)(request);
+    },`;
+
 function generateIndex(spec, operations) {
   const schemaNames = Object.keys(spec.components?.schemas ?? {}).sort();
   for (const name of schemaNames) {
@@ -212,6 +252,7 @@ export type OperationResult<K extends OperationId> =
   | { data: OperationData<K>; error?: never; response: Response }
   | { data?: never; error: OperationError<K>; response: Response };
 `);
+  if (hasProxy(spec)) out.push(PROXY_TYPES);
   for (const { name, op } of paramsTypes) {
     const kinds = [op.path.length ? 'path' : '', op.query.length ? 'query' : ''].filter(Boolean).join(' and ');
     out.push(`/** The ${kinds} parameters of \`${op.id}\`. */`);
@@ -223,6 +264,15 @@ export type OperationResult<K extends OperationId> =
   for (const op of operations) {
     out.push(docComment(op, '  '));
     out.push(`  ${signatureOf(op)};`);
+  }
+  if (hasProxy(spec)) {
+    out.push(`  /**
+   * Calls the connection's provider API through the service (\`/proxy/{connectionId}/{path}\`): the service adds
+   * the token, renews it once on a 401 and replays the call. Resolves to the answer as a fetch Response: the
+   * provider's (status, headers, body as they are; \`Proxy-Status\` says \`received-status=…\`), or the service's
+   * own ErrorResponse (no Proxy-Status header), e.g. 409 connection_needs_reauth. Requires the \`proxy\` scope.
+   */
+  proxy(connectionId: string, path: string, init?: ProxyInit): Promise<Response>;`);
   }
   out.push('  /** The underlying openapi-fetch client, e.g. for middleware: `client.raw.use(...)`. */');
   out.push('  readonly raw: Client<paths>;');
@@ -237,6 +287,7 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
   });
   return {
     raw,`);
+  if (hasProxy(spec)) out.push(PROXY_IMPLEMENTATION);
   for (const op of operations) out.push(implementationOf(op));
   out.push('  };');
   out.push('}');

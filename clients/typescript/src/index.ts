@@ -72,6 +72,17 @@ export type OperationResult<K extends OperationId> =
   | { data: OperationData<K>; error?: never; response: Response }
   | { data?: never; error: OperationError<K>; response: Response };
 
+/** A call through the proxy: method (GET by default), query, headers, body, retries. */
+export interface ProxyInit extends RequestOptions {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Appended as the query string. */
+  query?: Record<string, string | number | boolean>;
+  /** Sent as it is; a plain object or array is sent as JSON (Content-Type: application/json). */
+  body?: RequestInit['body'] | Record<string, unknown> | unknown[];
+  /** Proxy-Retries: retries of an idempotent call on 429, 5xx or no connection (0–5). */
+  retries?: number;
+}
+
 /** The path parameters of `deleteConnection`. */
 export type DeleteConnectionParams = operations['deleteConnection']['parameters']['path'];
 /** The path parameters of `getConnection`. */
@@ -245,6 +256,13 @@ export interface ConnectionsClient {
    * `POST /connections/{id}/verify` (operationId `verifyConnection`)
    */
   verifyConnection(params: VerifyConnectionParams, options?: RequestOptions): Promise<OperationResult<'verifyConnection'>>;
+  /**
+   * Calls the connection's provider API through the service (`/proxy/{connectionId}/{path}`): the service adds
+   * the token, renews it once on a 401 and replays the call. Resolves to the answer as a fetch Response: the
+   * provider's (status, headers, body as they are; `Proxy-Status` says `received-status=…`), or the service's
+   * own ErrorResponse (no Proxy-Status header), e.g. 409 connection_needs_reauth. Requires the `proxy` scope.
+   */
+  proxy(connectionId: string, path: string, init?: ProxyInit): Promise<Response>;
   /** The underlying openapi-fetch client, e.g. for middleware: `client.raw.use(...)`. */
   readonly raw: Client<paths>;
 }
@@ -258,6 +276,28 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
   });
   return {
     raw,
+    proxy: (connectionId, path, init = {}) => {
+      const segments = path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');
+      const query = init.query
+        ? `?${new URLSearchParams(Object.entries(init.query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`
+        : '';
+      const url = `${options.baseUrl.replace(/\/+$/, '')}/proxy/${encodeURIComponent(connectionId)}/${segments}${query}`;
+      const json = typeof init.body === 'object' && init.body !== null && (Array.isArray(init.body) || Object.getPrototypeOf(init.body) === Object.prototype);
+      const headers: Record<string, string> = {
+        ...options.headers,
+        ...(json && { 'Content-Type': 'application/json' }),
+        ...(init.retries !== undefined && { 'Proxy-Retries': String(init.retries) }),
+        ...init.headers,
+        Authorization: `Bearer ${options.apiKey}`,
+      };
+      const request = new Request(url, {
+        method: init.method ?? 'GET',
+        headers,
+        body: json ? JSON.stringify(init.body) : (init.body as RequestInit['body']),
+        signal: init.signal,
+      });
+      return (options.fetch ?? globalThis.fetch)(request);
+    },
     createApiKey: (body, init) => raw.POST('/api-keys', { ...init, body }),
     createConnectSession: (body, init) => raw.POST('/connect-sessions', { ...init, body }),
     deleteConnection: ({ id }, init) => raw.DELETE('/connections/{id}', { ...init, params: { path: { id } } }),

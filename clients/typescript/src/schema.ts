@@ -250,6 +250,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/proxy/{connectionId}/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GET on the connection's provider API, with its token
+         * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
+         *
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *
+         *     Requires an API key with the `proxy` scope (or `admin`).
+         */
+        get: operations["proxyGet"];
+        /**
+         * PUT on the connection's provider API, with its token
+         * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
+         *
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *
+         *     Requires an API key with the `proxy` scope (or `admin`).
+         */
+        put: operations["proxyPut"];
+        /**
+         * POST on the connection's provider API, with its token
+         * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
+         *
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *
+         *     Requires an API key with the `proxy` scope (or `admin`).
+         */
+        post: operations["proxyPost"];
+        /**
+         * DELETE on the connection's provider API, with its token
+         * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
+         *
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *
+         *     Requires an API key with the `proxy` scope (or `admin`).
+         */
+        delete: operations["proxyDelete"];
+        options?: never;
+        /**
+         * HEAD on the connection's provider API, with its token
+         * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
+         *
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *
+         *     Requires an API key with the `proxy` scope (or `admin`).
+         */
+        head: operations["proxyHead"];
+        /**
+         * PATCH on the connection's provider API, with its token
+         * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
+         *
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *
+         *     Requires an API key with the `proxy` scope (or `admin`).
+         */
+        patch: operations["proxyPatch"];
+        trace?: never;
+    };
     "/webhook-deliveries": {
         parameters: {
             query?: never;
@@ -564,7 +640,7 @@ export interface components {
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
@@ -2328,6 +2404,620 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    proxyGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries of an idempotent call on 429, 5xx or no connection (0 by default) */
+                "Proxy-Retries"?: number;
+            };
+            path: {
+                connectionId: string;
+                /** @description The rest of the URL under the API base: several segments (`contacts/7`), sent as they are, and the query string */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description invalid_proxy_path (.., //, backslashes, encoded slashes), a malformed id or Proxy-Retries (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key (unauthorized); or the provider refused the renewed token too (its answer, with Proxy-Status) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `proxy` scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id (connection_not_found); or the provider answered 404 (with Proxy-Status) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over PROXY_MAX_BODY_BYTES (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API did not answer within PROXY_TIMEOUT_MS (upstream_timeout) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's answer, as it is (Proxy-Status: oauth-connections; received-status=<status>) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    proxyPut: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries of an idempotent call on 429, 5xx or no connection (0 by default) */
+                "Proxy-Retries"?: number;
+            };
+            path: {
+                connectionId: string;
+                /** @description The rest of the URL under the API base: several segments (`contacts/7`), sent as they are, and the query string */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        requestBody?: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description invalid_proxy_path (.., //, backslashes, encoded slashes), a malformed id or Proxy-Retries (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key (unauthorized); or the provider refused the renewed token too (its answer, with Proxy-Status) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `proxy` scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id (connection_not_found); or the provider answered 404 (with Proxy-Status) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over PROXY_MAX_BODY_BYTES (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API did not answer within PROXY_TIMEOUT_MS (upstream_timeout) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's answer, as it is (Proxy-Status: oauth-connections; received-status=<status>) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    proxyPost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries of an idempotent call on 429, 5xx or no connection (0 by default) */
+                "Proxy-Retries"?: number;
+            };
+            path: {
+                connectionId: string;
+                /** @description The rest of the URL under the API base: several segments (`contacts/7`), sent as they are, and the query string */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        requestBody?: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description invalid_proxy_path (.., //, backslashes, encoded slashes), a malformed id or Proxy-Retries (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key (unauthorized); or the provider refused the renewed token too (its answer, with Proxy-Status) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `proxy` scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id (connection_not_found); or the provider answered 404 (with Proxy-Status) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over PROXY_MAX_BODY_BYTES (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API did not answer within PROXY_TIMEOUT_MS (upstream_timeout) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's answer, as it is (Proxy-Status: oauth-connections; received-status=<status>) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    proxyDelete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries of an idempotent call on 429, 5xx or no connection (0 by default) */
+                "Proxy-Retries"?: number;
+            };
+            path: {
+                connectionId: string;
+                /** @description The rest of the URL under the API base: several segments (`contacts/7`), sent as they are, and the query string */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        requestBody?: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description invalid_proxy_path (.., //, backslashes, encoded slashes), a malformed id or Proxy-Retries (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key (unauthorized); or the provider refused the renewed token too (its answer, with Proxy-Status) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `proxy` scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id (connection_not_found); or the provider answered 404 (with Proxy-Status) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over PROXY_MAX_BODY_BYTES (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API did not answer within PROXY_TIMEOUT_MS (upstream_timeout) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's answer, as it is (Proxy-Status: oauth-connections; received-status=<status>) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    proxyHead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries of an idempotent call on 429, 5xx or no connection (0 by default) */
+                "Proxy-Retries"?: number;
+            };
+            path: {
+                connectionId: string;
+                /** @description The rest of the URL under the API base: several segments (`contacts/7`), sent as they are, and the query string */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description invalid_proxy_path (.., //, backslashes, encoded slashes), a malformed id or Proxy-Retries (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key (unauthorized); or the provider refused the renewed token too (its answer, with Proxy-Status) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `proxy` scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id (connection_not_found); or the provider answered 404 (with Proxy-Status) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over PROXY_MAX_BODY_BYTES (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API did not answer within PROXY_TIMEOUT_MS (upstream_timeout) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's answer, as it is (Proxy-Status: oauth-connections; received-status=<status>) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    proxyPatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries of an idempotent call on 429, 5xx or no connection (0 by default) */
+                "Proxy-Retries"?: number;
+            };
+            path: {
+                connectionId: string;
+                /** @description The rest of the URL under the API base: several segments (`contacts/7`), sent as they are, and the query string */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        requestBody?: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description invalid_proxy_path (.., //, backslashes, encoded slashes), a malformed id or Proxy-Retries (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key (unauthorized); or the provider refused the renewed token too (its answer, with Proxy-Status) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `proxy` scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id (connection_not_found); or the provider answered 404 (with Proxy-Status) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over PROXY_MAX_BODY_BYTES (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's API did not answer within PROXY_TIMEOUT_MS (upstream_timeout) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's answer, as it is (Proxy-Status: oauth-connections; received-status=<status>) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
                 };
             };
         };

@@ -36,6 +36,7 @@ export interface RefreshedTokens {
 export type CredentialsRow = Pick<
   ConnectionEntity,
   | 'id'
+  | 'provider'
   | 'status'
   | 'accessToken'
   | 'tokenType'
@@ -50,6 +51,7 @@ export type CredentialsRow = Pick<
 
 interface RawCredentialsRow {
   id: string;
+  provider: string;
   status: ConnectionStatus;
   access_token: string;
   has_refresh_token: boolean;
@@ -84,7 +86,7 @@ const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, lease_un
 const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 
 /** The credentials hot path's one statement: only the columns it needs (explicit, so a new column never changes the prepared result). */
-const CREDENTIALS_BY_ID = `SELECT id, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
+const CREDENTIALS_BY_ID = `SELECT id, provider, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
         account_id, last_error, next_refresh_at, last_refreshed_at
    FROM connections WHERE id = $1`;
 
@@ -131,6 +133,7 @@ export class ConnectionLifecycleRepository {
     if (!r) return null;
     return {
       id: r.id,
+      provider: r.provider,
       status: r.status,
       accessToken: r.access_token,
       hasRefreshToken: r.has_refresh_token,

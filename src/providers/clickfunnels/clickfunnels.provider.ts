@@ -57,6 +57,11 @@ export class ClickfunnelsProvider extends OAuth2Provider {
     };
   }
 
+  /** The connection's workspace when it still passes the checks below (the host list may have changed). */
+  override apiBaseFor(storedApiBaseUrl: string | null): string {
+    return (storedApiBaseUrl && this.workspaceApiBase(storedApiBaseUrl)) || this.settings.apiBaseUrl;
+  }
+
   /**
    * workspace_url becomes the connection's API base (where API calls send the token) only when it is
    * https on a host under CLICKFUNNELS_WORKSPACE_HOSTS, or on an origin a stand-in declared. Otherwise

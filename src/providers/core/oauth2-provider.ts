@@ -28,6 +28,11 @@ export abstract class OAuth2Provider implements OAuthProvider {
     return {};
   }
 
+  /** The configured API base (`<P>_API_BASE_URL`): what a connection stored at connect time may be out of date. */
+  apiBaseFor(_storedApiBaseUrl: string | null): string {
+    return this.settings.apiBaseUrl;
+  }
+
   revoke(_tokens: { accessToken: string; refreshToken?: string }): Promise<RevokeResult> {
     return Promise.resolve('unsupported');
   }

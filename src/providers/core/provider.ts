@@ -46,6 +46,11 @@ export interface OAuthProvider {
    * ProviderError('unauthorized') on 401; 'unsupported' where the provider documents no such call.
    */
   verify(accessToken: string): Promise<'ok' | 'unsupported'>;
+  /**
+   * Where a connection's API calls go (the proxy): the provider's configured API base, or a
+   * per-connection base the provider vouches for now (ClickFunnels 2.0's workspace, re-checked on use).
+   */
+  apiBaseFor(storedApiBaseUrl: string | null): string;
   /** Scopes as granted, where the provider's `scope` needs reading (Keap's `full|app…`). */
   grantedScopes?(tokens: TokenSet, requested: string[]): string[];
 }

@@ -1,0 +1,574 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { FakeProvider } from '../support/fake-provider';
+import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
+import { rawRequest, rawSocketRequest } from '../support/raw-http';
+import { gate, waitFor } from '../support/wait';
+
+/** One request the API stand-in received, bytes as they came. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+type ApiHandler = (req: Seen, res: http.ServerResponse) => unknown;
+
+/**
+ * A provider API over real HTTP that keeps every request's bytes and lets each test answer as it
+ * likes (streams included): Keap's API base for this suite. Its token endpoint is a FakeProvider.
+ */
+class ApiStandIn {
+  readonly seen: Seen[] = [];
+  handler: ApiHandler = (_req, res) => res.writeHead(404).end();
+  private server?: http.Server;
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const seen = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks),
+        };
+        this.seen.push(seen);
+        Promise.resolve(this.handler(seen, res)).catch(() => res.writeHead(500).end());
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+describe('proxy: /proxy/{connectionId}/… to the provider API with the token injected', () => {
+  const tokens = new FakeProvider();
+  const api = new ApiStandIn();
+  let t: TestApp;
+  let refreshCount = 0;
+  /** The access tokens the API stand-in accepts. */
+  let accepted = new Set<string>();
+  const bearerOf = (req: Seen) => String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+
+  beforeAll(async () => {
+    await tokens.start();
+    await api.start();
+    tokens.on('POST', '/token', () => {
+      refreshCount++;
+      const at = `AT-refreshed-${refreshCount}`;
+      accepted.add(at);
+      return {
+        json: { access_token: at, refresh_token: `RT-${refreshCount}`, token_type: 'bearer', expires_in: 86_400 },
+      };
+    });
+    t = await startTestApp({
+      env: {
+        SANDBOX: 'false',
+        KEAP_CLIENT_ID: 'cid',
+        KEAP_CLIENT_SECRET: 'csecret',
+        KEAP_AUTHORIZE_URL: `${tokens.url}/authorize`,
+        KEAP_TOKEN_URL: `${tokens.url}/token`,
+        KEAP_REVOKE_URL: `${tokens.url}/revoke`,
+        KEAP_API_BASE_URL: `${api.url}/crm/rest/v1`,
+        // Webflow's API is somewhere nothing listens.
+        WEBFLOW_CLIENT_ID: 'wid',
+        WEBFLOW_CLIENT_SECRET: 'wsecret',
+        WEBFLOW_API_BASE_URL: 'http://127.0.0.1:9/v2',
+        // Events are written to the outbox (not sent: the dispatcher is off).
+        WEBHOOK_URL: 'https://receiver.example/hooks',
+        WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+        WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+        PROXY_MAX_BODY_BYTES: String(300 * 1024),
+        PROXY_TIMEOUT_MS: '1000',
+        HTTP_TIMEOUT_MS: '2000',
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await api.stop();
+    await tokens.stop();
+  });
+  beforeEach(() => {
+    api.seen.length = 0;
+    tokens.requests.length = 0;
+    accepted = new Set(['AT-initial']);
+    api.handler = (req, res) =>
+      accepted.has(bearerOf(req))
+        ? json(res, 200, { ok: true, url: req.url })
+        : json(res, 401, { message: 'Invalid Access Token' });
+  });
+
+  async function connection(ownerId: string, refreshable = true, provider = 'keap'): Promise<string> {
+    const res = await t.api
+      .post('/connections')
+      .send({
+        provider,
+        ownerId,
+        accountId: ownerId,
+        accessToken: 'AT-initial',
+        ...(refreshable && { refreshToken: 'RT-initial' }),
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      })
+      .expect(201);
+    return res.body.id as string;
+  }
+
+  describe('requests and answers', () => {
+    it('GET: path and query under the API base, the token as Bearer, the answer byte for byte', async () => {
+      const id = await connection('get-1');
+      const body = '{"contacts":[{"id":1,"name":"Zoë"}],  "count":1}\n';
+      api.handler = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(body);
+      const res = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts?limit=2&email=a%40b.c`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+      });
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(body);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(api.seen).toHaveLength(1);
+      expect(api.seen[0]).toMatchObject({ method: 'GET', url: '/crm/rest/v1/contacts?limit=2&email=a%40b.c' });
+      expect(api.seen[0].headers.authorization).toBe('Bearer AT-initial');
+    });
+
+    it('POST, PUT, PATCH, DELETE: bodies byte for byte (JSON as sent, and other types), methods as sent', async () => {
+      const id = await connection('methods-1');
+      api.handler = (req, res) =>
+        res
+          .writeHead(201, { 'Content-Type': 'application/octet-stream' })
+          .end(Buffer.concat([Buffer.from(`${req.method}:`), req.body]));
+      const jsonBody = '{ "given_name" : "Zoë",\n "tags":[1,2,3], "__proto__": {"x": 1} }';
+      for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+        const res = await rawRequest(
+          t.baseUrl,
+          method,
+          `/proxy/${id}/contacts/7`,
+          {
+            Authorization: `Bearer ${TEST_API_KEY}`,
+            'Content-Type': 'application/json',
+            // (node:http sends a DELETE body without a length otherwise)
+            'Content-Length': String(Buffer.byteLength(jsonBody)),
+          },
+          jsonBody,
+        );
+        expect([method, res.status, res.text]).toEqual([method, 201, `${method}:${jsonBody}`]);
+      }
+      const binary = Buffer.from([0, 255, 1, 254, 0x7b, 0x0a]);
+      const csv = await rawRequest(
+        t.baseUrl,
+        'POST',
+        `/proxy/${id}/files`,
+        { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/octet-stream' },
+        binary,
+      );
+      expect(csv.status).toBe(201);
+      expect(api.seen.at(-1)!.body.equals(binary)).toBe(true);
+      expect(api.seen.at(-1)!.headers['content-type']).toBe('application/octet-stream');
+      expect(api.seen.map((s) => s.method)).toEqual(['POST', 'PUT', 'PATCH', 'DELETE', 'POST']);
+    });
+
+    it('HEAD goes upstream as HEAD', async () => {
+      const id = await connection('head-1');
+      api.handler = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json', 'X-Total': '42' }).end();
+      const res = await rawRequest(t.baseUrl, 'HEAD', `/proxy/${id}/contacts`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-total']).toBe('42');
+      expect(api.seen.map((s) => s.method)).toEqual(['HEAD']);
+    });
+
+    it('headers: credentials, cookies, Host, X-Forwarded-* and hop-by-hop headers stay here; the rest go; X-Request-Id goes and comes back', async () => {
+      const id = await connection('headers-1');
+      api.handler = (_req, res) =>
+        res
+          .writeHead(200, {
+            'Content-Type': 'application/json',
+            'Set-Cookie': 'session=provider-session; HttpOnly',
+            'Retry-After': '7',
+            'X-RateLimit-Remaining': '12',
+            'X-Custom': 'kept',
+            Connection: 'close, X-Hop',
+            'X-Hop': 'hop-by-hop',
+            'Content-Security-Policy': 'default-src *',
+            'X-Request-Id': 'upstream-id',
+          })
+          .end('{}');
+      const res = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+        Cookie: 'console=secret-cookie',
+        'X-Forwarded-For': '10.0.0.1',
+        'X-Forwarded-Host': 'evil.example',
+        Forwarded: 'for=10.0.0.1',
+        Connection: 'keep-alive, X-Drop-Me',
+        'X-Drop-Me': 'listed in Connection',
+        'Proxy-Authorization': 'Basic eA==',
+        'Proxy-Retries': '0',
+        Accept: 'application/json',
+        'Idempotency-Key': 'idem-1',
+        'User-Agent': 'backend/1.0',
+        'X-Request-Id': 'trace-proxy-1',
+      });
+      expect(res.status).toBe(200);
+      const sent = api.seen[0].headers;
+      expect(sent.authorization).toBe('Bearer AT-initial');
+      expect(sent.host).toBe(new URL(api.url).host);
+      for (const name of [
+        'cookie',
+        'x-forwarded-for',
+        'x-forwarded-host',
+        'forwarded',
+        'x-drop-me',
+        'proxy-authorization',
+        'proxy-retries',
+      ])
+        expect([name, sent[name]]).toEqual([name, undefined]);
+      expect(JSON.stringify(sent)).not.toContain(TEST_API_KEY);
+      expect(sent).toMatchObject({
+        accept: 'application/json',
+        'idempotency-key': 'idem-1',
+        'user-agent': 'backend/1.0',
+      });
+      expect(sent['x-request-id']).toBe('trace-proxy-1');
+      // Back: rate-limit headers and the rest, not cookies, hop-by-hop headers or what the service sets itself.
+      expect(res.headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-remaining': '12', 'x-custom': 'kept' });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.headers['x-hop']).toBeUndefined();
+      expect(res.headers['x-request-id']).toBe('trace-proxy-1');
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    });
+
+    it('does not follow redirects: a 3xx comes back as it is', async () => {
+      const id = await connection('redirect-1');
+      api.handler = (_req, res) => res.writeHead(302, { Location: 'http://169.254.169.254/latest/meta-data' }).end();
+      const res = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+      });
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe('http://169.254.169.254/latest/meta-data');
+      expect(api.seen).toHaveLength(1);
+    });
+
+    it('streams a large answer: while the caller reads nothing, the provider gets only as far as the buffers between them', async () => {
+      const id = await connection('stream-1');
+      // More than the kernel's socket buffers on both connections can hold (tcp_rmem/wmem: tens of MB here).
+      const total = 200 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      let written = 0;
+      api.handler = (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(total) });
+        new Readable({
+          read() {
+            if (written >= total) return this.push(null);
+            written += chunk.length;
+            this.push(chunk);
+          },
+        }).pipe(res);
+      };
+      let received = 0;
+      let writtenAtFirstByte = -1;
+      let writtenWhileStalled = -1;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.get(
+          `${t.baseUrl}/proxy/${id}/export`,
+          { headers: { Authorization: `Bearer ${TEST_API_KEY}` } },
+          (res) => {
+            res.on('data', (c: Buffer) => {
+              if (writtenAtFirstByte < 0) writtenAtFirstByte = written;
+              received += c.length;
+              if (writtenWhileStalled < 0 && received >= 1024 * 1024 && !res.isPaused()) {
+                // The caller stops reading for a while (under PROXY_TIMEOUT_MS, the longest silence the
+                // service waits through): the provider can only fill the buffers in between.
+                res.pause();
+                setTimeout(() => {
+                  writtenWhileStalled = written;
+                  res.resume();
+                }, 500);
+              }
+            });
+            res.on('end', () => resolve(res.statusCode ?? 0));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+      });
+      expect(status).toBe(200);
+      expect(received).toBe(total);
+      // A proxy that buffered the answer would send its first byte only once the provider had written it all,
+      // and would have read it all while the caller waited.
+      expect(writtenAtFirstByte).toBeLessThan(total / 4);
+      expect(writtenWhileStalled).toBeGreaterThan(0);
+      expect(writtenWhileStalled).toBeLessThan(total * 0.6);
+    }, 60_000);
+  });
+
+  describe('a 401 from the provider', () => {
+    it('renews the token once and replays the call (same body) with the new token', async () => {
+      const id = await connection('renew-1');
+      accepted = new Set();
+      const res = await rawRequest(
+        t.baseUrl,
+        'POST',
+        `/proxy/${id}/contacts`,
+        { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json' },
+        '{"a":1}',
+      );
+      expect(res.status).toBe(200);
+      expect(tokens.requestsTo('/token')).toHaveLength(1);
+      expect(api.seen.map((s) => [bearerOf(s), s.body.toString()])).toEqual([
+        ['AT-initial', '{"a":1}'],
+        [`AT-refreshed-${refreshCount}`, '{"a":1}'],
+      ]);
+      const creds = await t.api.get(`/connections/${id}/credentials`).expect(200);
+      expect(creds.body.accessToken).toBe(`AT-refreshed-${refreshCount}`);
+    });
+
+    it('concurrent 401s on one connection cause one refresh', async () => {
+      const id = await connection('renew-many');
+      accepted = new Set();
+      const held = gate();
+      tokens.on('POST', '/token', async () => {
+        await held.promise;
+        refreshCount++;
+        accepted.add(`AT-refreshed-${refreshCount}`);
+        return {
+          json: {
+            access_token: `AT-refreshed-${refreshCount}`,
+            refresh_token: `RT-${refreshCount}`,
+            expires_in: 86_400,
+          },
+        };
+      });
+      const calls = Array.from({ length: 6 }, () =>
+        rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, { Authorization: `Bearer ${TEST_API_KEY}` }),
+      );
+      await waitFor(() => api.seen.length === 6, 'six first attempts');
+      await tokens.waitForRequests('/token', 1);
+      held.release();
+      const answers = await Promise.all(calls);
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(tokens.requestsTo('/token')).toHaveLength(1);
+    });
+
+    it('a second 401 goes back to the caller as it is', async () => {
+      const id = await connection('renew-twice');
+      api.handler = (req, res) => json(res, 401, { message: `no ${bearerOf(req)}` }, { 'WWW-Authenticate': 'Bearer' });
+      const res = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+      });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ message: `no AT-refreshed-${refreshCount}` });
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(api.seen).toHaveLength(2);
+      expect(tokens.requestsTo('/token')).toHaveLength(1);
+    });
+
+    it('a connection without a refresh token is verified instead; a failed verify marks it needs_reauth and sends its event', async () => {
+      const id = await connection('no-refresh', false);
+      accepted = new Set();
+      const res = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+      });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ message: 'Invalid Access Token' });
+      expect(tokens.requestsTo('/token')).toHaveLength(0);
+      // The whoami call (Keap's userinfo) answered 401 too.
+      expect(api.seen.map((s) => s.url)).toEqual(['/crm/rest/v1/contacts', '/crm/rest/v1/oauth/connect/userinfo']);
+      const after = await t.api.get(`/connections/${id}`).expect(200);
+      expect(after.body.status).toBe('needs_reauth');
+      const events = await t.dataSource.query(
+        `SELECT event_type FROM webhook_deliveries WHERE connection_id = $1 ORDER BY created_at`,
+        [id],
+      );
+      expect(events.map((e: { event_type: string }) => e.event_type)).toContain('connection.needs_reauth');
+      // From now on: 409 without a call to the provider.
+      api.seen.length = 0;
+      const refused = await t.api.get(`/proxy/${id}/contacts`).expect(409);
+      expect(refused.body.code).toBe('connection_needs_reauth');
+      expect(api.seen).toHaveLength(0);
+    });
+  });
+
+  describe('429 and 5xx', () => {
+    it('come back as they are, Retry-After included, when no retry is asked for', async () => {
+      const id = await connection('limits-1');
+      api.handler = (_req, res) => json(res, 429, { message: 'slow down' }, { 'Retry-After': '3' });
+      const limited = await t.api.get(`/proxy/${id}/contacts`).expect(429);
+      expect(limited.headers['retry-after']).toBe('3');
+      expect(limited.body).toEqual({ message: 'slow down' });
+      api.handler = (_req, res) => json(res, 503, { message: 'down' });
+      await t.api.get(`/proxy/${id}/contacts`).expect(503);
+      expect(api.seen).toHaveLength(2);
+    });
+
+    it('Proxy-Retries: an idempotent call is retried after Retry-After; a POST without Idempotency-Key is not', async () => {
+      const id = await connection('limits-2');
+      let calls = 0;
+      api.handler = (_req, res) =>
+        ++calls === 1 ? json(res, 429, { message: 'slow down' }, { 'Retry-After': '1' }) : json(res, 200, { calls });
+      const started = Date.now();
+      const res = await t.api.get(`/proxy/${id}/contacts`).set('Proxy-Retries', '2').expect(200);
+      expect(res.body).toEqual({ calls: 2 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      calls = 0;
+      await t.api.post(`/proxy/${id}/contacts`).set('Proxy-Retries', '2').send({ a: 1 }).expect(429);
+      calls = 0;
+      await t.api
+        .post(`/proxy/${id}/contacts`)
+        .set('Proxy-Retries', '2')
+        .set('Idempotency-Key', 'k-1')
+        .send({ a: 1 })
+        .expect(200);
+      calls = 0;
+      api.handler = (_req, res) => json(res, 500, { calls: ++calls });
+      const failing = await t.api.get(`/proxy/${id}/contacts`).set('Proxy-Retries', '2').expect(500);
+      expect(failing.body).toEqual({ calls: 3 });
+    });
+
+    it('a Retry-After beyond the 30 s budget is not waited for', async () => {
+      const id = await connection('limits-3');
+      api.handler = (_req, res) => json(res, 429, {}, { 'Retry-After': '120' });
+      const started = Date.now();
+      await t.api.get(`/proxy/${id}/contacts`).set('Proxy-Retries', '5').expect(429);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(api.seen).toHaveLength(1);
+    });
+
+    it.each(['6', '-1', 'two', '1.5'])('Proxy-Retries: %s is 400 validation_failed', async (value) => {
+      const id = await connection(`limits-bad-${value}`);
+      const res = await t.api.get(`/proxy/${id}/contacts`).set('Proxy-Retries', value).expect(400);
+      expect(res.body.code).toBe('validation_failed');
+      expect(api.seen).toHaveLength(0);
+    });
+  });
+
+  describe('what is refused', () => {
+    it.each([
+      ['..', '/../connections'],
+      ['.. percent-encoded', '/%2e%2e/connections'],
+      ['.. mixed', '/.%2E/connections'],
+      ['.. encoded twice', '/%252e%252e/connections'],
+      ['.', '/./contacts'],
+      ['//', '//contacts'],
+      ['// inside', '/contacts//7'],
+      ['an absolute URL', '/http://evil.example/x'],
+      ['a backslash', '/contacts\\..\\x'],
+      ['an encoded backslash', '/contacts%5c..%5cx'],
+      ['an encoded slash', '/contacts%2f..%2fx'],
+      ['bad percent-encoding', '/contacts%zz'],
+    ])('%s: 400 invalid_proxy_path, and no call', async (_what, path) => {
+      const id = await connection(`unsafe-${_what}`);
+      const res = await rawSocketRequest(t.baseUrl, 'GET', `/proxy/${id}${path}`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+      });
+      expect(res.status).toBe(400);
+      expect(['invalid_proxy_path', 'validation_failed']).toContain(res.body.code);
+      expect(api.seen).toHaveLength(0);
+    });
+
+    it('a body over PROXY_MAX_BODY_BYTES: 413 payload_too_large; one over the API limit but under it passes', async () => {
+      const id = await connection('big-body');
+      api.handler = (req, res) => json(res, 200, { bytes: req.body.length });
+      const ok = await t.api
+        .post(`/proxy/${id}/files`)
+        .set('Content-Type', 'application/octet-stream')
+        .send(Buffer.alloc(200 * 1024, 1))
+        .expect(200);
+      expect(ok.body).toEqual({ bytes: 200 * 1024 });
+      const big = await t.api
+        .post(`/proxy/${id}/files`)
+        .set('Content-Type', 'application/octet-stream')
+        .send(Buffer.alloc(301 * 1024, 1))
+        .expect(413);
+      expect(big.body.code).toBe('payload_too_large');
+      expect(api.seen).toHaveLength(1);
+    });
+
+    it('a malformed connection id is 400, an unknown one 404, both without a call', async () => {
+      expect((await t.api.get('/proxy/not-a-uuid/contacts').expect(400)).body.code).toBe('validation_failed');
+      const unknown = await t.api.get('/proxy/00000000-0000-4000-8000-000000000000/contacts').expect(404);
+      expect(unknown.body.code).toBe('connection_not_found');
+      expect(api.seen).toHaveLength(0);
+    });
+
+    it('needs the proxy scope', async () => {
+      const id = await connection('scope-1');
+      const reader = await t.api
+        .post('/api-keys')
+        .send({ name: 'creds-only', scopes: ['credentials:read'] })
+        .expect(201);
+      const refused = await t.anon
+        .get(`/proxy/${id}/contacts`)
+        .set('Authorization', `Bearer ${reader.body.key}`)
+        .expect(403);
+      expect(refused.body.requiredScope).toBe('proxy');
+      const proxyKey = await t.api
+        .post('/api-keys')
+        .send({ name: 'proxy-only', scopes: ['proxy'] })
+        .expect(201);
+      await t.anon.get(`/proxy/${id}/contacts`).set('Authorization', `Bearer ${proxyKey.body.key}`).expect(200);
+      await t.anon.get(`/proxy/${id}/contacts`).expect(401);
+      expect(api.seen).toHaveLength(1);
+    });
+  });
+
+  describe('a provider that does not answer', () => {
+    it('times out after PROXY_TIMEOUT_MS: 504 upstream_timeout', async () => {
+      const id = await connection('slow-1');
+      const held = gate();
+      api.handler = async (_req, res) => {
+        await held.promise;
+        json(res, 200, {});
+      };
+      const res = await t.api.get(`/proxy/${id}/contacts`).expect(504);
+      expect(res.body.code).toBe('upstream_timeout');
+      held.release();
+    });
+
+    it('cannot be reached: 502 provider_unavailable', async () => {
+      const id = await connection('down-1', true, 'webflow');
+      const res = await t.api.get(`/proxy/${id}/sites`).expect(502);
+      expect(res.body.code).toBe('provider_unavailable');
+    });
+  });
+
+  it('logs one line per call (method, provider, connection, path, status, duration), never a token or query value; counts calls per provider and status', async () => {
+    const id = await connection('observed-1');
+    await t.api.get(`/proxy/${id}/contacts?email=secret-query-value`).set('X-Request-Id', 'proxy-log-1').expect(200);
+    await waitFor(
+      () => t.logs.entries().some((e) => e.msg === 'proxy call' && (e.req as { id?: string })?.id === 'proxy-log-1'),
+      'proxy log line',
+    );
+    const line = t.logs
+      .entries()
+      .find((e) => e.msg === 'proxy call' && (e.req as { id?: string })?.id === 'proxy-log-1')!;
+    expect(line.proxy).toEqual({
+      method: 'GET',
+      provider: 'keap',
+      connectionId: id,
+      path: '/crm/rest/v1/contacts',
+      status: 200,
+      attempts: 1,
+      renewedToken: false,
+      durationMs: expect.any(Number),
+    });
+    expect(t.logs.text).not.toContain('secret-query-value');
+    expect(t.logs.text).not.toContain('AT-initial');
+    expect(t.logs.text).not.toContain('AT-refreshed');
+    const metrics = (await t.api.get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/proxy_request_duration_seconds_count\{provider="keap",status="200"\} \d+/);
+  });
+});
