@@ -10,5 +10,6 @@ import { ProxyService } from './proxy.service';
   imports: [ConfigModule.forFeature(proxyConfig), TokenLifecycleModule],
   controllers: [ProxyController],
   providers: [ProxyService],
+  exports: [ProxyService],
 })
 export class ProxyModule {}

@@ -1,0 +1,161 @@
+import { isPrivateAddress, PrivateAddressRefused, publicOnlyLookup } from '../../src/proxy/private-addresses';
+import {
+  callerResponseHeaders,
+  checkProxyPath,
+  InvalidProxyPath,
+  proxyTarget,
+  upstreamRequestHeaders,
+} from '../../src/proxy/proxy-target';
+
+describe('proxy target: always under the API base, on its host', () => {
+  const BASE = 'https://api.example.com/crm/rest/v1';
+
+  it.each([
+    ['', 'https://api.example.com/crm/rest/v1'],
+    ['/', 'https://api.example.com/crm/rest/v1'],
+    ['/contacts', 'https://api.example.com/crm/rest/v1/contacts'],
+    ['/contacts/7/tags?limit=2&x=%2F', 'https://api.example.com/crm/rest/v1/contacts/7/tags?limit=2&x=%2F'],
+    ['?q=1', 'https://api.example.com/crm/rest/v1?q=1'],
+    ['/a%20b/c%3Fd', 'https://api.example.com/crm/rest/v1/a%20b/c%3Fd'],
+    ['/@evil.example', 'https://api.example.com/crm/rest/v1/@evil.example'],
+    ['/http:evil.example', 'https://api.example.com/crm/rest/v1/http:evil.example'],
+    ['/...', 'https://api.example.com/crm/rest/v1/...'],
+  ])('%j → %s', (rest, expected) => {
+    expect(proxyTarget(BASE, rest).href).toBe(expected);
+  });
+
+  it('keeps a base with a trailing slash, and a base at the root of its host', () => {
+    expect(proxyTarget('https://api.example.com/v2/', '/sites').href).toBe('https://api.example.com/v2/sites');
+    expect(proxyTarget('https://api.example.com', '/sites').href).toBe('https://api.example.com/sites');
+  });
+
+  it.each([
+    ['/../x', 'a . or .. segment'],
+    ['/a/../../x', 'a . or .. segment'],
+    ['/./x', 'a . or .. segment'],
+    ['/%2e%2e/x', 'a . or .. segment'],
+    ['/%2E%2e/x', 'a . or .. segment'],
+    ['/.%2e/x', 'a . or .. segment'],
+    ['/%252e%252e/x', 'a . or .. segment'],
+    ['/%25252e%25252e/x', 'a . or .. segment'],
+    ['//x', 'an empty segment (//)'],
+    ['/a//b', 'an empty segment (//)'],
+    ['//evil.example/x', 'an empty segment (//)'],
+    ['/https://evil.example', 'an empty segment (//)'],
+    ['/a\\b', 'a backslash'],
+    ['/a%5cb', 'a backslash'],
+    ['/a%255cb', 'a backslash'],
+    ['/a%2fb', 'an encoded slash'],
+    ['/a%252Fb', 'an encoded slash'],
+    ['/a%zz', 'malformed percent-encoding'],
+    ['/a\u0000b', 'control characters'],
+    ['/a\nb', 'control characters'],
+    ['/a?b#c', 'a fragment'],
+  ])('refuses %j (%s)', (rest, reason) => {
+    expect(() => proxyTarget(BASE, rest)).toThrow(InvalidProxyPath);
+    expect(() => checkProxyPath(rest)).toThrow(`The proxy path is not allowed: ${reason}`);
+  });
+});
+
+describe('proxy headers', () => {
+  it('upstream: drops credentials, cookies, routing, hop-by-hop and Connection-listed headers; keeps the rest', () => {
+    expect(
+      upstreamRequestHeaders({
+        authorization: 'Bearer caller-key',
+        cookie: 'a=b',
+        host: 'service.example',
+        'x-forwarded-for': '10.0.0.1',
+        'x-forwarded-proto': 'https',
+        forwarded: 'for=10.0.0.1',
+        'x-real-ip': '10.0.0.1',
+        connection: 'keep-alive, x-private',
+        'x-private': 'hop',
+        'keep-alive': 'timeout=5',
+        te: 'trailers',
+        'transfer-encoding': 'chunked',
+        upgrade: 'h2c',
+        'proxy-authorization': 'Basic x',
+        'proxy-retries': '2',
+        'content-length': '12',
+        expect: '100-continue',
+        'x-request-id': 'caller-id',
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'idempotency-key': 'k1',
+        'user-agent': 'ua',
+        'x-custom': ['a', 'b'],
+        empty: undefined,
+      }),
+    ).toEqual({
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'idempotency-key': 'k1',
+      'user-agent': 'ua',
+      'x-custom': ['a', 'b'],
+    });
+  });
+
+  it('back: drops cookies, hop-by-hop and Connection-listed headers, and never replaces one the service set', () => {
+    const ours = new Set(['x-request-id', 'content-security-policy']);
+    expect(
+      callerResponseHeaders(
+        {
+          'set-cookie': ['a=b'],
+          connection: 'close, x-hop',
+          'x-hop': '1',
+          'transfer-encoding': 'chunked',
+          'keep-alive': 'timeout=5',
+          'x-request-id': 'upstream',
+          'content-security-policy': 'default-src *',
+          'retry-after': '3',
+          'x-ratelimit-remaining': '9',
+          'content-type': 'application/json',
+          'content-length': '2',
+        },
+        (name) => ours.has(name),
+      ),
+    ).toEqual({
+      'retry-after': '3',
+      'x-ratelimit-remaining': '9',
+      'content-type': 'application/json',
+      'content-length': '2',
+    });
+  });
+});
+
+describe('private addresses (refused as proxy targets in production)', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.255.0.9', true],
+    ['10.1.2.3', true],
+    ['172.16.0.1', true],
+    ['172.31.255.255', true],
+    ['192.168.1.1', true],
+    ['169.254.169.254', true],
+    ['100.64.0.1', true],
+    ['0.0.0.0', true],
+    ['::1', true],
+    ['::', true],
+    ['fe80::1', true],
+    ['fd00::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:10.0.0.1', true],
+    ['8.8.8.8', false],
+    ['172.32.0.1', false],
+    ['2606:4700::1111', false],
+    ['::ffff:8.8.8.8', false],
+    ['not-an-ip', false],
+  ])('%s → %s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
+  });
+
+  it('the lookup the production agent connects with refuses a name that resolves to one', async () => {
+    const resolve = (all: boolean) =>
+      new Promise<unknown>((done) =>
+        publicOnlyLookup('localhost', { all }, (error: Error | null, address: unknown) => done(error ?? address)),
+      );
+    expect(await resolve(false)).toBeInstanceOf(PrivateAddressRefused);
+    expect(await resolve(true)).toBeInstanceOf(PrivateAddressRefused);
+    expect(((await resolve(true)) as { code: string }).code).toBe('EPRIVATEADDRESS');
+  });
+});
