@@ -4,6 +4,7 @@ import { ConnectionEntity } from './connections/connection.entity';
 import { OAuthStateEntity } from './oauth/oauth-state.entity';
 import { TokenRevocationEntity } from './revocations/token-revocation.entity';
 import { RefreshBudgetEntity } from './token-lifecycle/refresh-budget.entity';
+import { RefreshHistoryEntity } from './token-lifecycle/refresh-history.entity';
 import { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
 
 /**
@@ -17,6 +18,7 @@ export const ENTITIES = [
   ConnectSessionEntity,
   OAuthStateEntity,
   RefreshBudgetEntity,
+  RefreshHistoryEntity,
   TokenRevocationEntity,
   WebhookDeliveryEntity,
 ];

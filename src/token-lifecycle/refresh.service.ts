@@ -13,6 +13,7 @@ import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { sleep } from '../common/concurrency';
 import { newLeaseOwner } from '../common/lease-owner';
 import { RefreshBudget } from './refresh-budget';
+import { RefreshHistory } from './refresh-history';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
 
@@ -50,6 +51,7 @@ export class RefreshService {
     private readonly cipher: TokenCipher,
     private readonly budget: RefreshBudget,
     private readonly metrics: MetricsService,
+    private readonly history: RefreshHistory,
     @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
@@ -169,10 +171,12 @@ export class RefreshService {
       if (!(error instanceof ProviderError))
         this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed unexpectedly');
       this.metrics.refreshes.inc({ provider: provider.name, outcome: failure.kind });
+      this.history.record(provider.name, 'failed');
       return this.recordFailure(connection, failure);
     }
     timer();
     this.metrics.refreshes.inc({ provider: provider.name, outcome: 'refreshed' });
+    this.history.record(provider.name, 'succeeded');
     return this.store(
       connection,
       provider.settings,

@@ -6,14 +6,20 @@ import { CredentialsService } from './credentials.service';
 import { LifecycleController } from './lifecycle.controller';
 import { RefreshBudget } from './refresh-budget';
 import { RefreshBudgetEntity } from './refresh-budget.entity';
+import { RefreshHistory } from './refresh-history';
+import { RefreshHistoryEntity } from './refresh-history.entity';
 import { RefreshSweep } from './refresh-sweep';
 import { RefreshService } from './refresh.service';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshBudgetEntity]), ConnectionsModule, ScheduleModule.forRoot()],
+  imports: [
+    TypeOrmModule.forFeature([RefreshBudgetEntity, RefreshHistoryEntity]),
+    ConnectionsModule,
+    ScheduleModule.forRoot(),
+  ],
   controllers: [LifecycleController],
-  providers: [RefreshBudget, RefreshService, VerificationService, CredentialsService, RefreshSweep],
-  exports: [RefreshService, RefreshSweep, CredentialsService, VerificationService],
+  providers: [RefreshBudget, RefreshHistory, RefreshService, VerificationService, CredentialsService, RefreshSweep],
+  exports: [RefreshService, RefreshSweep, RefreshHistory, CredentialsService, VerificationService],
 })
 export class TokenLifecycleModule {}
