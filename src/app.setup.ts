@@ -9,6 +9,10 @@ import { createNestLogger, createRootLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { loadAppConfig } from './config/app.config';
 import { createHttpAdapter } from './http/http-adapter';
+import { registerCheckBeforeBody } from './http/check-before-body';
+import { authorize } from './auth/api-key.guard';
+import { ApiKeys } from './auth/api-keys';
+import type { Scope } from './auth/scopes';
 import { proxyPathItem } from './proxy/proxy.openapi';
 
 export interface CreateAppOptions {
@@ -28,6 +32,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyParser: false,
   });
   app.useLogger(createNestLogger(logger));
+  // The proxy's key check before its (large) bodies are read: the guard's own check, run earlier.
+  const apiKeys = app.get(ApiKeys);
+  registerCheckBeforeBody(app.getHttpAdapter().getInstance(), (request, scope) =>
+    authorize(apiKeys, request, scope as Scope),
+  );
   // The OAuth flow's browser-binding cookie (set on authorize, read and cleared on the callback).
   await app.register(fastifyCookie);
   app.useGlobalPipes(createValidationPipe());

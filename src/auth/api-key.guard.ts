@@ -39,21 +39,9 @@ export class ApiKeyGuard implements CanActivate {
     const required = this.requirement(context);
     if (required === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const check = this.apiKeys.check(request.headers.authorization);
-    if (check.kind === 'known') return this.admit(request, check.identity, required);
-    if (check.kind === 'unknown') throw new Unauthorized();
-    return this.apiKeys.lookUp(check.secretHash).then((identity) => {
-      if (!identity) throw new Unauthorized();
-      return this.admit(request, identity, required);
-    });
-  }
-
-  private admit(request: FastifyRequest, identity: ApiKeyIdentity, required: Scope): boolean {
-    if (identity.source === 'api' && this.apiKeys.stale) throw new ApiKeysUnavailable();
-    request.apiKey = identity;
-    (request.log as Logger).setBindings({ keyName: identity.name, keyId: identity.id });
-    if (!allows(identity.scopes, required)) throw new InsufficientScope(required);
-    return true;
+    // Already checked before the body was read (a route with config.scopeBeforeBody): same key, same answer.
+    if (request.apiKey && allows(request.apiKey.scopes, required)) return true;
+    return authorize(this.apiKeys, request, required);
   }
 
   private requirement(context: ExecutionContext): Requirement {
@@ -71,4 +59,27 @@ export class ApiKeyGuard implements CanActivate {
     }
     return requirement;
   }
+}
+
+/**
+ * The key check of one request: 401 unauthorized (missing, malformed, unknown, revoked), 503 while
+ * table keys cannot be trusted, 403 insufficient_scope; the key's identity goes on the request and its
+ * log lines. Synchronous for a key the cache knows; a key it has not seen is looked up.
+ */
+export function authorize(apiKeys: ApiKeys, request: FastifyRequest, required: Scope): true | Promise<true> {
+  const check = apiKeys.check(request.headers.authorization);
+  if (check.kind === 'known') return admit(apiKeys, request, check.identity, required);
+  if (check.kind === 'unknown') throw new Unauthorized();
+  return apiKeys.lookUp(check.secretHash).then((identity) => {
+    if (!identity) throw new Unauthorized();
+    return admit(apiKeys, request, identity, required);
+  });
+}
+
+function admit(apiKeys: ApiKeys, request: FastifyRequest, identity: ApiKeyIdentity, required: Scope): true {
+  if (identity.source === 'api' && apiKeys.stale) throw new ApiKeysUnavailable();
+  request.apiKey = identity;
+  (request.log as Logger).setBindings({ keyName: identity.name, keyId: identity.id });
+  if (!allows(identity.scopes, required)) throw new InsufficientScope(required);
+  return true;
 }

@@ -156,6 +156,12 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     for (const [hash, identity] of this.byHash) if (identity.id === id) this.byHash.delete(hash);
   }
 
+  /** An active key by its id (the console's sessions name the key they were made with). */
+  findById(id: string): ApiKeyIdentity | undefined {
+    for (const identity of this.byHash.values()) if (identity.id === id) return identity;
+    return undefined;
+  }
+
   /** The keys from API_KEYS, for GET /api-keys. */
   environmentKeys(): ApiKeyIdentity[] {
     return [...this.fromEnvironment.values()];

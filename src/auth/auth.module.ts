@@ -30,7 +30,9 @@ export class AuthModule implements OnModuleInit {
       .filter((metatype): metatype is Type => typeof metatype === 'function');
     const undeclared = routesWithoutScope(controllers);
     if (undeclared.length) throw new Error(`Routes without @RequireScope or @Public(): ${undeclared.join(', ')}`);
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
     // Declared up front, so every request object has the same shape (Fastify's advice for speed).
-    this.adapterHost.httpAdapter?.getInstance<FastifyInstance>().decorateRequest('apiKey', null);
+    fastify.decorateRequest('apiKey', null);
   }
 }

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'invalid_proxy_path',
   'proxy_target_not_allowed',
   'upstream_timeout',
+  'request_aborted',
   'service_unavailable',
   'internal_error',
 ] as const;

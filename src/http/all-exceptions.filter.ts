@@ -49,6 +49,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 /** Answers `exception` as an ErrorResponse (also for requests the router cannot take: http-adapter.ts). */
 export function sendError(reply: FastifyReply, exception: unknown, requestId: string): void {
   const { body, headers } = errorResponse(exception, requestId);
+  // A route with its own body limit (the proxy's PROXY_MAX_BODY_BYTES) says that limit.
+  const ownLimit = reply.request?.routeOptions?.config?.bodyLimit;
+  if (body.code === 'payload_too_large' && ownLimit)
+    body.message = `The request body is larger than this route's limit of ${ownLimit()} bytes`;
   if (body.statusCode >= 500) errorLogger.error({ err: exception, code: body.code }, 'request failed');
   // Nothing more to send, or nobody to send it to (a client that went away mid-upload).
   if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) return;

@@ -11,6 +11,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route takes its body as bytes, whatever its type (the proxy passes it on as it came). */
     rawBody?: boolean;
+    /** The API-key scope checked before the body is read (routes with large bodies: the proxy). */
+    scopeBeforeBody?: string;
+    /** The route takes HTML form posts (application/x-www-form-urlencoded): the console. */
+    formBody?: boolean;
     /** The route's own body limit, read when the route is registered (the proxy's PROXY_MAX_BODY_BYTES). */
     bodyLimit?: () => number;
   }
@@ -62,7 +66,14 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
   fastify.addContentTypeParser(
     '*',
     { parseAs: 'buffer', bodyLimit },
-    (request: FastifyRequest, body: Buffer, done: Done) => done(null, wantsRawBody(request) ? body : undefined),
+    (request: FastifyRequest, body: Buffer, done: Done) => {
+      if (wantsRawBody(request)) return done(null, body);
+      if (request.routeOptions.config.formBody && isForm(request)) {
+        if (!readable(request)) return done(unreadable());
+        return done(null, formFields(body.toString('utf8')));
+      }
+      done(null, undefined);
+    },
   );
 }
 
@@ -72,4 +83,17 @@ function readable(request: FastifyRequest): boolean {
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
   return charset === undefined || UTF8.test(charset);
+}
+
+const isForm = (request: FastifyRequest) =>
+  /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+
+/** A form's fields: a name sent once is a string, a name sent several times (checkboxes) a list. */
+export function formFields(text: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [name, value] of new URLSearchParams(text)) {
+    const seen = fields[name];
+    fields[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return fields;
 }

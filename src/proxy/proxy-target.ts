@@ -48,15 +48,23 @@ export function checkProxyPath(rest: string): { relative: string; query: string 
   const path = q === -1 ? rest : rest.slice(0, q);
   const query = q === -1 ? '' : rest.slice(q);
   if (CONTROL.test(rest)) throw new InvalidProxyPath('control characters');
-  if (query.includes('#')) throw new InvalidProxyPath('a fragment');
+  if (rest.includes('#')) throw new InvalidProxyPath('a fragment');
   const relative = path.replace(/^\//, '');
   if (relative !== '') {
-    for (const segment of relative.split('/')) {
+    const segments = relative.split('/');
+    // One trailing slash is part of the path (`contacts/`); any other empty segment is `//`.
+    if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+    for (const segment of segments) {
       if (segment === '') throw new InvalidProxyPath('an empty segment (//)');
-      for (const form of decodings(segment)) {
-        if (form === '.' || form === '..') throw new InvalidProxyPath('a . or .. segment');
-        if (form.includes('\\')) throw new InvalidProxyPath('a backslash');
-        if (form !== segment && form.includes('/')) throw new InvalidProxyPath('an encoded slash');
+      for (const decoded of decodings(segment)) {
+        // Compatibility forms too: a fullwidth dot or solidus some servers fold into the ASCII one.
+        for (const form of new Set([decoded, decoded.normalize('NFKC')])) {
+          // `..;` and `.;x`: servlet containers drop the `;…` part of a segment and see `..`.
+          if (/^\.\.?(;|$)/.test(form)) throw new InvalidProxyPath('a . or .. segment');
+          if (form.includes('\\')) throw new InvalidProxyPath('a backslash');
+          if (form !== segment && form.includes('/')) throw new InvalidProxyPath('an encoded slash');
+          if (form !== segment && CONTROL.test(form)) throw new InvalidProxyPath('control characters');
+        }
       }
     }
   }
@@ -86,10 +94,16 @@ const REQUEST_DROPPED = new Set([
   'upgrade',
 ]);
 
-/** Response headers never passed back: cookies of the provider, and hop-by-hop headers. */
+/**
+ * Response headers never passed back: cookies of the provider, hop-by-hop headers, and what would speak
+ * for this service's origin (HSTS, Alt-Svc, Clear-Site-Data, CORS): the answer is served from here.
+ */
 const RESPONSE_DROPPED = new Set([
   'set-cookie',
   'set-cookie2',
+  'strict-transport-security',
+  'alt-svc',
+  'clear-site-data',
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -139,6 +153,7 @@ export function callerResponseHeaders(
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || RESPONSE_DROPPED.has(name) || named.has(name) || alreadySet(name)) continue;
+    if (name.startsWith('access-control-')) continue;
     out[name] = value;
   }
   return out;

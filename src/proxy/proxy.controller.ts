@@ -10,7 +10,12 @@ import { InvalidProxyPath, callerResponseHeaders } from './proxy-target';
 import { ProxyService } from './proxy.service';
 
 /** Bodies as bytes, up to PROXY_MAX_BODY_BYTES (read when the route is registered). */
-const ROUTE = { rawBody: true, bodyLimit: () => loadProxyConfig().maxBodyBytes };
+const ROUTE = {
+  rawBody: true,
+  bodyLimit: () => loadProxyConfig().maxBodyBytes,
+  // Checked before up to PROXY_MAX_BODY_BYTES are read (the guard itself runs after the body parser).
+  scopeBeforeBody: 'proxy',
+} as const;
 const PATHS = [':connectionId', ':connectionId/*'];
 /** The connection id and the rest of the raw URL (path and query, as the caller sent them). */
 const RAW = /^\/proxy\/[^/?]+(.*)$/i;

@@ -38,10 +38,14 @@ export interface ProxyAnswer {
   body: Dispatcher.ResponseData['body'] | Buffer;
 }
 
+const USER_AGENT = 'oauth-connections-proxy/0.1';
+
 /** Idempotent by method (RFC 9110 9.2.2), or made so by the caller's Idempotency-Key. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 /** Retries of one call wait at most this long in all. */
 const RETRY_BUDGET_MS = 30_000;
+/** How long the answer to "is this provider's configured API base on a private address" is kept. */
+const PRIVATE_BASE_TTL_MS = 5 * 60_000;
 /** A 401's body is kept (to be returned as it is if the renewed token fails too) up to this size. */
 const KEPT_401_BYTES = 64 * 1024;
 
@@ -56,6 +60,8 @@ const notAllowed = () =>
     "The provider's API address is a loopback, private or link-local address, which this service does not call",
   );
 const timedOut = () => new DomainError('upstream_timeout', 504, "The provider's API did not answer in time");
+/** The caller went away: nobody reads this answer (499, as proxies log it). */
+const aborted = () => new DomainError('request_aborted', 499, 'The caller closed the connection');
 
 /**
  * Calls a provider's API for a connection: the connection's API base + the caller's path and query,
@@ -71,7 +77,8 @@ export class ProxyService implements OnApplicationShutdown {
   private readonly open: Agent;
   private readonly guarded: Agent;
   /** Per provider: whether its configured API base is itself on a private address (then it may be called). */
-  private readonly privateBases = new Map<string, Promise<boolean>>();
+  /** (A DNS answer is re-asked after PRIVATE_BASE_TTL_MS.) */
+  private readonly privateBases = new Map<string, { answer: Promise<boolean>; until: number }>();
 
   constructor(
     private readonly credentials: CredentialsService,
@@ -95,77 +102,25 @@ export class ProxyService implements OnApplicationShutdown {
 
   async forward(call: ProxyCall): Promise<ProxyAnswer> {
     const startedAt = new Date();
-    checkProxyPath(call.rest);
-    let token = await this.credentials.usableToken(call.connectionId, false, startedAt);
-    const provider = this.catalog.find(token.connection.provider);
-    if (!provider) throw new ProviderNotConfigured(token.connection.provider);
-    const target = proxyTarget(provider.apiBaseFor(token.connection.apiBaseUrl), call.rest);
-    const dispatcher = await this.dispatcherFor(provider, target);
-    const retryable = IDEMPOTENT.has(call.method) || call.headers['idempotency-key'] !== undefined;
-    const outcome = { attempts: 0, renewed: false, status: 0 };
-    let waited = 0;
+    const outcome = { attempts: 0, renewed: false, status: 0, provider: '', path: '', refused: '' };
     try {
-      for (;;) {
-        outcome.attempts++;
-        let response: Dispatcher.ResponseData;
-        try {
-          response = await request(target, {
-            method: call.method,
-            headers: this.headersFor(call, token),
-            body: call.body,
-            dispatcher,
-            signal: call.signal,
-          });
-        } catch (error) {
-          const failure = classify(error);
-          const delay = retryable && outcome.attempts <= call.retries ? backoffDelay(outcome.attempts, 250, 5000) : -1;
-          if (failure === 'unreachable' && delay >= 0 && waited + delay <= RETRY_BUDGET_MS) {
-            waited += delay;
-            await sleep(delay, undefined, { signal: call.signal });
-            continue;
-          }
-          throw failure === 'timeout' ? timedOut() : failure === 'private' ? notAllowed() : unreachable();
-        }
-        outcome.status = response.statusCode;
-        if (response.statusCode === 401 && !outcome.renewed) {
-          outcome.renewed = true;
-          const kept = await keep(response.body, KEPT_401_BYTES);
-          if (token.connection.hasRefreshToken) {
-            // Satisfied by any refresh that finished after this call began (another 401's, the sweep's).
-            token = await this.credentials.usableToken(call.connectionId, true, startedAt);
-            continue;
-          }
-          // A token that does not expire: ask the provider whether it still takes it at all.
-          await this.verification.verifyById(call.connectionId).catch(() => undefined);
-          return { status: 401, headers: response.headers, body: kept };
-        }
-        if (
-          (response.statusCode === 429 || response.statusCode >= 500) &&
-          retryable &&
-          outcome.attempts <= call.retries
-        ) {
-          const retryAfter = parseRetryAfter(header(response.headers['retry-after']) ?? null);
-          const delay = backoffDelay(outcome.attempts, 250, RETRY_BUDGET_MS, retryAfter);
-          if (waited + delay <= RETRY_BUDGET_MS) {
-            await response.body.dump();
-            waited += delay;
-            await sleep(delay, undefined, { signal: call.signal });
-            continue;
-          }
-        }
-        return { status: response.statusCode, headers: response.headers, body: response.body };
-      }
+      return await this.call(call, startedAt, outcome);
+    } catch (error) {
+      if (error instanceof DomainError) outcome.refused = error.code;
+      throw error;
     } finally {
+      // Every call, refused ones included (a bad path, a connection that needs its user, a private address).
       const elapsedMs = Date.now() - startedAt.getTime();
-      this.metrics.observeProxyCall(provider.name, outcome.status, elapsedMs);
+      this.metrics.observeProxyCall(outcome.provider || 'unknown', outcome.status, elapsedMs);
       this.logger.log(
         {
           proxy: {
             method: call.method,
-            provider: provider.name,
+            provider: outcome.provider || null,
             connectionId: call.connectionId,
-            path: target.pathname,
+            path: outcome.path || null,
             status: outcome.status || null,
+            ...(outcome.refused && { refused: outcome.refused }),
             attempts: outcome.attempts,
             renewedToken: outcome.renewed,
             durationMs: elapsedMs,
@@ -176,10 +131,95 @@ export class ProxyService implements OnApplicationShutdown {
     }
   }
 
+  private async call(
+    call: ProxyCall,
+    startedAt: Date,
+    outcome: { attempts: number; renewed: boolean; status: number; provider: string; path: string },
+  ): Promise<ProxyAnswer> {
+    checkProxyPath(call.rest);
+    let token = await this.credentials.usableToken(call.connectionId, false, startedAt);
+    outcome.provider = token.connection.provider;
+    const provider = this.catalog.find(token.connection.provider);
+    if (!provider) throw new ProviderNotConfigured(token.connection.provider);
+    const target = proxyTarget(provider.apiBaseFor(token.connection.apiBaseUrl), call.rest);
+    outcome.path = target.pathname;
+    const dispatcher = await this.dispatcherFor(provider, target);
+    const retryable = IDEMPOTENT.has(call.method) || call.headers['idempotency-key'] !== undefined;
+    let waited = 0;
+    const pause = async (ms: number) => {
+      waited += ms;
+      await sleep(ms, undefined, { signal: call.signal }).catch(() => {
+        throw aborted();
+      });
+    };
+    for (;;) {
+      outcome.attempts++;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(target, {
+          method: call.method,
+          headers: this.headersFor(call, token),
+          body: call.body,
+          dispatcher,
+          signal: call.signal,
+        });
+      } catch (error) {
+        if (call.signal.aborted) throw aborted();
+        const failure = classify(error);
+        const delay = retryable && outcome.attempts <= call.retries ? backoffDelay(outcome.attempts, 250, 5000) : -1;
+        if (failure === 'unreachable' && delay >= 0 && waited + delay <= RETRY_BUDGET_MS) {
+          await pause(delay);
+          continue;
+        }
+        throw failure === 'timeout' ? timedOut() : failure === 'private' ? notAllowed() : unreachable();
+      }
+      outcome.status = response.statusCode;
+      if (response.statusCode === 401 && !outcome.renewed) {
+        outcome.renewed = true;
+        const kept = await keep(response.body, KEPT_401_BYTES).catch((error: unknown) => {
+          if (call.signal.aborted) throw aborted();
+          throw classify(error) === 'timeout' ? timedOut() : unreachable();
+        });
+        if (token.connection.hasRefreshToken) {
+          // Satisfied by any refresh that finished after this call began (another 401's, the sweep's); a
+          // refresh that fails is an error here, never the token that was just refused.
+          token = await this.credentials.usableToken(call.connectionId, true, startedAt, true);
+          continue;
+        }
+        // A token that does not expire: ask the provider whether it still takes it at all.
+        await this.verification.verifyById(call.connectionId).catch(() => undefined);
+        const headers = { ...response.headers };
+        if (!kept.complete) {
+          // Cut short: its length and encoding no longer describe it.
+          delete headers['content-length'];
+          delete headers['content-encoding'];
+        }
+        return { status: 401, headers, body: kept.bytes };
+      }
+      if (
+        (response.statusCode === 429 || response.statusCode >= 500) &&
+        retryable &&
+        outcome.attempts <= call.retries
+      ) {
+        const retryAfter = parseRetryAfter(header(response.headers['retry-after']) ?? null);
+        const delay = backoffDelay(outcome.attempts, 250, RETRY_BUDGET_MS, retryAfter);
+        if (waited + delay <= RETRY_BUDGET_MS) {
+          await response.body.dump();
+          await pause(delay);
+          continue;
+        }
+      }
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    }
+  }
+
   private headersFor(call: ProxyCall, token: UsableToken): Record<string, string | string[]> {
     return {
+      // Some APIs refuse a call without one (ClickFunnels 2.0): the service's own, unless the caller sent one.
+      'user-agent': USER_AGENT,
       ...upstreamRequestHeaders(call.headers),
-      authorization: `${token.connection.tokenType} ${token.accessToken}`,
+      // RFC 6750: the scheme is Bearer whatever token_type the provider's answer spelled.
+      authorization: `Bearer ${token.accessToken}`,
       'x-request-id': call.requestId,
     };
   }
@@ -191,7 +231,9 @@ export class ProxyService implements OnApplicationShutdown {
    */
   private async dispatcherFor(provider: OAuthProvider, target: URL): Promise<Agent> {
     if (!this.config.guardPrivateAddresses) return this.open;
-    if (await this.privateBase(provider)) return this.open;
+    // Only the configured host itself: not, say, a ClickFunnels workspace host a connection brought.
+    const configuredHost = new URL(provider.settings.apiBaseUrl).hostname;
+    if (target.hostname === configuredHost && (await this.privateBase(provider))) return this.open;
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && isPrivateAddress(host)) throw notAllowed();
     return this.guarded;
@@ -199,17 +241,17 @@ export class ProxyService implements OnApplicationShutdown {
 
   private privateBase(provider: OAuthProvider): Promise<boolean> {
     let known = this.privateBases.get(provider.name);
-    if (!known) {
+    if (!known || known.until < Date.now()) {
       const host = new URL(provider.settings.apiBaseUrl).hostname.replace(/^\[|\]$/g, '');
-      known = isIP(host)
+      const answer = isIP(host)
         ? Promise.resolve(isPrivateAddress(host))
         : lookup(host, { all: true }).then(
             (addresses) => addresses.length > 0 && addresses.every((a) => isPrivateAddress(a.address)),
             () => false,
           );
-      this.privateBases.set(provider.name, known);
+      this.privateBases.set(provider.name, (known = { answer, until: Date.now() + PRIVATE_BASE_TTL_MS }));
     }
-    return known;
+    return known.answer;
   }
 }
 
@@ -225,13 +267,13 @@ function classify(error: unknown): 'timeout' | 'private' | 'unreachable' | 'fail
   return CONNECT_ERRORS.has(code) ? 'unreachable' : 'failed';
 }
 
-/** The first `max` bytes of a body (the rest read and dropped). */
-async function keep(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
+/** The first `max` bytes of a body (the rest read and dropped), and whether that was all of it. */
+async function keep(body: Dispatcher.ResponseData['body'], max: number): Promise<{ bytes: Buffer; complete: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     if (size < max) chunks.push(chunk.subarray(0, max - size));
     size += chunk.length;
   }
-  return Buffer.concat(chunks);
+  return { bytes: Buffer.concat(chunks), complete: size <= max };
 }

@@ -56,7 +56,13 @@ export class CredentialsService {
    * What credentials() hands out, for the service's own calls (the proxy): the connection as read and
    * its decrypted access token, valid by the same rules.
    */
-  async usableToken(id: string, force: boolean, startedAt = new Date()): Promise<UsableToken> {
+  async usableToken(
+    id: string,
+    force: boolean,
+    startedAt = new Date(),
+    /** A forced refresh that fails is an error, never the current token (the proxy's 401: it was just refused). */
+    strict = false,
+  ): Promise<UsableToken> {
     let connection: CredentialsRow = await this.loadForCredentials(id);
     if (force && !connection.hasRefreshToken) throw new RefreshNotSupported(id);
     const now = startedAt.getTime();
@@ -69,8 +75,9 @@ export class CredentialsService {
       connection = { ...outcome.connection, hasRefreshToken: outcome.connection.refreshToken !== null };
       if (outcome.kind === 'failed') {
         if (outcome.error.kind === 'invalid_grant' || needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
-        // A still-valid token is served even though its refresh failed.
-        if (!connection.expiresAt || connection.expiresAt.getTime() <= Date.now()) throw unavailable(outcome.error);
+        // A still-valid token is served even though its refresh failed (unless it was just refused).
+        if (strict || !connection.expiresAt || connection.expiresAt.getTime() <= Date.now())
+          throw unavailable(outcome.error);
       }
     }
     if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);

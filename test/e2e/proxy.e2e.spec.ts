@@ -363,6 +363,30 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
       expect(tokens.requestsTo('/token')).toHaveLength(1);
     });
 
+    it('a renewal that fails is 502, and the refused token is not sent again', async () => {
+      const id = await connection('renew-fails');
+      accepted = new Set();
+      tokens.on('POST', '/token', { status: 500, json: { error: 'server_error' } });
+      try {
+        const res = await t.api.get(`/proxy/${id}/contacts`).expect(502);
+        expect(res.body.code).toBe('provider_unavailable');
+        expect(res.headers['proxy-status']).toBeUndefined();
+        expect(api.seen).toHaveLength(1);
+      } finally {
+        tokens.on('POST', '/token', () => {
+          refreshCount++;
+          accepted.add(`AT-refreshed-${refreshCount}`);
+          return {
+            json: {
+              access_token: `AT-refreshed-${refreshCount}`,
+              refresh_token: `RT-${refreshCount}`,
+              expires_in: 86_400,
+            },
+          };
+        });
+      }
+    });
+
     it('a second 401 goes back to the caller as it is', async () => {
       const id = await connection('renew-twice');
       api.handler = (req, res) => json(res, 401, { message: `no ${bearerOf(req)}` }, { 'WWW-Authenticate': 'Bearer' });
@@ -469,13 +493,18 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
       ['an encoded backslash', '/contacts%5c..%5cx'],
       ['an encoded slash', '/contacts%2f..%2fx'],
       ['bad percent-encoding', '/contacts%zz'],
+      ['..; (servlet path parameters)', '/..;/connections'],
+      ['an encoded NUL', '/contacts%00'],
+      ['encoded CR LF', '/contacts%0d%0aX-Injected:%201'],
+      ['a fragment', '/contacts%23x#y'],
     ])('%s: 400 invalid_proxy_path, and no call', async (_what, path) => {
       const id = await connection(`unsafe-${_what}`);
       const res = await rawSocketRequest(t.baseUrl, 'GET', `/proxy/${id}${path}`, {
         Authorization: `Bearer ${TEST_API_KEY}`,
       });
       expect(res.status).toBe(400);
-      expect(['invalid_proxy_path', 'validation_failed']).toContain(res.body.code);
+      // The router itself refuses a URL it cannot decode; every other case is the proxy's own check.
+      expect(res.body.code).toBe(path.includes('%zz') ? 'validation_failed' : 'invalid_proxy_path');
       expect(api.seen).toHaveLength(0);
     });
 
@@ -495,6 +524,35 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
         .expect(413);
       expect(big.body.code).toBe('payload_too_large');
       expect(api.seen).toHaveLength(1);
+    });
+
+    it('a trailing slash is part of the path', async () => {
+      const id = await connection('trailing-1');
+      await t.api.get(`/proxy/${id}/contacts/`).expect(200);
+      expect(api.seen.map((s) => s.url)).toEqual(['/crm/rest/v1/contacts/']);
+    });
+
+    it('a large body without an API key is refused before it is read', async () => {
+      const id = await connection('no-key-body');
+      // The upload sends 1 MB and then waits: the 401 must come back while the rest was never sent.
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          `${t.baseUrl}/proxy/${id}/files`,
+          {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(250 * 1024) },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+            req.destroy();
+          },
+        );
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        req.write(Buffer.alloc(64 * 1024, 1));
+      });
+      expect(status).toBe(401);
+      expect(api.seen).toHaveLength(0);
     });
 
     it('a malformed connection id is 400, an unknown one 404, both without a call', async () => {

@@ -68,18 +68,25 @@ describe('ProxyService in production: private addresses', () => {
   };
 
   it('refuses an IP literal on a private address, before any call', async () => {
-    expect(await refusal(serviceFor('https://api.example.com', `http://127.0.0.1:${port}/api`))).toEqual([
+    expect(await refusal(serviceFor('https://93.184.215.14', `http://127.0.0.1:${port}/api`))).toEqual([
       502,
       'proxy_target_not_allowed',
     ]);
-    expect(await refusal(serviceFor('https://api.example.com', 'http://169.254.169.254/latest'))).toEqual([
+    expect(await refusal(serviceFor('https://93.184.215.14', 'http://169.254.169.254/latest'))).toEqual([
       502,
       'proxy_target_not_allowed',
     ]);
   });
 
   it('refuses a name that resolves to a private address, when the socket connects', async () => {
-    expect(await refusal(serviceFor('https://api.example.com', `http://localhost:${port}/api`))).toEqual([
+    expect(await refusal(serviceFor('https://93.184.215.14', `http://localhost:${port}/api`))).toEqual([
+      502,
+      'proxy_target_not_allowed',
+    ]);
+  });
+
+  it("another private host than the configured one stays refused, even when the provider's base is private", async () => {
+    expect(await refusal(serviceFor(`http://127.0.0.1:${port}/api`, `http://localhost:${port}/api`))).toEqual([
       502,
       'proxy_target_not_allowed',
     ]);

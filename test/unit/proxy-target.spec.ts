@@ -20,6 +20,8 @@ describe('proxy target: always under the API base, on its host', () => {
     ['/@evil.example', 'https://api.example.com/crm/rest/v1/@evil.example'],
     ['/http:evil.example', 'https://api.example.com/crm/rest/v1/http:evil.example'],
     ['/...', 'https://api.example.com/crm/rest/v1/...'],
+    ['/contacts/', 'https://api.example.com/crm/rest/v1/contacts/'],
+    ['/a;b/c', 'https://api.example.com/crm/rest/v1/a;b/c'],
   ])('%j → %s', (rest, expected) => {
     expect(proxyTarget(BASE, rest).href).toBe(expected);
   });
@@ -51,6 +53,16 @@ describe('proxy target: always under the API base, on its host', () => {
     ['/a\u0000b', 'control characters'],
     ['/a\nb', 'control characters'],
     ['/a?b#c', 'a fragment'],
+    ['/a#b', 'a fragment'],
+    ['/..;/x', 'a . or .. segment'],
+    ['/v1/..;jsessionid=1/x', 'a . or .. segment'],
+    ['/.;/x', 'a . or .. segment'],
+    ['/%2e%2e;/x', 'a . or .. segment'],
+    ['/\uff0e\uff0e/x', 'a . or .. segment'],
+    ['/a\uff0fb', 'an encoded slash'],
+    ['/a%00b', 'control characters'],
+    ['/a%0d%0aX-Injected:%201', 'control characters'],
+    ['/contacts//', 'an empty segment (//)'],
   ])('refuses %j (%s)', (rest, reason) => {
     expect(() => proxyTarget(BASE, rest)).toThrow(InvalidProxyPath);
     expect(() => checkProxyPath(rest)).toThrow(`The proxy path is not allowed: ${reason}`);
@@ -144,6 +156,13 @@ describe('private addresses (refused as proxy targets in production)', () => {
     ['172.32.0.1', false],
     ['2606:4700::1111', false],
     ['::ffff:8.8.8.8', false],
+    ['64:ff9b::a00:1', true],
+    ['2002:7f00:1::', true],
+    ['::127.0.0.1', true],
+    ['224.0.0.1', true],
+    ['255.255.255.255', true],
+    ['192.0.0.170', true],
+    ['ff02::1', true],
     ['not-an-ip', false],
   ])('%s → %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);

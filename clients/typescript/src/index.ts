@@ -277,25 +277,29 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
   return {
     raw,
     proxy: (connectionId, path, init = {}) => {
-      const segments = path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');
+      // Characters a path segment may hold (RFC 3986 pchar) stay as they are, `%` too: a path that is
+      // already percent-encoded is sent as it is. Anything else is encoded; the query goes in `query`.
+      const segments = path.replace(/^\/+/, '').split('/').map((s) => s.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@%]/g, encodeURIComponent)).join('/');
       const query = init.query
         ? `?${new URLSearchParams(Object.entries(init.query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`
         : '';
       const url = `${options.baseUrl.replace(/\/+$/, '')}/proxy/${encodeURIComponent(connectionId)}/${segments}${query}`;
       const json = typeof init.body === 'object' && init.body !== null && (Array.isArray(init.body) || Object.getPrototypeOf(init.body) === Object.prototype);
-      const headers: Record<string, string> = {
-        ...options.headers,
-        ...(json && { 'Content-Type': 'application/json' }),
-        ...(init.retries !== undefined && { 'Proxy-Retries': String(init.retries) }),
-        ...init.headers,
-        Authorization: `Bearer ${options.apiKey}`,
-      };
+      // Header names in any case: later ones replace earlier ones (Headers folds the case).
+      const headers = new Headers(options.headers);
+      if (json) headers.set('Content-Type', 'application/json');
+      if (init.retries !== undefined) headers.set('Proxy-Retries', String(init.retries));
+      for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
+      headers.set('Authorization', `Bearer ${options.apiKey}`);
+      const stream = typeof ReadableStream !== 'undefined' && init.body instanceof ReadableStream;
       const request = new Request(url, {
         method: init.method ?? 'GET',
         headers,
         body: json ? JSON.stringify(init.body) : (init.body as RequestInit['body']),
         signal: init.signal,
-      });
+        // A streamed body must say so (fetch's half duplex).
+        ...(stream && { duplex: 'half' }),
+      } as RequestInit);
       return (options.fetch ?? globalThis.fetch)(request);
     },
     createApiKey: (body, init) => raw.POST('/api-keys', { ...init, body }),

@@ -640,7 +640,7 @@ export interface components {
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
