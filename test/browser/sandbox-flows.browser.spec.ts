@@ -1,4 +1,6 @@
 import { Browser, Page } from 'playwright-core';
+import { tokenContext } from '../../src/connections/token-context';
+import { TokenCipher } from '../../src/crypto/token-cipher';
 import { freePort } from '../../src/database/embedded-postgres';
 import { startTestApp, TestApp } from '../support/app';
 import { launchBrowser } from '../support/browser';
@@ -145,5 +147,52 @@ describe('connecting each provider in a real browser, through the sandbox simula
     expect(await row.textContent()).toContain('abdevpage');
     const { accessToken } = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
     expect(await page.content()).not.toContain(accessToken);
+  });
+
+  it('the development page calls a connection’s API through the proxy and shows the JSON answer without tokens', async () => {
+    await page.goto(`${t.baseUrl}/`);
+    await page.click('#connect-keap');
+    await page.fill('#account', 'devcall');
+    await page.click('#approve');
+    await page.waitForURL(/status=connected/);
+    const id = new URL(page.url()).searchParams.get('connectionId')!;
+    await page.click(`#call-${id}`);
+    await page.waitForURL(`${t.baseUrl}/dev/connections/${id}/call`);
+    expect(await page.textContent('#call-result')).toContain('GET contacts');
+    expect(await page.textContent('#call-status')).toBe('200');
+    const answer = JSON.parse((await page.textContent('#call-answer'))!);
+    expect(answer).toEqual({ contacts: [], count: 0, next: null, previous: null });
+    // The simulator saw the call, with the connection's token (which the page never shows).
+    const calls = (await t.anon.get('/sandbox/keap/calls').query({ endpoint: 'api' }).expect(200)).body;
+    expect(calls.slice(-1)[0]).toMatchObject({ route: 'GET /contacts', status: 200 });
+    const { accessToken } = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
+    const [stored] = await t.dataSource.query('SELECT refresh_token FROM connections WHERE id = $1', [id]);
+    const refreshToken = t.app.get(TokenCipher).decrypt(stored.refresh_token, tokenContext(id, 'refresh_token'));
+    const html = await page.content();
+    expect(html).not.toContain(accessToken);
+    expect(html).not.toContain(refreshToken);
+    // The answer page lists the connections too: the same button calls again.
+    await page.click(`#call-${id}`);
+    expect(await page.textContent('#call-status')).toBe('200');
+  });
+
+  it('the development page’s API call refuses a cross-site form post', async () => {
+    const id = (await t.api.get('/connections').query({ ownerId: 'demo-user' }).expect(200)).body.data[0].id;
+    // Another site with a form posting to the route: the browser sends its Origin.
+    await page.route('http://evil.example/', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<form method="post" action="${t.baseUrl}/dev/connections/${id}/call"><button id="go">go</button></form>`,
+      }),
+    );
+    await page.goto('http://evil.example/');
+    const [response] = await Promise.all([
+      page.waitForResponse(`${t.baseUrl}/dev/connections/${id}/call`),
+      page.click('#go'),
+    ]);
+    expect(response.status()).toBe(403);
+    expect(await response.text()).toBe('Forbidden: cross-site request');
+    const res = await t.anon.post(`/dev/connections/${id}/call`).set('Origin', 'https://evil.example').redirects(0);
+    expect(res.status).toBe(403);
   });
 });
