@@ -25,6 +25,8 @@ import { loadProvidersConfig, providersConfig } from './providers/providers.conf
 import { ProvidersModule } from './providers/providers.module';
 import { RevocationsModule } from './revocations/revocations.module';
 import { ProxyModule } from './proxy/proxy.module';
+import { ConsoleModule } from './console/console.module';
+import { loadConsoleConfig } from './console/console.config';
 
 @Module({})
 export class AppModule {
@@ -55,6 +57,7 @@ export class AppModule {
         ...BUILT_IN_PROVIDER_MODULES,
         GenericProvidersModule,
         HealthModule,
+        ...(loadConsoleConfig().enabled ? [ConsoleModule] : []),
         // Read here (not through DI) because it decides which modules exist.
         ...(loadProvidersConfig().sandbox ? [developmentModule()] : []),
       ],

@@ -1,4 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyView from '@fastify/view';
+import { consoleViewOptions } from './console/console-views';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -39,6 +41,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   );
   // The OAuth flow's browser-binding cookie (set on authorize, read and cleared on the callback).
   await app.register(fastifyCookie);
+  // The console's server-rendered pages (src/console/views).
+  await app.register(fastifyView, consoleViewOptions(nodeEnv === 'production'));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   const document = buildOpenApiDocument(app);

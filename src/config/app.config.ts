@@ -28,6 +28,13 @@ const schema = z.object({
     .min(0, 'must be at least 0 (0 turns the limit off)')
     .max(100_000, 'must be at most 100000')
     .default(60),
+  // Console sign-in attempts (POST /admin/sign-in) per client and minute; 0 turns the limit off.
+  ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0 (0 turns the limit off)')
+    .max(10_000, 'must be at most 10000')
+    .default(10),
   // Which proxies in front of the service may say who the client is (X-Forwarded-For): see trustProxyOf.
   TRUST_PROXY: z
     .string()
@@ -93,6 +100,8 @@ function parseAppConfig(source: Env) {
     sandbox: vars.SANDBOX,
     /** Per client and minute on /oauth/*; 0 = no limit. */
     oauthRateLimitPerMinute: vars.OAUTH_RATE_LIMIT_PER_MINUTE,
+    /** Per client and minute on POST /admin/sign-in; 0 = no limit. */
+    signInRateLimitPerMinute: vars.ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE,
     /** Fastify's `trustProxy`: false (the socket's address is the client), a hop count or the proxies' addresses. */
     trustProxy: vars.TRUST_PROXY ?? false,
     /** Postgres statement_timeout of every pooled connection, in ms; 0 = no limit. */

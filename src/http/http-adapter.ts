@@ -14,7 +14,7 @@ import { registerSecurityHeaders, securityHeaders } from './security-headers';
 /** What the HTTP layer reads from the app config (loadAppConfig). */
 export type HttpSettings = Pick<
   ReturnType<typeof loadAppConfig>,
-  'publicUrl' | 'trustProxy' | 'oauthRateLimitPerMinute'
+  'publicUrl' | 'trustProxy' | 'oauthRateLimitPerMinute' | 'signInRateLimitPerMinute'
 >;
 
 /**
@@ -67,7 +67,7 @@ export function createHttpAdapter(logger?: Logger, settings: HttpSettings = load
   });
   // Headers first: the rate limit's 429 (and every other early answer) carries them.
   registerSecurityHeaders(fastify, headersFor);
-  registerOAuthRateLimit(fastify, settings.oauthRateLimitPerMinute);
+  registerOAuthRateLimit(fastify, settings.oauthRateLimitPerMinute, settings.signInRateLimitPerMinute);
   registerBodyParsers(fastify, BODY_LIMIT_BYTES);
   return adapter;
 }

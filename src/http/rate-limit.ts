@@ -20,14 +20,24 @@ export const isOAuthRoute = (routeUrl: string | undefined): boolean =>
  * Registered after the security headers, so its answers carry them; the check runs in onRequest,
  * before the body is read and before anything touches the database.
  */
-export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: number): void {
-  if (perMinute <= 0) return;
+export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: number, signInPerMinute = 0): void {
+  if (perMinute <= 0 && signInPerMinute <= 0) return;
   void fastify.register(fastifyRateLimit, { global: false, max: perMinute, timeWindow: RATE_LIMIT_WINDOW_MS });
   void fastify.after(() => {
-    const check = fastify.createRateLimit();
+    const oauth = perMinute > 0 ? fastify.createRateLimit() : undefined;
+    // The console's sign-in (POST /admin/sign-in): its own count per client, apart from /oauth/*'s.
+    const signIn =
+      signInPerMinute > 0
+        ? fastify.createRateLimit({ max: signInPerMinute, keyGenerator: (request) => `sign-in ${request.ip}` })
+        : undefined;
     // A callback hook: every other route passes without a promise.
     fastify.addHook('onRequest', (request, reply, done) => {
-      if (!isOAuthRoute(request.routeOptions.url)) return done();
+      const check = isOAuthRoute(request.routeOptions.url)
+        ? oauth
+        : isSignIn(request.method, request.routeOptions.url)
+          ? signIn
+          : undefined;
+      if (!check) return done();
       check(request).then((result) => {
         if (result.isAllowed || !result.isExceeded) return done();
         // Answered here: the route is not run (no done()).
@@ -36,6 +46,9 @@ export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: numb
     });
   });
 }
+
+const isSignIn = (method: string, routeUrl: string | undefined) =>
+  method === 'POST' && routeUrl?.toLowerCase() === '/admin/sign-in';
 
 function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
   const retryAfter = String(retryAfterSeconds);
@@ -50,12 +63,9 @@ function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfte
   }
   sendError(
     reply.header('Cache-Control', 'no-store'),
-    new DomainError(
-      'rate_limited',
-      429,
-      `Too many requests from this client to /oauth; retry in ${retryAfterSeconds} s`,
-      { 'Retry-After': retryAfter },
-    ),
+    new DomainError('rate_limited', 429, `Too many requests from this client; retry in ${retryAfterSeconds} s`, {
+      'Retry-After': retryAfter,
+    }),
     request.id,
   );
   return reply;

@@ -33,6 +33,16 @@ const DOCS_DIRECTIVES: Directives = {
   'connect-src': ["'self'"],
 };
 
+/** The operator console (src/console): scripts and styles from /admin/assets only, never inline. */
+const CONSOLE_DIRECTIVES: Directives = {
+  ...DEFAULT_DIRECTIVES,
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'form-action': ["'self'"],
+  'connect-src': ["'self'"],
+};
+
 /** What every answer carries: helmet's defaults, made stricter where the service has no use for them. */
 export function securityHeaderOptions(publicUrl: string): HelmetOptions {
   return {
@@ -58,6 +68,13 @@ function routeOptionsFor(routeUrl: string | undefined): HelmetOptions {
   // /dev/connect/{provider}, which refuses a foreign Origin, and under Referrer-Policy: no-referrer
   // browsers send `Origin: null` on a form POST. same-origin still sends nothing to other sites.
   if (path === '/') return { referrerPolicy: { policy: 'same-origin' } };
+  // The console: its own script and stylesheet, forms to itself. Referrer-Policy same-origin, so a form
+  // post carries a real Origin (no-referrer makes browsers send `Origin: null`).
+  if (path === '/admin' || path.startsWith('/admin/'))
+    return {
+      contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_DIRECTIVES },
+      referrerPolicy: { policy: 'same-origin' },
+    };
   return {};
 }
 

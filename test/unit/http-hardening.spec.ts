@@ -114,6 +114,7 @@ describe('the HTTP adapter alone (Fastify inject, no app, no database)', () => {
     publicUrl: 'http://localhost:3000',
     trustProxy: false,
     oauthRateLimitPerMinute: LIMIT,
+    signInRateLimitPerMinute: 0,
   };
 
   beforeAll(async () => {

@@ -1,3 +1,4 @@
+import { formFields } from '../../http/body-parsers';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parse as parseQueryString } from 'node:querystring';
 import type { SandboxReply } from './simulators/wire';
@@ -35,7 +36,9 @@ export function acceptFormBodies(fastify: FastifyInstance, bodyLimit: number): v
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit },
     (req, body, done) => {
-      done(null, req.routeOptions.url?.startsWith('/sandbox/') ? parseQueryString(String(body)) : undefined);
+      if (req.routeOptions.url?.startsWith('/sandbox/')) return done(null, parseQueryString(String(body)));
+      // This parser replaces the app's for form bodies: routes that take forms (the console) still get them.
+      done(null, req.routeOptions.config.formBody ? formFields(String(body)) : undefined);
     },
   );
 }

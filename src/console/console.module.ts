@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
+import { ConnectionsModule } from '../connections/connections.module';
+import { TokenLifecycleModule } from '../token-lifecycle/token-lifecycle.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { consoleConfig } from './console.config';
+import { ConsoleGuard } from './console.guard';
+import { ConsoleAssetsController } from './console-assets.controller';
+import { ConsoleAuthController } from './console-auth.controller';
+import { ConsoleConnectionsController } from './console-connections.controller';
+import { ConsoleKeysController } from './console-keys.controller';
+import { ConsoleOverviewController } from './console-overview.controller';
+import { ConsoleSessions } from './console-session';
+import { ConsoleWebhooksController } from './console-webhooks.controller';
+
+/**
+ * The operator console at /admin (docs/console.md): server-rendered pages (@fastify/view + Eta) behind a
+ * session that an admin API key opens. Loaded unless ADMIN_CONSOLE=false, in every mode.
+ */
+@Module({
+  imports: [
+    ConfigModule.forFeature(consoleConfig),
+    ConnectionsModule,
+    ConnectSessionsModule,
+    TokenLifecycleModule,
+    WebhooksModule,
+  ],
+  controllers: [
+    ConsoleAssetsController,
+    ConsoleAuthController,
+    ConsoleOverviewController,
+    ConsoleConnectionsController,
+    ConsoleWebhooksController,
+    ConsoleKeysController,
+  ],
+  providers: [ConsoleSessions, ConsoleGuard],
+})
+export class ConsoleModule {}

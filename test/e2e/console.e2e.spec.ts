@@ -1,0 +1,148 @@
+import request from 'supertest';
+import { cookiesOf } from '../support/sandbox-flow';
+import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
+
+/** The console's sessions, CSRF and headers over HTTP (the pages themselves: test/browser/console.browser.spec.ts). */
+describe('console (/admin): sign-in, session, CSRF', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE: '0' } });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  async function signIn(key = TEST_API_KEY): Promise<{ cookie: string; csrf: string }> {
+    const res = await t.anon.post('/admin/sign-in').type('form').send({ key }).expect(303);
+    expect(res.headers.location).toBe('/admin');
+    const cookie = cookiesOf(res);
+    const page = await t.anon.get('/admin').set('Cookie', cookie).expect(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    return { cookie, csrf };
+  }
+
+  it('sends a browser without a session to the sign-in page', async () => {
+    const res = await t.anon.get('/admin').expect(303);
+    expect(res.headers.location).toBe('/admin/sign-in');
+    const page = await t.anon.get('/admin/sign-in').expect(200);
+    expect(page.text).toContain('<label for="key">API key</label>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("style-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(page.text).not.toMatch(/<script>|<style>| style="/);
+  });
+
+  it('signs in with an admin key: an HttpOnly, SameSite=Strict cookie for 8 hours, limited to /admin', async () => {
+    const res = await t.anon.post('/admin/sign-in').type('form').send({ key: TEST_API_KEY }).expect(303);
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/^console_session=v1\./);
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Path=/admin');
+    expect(setCookie).toContain('Max-Age=28800');
+    expect(setCookie).not.toContain('Secure');
+    expect(setCookie).not.toContain(TEST_API_KEY);
+    const overview = await t.anon.get('/admin').set('Cookie', cookiesOf(res)).expect(200);
+    expect(overview.text).toContain('Signed in with <strong>env-1</strong>');
+    expect(overview.text).not.toContain(TEST_API_KEY);
+  });
+
+  it('refuses a wrong key and a key without admin with the same message, saying nothing more', async () => {
+    const reader = await t.api
+      .post('/api-keys')
+      .send({ name: 'console-reader', scopes: ['connections:read'] })
+      .expect(201);
+    const answers = [];
+    for (const key of ['wrong-key-wrong-key', `ock_${'A'.repeat(43)}`, reader.body.key, '']) {
+      const res = await t.anon.post('/admin/sign-in').type('form').send({ key }).expect(401);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      answers.push(/id="sign-in-error">([^<]*)</.exec(res.text)?.[1]);
+    }
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toContain('cannot sign in');
+  });
+
+  it('refuses a forged or tampered cookie, and a session whose key was revoked', async () => {
+    const { cookie } = await signIn();
+    const [name, value] = cookie.split('=');
+    const parts = value.split('.');
+    const tampered = `${name}=${parts[0]}.${parts[1].slice(0, -2)}AA.${parts[2]}`;
+    expect((await t.anon.get('/admin').set('Cookie', tampered)).status).toBe(303);
+    expect((await t.anon.get('/admin').set('Cookie', `${name}=v1.e30.${parts[2]}`)).status).toBe(303);
+    const admin = await t.api
+      .post('/api-keys')
+      .send({ name: 'console-admin', scopes: ['admin'] })
+      .expect(201);
+    const session = await signIn(admin.body.key);
+    await t.anon.get('/admin').set('Cookie', session.cookie).expect(200);
+    await t.api.delete(`/api-keys/${admin.body.id}`).expect(200);
+    expect((await t.anon.get('/admin').set('Cookie', session.cookie)).status).toBe(303);
+  });
+
+  it('refuses a state-changing form without the CSRF token, with another session’s, or from another origin', async () => {
+    const { cookie, csrf } = await signIn();
+    const other = await signIn();
+    expect((await t.anon.post('/admin/sign-out').set('Cookie', cookie).type('form').send({})).status).toBe(403);
+    expect(
+      (await t.anon.post('/admin/sign-out').set('Cookie', cookie).type('form').send({ _csrf: other.csrf })).status,
+    ).toBe(403);
+    expect(
+      (
+        await t.anon
+          .post('/admin/sign-out')
+          .set('Cookie', cookie)
+          .set('Origin', 'https://evil.example')
+          .type('form')
+          .send({ _csrf: csrf })
+      ).status,
+    ).toBe(403);
+    const out = await t.anon
+      .post('/admin/sign-out')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf })
+      .expect(303);
+    expect(out.headers.location).toBe('/admin/sign-in');
+    expect(String(out.headers['set-cookie'])).toMatch(/console_session=;.*Max-Age=0/);
+  });
+
+  it('serves its stylesheet and script from the service', async () => {
+    const css = await t.anon.get('/admin/assets/console.css').expect(200);
+    expect(css.headers['content-type']).toContain('text/css');
+    const js = await t.anon.get('/admin/assets/console.js').expect(200);
+    expect(js.headers['content-type']).toContain('text/javascript');
+    await t.anon.get('/admin/assets/..%2fconsole.module.js').expect(404);
+    await t.anon.get('/admin/assets/other.js').expect(404);
+  });
+
+  it('rate-limits sign-in per client', async () => {
+    const limited = await startTestApp({
+      databaseUrl: t.databaseUrl,
+      env: { ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE: '3' },
+    });
+    try {
+      for (let i = 0; i < 3; i++)
+        await request(limited.baseUrl).post('/admin/sign-in').type('form').send({ key: 'x' }).expect(401);
+      const res = await request(limited.baseUrl)
+        .post('/admin/sign-in')
+        .type('form')
+        .send({ key: TEST_API_KEY })
+        .expect(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      // The API is not limited by it.
+      await limited.api.get('/connections').expect(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('is not there with ADMIN_CONSOLE=false', async () => {
+    const off = await startTestApp({ databaseUrl: t.databaseUrl, env: { ADMIN_CONSOLE: 'false' } });
+    try {
+      await off.anon.get('/admin/sign-in').expect(404);
+      await off.anon.get('/admin').expect(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
