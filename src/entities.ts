@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './auth/api-key.entity';
 import { ConnectSessionEntity } from './connect-sessions/connect-session.entity';
+import { ConsoleSessionEntity } from './console/console-session.entity';
 import { ConnectionEntity } from './connections/connection.entity';
 import { OAuthStateEntity } from './oauth/oauth-state.entity';
 import { TokenRevocationEntity } from './revocations/token-revocation.entity';
@@ -16,6 +17,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   ConnectionEntity,
   ConnectSessionEntity,
+  ConsoleSessionEntity,
   OAuthStateEntity,
   RefreshBudgetEntity,
   RefreshHistoryEntity,

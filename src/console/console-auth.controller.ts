@@ -25,7 +25,7 @@ export class ConsoleAuthController {
 
   @Get('sign-in')
   async signInPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    if (this.sessions.read(request.cookies[SESSION_COOKIE])) return void reply.redirect(CONSOLE_PATH, 303);
+    if (await this.sessions.read(request.cookies[SESSION_COOKIE])) return void reply.redirect(CONSOLE_PATH, 303);
     await sendPage(request, reply, 'sign-in', { title: 'Sign in' });
   }
 
@@ -47,14 +47,15 @@ export class ConsoleAuthController {
           : undefined;
     const usable = identity && allows(identity.scopes, 'admin') && !(identity.source === 'api' && this.keys.stale);
     if (!usable) return sendPage(request, reply, 'sign-in', { title: 'Sign in', refused: true }, 401);
-    const session = this.sessions.issue(identity);
+    const session = await this.sessions.issue(identity);
     void reply.setCookie(SESSION_COOKIE, session.value, session.options).redirect(CONSOLE_PATH, 303);
   }
 
   @Post('sign-out')
   @RouteConfig(FORM)
   @UseGuards(ConsoleGuard)
-  signOut(@Res() reply: FastifyReply): void {
+  async signOut(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.sessions.end(request.cookies[SESSION_COOKIE]);
     void reply.clearCookie(SESSION_COOKIE, this.sessions.clearing()).redirect(`${CONSOLE_PATH}/sign-in`, 303);
   }
 }

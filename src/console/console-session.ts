@@ -1,82 +1,81 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LessThan, Repository } from 'typeorm';
 import { ApiKeyIdentity, ApiKeys } from '../auth/api-keys';
 import { allows } from '../auth/scopes';
 import { appConfig } from '../config/app.config';
+import { hashSecret } from '../crypto/secret-hash';
 import { securityConfig } from '../crypto/secrets.config';
 import { consoleConfig } from './console.config';
+import { ConsoleSessionEntity } from './console-session.entity';
 
 /** A signed-in operator: the admin key they signed in with (its id and name, never the key). */
 export interface ConsoleSession {
   key: ApiKeyIdentity;
   /** The CSRF token every form of this session carries. */
   csrf: string;
-  expiresAt: number;
-}
-
-interface Payload {
-  /** key id */
-  k: string;
-  /** expiry, ms */
-  e: number;
-  /** CSRF token */
-  c: string;
+  expiresAt: Date;
 }
 
 export const SESSION_COOKIE = 'console_session';
 export const CONSOLE_PATH = '/admin';
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
- * Console sessions as signed cookies: `v1.<payload>.<HMAC-SHA256>` (base64url), nothing stored
- * server-side. The signing key is derived (HKDF) from the current ENCRYPTION_KEYS key, so there is no
- * secret to configure; rotating that key signs everyone out. A session is valid until it expires (8 h)
- * and only while the key it was made with is still an active admin key: revoking the key ends it.
+ * Console sessions: the cookie holds a random token (32 bytes); `console_sessions` holds its SHA-256,
+ * the admin key it was opened with and its expiry (8 h). Signing out deletes the row, so a copied
+ * cookie is worthless afterwards; revoking the key ends its sessions too (checked on every request).
+ * The CSRF token of a session is an HMAC of its token, under a key derived (HKDF) from the current
+ * ENCRYPTION_KEYS key. The table's only owner.
  */
 @Injectable()
 export class ConsoleSessions {
-  private readonly signingKey: Buffer;
+  private readonly csrfKey: Buffer;
 
   constructor(
     private readonly keys: ApiKeys,
+    @InjectRepository(ConsoleSessionEntity) private readonly repo: Repository<ConsoleSessionEntity>,
     @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
     @Inject(consoleConfig.KEY) private readonly config: ConfigType<typeof consoleConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {
-    this.signingKey = Buffer.from(
-      hkdfSync('sha256', security.keyring.current.key, 'oauth-connections', 'console-session-v1', 32),
+    this.csrfKey = Buffer.from(
+      hkdfSync('sha256', security.keyring.current.key, 'oauth-connections', 'console-csrf-v1', 32),
     );
   }
 
-  /** A new session for `key` (an admin key): the cookie's value and options. */
-  issue(key: ApiKeyIdentity, now = Date.now()): { value: string; options: Record<string, unknown> } {
-    const payload: Payload = { k: key.id, e: now + this.config.sessionTtlMs, c: randomBytes(18).toString('base64url') };
-    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return { value: `v1.${body}.${this.sign(body)}`, options: this.cookieOptions(this.config.sessionTtlMs / 1000) };
+  /** A new session for `key` (an admin key): the cookie's value and options. Expired sessions are deleted. */
+  async issue(key: ApiKeyIdentity, now = new Date()): Promise<{ value: string; options: Record<string, unknown> }> {
+    const token = randomBytes(32).toString('base64url');
+    await this.repo.delete({ expiresAt: LessThan(now) });
+    await this.repo.insert({
+      tokenHash: hashSecret(token),
+      keyId: key.id,
+      expiresAt: new Date(now.getTime() + this.config.sessionTtlMs),
+    });
+    return { value: token, options: this.cookieOptions(this.config.sessionTtlMs / 1000) };
   }
 
-  /** The options that clear the cookie (sign out). */
+  /** Ends the session of a cookie value (sign out). */
+  async end(value: string | undefined): Promise<void> {
+    if (value && TOKEN.test(value)) await this.repo.delete({ tokenHash: hashSecret(value) });
+  }
+
+  /** The options that clear the cookie. */
   clearing(): Record<string, unknown> {
     return this.cookieOptions(0);
   }
 
-  /** The session a cookie value stands for, or undefined (forged, expired, or its key no longer admin). */
-  read(value: string | undefined, now = Date.now()): ConsoleSession | undefined {
-    const parts = value?.split('.');
-    if (!parts || parts.length !== 3 || parts[0] !== 'v1') return undefined;
-    const expected = Buffer.from(this.sign(parts[1]));
-    const given = Buffer.from(parts[2]);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let payload: Payload;
-    try {
-      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Payload;
-    } catch {
-      return undefined;
-    }
-    if (typeof payload.e !== 'number' || payload.e <= now || typeof payload.c !== 'string') return undefined;
-    const key = this.keys.findById(payload.k);
-    if (!key || !allows(key.scopes, 'admin')) return undefined;
-    return { key, csrf: payload.c, expiresAt: payload.e };
+  /** The session of a cookie value, or undefined (unknown, signed out, expired, or its key no longer admin). */
+  async read(value: string | undefined, now = new Date()): Promise<ConsoleSession | undefined> {
+    if (!value || !TOKEN.test(value)) return undefined;
+    const row = await this.repo.findOneBy({ tokenHash: hashSecret(value) });
+    if (!row || row.expiresAt.getTime() <= now.getTime()) return undefined;
+    const key = this.keys.findById(row.keyId);
+    if (!key || !allows(key.scopes, 'admin') || (key.source === 'api' && this.keys.stale)) return undefined;
+    return { key, csrf: this.csrfOf(value), expiresAt: row.expiresAt };
   }
 
   /** Whether a form's CSRF token is this session's. */
@@ -87,8 +86,8 @@ export class ConsoleSessions {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private sign(body: string): string {
-    return createHmac('sha256', this.signingKey).update(body).digest('base64url');
+  private csrfOf(token: string): string {
+    return createHmac('sha256', this.csrfKey).update(token).digest('base64url');
   }
 
   private cookieOptions(maxAgeSeconds: number): Record<string, unknown> {

@@ -33,9 +33,9 @@ export class ConsoleGuard implements CanActivate {
     this.origin = new URL(app.publicUrl).origin;
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const session = this.sessions.read(request.cookies[SESSION_COOKIE]);
+    const session = await this.sessions.read(request.cookies[SESSION_COOKIE]);
     if (!session) throw new ConsoleSignInRequired();
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const origin = request.headers.origin;

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConsoleSessionEntity } from './console-session.entity';
 import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { TokenLifecycleModule } from '../token-lifecycle/token-lifecycle.module';
@@ -21,6 +23,7 @@ import { ConsoleWebhooksController } from './console-webhooks.controller';
 @Module({
   imports: [
     ConfigModule.forFeature(consoleConfig),
+    TypeOrmModule.forFeature([ConsoleSessionEntity]),
     ConnectionsModule,
     ConnectSessionsModule,
     TokenLifecycleModule,

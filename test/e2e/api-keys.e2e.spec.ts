@@ -29,6 +29,12 @@ const EXPECTED_SCOPES: Record<string, string> = {
   'GET /api-keys': 'admin',
   'POST /api-keys': 'admin',
   'DELETE /api-keys/{id}': 'admin',
+  'GET /proxy/{connectionId}/{path}': 'proxy',
+  'HEAD /proxy/{connectionId}/{path}': 'proxy',
+  'POST /proxy/{connectionId}/{path}': 'proxy',
+  'PUT /proxy/{connectionId}/{path}': 'proxy',
+  'PATCH /proxy/{connectionId}/{path}': 'proxy',
+  'DELETE /proxy/{connectionId}/{path}': 'proxy',
 };
 const PUBLIC_OPERATIONS = ['GET /health/live', 'GET /health/ready'];
 
@@ -47,6 +53,8 @@ describe('API keys with scopes', () => {
     get: (p: string) => app.anon.get(p).set('Authorization', `Bearer ${key}`),
     post: (p: string) => app.anon.post(p).set('Authorization', `Bearer ${key}`),
     patch: (p: string) => app.anon.patch(p).set('Authorization', `Bearer ${key}`),
+    put: (p: string) => app.anon.put(p).set('Authorization', `Bearer ${key}`),
+    head: (p: string) => app.anon.head(p).set('Authorization', `Bearer ${key}`),
     delete: (p: string) => app.anon.delete(p).set('Authorization', `Bearer ${key}`),
   });
   async function importConnection(ownerId: string): Promise<string> {
@@ -96,21 +104,24 @@ describe('API keys with scopes', () => {
       const keys = Object.fromEntries(
         await Promise.all(scopes.map(async (scope) => [scope, (await makeKey(`only-${scope}`, [scope])).key])),
       ) as Record<string, string>;
-      const other = await makeKey('only-proxy', ['proxy']);
       for (const [operation, scope] of Object.entries(EXPECTED_SCOPES)) {
         const [method, route] = operation.split(' ');
-        const url = route.replace('{id}', randomUUID());
+        const url = route.replace('{id}', randomUUID()).replace('{connectionId}', randomUUID()).replace('{path}', 'x');
         const call = (key: string) => {
-          const req = as(key)[method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](url);
-          return method === 'GET' ? req : req.send({});
+          const req = as(key)[method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete'](url);
+          return method === 'GET' || method === 'HEAD' ? req : req.send({});
         };
-        const refused = await call(other.key);
-        expect([operation, refused.status, refused.body.code, refused.body.requiredScope]).toEqual([
-          operation,
-          403,
-          'insufficient_scope',
-          scope,
-        ]);
+        // A key with some other scope (not admin).
+        const other = keys[scopes.find((s) => s !== scope && s !== 'admin')!];
+        const refused = await call(other);
+        expect([operation, refused.status]).toEqual([operation, 403]);
+        // (A HEAD answer has no body to read the code from.)
+        if (method !== 'HEAD')
+          expect([operation, refused.body.code, refused.body.requiredScope]).toEqual([
+            operation,
+            'insufficient_scope',
+            scope,
+          ]);
         // Past the guard: whatever the route says next (400 for the empty body, 404 for the random id, 200).
         const allowed = await call(keys[scope]);
         expect([operation, allowed.status]).not.toEqual([operation, 403]);
