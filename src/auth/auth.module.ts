@@ -7,15 +7,16 @@ import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeys } from './api-keys';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysService } from './api-keys.service';
 import { routesWithoutScope } from './route-scopes';
 
-/** API keys: the table, the in-memory check of every request (ApiKeyGuard) and /api-keys. */
+/** API keys: the table, the in-memory check of every request (ApiKeyGuard), /api-keys and ApiKeysService. */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity]), DiscoveryModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeys, ApiKeysRepository, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [ApiKeys],
+  providers: [ApiKeys, ApiKeysRepository, ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [ApiKeys, ApiKeysService],
 })
 export class AuthModule implements OnModuleInit {
   constructor(

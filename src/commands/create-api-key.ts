@@ -8,15 +8,14 @@
  * service. Replicas that are running know the key at once (they look an unseen key up by its hash).
  */
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { CreateApiKeyRequest } from '../auth/api-key.dto';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
+import { validateNewApiKey } from '../auth/api-keys.service';
 import { SCOPES } from '../auth/scopes';
-import { DomainError } from '../common/errors';
+import { DomainError, ValidationFailed } from '../common/errors';
 import { loadDatabaseConfig } from '../config/database.config';
 import { ConfigError, loadDotEnv } from '../config/env';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../database/embedded-postgres';
@@ -39,13 +38,15 @@ async function parseRequest(argv: string[]): Promise<CreateApiKeyRequest> {
     throw new UsageError((error as Error).message);
   }
   if (values.name === undefined || !values.scopes) throw new UsageError('--name and --scopes are required');
-  const request = plainToInstance(CreateApiKeyRequest, {
-    name: values.name,
-    scopes: values.scopes.flatMap((s) => s.split(',').map((scope) => scope.trim())).filter(Boolean),
-  });
-  const errors = await validate(request, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length) throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
-  return request;
+  try {
+    return await validateNewApiKey({
+      name: values.name,
+      scopes: values.scopes.flatMap((s) => s.split(',').map((scope) => scope.trim())).filter(Boolean),
+    });
+  } catch (error) {
+    if (error instanceof ValidationFailed) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Which database, for the operator (never the password of DATABASE_URL). */

@@ -1,9 +1,9 @@
-import type {} from '@fastify/view';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
 import { ConsoleForbidden, ConsoleSignInRequired } from './console.guard';
 import { CONSOLE_PATH } from './console-session';
+import { sendPage } from './console-views';
 
 const logger = new Logger('Console');
 
@@ -37,14 +37,12 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
     } else {
       logger.error({ err: exception }, 'console request failed');
     }
-    const html = await reply.viewAsync('error', {
-      title: `Error ${status}`,
+    await sendPage(
+      request,
+      reply,
+      'error',
+      { title: `Error ${status}`, status, code, message, requestId: request.id },
       status,
-      code,
-      message,
-      requestId: request.id,
-      session: request.consoleSession,
-    });
-    void reply.status(status).type('text/html; charset=utf-8').send(html);
+    );
   }
 }
