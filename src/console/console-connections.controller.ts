@@ -1,20 +1,361 @@
-import { Controller, Get, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
+import { DomainError, ERROR_CODES, ErrorCode } from '../common/errors';
+import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
+import { CONNECTION_STATUSES, needsUser, REFRESHABLE_STATUSES } from '../connections/connection-status';
+import { Connection, DeleteConnectionResponse, ListConnectionsQuery } from '../connections/connection.dto';
+import { ConnectionsService } from '../connections/connections.service';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { CredentialsService } from '../token-lifecycle/credentials.service';
+import { VerificationService } from '../token-lifecycle/verification.service';
 import { ConsoleExceptionFilter } from './console.filter';
 import { ConsoleGuard } from './console.guard';
-import { sendPage } from './console-views';
+import { CONSOLE_PATH } from './console-session';
+import { Flash, sendPage } from './console-views';
 
-/** (Being built.) */
+const FORM = { formBody: true } as const;
+const PAGE_SIZE = 25;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LIST_PATH = `${CONSOLE_PATH}/connections`;
+
+/** The filters of the list, as the form names them; the labels name them in messages (fixed texts). */
+const FILTER_LABELS: Record<string, string> = {
+  provider: 'provider',
+  status: 'status',
+  ownerId: 'owner id',
+  cursor: 'page link',
+};
+
+/** `?done=` after an action (Post/Redirect/Get): fixed codes, fixed texts. */
+const DONE: Record<string, string> = {
+  refreshed: 'Refreshed: the connection has a new access token.',
+  verified: 'Verified: the provider accepts the connection’s access token.',
+};
+
+/** `?failed=<error code>`: a text of the console's own for the codes an action can end with. */
+const FAILED: Partial<Record<ErrorCode, string>> = {
+  refresh_not_supported: 'This connection has no refresh token: its provider issues tokens that do not expire.',
+  connection_needs_reauth:
+    'The provider no longer accepts this connection’s grant: only its user can fix it. Make a reconnect link and send it to them.',
+  provider_unavailable: 'The provider could not be reached or refused the call. Try again later.',
+  rate_limited: 'The provider asked to slow down, or this provider’s refresh budget is used up. Try again shortly.',
+  refresh_in_progress: 'Another replica is refreshing this connection right now. Reload in a moment.',
+  verify_not_supported: 'This provider has no documented call to check a token with.',
+  provider_not_configured: 'This connection’s provider is not configured on this service any more.',
+};
+
+const REVOCATION: Record<DeleteConnectionResponse['providerRevocation'], string> = {
+  revoked: 'The provider revoked the connection’s tokens.',
+  failed:
+    'The provider could not be reached to revoke the tokens. The revocation is queued and retried in the background.',
+  unsupported: 'This provider has no way to revoke tokens: they were deleted here only.',
+};
+
+/** A date-time as the pages show it: ISO for <time>, UTC text, and how far from now. */
+interface When {
+  iso: string;
+  text: string;
+  relative: string;
+}
+
+function when(iso: string | null, now = Date.now()): When | null {
+  if (!iso) return null;
+  const at = new Date(iso);
+  const text = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const diff = at.getTime() - now;
+  const abs = Math.abs(diff);
+  const amount =
+    abs < 60_000
+      ? undefined
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 48 * 3_600_000
+          ? `${Math.round(abs / 3_600_000)} h`
+          : `${Math.round(abs / 86_400_000)} d`;
+  const relative = amount === undefined ? 'now' : diff > 0 ? `in ${amount}` : `${amount} ago`;
+  return { iso: at.toISOString(), text, relative };
+}
+
+/** A query or form field: a string (empty = not given), or whatever else came (refused by validation). */
+function field(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** A malformed id is as unknown as a missing one: the same 404 page, without echoing the id. */
+function connectionId(id: string): string {
+  if (!UUID.test(id)) throw new DomainError('connection_not_found', 404, 'There is no connection with this id.');
+  return id.toLowerCase();
+}
+
+const connectionPath = (id: string) => `${LIST_PATH}/${id}`;
+
+/**
+ * When the sweep next refreshes a connection, as the overview counts it: once its token enters the
+ * provider's lead time, or when its backoff ends, whichever is later. Null when it does not refresh it
+ * (no refresh token, a token that does not expire, a status the sweep skips, a provider not configured).
+ */
+function plannedRefresh(c: Connection, leadSeconds: number | undefined): string | null {
+  if (leadSeconds === undefined || !c.hasRefreshToken || !c.expiresAt || !REFRESHABLE_STATUSES.includes(c.status))
+    return null;
+  const due = Math.max(Date.parse(c.expiresAt) - leadSeconds * 1000, c.nextRefreshAt ? Date.parse(c.nextRefreshAt) : 0);
+  return new Date(due).toISOString();
+}
+
+/**
+ * Connections: the list (filters, keyset pages), one connection (never a token), and what an operator
+ * does with it: refresh now, verify, make a reconnect link, delete (revoking at the provider).
+ */
 @ApiExcludeController()
 @Public()
 @UseGuards(ConsoleGuard)
 @UseFilters(ConsoleExceptionFilter)
 @Controller('admin/connections')
 export class ConsoleConnectionsController {
+  constructor(
+    private readonly connections: ConnectionsService,
+    private readonly credentials: CredentialsService,
+    private readonly verification: VerificationService,
+    private readonly connectSessions: ConnectSessionsService,
+    private readonly catalog: ProviderCatalog,
+  ) {}
+
+  /** Filtered like GET /connections (the same DTO and rules), 25 per page, newest first. */
   @Get()
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await sendPage(request, reply, 'placeholder', { title: 'Connections', page: 'connections' });
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    const given = {
+      provider: field(raw.provider),
+      status: field(raw.status),
+      ownerId: field(raw.ownerId),
+      cursor: field(raw.cursor),
+    };
+    const query = plainToInstance(ListConnectionsQuery, { ...given, limit: PAGE_SIZE });
+    const errors = await validate(query, { validationError: { target: false, value: false } });
+    const invalid = new Set(errors.map((e) => e.property));
+    // The form shows back what was valid only (a string the rules accept).
+    const shown = (name: keyof typeof given) =>
+      !invalid.has(name) && typeof given[name] === 'string' ? given[name] : '';
+    const filters = { provider: shown('provider'), status: shown('status'), ownerId: shown('ownerId') };
+
+    let flash: Flash | undefined;
+    let status = 200;
+    let rows: Connection[] = [];
+    let nextCursor: string | null = null;
+    if (invalid.size) {
+      const names = [...invalid].map((p) => FILTER_LABELS[p] ?? 'filter').join(', ');
+      flash = {
+        kind: 'error',
+        text: `These filters cannot be used (${names}): pick a provider and a status from the lists, and give an owner id of at most 255 characters.`,
+      };
+      status = 400;
+    } else {
+      try {
+        ({ data: rows, nextCursor } = await this.connections.list(query));
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === 'invalid_cursor')) throw error;
+        flash = { kind: 'error', text: 'This page link is not valid any more: start again from the first page.' };
+        status = 400;
+      }
+    }
+
+    const link = (extra: Record<string, string>) => {
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries({ ...filters, ...extra })) if (value) params.set(name, value);
+      const search = params.toString();
+      return search ? `${LIST_PATH}?${search}` : LIST_PATH;
+    };
+    const providers = this.catalog.list().map((p) => ({ name: p.name, label: p.settings.displayName }));
+    // A provider that has connections but is no longer configured can still be filtered on.
+    if (filters.provider && !providers.some((p) => p.name === filters.provider))
+      providers.push({ name: filters.provider, label: filters.provider });
+    const now = Date.now();
+
+    await sendPage(
+      request,
+      reply,
+      'connections',
+      {
+        title: 'Connections',
+        page: 'connections',
+        flash,
+        filters,
+        filtered: Boolean(filters.provider || filters.status || filters.ownerId),
+        providers,
+        statuses: CONNECTION_STATUSES,
+        rows: rows.map((c) => ({
+          id: c.id,
+          provider: c.provider,
+          ownerId: c.ownerId,
+          accountId: c.accountId,
+          status: c.status,
+          expires: when(c.expiresAt, now),
+          lastRefreshed: when(c.lastRefreshedAt, now),
+          lastErrorCode: c.lastError?.code ?? '',
+        })),
+        pageSize: PAGE_SIZE,
+        nextHref: nextCursor ? link({ cursor: nextCursor }) : undefined,
+        firstHref: given.cursor && !invalid.has('cursor') ? link({}) : undefined,
+      },
+      status,
+    );
+  }
+
+  @Get(':id')
+  async show(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const connection = await this.connections.get(connectionId(id));
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    let flash: Flash | undefined;
+    if (typeof query.done === 'string' && Object.hasOwn(DONE, query.done))
+      flash = { kind: 'ok', text: DONE[query.done] };
+    else if (typeof query.failed === 'string' && (ERROR_CODES as readonly string[]).includes(query.failed)) {
+      const code = query.failed as ErrorCode;
+      flash = { kind: 'error', text: `${FAILED[code] ?? 'The action failed.'} (${code})` };
+    }
+    await this.renderConnection(request, reply, connection, { flash });
+  }
+
+  /** A refresh now, as POST /connections/{id}/refresh. */
+  @Post(':id/refresh')
+  @RouteConfig(FORM)
+  async refresh(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const cid = connectionId(id);
+    await this.act(reply, cid, async () => {
+      await this.credentials.forceRefresh(cid);
+      return 'refreshed';
+    });
+  }
+
+  /** The provider's whoami with the current token, as POST /connections/{id}/verify. */
+  @Post(':id/verify')
+  @RouteConfig(FORM)
+  async verify(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const cid = connectionId(id);
+    await this.act(reply, cid, async () => {
+      const checked = await this.verification.verifyById(cid);
+      // A 401 is recorded (the connection now needs its user), not thrown: it is this check's error.
+      const refused =
+        checked.lastError?.code === 'unauthorized' &&
+        checked.lastVerifiedAt !== null &&
+        checked.lastError.at === checked.lastVerifiedAt.toISOString();
+      return refused ? { failed: 'connection_needs_reauth' } : 'verified';
+    });
+  }
+
+  /**
+   * A new connect session for the connection's provider and owner: the page itself shows its one-time
+   * link (not a redirect: the link is a secret and must not go in a URL).
+   */
+  @Post(':id/reconnect-link')
+  @RouteConfig(FORM)
+  async reconnectLink(
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const connection = await this.connections.get(connectionId(id));
+    let session: { url: string; expiresAt: string };
+    try {
+      session = await this.connectSessions.create({ provider: connection.provider, ownerId: connection.ownerId });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return void reply.redirect(`${connectionPath(connection.id)}?failed=${error.code}`, 303);
+    }
+    await this.renderConnection(request, reply, connection, {
+      flash: { kind: 'ok', text: 'A reconnect link was made. Send it to the connection’s user: it works once.' },
+      reconnect: { url: session.url, expires: when(session.expiresAt) },
+    });
+  }
+
+  /** Asks first (works without script); the form posts to the route below. */
+  @Get(':id/delete')
+  async confirmDelete(
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const connection = await this.connections.get(connectionId(id));
+    const provider = this.catalog.find(connection.provider);
+    await sendPage(request, reply, 'connection-delete', {
+      title: 'Delete connection',
+      page: 'connections',
+      c: connection,
+      providerLabel: provider?.settings.displayName ?? connection.provider,
+      revokes: provider?.supports.revoke ?? false,
+    });
+  }
+
+  /** As DELETE /connections/{id}: revoked at the provider where it can be, deleted here whatever it said. */
+  @Post(':id/delete')
+  @RouteConfig(FORM)
+  async delete(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const connection = await this.connections.get(connectionId(id));
+    const { providerRevocation } = await this.connections.delete(connection.id);
+    await sendPage(request, reply, 'connection-deleted', {
+      title: 'Connection deleted',
+      page: 'connections',
+      flash: { kind: 'ok', text: 'The connection was deleted.' },
+      c: connection,
+      providerLabel: this.catalog.find(connection.provider)?.settings.displayName ?? connection.provider,
+      revocation: providerRevocation,
+      revocationText: REVOCATION[providerRevocation],
+    });
+  }
+
+  /**
+   * Runs an action and answers 303 to the connection's page with `?done=` or `?failed=<code>` (a domain
+   * error's code; never its message, which may carry a provider's words). A connection that is gone is
+   * the 404 page at once; anything unexpected goes to the filter (500, logged).
+   */
+  private async act(
+    reply: FastifyReply,
+    id: string,
+    action: () => Promise<keyof typeof DONE | { failed: ErrorCode }>,
+  ): Promise<void> {
+    let outcome: string;
+    try {
+      const result = await action();
+      outcome = typeof result === 'string' ? `done=${result}` : `failed=${result.failed}`;
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'connection_not_found') throw error;
+      outcome = `failed=${error.code}`;
+    }
+    void reply.redirect(`${connectionPath(id)}?${outcome}`, 303);
+  }
+
+  private async renderConnection(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    c: Connection,
+    extra: { flash?: Flash; reconnect?: { url: string; expires: When | null } },
+  ): Promise<void> {
+    const provider = this.catalog.find(c.provider);
+    const now = Date.now();
+    await sendPage(request, reply, 'connection', {
+      title: `Connection ${c.provider} ${c.accountId}`,
+      page: 'connections',
+      ...extra,
+      c,
+      providerLabel: provider?.settings.displayName ?? c.provider,
+      configured: provider !== undefined,
+      canRefresh: c.hasRefreshToken && !needsUser(c.status),
+      canVerify: provider?.supports.verify ?? false,
+      needsUser: needsUser(c.status),
+      expires: when(c.expiresAt, now),
+      refreshExpires: when(c.refreshTokenExpiresAt, now),
+      lastRefreshed: when(c.lastRefreshedAt, now),
+      nextRefresh: when(plannedRefresh(c, provider?.settings.refreshLeadSeconds), now),
+      backoffUntil: c.nextRefreshAt && Date.parse(c.nextRefreshAt) > now ? when(c.nextRefreshAt, now) : null,
+      lastErrorAt: when(c.lastError?.at ?? null, now),
+      created: when(c.createdAt, now),
+      updated: when(c.updatedAt, now),
+      metadataJson: JSON.stringify(c.metadata, null, 2),
+    });
   }
 }

@@ -71,6 +71,19 @@ export function checkProxyPath(rest: string): { relative: string; query: string 
   return { relative, query };
 }
 
+/** Hop-by-hop headers (RFC 9110 7.6.1): about one connection, never passed on in either direction. */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
 /** Request headers never passed on: credentials and cookies of the caller, routing and hop-by-hop headers. */
 const REQUEST_DROPPED = new Set([
   'authorization',
@@ -82,16 +95,7 @@ const REQUEST_DROPPED = new Set([
   'expect',
   'proxy-retries',
   'x-request-id',
-  // hop-by-hop (RFC 9110 7.6.1)
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+  ...HOP_BY_HOP,
 ]);
 
 /**
@@ -104,15 +108,7 @@ const RESPONSE_DROPPED = new Set([
   'strict-transport-security',
   'alt-svc',
   'clear-site-data',
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+  ...HOP_BY_HOP,
 ]);
 
 type Headers = Record<string, string | string[] | undefined>;

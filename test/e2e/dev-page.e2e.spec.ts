@@ -6,15 +6,7 @@ import { readAnswer, SHOWN_BYTES } from '../../src/dev/page/api-answer';
 import { DEMO_OWNER } from '../../src/dev/page/dev.controller';
 import type { ProxyAnswer } from '../../src/proxy/proxy.service';
 import { startTestApp, TestApp } from '../support/app';
-import { addFault, clearSandbox, connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
-
-const unescapeHtml = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+import { addFault, clearSandbox, connectThroughSandbox, refreshCalls, unescapeHtml } from '../support/sandbox-flow';
 
 /** What the page shows of a call: the provider's status and answer (JSON parsed), or the service's error. */
 function shownCall(html: string): { status?: number; answer?: unknown; error?: string } {

@@ -93,7 +93,8 @@ const SIMULATOR_AUTHORIZE: Record<string, (redirectUri: string) => Record<string
   }),
 };
 
-const unescapeHtml = (s: string) =>
+/** The text of an HTML-escaped string (attribute values and text the app escaped). */
+export const unescapeHtml = (s: string) =>
   s
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
