@@ -156,10 +156,18 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     for (const [hash, identity] of this.byHash) if (identity.id === id) this.byHash.delete(hash);
   }
 
-  /** An active key by its id (the console's sessions name the key they were made with). */
-  findById(id: string): ApiKeyIdentity | undefined {
-    for (const identity of this.byHash.values()) if (identity.id === id) return identity;
+  /**
+   * An active key by its id, with the SHA-256 of the key (the console binds a session to the key itself:
+   * `env-1` names whichever key is listed first in API_KEYS, so an id alone would outlive a rotation).
+   */
+  findById(id: string): { identity: ApiKeyIdentity; secretHash: string } | undefined {
+    for (const [secretHash, identity] of this.byHash) if (identity.id === id) return { identity, secretHash };
     return undefined;
+  }
+
+  /** The SHA-256 the cache knows `identity` by (a key just checked). */
+  hashOf(identity: ApiKeyIdentity): string | undefined {
+    return this.findById(identity.id)?.secretHash;
   }
 
   /** The keys from API_KEYS, for GET /api-keys. */

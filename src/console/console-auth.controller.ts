@@ -1,12 +1,14 @@
-import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiKeys } from '../auth/api-keys';
+import { ApiKeys, ApiKeysUnavailable } from '../auth/api-keys';
+import { ConfigType } from '@nestjs/config';
+import { appConfig } from '../config/app.config';
 import { Public } from '../auth/public.decorator';
 import { allows } from '../auth/scopes';
 import { ConsoleExceptionFilter } from './console.filter';
-import { ConsoleGuard } from './console.guard';
+import { ConsoleForbidden, ConsoleGuard } from './console.guard';
 import { CONSOLE_PATH, ConsoleSessions, SESSION_COOKIE } from './console-session';
 import { sendPage } from './console-views';
 
@@ -18,14 +20,20 @@ const FORM = { formBody: true } as const;
 @UseFilters(ConsoleExceptionFilter)
 @Controller('admin')
 export class ConsoleAuthController {
+  private readonly origin: string;
+
   constructor(
     private readonly keys: ApiKeys,
     private readonly sessions: ConsoleSessions,
-  ) {}
+    @Inject(appConfig.KEY) app: ConfigType<typeof appConfig>,
+  ) {
+    this.origin = new URL(app.publicUrl).origin;
+  }
 
   @Get('sign-in')
   async signInPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    if (await this.sessions.read(request.cookies[SESSION_COOKIE])) return void reply.redirect(CONSOLE_PATH, 303);
+    const current = await this.sessions.read(request.cookies[SESSION_COOKIE]).catch(() => undefined);
+    if (current) return void reply.redirect(CONSOLE_PATH, 303);
     await sendPage(request, reply, 'sign-in', { title: 'Sign in' });
   }
 
@@ -37,16 +45,24 @@ export class ConsoleAuthController {
   @Post('sign-in')
   @RouteConfig(FORM)
   async signIn(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Another site's form may not sign this browser in (login CSRF).
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== this.origin) throw new ConsoleForbidden();
     const key = (request.body as Record<string, unknown> | undefined)?.key;
     const check = typeof key === 'string' && key.length <= 512 ? this.keys.check(`Bearer ${key.trim()}`) : undefined;
+    // A key this replica has not seen is looked up; if that cannot be done (database, too many lookups)
+    // the answer is 503 as for the API, never "wrong key".
     const identity =
       check?.kind === 'known'
         ? check.identity
         : check?.kind === 'unseen'
-          ? await this.keys.lookUp(check.secretHash).catch(() => undefined)
+          ? await this.keys.lookUp(check.secretHash)
           : undefined;
-    const usable = identity && allows(identity.scopes, 'admin') && !(identity.source === 'api' && this.keys.stale);
-    if (!usable) return sendPage(request, reply, 'sign-in', { title: 'Sign in', refused: true }, 401);
+    if (!identity || !allows(identity.scopes, 'admin'))
+      return sendPage(request, reply, 'sign-in', { title: 'Sign in', refused: true }, 401);
+    if (identity.source === 'api' && this.keys.stale) throw new ApiKeysUnavailable();
+    // A browser that signs in again leaves no session of its own behind.
+    await this.sessions.end(request.cookies[SESSION_COOKIE]);
     const session = await this.sessions.issue(identity);
     void reply.setCookie(SESSION_COOKIE, session.value, session.options).redirect(CONSOLE_PATH, 303);
   }

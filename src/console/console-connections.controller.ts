@@ -1,8 +1,10 @@
-import { Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Inject, Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { ConfigType } from '@nestjs/config';
+import { tokenLifecycleConfig } from '../token-lifecycle/token-lifecycle.config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { DomainError, ERROR_CODES, ErrorCode } from '../common/errors';
@@ -101,11 +103,20 @@ const connectionPath = (id: string) => `${LIST_PATH}/${id}`;
  * provider's lead time, or when its backoff ends, whichever is later. Null when it does not refresh it
  * (no refresh token, a token that does not expire, a status the sweep skips, a provider not configured).
  */
-function plannedRefresh(c: Connection, leadSeconds: number | undefined): string | null {
-  if (leadSeconds === undefined || !c.hasRefreshToken || !c.expiresAt || !REFRESHABLE_STATUSES.includes(c.status))
-    return null;
-  const due = Math.max(Date.parse(c.expiresAt) - leadSeconds * 1000, c.nextRefreshAt ? Date.parse(c.nextRefreshAt) : 0);
-  return new Date(due).toISOString();
+/**
+ * When the sweep will refresh `c` (the same rule as ConnectionStatsRepository.dueByHour and the sweep's
+ * claim): its access token entering the lead time, or its refresh token the renewal window, whichever
+ * comes first, but not before a backoff ends.
+ */
+function plannedRefresh(c: Connection, leadSeconds: number | undefined, renewBeforeMs: number): string | null {
+  if (leadSeconds === undefined || !c.hasRefreshToken || !REFRESHABLE_STATUSES.includes(c.status)) return null;
+  const candidates = [
+    c.expiresAt ? Date.parse(c.expiresAt) - leadSeconds * 1000 : Infinity,
+    c.refreshTokenExpiresAt ? Date.parse(c.refreshTokenExpiresAt) - renewBeforeMs : Infinity,
+  ];
+  const first = Math.min(...candidates);
+  if (first === Infinity) return null;
+  return new Date(Math.max(first, c.nextRefreshAt ? Date.parse(c.nextRefreshAt) : -Infinity)).toISOString();
 }
 
 /**
@@ -124,6 +135,7 @@ export class ConsoleConnectionsController {
     private readonly verification: VerificationService,
     private readonly connectSessions: ConnectSessionsService,
     private readonly catalog: ProviderCatalog,
+    @Inject(tokenLifecycleConfig.KEY) private readonly lifecycle: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
   /** Filtered like GET /connections (the same DTO and rules), 25 per page, newest first. */
@@ -350,7 +362,7 @@ export class ConsoleConnectionsController {
       expires: when(c.expiresAt, now),
       refreshExpires: when(c.refreshTokenExpiresAt, now),
       lastRefreshed: when(c.lastRefreshedAt, now),
-      nextRefresh: when(plannedRefresh(c, provider?.settings.refreshLeadSeconds), now),
+      nextRefresh: when(plannedRefresh(c, provider?.settings.refreshLeadSeconds, this.lifecycle.renewBeforeMs), now),
       backoffUntil: c.nextRefreshAt && Date.parse(c.nextRefreshAt) > now ? when(c.nextRefreshAt, now) : null,
       lastErrorAt: when(c.lastError?.at ?? null, now),
       created: when(c.createdAt, now),

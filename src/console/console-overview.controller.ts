@@ -1,4 +1,6 @@
-import { Controller, Get, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { tokenLifecycleConfig } from '../token-lifecycle/token-lifecycle.config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
@@ -27,6 +29,7 @@ export class ConsoleOverviewController {
     private readonly history: RefreshHistory,
     private readonly connections: ConnectionsService,
     private readonly catalog: ProviderCatalog,
+    @Inject(tokenLifecycleConfig.KEY) private readonly lifecycle: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
   @Get()
@@ -37,7 +40,7 @@ export class ConsoleOverviewController {
     const [counts, hours, due, needsReauth, refreshFailed] = await Promise.all([
       this.stats.countByProviderAndStatus(),
       this.history.hourly(new Date(thisHour - 23 * HOUR_MS)),
-      this.stats.dueByHour(leads, 24, now),
+      this.stats.dueByHour(leads, this.lifecycle.renewBeforeMs, 24, now),
       this.connections.list({ status: 'needs_reauth', limit: 50 }),
       this.connections.list({ status: 'refresh_failed', limit: 50 }),
     ]);
@@ -73,6 +76,13 @@ export class ConsoleOverviewController {
       failed24: last24.reduce((s, h) => s + h.failed, 0),
       due24: due.reduce((s, n) => s + n, 0),
       needingUser: [...needsReauth.data, ...refreshFailed.data],
+      // Counted, not the length of the list (which stops at 50 of each).
+      needingUserCount: counts
+        .filter((c) => c.status === 'needs_reauth' || c.status === 'refresh_failed')
+        .reduce((sum, c) => sum + c.n, 0),
+      listCap: 50,
+      moreNeedsReauth: needsReauth.nextCursor !== null,
+      moreRefreshFailed: refreshFailed.nextCursor !== null,
       statusChart: horizontalStacked(
         'chart-status',
         'Connections per provider and status',

@@ -9,6 +9,17 @@ export class ConsoleSessionEntity {
   @Column({ name: 'key_id', type: 'varchar', length: 64 })
   keyId!: string;
 
+  /**
+   * `kid:HMAC` of the key's SHA-256 under a secret derived from encryption key `kid`: the session is the
+   * key's, not its id's (a key removed from API_KEYS ends its sessions even if another key is now env-1).
+   */
+  @Column({ name: 'key_ref', type: 'varchar', length: 128 })
+  keyRef!: string;
+
+  /** The session's CSRF token (random; every form of the session carries it). */
+  @Column({ type: 'varchar', length: 64 })
+  csrf!: string;
+
   @Index('ix_console_sessions_expires')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;

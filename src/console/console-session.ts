@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LessThan, Repository } from 'typeorm';
-import { ApiKeyIdentity, ApiKeys } from '../auth/api-keys';
+import { ApiKeyIdentity, ApiKeys, ApiKeysUnavailable } from '../auth/api-keys';
 import { allows } from '../auth/scopes';
 import { appConfig } from '../config/app.config';
 import { hashSecret } from '../crypto/secret-hash';
@@ -25,40 +25,40 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Console sessions: the cookie holds a random token (32 bytes); `console_sessions` holds its SHA-256,
- * the admin key it was opened with and its expiry (8 h). Signing out deletes the row, so a copied
- * cookie is worthless afterwards; revoking the key ends its sessions too (checked on every request).
- * The CSRF token of a session is an HMAC of its token, under a key derived (HKDF) from the current
- * ENCRYPTION_KEYS key. The table's only owner.
+ * the admin key it was opened with, a random CSRF token and its expiry (8 h). Signing out deletes the
+ * row, so a copied cookie is worthless afterwards. A session belongs to the key itself: the row keeps
+ * an HMAC of the key's SHA-256 (under a secret derived from an encryption key, named by its kid, so a
+ * key rotation rolling across replicas keeps sessions valid), and a session whose key was revoked,
+ * lost its admin scope or left API_KEYS (another key may be env-1 now) is over. The table's only owner.
  */
 @Injectable()
 export class ConsoleSessions {
-  private readonly csrfKey: Buffer;
-
   constructor(
     private readonly keys: ApiKeys,
     @InjectRepository(ConsoleSessionEntity) private readonly repo: Repository<ConsoleSessionEntity>,
-    @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
+    @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
     @Inject(consoleConfig.KEY) private readonly config: ConfigType<typeof consoleConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
-  ) {
-    this.csrfKey = Buffer.from(
-      hkdfSync('sha256', security.keyring.current.key, 'oauth-connections', 'console-csrf-v1', 32),
-    );
-  }
+  ) {}
 
   /** A new session for `key` (an admin key): the cookie's value and options. Expired sessions are deleted. */
   async issue(key: ApiKeyIdentity, now = new Date()): Promise<{ value: string; options: Record<string, unknown> }> {
+    const secretHash = this.keys.hashOf(key);
+    if (!secretHash) throw new ApiKeysUnavailable();
     const token = randomBytes(32).toString('base64url');
+    const kid = this.security.keyring.current.kid;
     await this.repo.delete({ expiresAt: LessThan(now) });
     await this.repo.insert({
       tokenHash: hashSecret(token),
       keyId: key.id,
+      keyRef: `${kid}:${this.keyRef(kid, secretHash)}`,
+      csrf: randomBytes(24).toString('base64url'),
       expiresAt: new Date(now.getTime() + this.config.sessionTtlMs),
     });
     return { value: token, options: this.cookieOptions(this.config.sessionTtlMs / 1000) };
   }
 
-  /** Ends the session of a cookie value (sign out). */
+  /** Ends the session of a cookie value (sign out, or a new sign-in from the same browser). */
   async end(value: string | undefined): Promise<void> {
     if (value && TOKEN.test(value)) await this.repo.delete({ tokenHash: hashSecret(value) });
   }
@@ -68,26 +68,31 @@ export class ConsoleSessions {
     return this.cookieOptions(0);
   }
 
-  /** The session of a cookie value, or undefined (unknown, signed out, expired, or its key no longer admin). */
+  /**
+   * The session of a cookie value, or undefined (unknown, signed out, expired, or its key gone or no
+   * longer admin). ApiKeysUnavailable when table keys cannot be checked right now (the API's 503).
+   */
   async read(value: string | undefined, now = new Date()): Promise<ConsoleSession | undefined> {
     if (!value || !TOKEN.test(value)) return undefined;
     const row = await this.repo.findOneBy({ tokenHash: hashSecret(value) });
     if (!row || row.expiresAt.getTime() <= now.getTime()) return undefined;
-    const key = this.keys.findById(row.keyId);
-    if (!key || !allows(key.scopes, 'admin') || (key.source === 'api' && this.keys.stale)) return undefined;
-    return { key, csrf: this.csrfOf(value), expiresAt: row.expiresAt };
+    const found = this.keys.findById(row.keyId);
+    if (!found || !allows(found.identity.scopes, 'admin')) return undefined;
+    const [kid, ref] = row.keyRef.split(':');
+    const expected = this.security.keyring.byKid.has(kid) ? this.keyRef(kid, found.secretHash) : undefined;
+    if (!expected || !sameText(expected, ref)) return undefined;
+    if (found.identity.source === 'api' && this.keys.stale) throw new ApiKeysUnavailable();
+    return { key: found.identity, csrf: row.csrf, expiresAt: row.expiresAt };
   }
 
   /** Whether a form's CSRF token is this session's. */
   csrfMatches(session: ConsoleSession, given: unknown): boolean {
-    if (typeof given !== 'string') return false;
-    const a = Buffer.from(given);
-    const b = Buffer.from(session.csrf);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return typeof given === 'string' && sameText(given, session.csrf);
   }
 
-  private csrfOf(token: string): string {
-    return createHmac('sha256', this.csrfKey).update(token).digest('base64url');
+  private keyRef(kid: string, secretHash: string): string {
+    const secret = hkdfSync('sha256', this.security.keyring.byKid.get(kid)!, 'oauth-connections', 'console-key-v1', 32);
+    return createHmac('sha256', Buffer.from(secret)).update(secretHash).digest('base64url');
   }
 
   private cookieOptions(maxAgeSeconds: number): Record<string, unknown> {
@@ -99,4 +104,10 @@ export class ConsoleSessions {
       maxAge: maxAgeSeconds,
     };
   }
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

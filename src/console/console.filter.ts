@@ -30,6 +30,7 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
       message = 'This form is out of date or did not come from the console. Reload the page and try again.';
     } else if (exception instanceof DomainError) {
       ({ status, code, message } = exception);
+      void reply.headers(exception.headers);
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
       status = exception.getStatus();
       code = status === 404 ? 'route_not_found' : 'validation_failed';

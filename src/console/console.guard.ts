@@ -19,7 +19,7 @@ export class ConsoleForbidden extends Error {}
 
 /**
  * Every console page but sign-in: a valid session cookie (ConsoleSessions), and on every request that
- * changes something (POST) the session's CSRF token in the form and no foreign Origin. The API-key
+ * changes something (POST) an HTML form body carrying the session's CSRF token, and no foreign Origin. The API-key
  * guard lets console routes through (@Public()): the session stands in for the admin key.
  */
 @Injectable()
@@ -40,6 +40,9 @@ export class ConsoleGuard implements CanActivate {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const origin = request.headers.origin;
       if (origin !== undefined && origin !== this.origin) throw new ConsoleForbidden();
+      // Only the console's own HTML forms: any other body type (JSON, multipart, text) is not a console form.
+      if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? ''))
+        throw new ConsoleForbidden();
       const form = request.body as Record<string, unknown> | undefined;
       if (!this.sessions.csrfMatches(session, form?._csrf)) throw new ConsoleForbidden();
     }

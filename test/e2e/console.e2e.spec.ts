@@ -1,5 +1,8 @@
 import request from 'supertest';
+import { ConnectionStatsRepository } from '../../src/connections/persistence/connection-stats.repository';
 import { cookiesOf } from '../support/sandbox-flow';
+
+const HOUR = 3_600_000;
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 
 /** The console's sessions, CSRF and headers over HTTP (the pages themselves: test/browser/console.browser.spec.ts). */
@@ -110,6 +113,101 @@ describe('console (/admin): sign-in, session, CSRF', () => {
     // Signed out on the server: the same cookie opens nothing any more; another session is untouched.
     expect((await t.anon.get('/admin').set('Cookie', cookie)).status).toBe(303);
     await t.anon.get('/admin').set('Cookie', other.cookie).expect(200);
+  });
+
+  it('refuses a CSRF-less change whatever the body type: JSON, multipart, text', async () => {
+    const { cookie, csrf } = await signIn();
+    const post = () => t.anon.post('/admin/sign-out').set('Cookie', cookie);
+    expect(
+      (
+        await post()
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ _csrf: csrf }))
+      ).status,
+    ).toBe(403);
+    expect((await post().field('_csrf', csrf)).status).toBe(403);
+    expect((await post().set('Content-Type', 'text/plain').send(`_csrf=${csrf}`)).status).toBe(403);
+    await t.anon.get('/admin').set('Cookie', cookie).expect(200);
+  });
+
+  it('refuses a sign-in form posted from another site, and a new sign-in ends the browser’s old session', async () => {
+    const foreign = await t.anon
+      .post('/admin/sign-in')
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send({ key: TEST_API_KEY });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers['set-cookie']).toBeUndefined();
+    const first = await signIn();
+    const again = await t.anon
+      .post('/admin/sign-in')
+      .set('Cookie', first.cookie)
+      .type('form')
+      .send({ key: TEST_API_KEY })
+      .expect(303);
+    expect(cookiesOf(again)).not.toBe(first.cookie);
+    expect((await t.anon.get('/admin').set('Cookie', first.cookie)).status).toBe(303);
+    await t.anon.get('/admin').set('Cookie', cookiesOf(again)).expect(200);
+  });
+
+  it('a session belongs to the key, not its env-N name: a key taken out of API_KEYS ends its sessions', async () => {
+    const second = 'second-admin-key-0123456789';
+    const both = await startTestApp({
+      databaseUrl: t.databaseUrl,
+      env: { API_KEYS: `${TEST_API_KEY},${second}`, ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE: '0' },
+    });
+    let cookie: string;
+    try {
+      const res = await both.anon.post('/admin/sign-in').type('form').send({ key: TEST_API_KEY }).expect(303);
+      cookie = cookiesOf(res);
+      await both.anon.get('/admin').set('Cookie', cookie).expect(200);
+    } finally {
+      await both.close();
+    }
+    // The next deploy lists only the second key: it is env-1 now, and the old key's session is over.
+    const rotated = await startTestApp({
+      databaseUrl: t.databaseUrl,
+      env: { API_KEYS: second, ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE: '0' },
+    });
+    try {
+      expect((await rotated.anon.get('/admin').set('Cookie', cookie)).status).toBe(303);
+    } finally {
+      await rotated.close();
+    }
+  });
+
+  it('counts refreshes due per hour from the start of this hour, by access token lead time or refresh token renewal', async () => {
+    const stats = t.app.get(ConnectionStatsRepository);
+    const hourStart = Math.floor(Date.now() / HOUR) * HOUR;
+    const now = new Date(hourStart + 50 * 60_000);
+    const lead = 3600;
+    const renewBefore = 7 * 24 * HOUR;
+    const make = async (ownerId: string, expiresAt: number, refreshTokenExpiresAt?: number) => {
+      const { body } = await t.api
+        .post('/connections')
+        .send({
+          provider: 'keap',
+          ownerId,
+          accessToken: 'at',
+          refreshToken: 'rt',
+          expiresAt: new Date(expiresAt).toISOString(),
+        })
+        .expect(201);
+      if (refreshTokenExpiresAt)
+        await t.dataSource.query(`UPDATE connections SET refresh_token_expires_at = $2 WHERE id = $1`, [
+          body.id,
+          new Date(refreshTokenExpiresAt),
+        ]);
+    };
+    const before = await stats.dueByHour({ keap: lead }, renewBefore, 24, now);
+    // Due at hourStart + 1 h 30: in the hour labelled hourStart + 1 h.
+    await make('due-hour-1', hourStart + 2.5 * HOUR);
+    // The access token lasts a month, the refresh token expires in 7 days and 3 h 10 min: renewed in hour 3.
+    await make('due-hour-3', hourStart + 30 * 24 * HOUR, hourStart + renewBefore + 3 * HOUR + 10 * 60_000);
+    // Overdue: hour 0.
+    await make('due-overdue', hourStart - 2 * HOUR);
+    const after = await stats.dueByHour({ keap: lead }, renewBefore, 24, now);
+    expect(after.map((n, i) => n - before[i]).slice(0, 5)).toEqual([1, 1, 0, 1, 0]);
   });
 
   it('serves its stylesheet and script from the service', async () => {

@@ -29,23 +29,34 @@ export class ConnectionStatsRepository {
   }
 
   /**
-   * Refreshes due in each of the next `hours` hours (hour 0 includes the overdue ones): connections the
-   * sweep refreshes, due when their token enters its provider's lead time (`leadSeconds` per provider)
-   * or when their backoff ends, whichever is later.
+   * Refreshes due in each hour from the start of the current one (hour 0 includes the overdue ones), for
+   * `hours` hours: connections the sweep refreshes, due when their access token enters its provider's
+   * lead time (`leadSeconds` per provider) or their refresh token the renewal window (`renewBeforeMs`),
+   * whichever comes first, but not before their backoff ends (the sweep's claim, as a time).
    */
-  async dueByHour(leadSeconds: Record<string, number>, hours = 24, now = new Date()): Promise<number[]> {
+  async dueByHour(
+    leadSeconds: Record<string, number>,
+    renewBeforeMs: number,
+    hours = 24,
+    now = new Date(),
+  ): Promise<number[]> {
     const providers = Object.keys(leadSeconds);
+    const hourStart = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
     const rows: { h: number; n: number }[] = await this.repo.query(
       `WITH lead AS (SELECT * FROM unnest($1::varchar[], $2::int[]) AS l(provider, secs)),
             due AS (
-              SELECT GREATEST(c.expires_at - make_interval(secs => l.secs), COALESCE(c.next_refresh_at, '-infinity')) AS at
+              SELECT GREATEST(
+                       LEAST(c.expires_at - make_interval(secs => l.secs),
+                             c.refresh_token_expires_at - make_interval(secs => $5::float8 / 1000)),
+                       COALESCE(c.next_refresh_at, '-infinity')) AS at
                 FROM connections c JOIN lead l ON l.provider = c.provider
-               WHERE c.refresh_token IS NOT NULL AND c.expires_at IS NOT NULL
+               WHERE c.refresh_token IS NOT NULL
+                 AND (c.expires_at IS NOT NULL OR c.refresh_token_expires_at IS NOT NULL)
                  AND c.status IN (${sqlList(REFRESHABLE_STATUSES)}))
        SELECT GREATEST(0, floor(EXTRACT(EPOCH FROM at - $3::timestamptz) / 3600))::int AS h, count(*)::int AS n
          FROM due WHERE at < $3::timestamptz + make_interval(hours => $4)
         GROUP BY 1`,
-      [providers, providers.map((p) => leadSeconds[p]), now, hours],
+      [providers, providers.map((p) => leadSeconds[p]), hourStart, hours, renewBeforeMs],
     );
     const counts = new Array<number>(hours).fill(0);
     for (const row of rows) counts[row.h] += row.n;
