@@ -5,7 +5,8 @@
  *   1. credentials hot path vs a bare node:http baseline (and the cost of info-level request logs),
  *   2. list scaling over 1,000,000 rows (page 1 vs page 5,000, EXPLAIN ANALYZE per filter combination),
  *   3. the refresh sweep: 10,000 due Keap connections, two instances, the Keap simulator, a 500/s budget,
- *   4. memory (RSS) idle and after each scenario.
+ *   4. the proxy's overhead against calling a bare upstream directly, and its memory during a 50 MB download,
+ *   5. memory (RSS) idle and after each scenario.
  * Prints a table and writes bench/results.json. Knobs: see bench/README.md.
  */
 const fs = require('node:fs');
@@ -20,6 +21,7 @@ const { seedHotPath } = require('./lib/seed');
 const { pgStatements } = require('./lib/pgstats');
 const list = require('./scenarios/list');
 const sweep = require('./scenarios/sweep');
+const proxy = require('./scenarios/proxy');
 
 const { DIST, ROOT, freePort, round, sleep } = util;
 
@@ -32,7 +34,7 @@ const num = (name, fallback) => {
 };
 
 const config = {
-  only: (process.env.BENCH_ONLY || 'hot,list,sweep').split(',').map((s) => s.trim()),
+  only: (process.env.BENCH_ONLY || 'hot,list,sweep,proxy').split(',').map((s) => s.trim()),
   hot: {
     connectionsSeeded: num('BENCH_HOT_N', 1000),
     concurrency: num('BENCH_HOT_CONCURRENCY', 50),
@@ -54,6 +56,14 @@ const config = {
       concurrency: num('BENCH_REFRESH_CONCURRENCY', 40),
       poolSize: num('BENCH_DATABASE_POOL_SIZE', 20),
     },
+  },
+  proxy: {
+    connectionsSeeded: num('BENCH_PROXY_N', 10),
+    concurrency: num('BENCH_PROXY_CONCURRENCY', 50),
+    durationSec: num('BENCH_PROXY_DURATION', 15),
+    warmupSec: num('BENCH_PROXY_WARMUP', 3),
+    exportMb: num('BENCH_PROXY_EXPORT_MB', 50),
+    sequentialN: num('BENCH_PROXY_SEQUENTIAL', 2000),
   },
   totalTimeoutSec: num('BENCH_TIMEOUT', 600),
 };
@@ -291,6 +301,23 @@ async function main() {
     await service.stop();
     service = undefined;
 
+    // Before the sweep, whose 10,000 rewritten rows leave Postgres busy (autovacuum) for a while.
+    if (config.only.includes('proxy')) {
+      log('4. proxy overhead');
+      results.proxy = await proxy.run({
+        db,
+        cipher,
+        startService,
+        apiKey,
+        tmp,
+        ...config.proxy,
+        pgDataDir: path.join(tmp, 'pg'),
+        statements,
+        log,
+      });
+      results.memory.after.proxy = results.proxy.rssAfterLoadMb;
+    }
+
     if (config.only.includes('sweep')) {
       log('3. refresh sweep');
       results.sweep = await sweep.run({
@@ -320,8 +347,9 @@ async function main() {
     `\n${require('./lib/report').table(results)}\nresults: ${path.relative(ROOT, out)}  (total ${results.durationSec} s)`,
   );
   const failed =
-    results.sweep &&
-    (results.sweep.lost > 0 || results.sweep.providerCalls !== results.sweep.n || results.sweep.timedOut);
+    (results.sweep &&
+      (results.sweep.lost > 0 || results.sweep.providerCalls !== results.sweep.n || results.sweep.timedOut)) ||
+    (results.proxy && !results.proxy.ok);
   process.exitCode = failed ? 1 : 0;
 }
 

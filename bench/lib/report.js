@@ -176,8 +176,70 @@ function table(r) {
     ]);
     rows.push('-');
   }
+  const p = r.proxy;
+  if (p) {
+    rows.push([
+      `4. proxy (GET, ${fmt(p.bodyBytes)} B JSON)`,
+      `${p.connectionsSeeded} Keap connections, ${p.concurrency} concurrent, ${p.durationSec} s; upstream: node:http`,
+      'errors',
+    ]);
+    const line = (name, x, cpu) => [
+      `   ${name}`,
+      `${fmt(x.rps)} req/s   p50 ${fmt(x.p50, ' ms')}   p99 ${fmt(x.p99, ' ms')}   ${cpu}`,
+      `${x.non2xx + x.errors + x.timeouts}`,
+    ];
+    const c = p.proxy.cpuUsPerRequest;
+    rows.push(line('direct (upstream)', p.direct, `upstream CPU/req ${fmt(p.direct.cpuUsPerRequest.upstream, ' us')}`));
+    rows.push(
+      line(
+        'through the proxy',
+        p.proxy,
+        `service CPU/req ${fmt(c.service, ' us')} (+pg ${fmt(c.postgres, ' us')}, upstream ${fmt(c.upstream, ' us')})`,
+      ),
+    );
+    rows.push([
+      '   proxy vs direct',
+      `req/s ratio ${fmt(p.ratio)}; added p50 ${fmt(p.addedP50Ms, ' ms')}, p99 ${fmt(p.addedP99Ms, ' ms')}`,
+      '',
+    ]);
+    const pc = p.proxy.cpuPercent;
+    rows.push([
+      '   cores busy (proxy run)',
+      `service ${fmt(pc.service, '%')}, upstream ${fmt(pc.upstream, '%')}, Postgres ${fmt(pc.postgres, '%')}, load generator ${fmt(pc.loadGenerator, '%')} of one core; machine ${fmt(p.proxy.machineBusyPercent, '%')}`,
+      '',
+    ]);
+    const sq = p.sequential;
+    if (sq) {
+      rows.push([
+        `   one at a time (${fmt(sq.direct.n)} each)`,
+        `direct p50 ${fmt(sq.direct.p50, ' ms')} p99 ${fmt(sq.direct.p99, ' ms')}; proxy p50 ${fmt(sq.proxy.p50, ' ms')} p99 ${fmt(sq.proxy.p99, ' ms')}; added p50 ${fmt(sq.addedP50Ms, ' ms')}, p99 ${fmt(sq.addedP99Ms, ' ms')}`,
+        '',
+      ]);
+    }
+    const d = p.download;
+    if (d) {
+      const mb = Math.round(d.bytes / 2 ** 20);
+      rows.push([
+        `   ${mb} MB download`,
+        `direct ${fmt(d.direct.ms, ' ms')} (${fmt(d.direct.mbPerSecond)} MB/s), proxy ${fmt(d.proxy.ms, ' ms')} (${fmt(d.proxy.mbPerSecond)} MB/s)`,
+        '',
+      ]);
+      rows.push([
+        '   service RSS during it',
+        `before ${fmt(d.proxy.rssBeforeMb, ' MB')}, peak ${fmt(d.proxy.rssPeakMb, ' MB')} (+${fmt(d.proxy.rssGrowthMb, ' MB')}); again: peak ${fmt(d.proxyAgain.rssPeakMb, ' MB')} (+${fmt(d.proxyAgain.rssGrowthMb, ' MB')})`,
+        '',
+      ]);
+      const z = d.proxyPausedReader;
+      rows.push([
+        `   reader paused ${fmt(z.pauseMs / 1000, ' s')} at ${fmt(z.pausedAtMb, ' MB')}`,
+        `before ${fmt(z.rssBeforeMb, ' MB')}, peak ${fmt(z.rssPeakMb, ' MB')} (+${fmt(z.rssGrowthMb, ' MB')}), ${fmt(z.ms, ' ms')} in all`,
+        '',
+      ]);
+    }
+    rows.push('-');
+  }
   const mem = r.memory;
-  rows.push(['4. memory (RSS)', `idle ${fmt(mem.idleMb, ' MB')}`, '']);
+  rows.push(['5. memory (RSS)', `idle ${fmt(mem.idleMb, ' MB')}`, '']);
   if (mem.after.hotPath !== undefined)
     rows.push([
       '   after hot path',
@@ -185,6 +247,7 @@ function table(r) {
       '',
     ]);
   if (mem.after.list !== undefined) rows.push(['   after list', fmt(mem.after.list, ' MB'), '']);
+  if (mem.after.proxy !== undefined) rows.push(['   proxy instance after its load', fmt(mem.after.proxy, ' MB'), '']);
   if (mem.after.sweep !== undefined)
     rows.push(['   after sweep', mem.after.sweep.map((v) => fmt(v, ' MB')).join(', '), '']);
   return render(rows);

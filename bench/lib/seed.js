@@ -62,6 +62,32 @@ async function seedHotPath(db, cipher, n) {
 }
 
 /**
+ * N Keap connections that all carry the same access token (`accessToken`, plaintext: what the proxy
+ * scenario's upstream expects), each encrypted for its own row; valid for 20 h, so nothing refreshes.
+ * Returns the ids.
+ */
+async function seedSameToken(db, cipher, n, accessToken) {
+  const now = Date.now();
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const id = randomUUID();
+    rows.push({
+      id,
+      ownerId: `proxy_owner_${i}`,
+      accountId: `abproxy${i}`,
+      accessToken: cipher.encrypt(accessToken, accessContext(id)),
+      refreshToken: cipher.encrypt(`KeapRT.proxy.${randomBytes(24).toString('base64url')}`, refreshContext(id)),
+      expiresAt: new Date(now + 20 * 3600_000),
+      refreshTokenExpiresAt: new Date(now + 45 * 86_400_000),
+    });
+  }
+  await db.query('BEGIN');
+  await insertConnections(db, rows);
+  await db.query('COMMIT');
+  return rows.map((r) => r.id);
+}
+
+/**
  * N due Keap connections whose refresh tokens the simulator knows: a sandbox.tokens row per token
  * (SHA-256 hex, kind refresh, its own grant) and the connection with that token encrypted for its id.
  * All in one transaction, so the sweep sees them at once. Returns the ids.
@@ -137,4 +163,4 @@ async function bulkLoad(db, cipher, n) {
   );
 }
 
-module.exports = { seedHotPath, seedDueKeap, bulkLoad, sha256Hex };
+module.exports = { seedHotPath, seedSameToken, seedDueKeap, bulkLoad, sha256Hex };

@@ -47,6 +47,18 @@ function cpuTimeMs(pid) {
   }
 }
 
+/** CPU time all cores have been busy so far (everything but idle and iowait), in ms (Linux /proc/stat). */
+function machineBusyMs() {
+  try {
+    const fields = /^cpu\s+(.*)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))[1].split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7];
+    return busy * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function statFields(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -212,12 +224,14 @@ module.exports = {
   freePort,
   memoryOf,
   cpuTimeMs,
+  machineBusyMs,
   postgresCpuMs,
   httpGet,
   startProcess,
   stopChild,
   killAllChildren,
   round,
+  percentile,
   summarize,
   tail,
   agent,
