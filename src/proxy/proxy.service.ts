@@ -77,6 +77,8 @@ export class ProxyService implements OnApplicationShutdown {
   private readonly open: Agent;
   private readonly guarded: Agent;
   /** Per provider: whether its configured API base is itself on a private address (then it may be called). */
+  /** Whoami checks in flight, by connection (verifyOnce). */
+  private readonly verifying = new Map<string, Promise<unknown>>();
   /** (A DNS answer is re-asked after PRIVATE_BASE_TTL_MS.) */
   private readonly privateBases = new Map<string, { answer: Promise<boolean>; until: number }>();
 
@@ -186,8 +188,9 @@ export class ProxyService implements OnApplicationShutdown {
           token = await this.credentials.usableToken(call.connectionId, true, startedAt, true);
           continue;
         }
-        // A token that does not expire: ask the provider whether it still takes it at all.
-        await this.verification.verifyById(call.connectionId).catch(() => undefined);
+        // A token that does not expire: ask the provider whether it still takes it at all (one whoami
+        // call for all the 401s of a connection that arrive meanwhile).
+        await this.verifyOnce(call.connectionId);
         const headers = { ...response.headers };
         if (!kept.complete) {
           // Cut short: its length and encoding no longer describe it.
@@ -211,6 +214,19 @@ export class ProxyService implements OnApplicationShutdown {
       }
       return { status: response.statusCode, headers: response.headers, body: response.body };
     }
+  }
+
+  /** The whoami check of a connection, shared by the calls that need it at the same time (on this replica). */
+  private verifyOnce(connectionId: string): Promise<unknown> {
+    let running = this.verifying.get(connectionId);
+    if (!running) {
+      running = this.verification
+        .verifyById(connectionId)
+        .catch(() => undefined)
+        .finally(() => this.verifying.delete(connectionId));
+      this.verifying.set(connectionId, running);
+    }
+    return running;
   }
 
   private headersFor(call: ProxyCall, token: UsableToken): Record<string, string | string[]> {

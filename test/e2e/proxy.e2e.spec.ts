@@ -426,6 +426,27 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
     });
   });
 
+  it('concurrent 401s on a connection without a refresh token make one whoami call', async () => {
+    const id = await connection('no-refresh-many', false);
+    accepted = new Set();
+    const held = gate();
+    api.handler = async (req, res) => {
+      // The whoami call is held until every first attempt has come back 401.
+      if (req.url.endsWith('/oauth/connect/userinfo')) await held.promise;
+      json(res, 401, { message: 'Invalid Access Token' });
+    };
+    const calls = Array.from({ length: 5 }, () =>
+      rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, { Authorization: `Bearer ${TEST_API_KEY}` }),
+    );
+    await waitFor(() => api.seen.filter((s) => s.url.endsWith('/contacts')).length === 5, 'five first attempts');
+    await waitFor(() => api.seen.some((s) => s.url.endsWith('/userinfo')), 'the whoami call');
+    await new Promise((r) => setTimeout(r, 50));
+    held.release();
+    expect((await Promise.all(calls)).map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
+    expect(api.seen.filter((s) => s.url.endsWith('/userinfo'))).toHaveLength(1);
+    expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('needs_reauth');
+  });
+
   describe('429 and 5xx', () => {
     it('come back as they are, Retry-After included, when no retry is asked for', async () => {
       const id = await connection('limits-1');
