@@ -99,14 +99,10 @@ function connectionId(id: string): string {
 const connectionPath = (id: string) => `${LIST_PATH}/${id}`;
 
 /**
- * When the sweep next refreshes a connection, as the overview counts it: once its token enters the
- * provider's lead time, or when its backoff ends, whichever is later. Null when it does not refresh it
- * (no refresh token, a token that does not expire, a status the sweep skips, a provider not configured).
- */
-/**
  * When the sweep will refresh `c` (the same rule as ConnectionStatsRepository.dueByHour and the sweep's
  * claim): its access token entering the lead time, or its refresh token the renewal window, whichever
- * comes first, but not before a backoff ends.
+ * comes first, but not before a backoff ends. Null when the sweep does not refresh it (no refresh token,
+ * tokens that do not expire, a status the sweep skips, a provider not configured).
  */
 function plannedRefresh(c: Connection, leadSeconds: number | undefined, renewBeforeMs: number): string | null {
   if (leadSeconds === undefined || !c.hasRefreshToken || !REFRESHABLE_STATUSES.includes(c.status)) return null;

@@ -76,10 +76,12 @@ export class ProxyService implements OnApplicationShutdown {
   private readonly logger = new Logger('Proxy');
   private readonly open: Agent;
   private readonly guarded: Agent;
-  /** Per provider: whether its configured API base is itself on a private address (then it may be called). */
   /** Whoami checks in flight, by connection (verifyOnce). */
   private readonly verifying = new Map<string, Promise<unknown>>();
-  /** (A DNS answer is re-asked after PRIVATE_BASE_TTL_MS.) */
+  /**
+   * Per provider: whether its configured API base is itself on a private address (then it may be
+   * called). A DNS answer is re-asked after PRIVATE_BASE_TTL_MS.
+   */
   private readonly privateBases = new Map<string, { answer: Promise<boolean>; until: number }>();
 
   constructor(

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { ConnectionStatsRepository } from '../../src/connections/persistence/connection-stats.repository';
 import { cookiesOf } from '../support/sandbox-flow';
+import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 
 const HOUR = 3_600_000;
-import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 
 /** The console's sessions, CSRF and headers over HTTP (the pages themselves: test/browser/console.browser.spec.ts). */
 describe('console (/admin): sign-in, session, CSRF', () => {

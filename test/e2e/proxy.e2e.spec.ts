@@ -440,7 +440,8 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
     );
     await waitFor(() => api.seen.filter((s) => s.url.endsWith('/contacts')).length === 5, 'five first attempts');
     await waitFor(() => api.seen.some((s) => s.url.endsWith('/userinfo')), 'the whoami call');
-    await new Promise((r) => setTimeout(r, 50));
+    // Time for the last 401s, already sent, to reach the service and join the check in flight.
+    await new Promise((r) => setTimeout(r, 300));
     held.release();
     expect((await Promise.all(calls)).map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
     expect(api.seen.filter((s) => s.url.endsWith('/userinfo'))).toHaveLength(1);
