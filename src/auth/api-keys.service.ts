@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { isUUID, validate, ValidationError } from 'class-validator';
+import { isUUID, validate } from 'class-validator';
 import { ApiKeyFromEnvironment, ApiKeyNotFound, ValidationFailed } from '../common/errors';
+import { validationMessages } from '../common/validation';
 import { ApiKey, CreateApiKeyRequest, CreatedApiKey } from './api-key.dto';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeys } from './api-keys';
@@ -23,13 +24,6 @@ export const toApiKey = (row: Omit<ApiKeyEntity, 'secretHash'>): ApiKey => ({
 
 const ENVIRONMENT_KEY_ID = /^env-\d+$/;
 
-/** What the global ValidationPipe says (src/common/validation.ts): each message names its field. */
-function messages(errors: ValidationError[]): string[] {
-  return errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((m) => (m.startsWith(error.property) ? m : `${error.property}: ${m}`)),
-  );
-}
-
 /**
  * A request for a new key, checked as the API checks its body (CreateApiKeyRequest; unknown fields
  * refused): the request, or ValidationFailed whose message names the field (never the value). Pure:
@@ -42,7 +36,7 @@ export async function validateNewApiKey(plain: object): Promise<CreateApiKeyRequ
     forbidNonWhitelisted: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length) throw new ValidationFailed(messages(errors).join('; ') || 'Invalid input');
+  if (errors.length) throw new ValidationFailed(validationMessages(errors).join('; ') || 'Invalid input');
   return request;
 }
 
@@ -58,11 +52,10 @@ export class ApiKeysService {
   ) {}
 
   /**
-   * A new key: validated (ValidationFailed naming the field, also for an active key of the same name),
-   * stored as its hash, and returned with the key itself, this once.
+   * A new key from a validated request (the API's pipe, or validateNewApiKey), stored as its hash and
+   * returned with the key itself, this once. ValidationFailed naming `name` for an active key of that name.
    */
-  async create(plain: { name?: unknown; scopes?: unknown }): Promise<CreatedApiKey> {
-    const request = await validateNewApiKey(plain);
+  async create(request: CreateApiKeyRequest): Promise<CreatedApiKey> {
     const { row, key } = await this.repository.create(request.name, request.scopes);
     this.keys.remember(row);
     return { ...toApiKey(row), key };

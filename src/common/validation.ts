@@ -2,13 +2,14 @@ import { ArgumentMetadata, ParseUUIDPipe, Type, ValidationError, ValidationPipe 
 import { registerDecorator, ValidationOptions } from 'class-validator';
 import { ValidationFailed } from './errors';
 
-function flatten(errors: ValidationError[], parent = ''): string[] {
+/** Every message of class-validator's errors, each naming its field (`parent.child` for nested ones). */
+export function validationMessages(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((m) =>
       m.startsWith(error.property) ? m.replace(error.property, path) : `${path}: ${m}`,
     );
-    return [...own, ...flatten(error.children ?? [], path)];
+    return [...own, ...validationMessages(error.children ?? [], path)];
   });
 }
 
@@ -22,7 +23,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new ValidationFailed(flatten(errors).join('; ') || 'Invalid input'),
+    exceptionFactory: (errors) => new ValidationFailed(validationMessages(errors).join('; ') || 'Invalid input'),
   });
 }
 

@@ -3,7 +3,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKey, CreatedApiKey } from '../auth/api-key.dto';
-import { ApiKeysService } from '../auth/api-keys.service';
+import { ApiKeysService, validateNewApiKey } from '../auth/api-keys.service';
 import { Public } from '../auth/public.decorator';
 import { SCOPE_DESCRIPTIONS, SCOPES } from '../auth/scopes';
 import { ApiKeyFromEnvironment, ApiKeyNotFound, ValidationFailed } from '../common/errors';
@@ -77,7 +77,7 @@ export class ConsoleKeysController {
     const plain = { name: form.name, scopes: asList(form.scopes) };
     let created: CreatedApiKey;
     try {
-      created = await this.apiKeys.create(plain);
+      created = await this.apiKeys.create(await validateNewApiKey(plain));
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
       const values: FormValues = {
