@@ -1,6 +1,7 @@
 'use strict';
 // Helpers shared by the bench scenarios: child processes, RSS, tiny HTTP client, statistics.
 const { spawn } = require('node:child_process');
+const autocannon = require('autocannon');
 const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
@@ -217,7 +218,36 @@ function summarize(samples) {
   };
 }
 
+/**
+ * autocannon against `baseUrl` for `durationSec`: GET requests with `headers`, each to the path
+ * `nextPath()` returns (the hot path's random ids, the proxy's connections).
+ */
+function cannon({ baseUrl, headers, nextPath, connections, durationSec }) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: baseUrl,
+        connections,
+        duration: durationSec,
+        timeout: 10,
+        headers,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req) => {
+              req.path = nextPath();
+              return req;
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
 module.exports = {
+  cannon,
   ROOT,
   DIST,
   sleep,

@@ -1,31 +1,16 @@
 'use strict';
 // Scenario 1: GET /connections/{id}/credentials over random ids, service vs bare baseline.
-const autocannon = require('autocannon');
-const { cpuTimeMs, httpGet, postgresCpuMs, round } = require('../lib/util');
+const { cannon, cpuTimeMs, httpGet, postgresCpuMs, round } = require('../lib/util');
 
-function cannon({ baseUrl, apiKey, ids, connections, durationSec }) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: baseUrl,
-        connections,
-        duration: durationSec,
-        timeout: 10,
-        headers: { authorization: `Bearer ${apiKey}` },
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (req) => {
-              req.path = `/connections/${ids[Math.floor(Math.random() * ids.length)]}/credentials`;
-              return req;
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
+/** Credentials of random connections, with the API key. */
+const credentialsLoad = ({ baseUrl, apiKey, ids, connections, durationSec }) =>
+  cannon({
+    baseUrl,
+    headers: { authorization: `Bearer ${apiKey}` },
+    nextPath: () => `/connections/${ids[Math.floor(Math.random() * ids.length)]}/credentials`,
+    connections,
+    durationSec,
   });
-}
 
 /** Every server must hand out the right plaintext before its numbers count. */
 async function checkCorrect(baseUrl, apiKey, expected) {
@@ -61,13 +46,13 @@ async function measure({
   const headers = await checkCorrect(baseUrl, apiKey, sample.slice(0, 5));
   const ids = sample.map((c) => c.id);
   log(`  ${label}: warm-up ${warmupSec}s`);
-  await cannon({ baseUrl, apiKey, ids, connections, durationSec: warmupSec });
+  await credentialsLoad({ baseUrl, apiKey, ids, connections, durationSec: warmupSec });
   log(`  ${label}: ${connections} connections for ${durationSec}s`);
   await statements?.reset();
   const cpuBefore = cpuTimeMs(pid);
   const pgBefore = postgresCpuMs(pgDataDir);
   const selfBefore = process.cpuUsage();
-  const r = await cannon({ baseUrl, apiKey, ids, connections, durationSec });
+  const r = await credentialsLoad({ baseUrl, apiKey, ids, connections, durationSec });
   const cpuMs = cpuTimeMs(pid) - cpuBefore;
   const pgMs = postgresCpuMs(pgDataDir) - pgBefore;
   const self = process.cpuUsage(selfBefore);

@@ -4,9 +4,9 @@
 const http = require('node:http');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
-const autocannon = require('autocannon');
 const { seedSameToken } = require('../lib/seed');
 const {
+  cannon,
   cpuTimeMs,
   freePort,
   httpGet,
@@ -19,30 +19,6 @@ const {
 } = require('../lib/util');
 
 const MB = 1024 * 1024;
-
-function cannon({ baseUrl, headers, nextPath, connections, durationSec }) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: baseUrl,
-        connections,
-        duration: durationSec,
-        timeout: 10,
-        headers,
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (req) => {
-              req.path = nextPath();
-              return req;
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-}
 
 /** Warm-up, then the measured run; CPU per request of every process involved (from /proc). */
 async function measure({
