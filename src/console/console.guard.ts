@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { ConfigType } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import { appConfig } from '../config/app.config';
+import { isForm } from '../http/body-parsers';
 import { ConsoleSession, ConsoleSessions, SESSION_COOKIE } from './console-session';
 
 declare module 'fastify' {
@@ -41,8 +42,7 @@ export class ConsoleGuard implements CanActivate {
       const origin = request.headers.origin;
       if (origin !== undefined && origin !== this.origin) throw new ConsoleForbidden();
       // Only the console's own HTML forms: any other body type (JSON, multipart, text) is not a console form.
-      if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? ''))
-        throw new ConsoleForbidden();
+      if (!isForm(request)) throw new ConsoleForbidden();
       const form = request.body as Record<string, unknown> | undefined;
       if (!this.sessions.csrfMatches(session, form?._csrf)) throw new ConsoleForbidden();
     }

@@ -85,7 +85,8 @@ function readable(request: FastifyRequest): boolean {
   return charset === undefined || UTF8.test(charset);
 }
 
-const isForm = (request: FastifyRequest) =>
+/** An HTML form's body (application/x-www-form-urlencoded). */
+export const isForm = (request: FastifyRequest) =>
   /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
 
 /** A form's fields: a name sent once is a string, a name sent several times (checkboxes) a list. */
