@@ -11,7 +11,7 @@ import { ApiKeysRepository } from './api-keys.repository';
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** A row of the table as the API shows it (never the hash). */
-export const toApiKey = (row: Omit<ApiKeyEntity, 'secretHash'>): ApiKey => ({
+const toApiKey = (row: Omit<ApiKeyEntity, 'secretHash'>): ApiKey => ({
   id: row.id,
   name: row.name,
   scopes: row.scopes,

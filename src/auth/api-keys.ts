@@ -35,7 +35,7 @@ const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 /** A table key is refused (503) once this replica's last good read of the table started this long ago. */
 export const REVOCATION_WINDOW_MS = 5000;
 /** last_used_at is written at most this often per key (and replica). */
-export const LAST_USED_EVERY_MS = 60_000;
+const LAST_USED_EVERY_MS = 60_000;
 /** Database lookups of keys the cache has not seen, at once: beyond that, 503 until one finishes. */
 const MAX_LOOKUPS = 2;
 /** Hashes looked up and not found, remembered until the next read of the table (bounded). */

@@ -24,10 +24,6 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   admin: 'everything, and /api-keys',
 };
 
-export function isScope(value: unknown): value is Scope {
-  return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
-}
-
 /** Whether a key holding `granted` may use a route that requires `required`. */
 export function allows(granted: readonly Scope[], required: Scope): boolean {
   return granted.includes(required) || granted.includes('admin');

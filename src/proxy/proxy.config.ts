@@ -22,6 +22,4 @@ export function loadProxyConfig(source = process.env) {
   };
 }
 
-export type ProxyConfig = ReturnType<typeof loadProxyConfig>;
-
 export const proxyConfig = registerAs('proxy', () => loadProxyConfig());
