@@ -2,6 +2,7 @@ import request from 'supertest';
 import { ConnectionStatsRepository } from '../../src/connections/persistence/connection-stats.repository';
 import { cookiesOf } from '../support/sandbox-flow';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
+import { consoleSignIn } from '../support/console';
 
 const HOUR = 3_600_000;
 
@@ -14,14 +15,7 @@ describe('console (/admin): sign-in, session, CSRF', () => {
   }, 60_000);
   afterAll(() => t?.close());
 
-  async function signIn(key = TEST_API_KEY): Promise<{ cookie: string; csrf: string }> {
-    const res = await t.anon.post('/admin/sign-in').type('form').send({ key }).expect(303);
-    expect(res.headers.location).toBe('/admin');
-    const cookie = cookiesOf(res);
-    const page = await t.anon.get('/admin').set('Cookie', cookie).expect(200);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
-    return { cookie, csrf };
-  }
+  const signIn = (key = TEST_API_KEY) => consoleSignIn(t, key);
 
   it('sends a browser without a session to the sign-in page', async () => {
     const res = await t.anon.get('/admin').expect(303);
