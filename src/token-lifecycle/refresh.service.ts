@@ -4,7 +4,6 @@ import { ConnectionEntity } from '../connections/connection.entity';
 import { transition } from '../connections/status-machine';
 import { tokenContext } from '../connections/token-context';
 import { ConnectionNotFound, RefreshInProgress } from '../common/errors';
-import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderError } from '../providers/core/provider-errors';
 import { grantedScopes, tokenLifetimes } from '../providers/core/token-lifetimes';
 import { TokenSet } from '../providers/core/token-response';
@@ -15,7 +14,14 @@ import { newLeaseOwner } from '../common/lease-owner';
 import { RefreshBudget } from './refresh-budget';
 import { RefreshHistory } from './refresh-history';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
-import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
+import {
+  ConnectionLifecycleRepository,
+  NotStoredHook,
+} from '../connections/persistence/connection-lifecycle.repository';
+import { OAuthProvider } from '../providers/core/provider';
+import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
+import { supersededTokens, TokenPair } from '../revocations/superseded-tokens';
+import { TokenRevocationsRepository } from '../revocations/token-revocations.repository';
 
 export type RefreshOutcome =
   | { kind: 'refreshed'; connection: ConnectionEntity }
@@ -52,6 +58,7 @@ export class RefreshService {
     private readonly budget: RefreshBudget,
     private readonly metrics: MetricsService,
     private readonly history: RefreshHistory,
+    private readonly revocations: TokenRevocationsRepository,
     @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
   ) {}
 
@@ -177,24 +184,24 @@ export class RefreshService {
     timer();
     this.metrics.refreshes.inc({ provider: provider.name, outcome: 'refreshed' });
     this.history.record(provider.name, 'succeeded');
-    return this.store(
-      connection,
-      provider.settings,
-      tokens,
-      (t, requested) => provider.grantedScopes?.(t, requested) ?? grantedScopes(t.scope, requested),
-    );
+    return this.store(connection, provider, tokens);
   }
 
-  /** From the provider's answer to the commit: only the write, retried on database errors. */
+  /**
+   * From the provider's answer to the commit: only the write, retried on database errors. Tokens that
+   * are not stored (the connection was deleted, or a reconnect replaced its tokens, while the refresh
+   * was at the provider) are queued for revocation in the write's transaction.
+   */
   private async store(
     connection: ConnectionEntity,
-    settings: Parameters<typeof tokenLifetimes>[0],
+    provider: OAuthProvider,
     tokens: TokenSet,
-    scopesOf: (tokens: TokenSet, requested: string[]) => string[],
   ): Promise<RefreshOutcome> {
     const now = new Date();
+    const scopesOf = (t: TokenSet, requested: string[]) =>
+      provider.grantedScopes?.(t, requested) ?? grantedScopes(t.scope, requested);
     const lifetimes = tokenLifetimes(
-      settings,
+      provider.settings,
       { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at },
       now,
     );
@@ -217,6 +224,7 @@ export class RefreshService {
           this.owner,
           write,
           now,
+          this.revokeUnstored(connection.id, provider, tokens),
         );
         const stored = await this.repo.findById(connection.id);
         if (!stored) throw new ConnectionNotFound(connection.id);
@@ -236,6 +244,56 @@ export class RefreshService {
         }
         await sleep(100 * 2 ** attempt);
       }
+    }
+  }
+
+  /**
+   * Decides, in the transaction of a write that was not stored, whether the tokens the provider just
+   * issued are queued for revocation: live tokens that nobody holds.
+   * - The connection was deleted meanwhile: queued (reason `delete`) where the provider revokes, as the
+   *   DELETE queues tokens a refresh stored while its own revoke call was out.
+   * - The row holds other tokens (a reconnect won, or another replica's refresh after a lost lease):
+   *   queued (reason `reconnect`) only where a reconnect queues the tokens it supersedes
+   *   (`supports.revoke` and `revokeSupersededTokens`), and only those the stored ones do not reuse
+   *   (supersededTokens): revoking a token the stored grant still uses would end the connection.
+   */
+  private revokeUnstored(id: string, provider: OAuthProvider, tokens: TokenSet): NotStoredHook {
+    return async (tx, current) => {
+      if (!provider.supports.revoke) return;
+      const late: TokenPair = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+      let queued: { accessToken: string; refreshToken?: string } | null;
+      if (current === null) {
+        queued = late.refreshToken
+          ? { accessToken: late.accessToken, refreshToken: late.refreshToken }
+          : { accessToken: late.accessToken };
+      } else {
+        if (!provider.settings.revokeSupersededTokens) return;
+        queued = supersededTokens(late, this.storedTokens(current));
+      }
+      if (!queued) return;
+      const reason = current === null ? 'delete' : 'reconnect';
+      await this.revocations.enqueue(tx, { provider: provider.name, connectionId: id, reason, ...queued });
+      this.logger.warn(
+        { connectionId: id, provider: provider.name, reason },
+        current === null
+          ? 'refreshed tokens not stored: the connection was deleted during the refresh; queued for revocation'
+          : 'refreshed tokens not stored: the connection holds other tokens; queued for revocation',
+      );
+    };
+  }
+
+  /** The row's tokens in plaintext; none when they cannot be decrypted (then nothing of ours can be theirs to keep). */
+  private storedTokens(row: ConnectionEntity): TokenPair {
+    try {
+      return {
+        accessToken: this.cipher.decrypt(row.accessToken, tokenContext(row.id, 'access_token')),
+        refreshToken: row.refreshToken
+          ? this.cipher.decrypt(row.refreshToken, tokenContext(row.id, 'refresh_token'))
+          : null,
+      };
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      return { accessToken: '' };
     }
   }
 

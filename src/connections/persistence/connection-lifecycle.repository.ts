@@ -32,6 +32,13 @@ export interface RefreshedTokens {
   scopes: string[];
 }
 
+/**
+ * Called inside the transaction of a refresh's write that was not stored, with the row as it is now
+ * (locked; other tokens than the refresh started from, or a lease it lost) or null when the row was
+ * deleted meanwhile.
+ */
+export type NotStoredHook = (tx: EntityManager, current: ConnectionEntity | null) => Promise<void>;
+
 /** What the credentials endpoint reads; the refresh token itself is not even loaded. */
 export type CredentialsRow = Pick<
   ConnectionEntity,
@@ -232,7 +239,10 @@ export class ConnectionLifecycleRepository {
 
   /**
    * The write after a successful refresh: compare-and-set on token_version and our lease. Returns false
-   * when the row changed under us (a reconnect, or a lease we lost), in which case nothing is written.
+   * when the row changed under us (a reconnect, or a lease we lost) or is gone (a DELETE), in which case
+   * nothing is written and `onNotStored` sees the row as it is now (locked), or null when it was
+   * deleted, in the same transaction: whatever it writes (the revocation queue) commits exactly when
+   * the decision not to store does, so tokens that are not stored are never lost either.
    */
   async saveRefreshedTokens(
     id: string,
@@ -240,33 +250,42 @@ export class ConnectionLifecycleRepository {
     owner: string,
     tokens: RefreshedTokens,
     now: Date,
+    onNotStored?: NotStoredHook,
   ): Promise<boolean> {
-    const result: [unknown[], number] = await this.repo.query(
-      `UPDATE connections
-          SET access_token = $4, refresh_token = COALESCE($5, refresh_token), token_type = $6, expires_at = $7,
-              refresh_token_expires_at = CASE WHEN $5::text IS NULL THEN refresh_token_expires_at ELSE $8 END,
-              scopes = $9, last_refreshed_at = $10, status = $11, next_refresh_at = $12, refresh_failures = $13,
-              last_error = $14, token_version = token_version + 1, lease_owner = NULL, lease_until = NULL,
-              updated_at = now()
-        WHERE id = $1 AND token_version = $2 AND lease_owner = $3`,
-      [
-        id,
-        version,
-        owner,
-        tokens.accessToken,
-        tokens.refreshToken,
-        tokens.tokenType,
-        tokens.expiresAt,
-        tokens.refreshTokenExpiresAt,
-        tokens.scopes,
-        now,
-        REFRESHED.status,
-        REFRESHED.nextRefreshAt,
-        REFRESHED.refreshFailures,
-        REFRESHED.lastError,
-      ],
-    );
-    return result[1] === 1;
+    return this.repo.manager.transaction(async (tx) => {
+      const [, affected]: [unknown[], number] = await tx.query(
+        `UPDATE connections
+            SET access_token = $4, refresh_token = COALESCE($5, refresh_token), token_type = $6, expires_at = $7,
+                refresh_token_expires_at = CASE WHEN $5::text IS NULL THEN refresh_token_expires_at ELSE $8 END,
+                scopes = $9, last_refreshed_at = $10, status = $11, next_refresh_at = $12, refresh_failures = $13,
+                last_error = $14, token_version = token_version + 1, lease_owner = NULL, lease_until = NULL,
+                updated_at = now()
+          WHERE id = $1 AND token_version = $2 AND lease_owner = $3`,
+        [
+          id,
+          version,
+          owner,
+          tokens.accessToken,
+          tokens.refreshToken,
+          tokens.tokenType,
+          tokens.expiresAt,
+          tokens.refreshTokenExpiresAt,
+          tokens.scopes,
+          now,
+          REFRESHED.status,
+          REFRESHED.nextRefreshAt,
+          REFRESHED.refreshFailures,
+          REFRESHED.lastError,
+        ],
+      );
+      if (affected === 1) return true;
+      const current = await this.lockRow(tx, id);
+      // A reconnect leaves the lease as it was: hand it back, nothing of ours is in flight any more.
+      if (current?.leaseOwner === owner)
+        await tx.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1`, [id]);
+      await onNotStored?.(tx, current);
+      return false;
+    });
   }
 
   /**
