@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { ApiKey, ApiKeyList, CreateApiKeyRequest, CreatedApiKey, ListApiKeysQuery } from './api-key.dto';
+import { ApiKey, ApiKeyList, CreateApiKeyRequest, CreatedApiKey, KEY_ID_SCHEMA, ListApiKeysQuery } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
 import { RequireScope } from './require-scope.decorator';
 
@@ -41,7 +41,7 @@ export class ApiKeysController {
     summary: 'Revoke an API key',
     description: 'Every replica refuses the key within 5 seconds (this one at once). Keys of API_KEYS: 409.',
   })
-  @ApiParam({ name: 'id', description: 'The key id (a uuid)' })
+  @ApiParam({ name: 'id', schema: KEY_ID_SCHEMA, description: 'The key id: a uuid, or env-<n> for API_KEYS' })
   @ApiOkResponse({ type: ApiKey })
   @ApiErrors(
     400,

@@ -40,9 +40,10 @@ export class ApiKeysRepository {
     return { row: await this.repo.findOneByOrFail({ id: row.id }), key };
   }
 
-  /** Every key, newest first; revoked ones only when asked. Never the hash. */
-  list(includeRevoked: boolean): Promise<ApiKeyEntity[]> {
+  /** Every key (up to `max`), newest first; revoked ones only when asked. Never the hash. */
+  list(includeRevoked: boolean, max: number): Promise<ApiKeyEntity[]> {
     return this.repo.find({
+      take: max,
       select: ['id', 'name', 'scopes', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt'],
       where: includeRevoked ? {} : { revokedAt: IsNull() },
       order: { createdAt: 'DESC', id: 'DESC' },

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { isUUID, validate } from 'class-validator';
 import { ApiKeyFromEnvironment, ApiKeyNotFound, ValidationFailed } from '../common/errors';
 import { validationMessages } from '../common/validation';
-import { ApiKey, CreateApiKeyRequest, CreatedApiKey } from './api-key.dto';
+import { API_KEY_LIST_MAX_ITEMS, ApiKey, CreateApiKeyRequest, CreatedApiKey } from './api-key.dto';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeys } from './api-keys';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -22,7 +22,8 @@ const toApiKey = (row: Omit<ApiKeyEntity, 'secretHash'>): ApiKey => ({
   revokedAt: iso(row.revokedAt),
 });
 
-const ENVIRONMENT_KEY_ID = /^env-\d+$/;
+/** `env-<n>`, at most as long as a uuid (36): the longest id the API declares. */
+const ENVIRONMENT_KEY_ID = /^env-\d{1,32}$/;
 
 /**
  * A request for a new key, checked as the API checks its body (CreateApiKeyRequest; unknown fields
@@ -61,9 +62,12 @@ export class ApiKeysService {
     return { ...toApiKey(row), key };
   }
 
-  /** The keys of API_KEYS (env-1, env-2, …, admin) first, then the table's, newest first. */
+  /**
+   * The keys of API_KEYS (env-1, env-2, …, admin) first, then the table's, newest first: at most
+   * API_KEY_LIST_MAX_ITEMS in all, the bound the API declares.
+   */
   async list(includeRevoked: boolean): Promise<ApiKey[]> {
-    const rows = await this.repository.list(includeRevoked);
+    const rows = await this.repository.list(includeRevoked, API_KEY_LIST_MAX_ITEMS);
     const fromEnvironment = this.keys.environmentKeys().map((identity): ApiKey => ({
       id: identity.id,
       name: identity.name,
@@ -74,7 +78,7 @@ export class ApiKeysService {
       lastUsedAt: null,
       revokedAt: null,
     }));
-    return [...fromEnvironment, ...rows.map(toApiKey)];
+    return [...fromEnvironment, ...rows.map(toApiKey)].slice(0, API_KEY_LIST_MAX_ITEMS);
   }
 
   /**

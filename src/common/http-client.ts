@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import { appConfig } from '../config/app.config';
+import { PROVIDER_ANSWER_MAX_BYTES } from './limits';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -94,7 +95,7 @@ export class HttpClient {
 }
 
 /** Token and whoami answers are small; a provider (or something posing as one) cannot fill our memory. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_RESPONSE_BYTES = PROVIDER_ANSWER_MAX_BYTES;
 
 async function readLimited(res: Response, limit: number, target: string): Promise<string> {
   if (!res.body) return '';

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, ParseUUIDPipe, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { registerDecorator, ValidationOptions } from 'class-validator';
 import { ValidationFailed } from './errors';
+import { VALIDATION_MESSAGE_MAX_LENGTH } from './limits';
 
 /** Every message of class-validator's errors, each naming its field (`parent.child` for nested ones). */
 export function validationMessages(errors: ValidationError[], parent = ''): string[] {
@@ -23,8 +24,19 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new ValidationFailed(validationMessages(errors).join('; ') || 'Invalid input'),
+    exceptionFactory: (errors) => new ValidationFailed(validationMessage(errors)),
   });
+}
+
+/**
+ * The pipe's one message for all of `errors`, at most VALIDATION_MESSAGE_MAX_LENGTH characters (the
+ * bound openapi.json declares): a body of a thousand unknown fields does not make a message of a
+ * thousand sentences.
+ */
+export function validationMessage(errors: ValidationError[]): string {
+  const message = validationMessages(errors).join('; ') || 'Invalid input';
+  if (message.length <= VALIDATION_MESSAGE_MAX_LENGTH) return message;
+  return `${message.slice(0, VALIDATION_MESSAGE_MAX_LENGTH - 1)}…`;
 }
 
 /**

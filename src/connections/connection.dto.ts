@@ -10,69 +10,112 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
 } from 'class-validator';
+import {
+  CURSOR_MAX_LENGTH,
+  DATE_TIME_SCHEMA,
+  ID_MAX_LENGTH,
+  PAGE_MAX_ITEMS,
+  PROVIDER_ANSWER_MAX_BYTES,
+  PROVIDER_NAME_PATTERN,
+  PROVIDER_NAME_SCHEMA,
+  PROVIDER_SCOPES_MAX_ITEMS,
+  URL_MAX_LENGTH,
+  UUID_SCHEMA,
+} from '../common/limits';
 import { PageQuery } from '../common/page-query';
 import { IsDateTime, IsJsonObject, NO_NUL } from '../common/validation';
 import { CONNECTION_STATUSES, ConnectionStatus } from './connection-status';
 
-const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const METADATA_MAX_BYTES = 16 * 1024;
 const NUL_MESSAGE = { message: '$property must not contain U+0000' };
 const EXAMPLE_ID = '0b7e6f2c-3d4a-4c8e-9f1a-2b3c4d5e6f70';
+/** ownerId, accountId, team and workspace ids and names (varchar(255); a flow cuts the provider's to 255). */
+const ID_SCHEMA = { type: 'string', maxLength: ID_MAX_LENGTH } as const;
+const INPUT_ID_SCHEMA = { ...ID_SCHEMA, minLength: 1 } as const;
+/** tokenType: a word such as Bearer (varchar(32)). */
+const TOKEN_TYPE_MAX_LENGTH = 32;
+const IMPORT_TOKEN_MAX_LENGTH = 8192;
+const IMPORT_SCOPES_MAX_ITEMS = 100;
+/** Ten years, in seconds (fits an int32). */
+const EXPIRES_IN_MAX = 10 * 365 * 86_400;
+/**
+ * Scopes of a stored connection: imported (≤ 100 of ≤ 255 characters), requested (≤ 50 of ≤ 200) or
+ * the provider's grant, parsed from its token answer (≤ 1 MiB).
+ */
+const STORED_SCOPES_SCHEMA = {
+  type: 'array',
+  items: { type: 'string', maxLength: PROVIDER_ANSWER_MAX_BYTES },
+  maxItems: PROVIDER_SCOPES_MAX_ITEMS,
+} as const;
+/** A flow keeps the provider's API base only up to 2048 characters; an import is refused above. */
+const API_BASE_URL_SCHEMA = { type: String, format: 'uri', maxLength: URL_MAX_LENGTH, nullable: true } as const;
 
 export class ConnectionError {
-  @ApiProperty({ example: 'provider_unavailable' })
+  @ApiProperty({ maxLength: 64, example: 'provider_unavailable' })
   code!: string;
 
-  @ApiProperty({ example: 'Token endpoint answered 503' })
+  @ApiProperty({
+    // The service's own words around a provider's error code (never the provider's text).
+    maxLength: 1024,
+    example: 'Token endpoint answered 503',
+  })
   message!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty(DATE_TIME_SCHEMA)
   at!: string;
 }
 
 /** A stored connection as the API shows it: never a token. */
 export class Connection {
-  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID })
+  @ApiProperty({ ...UUID_SCHEMA, example: EXAMPLE_ID })
   id!: string;
 
-  @ApiProperty({ example: 'keap' })
+  @ApiProperty({ ...PROVIDER_NAME_SCHEMA, example: 'keap' })
   provider!: string;
 
-  @ApiProperty({ description: "Your own user's id, as given when the connection was made", example: 'user_42' })
+  @ApiProperty({
+    ...ID_SCHEMA,
+    description: "Your own user's id, as given when the connection was made",
+    example: 'user_42',
+  })
   ownerId!: string;
 
   @ApiProperty({ enum: CONNECTION_STATUSES, enumName: 'ConnectionStatus', example: 'active' })
   status!: ConnectionStatus;
 
-  @ApiProperty({ description: "The provider-side account ('default' when the provider has none)", example: 'ab123' })
+  @ApiProperty({
+    ...ID_SCHEMA,
+    description: "The provider-side account ('default' when the provider has none)",
+    example: 'ab123',
+  })
   accountId!: string;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({ ...ID_SCHEMA, type: String, nullable: true, example: null })
   teamId!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({ ...ID_SCHEMA, type: String, nullable: true, example: null })
   teamName!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({ ...ID_SCHEMA, type: String, nullable: true, example: null })
   workspaceId!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({ ...ID_SCHEMA, type: String, nullable: true, example: null })
   workspaceName!: string | null;
 
   @ApiProperty({
-    type: String,
-    nullable: true,
+    ...API_BASE_URL_SCHEMA,
     description: 'Base URL for API calls made with this connection',
     example: null,
   })
   apiBaseUrl!: string | null;
 
-  @ApiProperty({ type: [String], example: ['full'] })
+  @ApiProperty({ ...STORED_SCOPES_SCHEMA, example: ['full'] })
   scopes!: string[];
 
-  @ApiProperty({ example: 'Bearer' })
+  @ApiProperty({ maxLength: TOKEN_TYPE_MAX_LENGTH, example: 'Bearer' })
   tokenType!: string;
 
   @ApiProperty({
@@ -82,23 +125,29 @@ export class Connection {
   hasRefreshToken!: boolean;
 
   @ApiProperty({
+    ...DATE_TIME_SCHEMA,
     type: String,
-    format: 'date-time',
     nullable: true,
     description: 'When the access token expires; null = never',
   })
   expiresAt!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ ...DATE_TIME_SCHEMA, type: String, nullable: true })
   refreshTokenExpiresAt!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ ...DATE_TIME_SCHEMA, type: String, nullable: true })
   lastRefreshedAt!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ ...DATE_TIME_SCHEMA, type: String, nullable: true })
   nextRefreshAt!: string | null;
 
-  @ApiProperty({ description: 'Consecutive failed refresh attempts', example: 0 })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    description: 'Consecutive failed refresh attempts',
+    example: 0,
+  })
   refreshFailures!: number;
 
   @ApiProperty({ type: ConnectionError, nullable: true })
@@ -107,19 +156,20 @@ export class Connection {
   @ApiProperty({ type: 'object', additionalProperties: true, example: { plan: 'pro' } })
   metadata!: Record<string, unknown>;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty(DATE_TIME_SCHEMA)
   createdAt!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty(DATE_TIME_SCHEMA)
   updatedAt!: string;
 }
 
 export class ConnectionList {
-  @ApiProperty({ type: [Connection] })
+  @ApiProperty({ type: [Connection], maxItems: PAGE_MAX_ITEMS })
   data!: Connection[];
 
   @ApiProperty({
     type: String,
+    maxLength: CURSOR_MAX_LENGTH,
     nullable: true,
     description: 'Pass as `cursor` for the next page; null on the last page',
     example: null,
@@ -128,15 +178,15 @@ export class ConnectionList {
 }
 
 export class ListConnectionsQuery extends PageQuery {
-  @ApiPropertyOptional({ example: 'keap' })
+  @ApiPropertyOptional({ ...PROVIDER_NAME_SCHEMA, example: 'keap' })
   @IsOptional()
-  @Matches(PROVIDER_NAME, { message: 'provider must be a provider name' })
+  @Matches(PROVIDER_NAME_PATTERN, { message: 'provider must be a provider name' })
   provider?: string;
 
-  @ApiPropertyOptional({ example: 'user_42' })
+  @ApiPropertyOptional({ ...INPUT_ID_SCHEMA, example: 'user_42' })
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, ID_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   ownerId?: string;
 
@@ -158,53 +208,69 @@ export class UpdateConnectionRequest {
 }
 
 export class ImportConnectionRequest {
-  @ApiProperty({ example: 'keap' })
-  @Matches(PROVIDER_NAME, { message: 'provider must be a provider name' })
+  @ApiProperty({ ...PROVIDER_NAME_SCHEMA, example: 'keap' })
+  @Matches(PROVIDER_NAME_PATTERN, { message: 'provider must be a provider name' })
   provider!: string;
 
-  @ApiProperty({ example: 'user_42' })
+  @ApiProperty({ ...INPUT_ID_SCHEMA, example: 'user_42' })
   @IsString()
-  @Length(1, 255)
+  @Length(1, ID_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   ownerId!: string;
 
   @ApiProperty({
+    minLength: 1,
+    maxLength: IMPORT_TOKEN_MAX_LENGTH,
     description: 'The access token (stored encrypted, never returned except by /credentials)',
     example: 'KeapAT-xxxx',
   })
   @IsString()
-  @Length(1, 8192)
+  @Length(1, IMPORT_TOKEN_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   accessToken!: string;
 
-  @ApiPropertyOptional({ description: 'The refresh token (stored encrypted, never returned)', example: 'KeapRT-xxxx' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: IMPORT_TOKEN_MAX_LENGTH,
+    description: 'The refresh token (stored encrypted, never returned)',
+    example: 'KeapRT-xxxx',
+  })
   @IsOptional()
   @IsString()
-  @Length(1, 8192)
+  @Length(1, IMPORT_TOKEN_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   refreshToken?: string;
 
   // The default goes in the description, not `default`: openapi-typescript (default options) types a
   // field with a `default` as required, so an outside client could not omit it.
-  @ApiPropertyOptional({ description: 'Default: `Bearer`' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: TOKEN_TYPE_MAX_LENGTH,
+    pattern: '^[A-Za-z][A-Za-z0-9_-]*$',
+    description: 'Default: `Bearer`',
+  })
   @IsOptional()
   @IsString()
-  @Length(1, 32)
+  @Length(1, TOKEN_TYPE_MAX_LENGTH)
   @Matches(/^[A-Za-z][A-Za-z0-9_-]*$/, { message: 'tokenType must be a word such as Bearer' })
   tokenType?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: EXPIRES_IN_MAX,
     description: 'Seconds until the access token expires (give this or expiresAt, not both)',
     example: 86400,
   })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(10 * 365 * 86_400)
+  @Max(EXPIRES_IN_MAX)
   expiresIn?: number;
 
   @ApiPropertyOptional({
-    format: 'date-time',
+    ...DATE_TIME_SCHEMA,
     description: 'When the access token expires (give this or expiresIn, not both)',
   })
   @IsOptional()
@@ -212,62 +278,73 @@ export class ImportConnectionRequest {
   expiresAt?: string;
 
   @ApiPropertyOptional({
-    format: 'date-time',
+    ...DATE_TIME_SCHEMA,
     description: "When the refresh token expires; defaults to the provider's documented horizon",
   })
   @IsOptional()
   @IsDateTime()
   refreshTokenExpiresAt?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['full'] })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', minLength: 1, maxLength: ID_MAX_LENGTH },
+    maxItems: IMPORT_SCOPES_MAX_ITEMS,
+    example: ['full'],
+  })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(100)
+  @ArrayMaxSize(IMPORT_SCOPES_MAX_ITEMS)
   @IsString({ each: true })
-  @Length(1, 255, { each: true })
+  @Length(1, ID_MAX_LENGTH, { each: true })
   @Matches(NO_NUL, { each: true, ...NUL_MESSAGE })
   scopes?: string[];
 
   @ApiPropertyOptional({
+    ...INPUT_ID_SCHEMA,
     description: 'Provider-side account; one connection per (provider, ownerId, accountId). Default: `default`',
   })
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, ID_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   accountId?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(INPUT_ID_SCHEMA)
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, ID_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   teamId?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(INPUT_ID_SCHEMA)
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, ID_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   teamName?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(INPUT_ID_SCHEMA)
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, ID_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   workspaceId?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(INPUT_ID_SCHEMA)
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, ID_MAX_LENGTH)
   @Matches(NO_NUL, NUL_MESSAGE)
   workspaceName?: string;
 
-  @ApiPropertyOptional({ description: 'Base URL for API calls made with this connection' })
+  @ApiPropertyOptional({
+    format: 'uri',
+    maxLength: URL_MAX_LENGTH,
+    description: 'Base URL for API calls made with this connection (http or https)',
+  })
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(URL_MAX_LENGTH)
   apiBaseUrl?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -277,7 +354,7 @@ export class ImportConnectionRequest {
 }
 
 export class DeleteConnectionResponse {
-  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID })
+  @ApiProperty({ ...UUID_SCHEMA, example: EXAMPLE_ID })
   id!: string;
 
   @ApiProperty({
@@ -291,21 +368,26 @@ export class DeleteConnectionResponse {
 }
 
 export class Credentials {
-  @ApiProperty({ description: 'A valid access token. Use it, do not store it.', example: 'KeapAT-xxxx' })
+  @ApiProperty({
+    // An imported token is at most 8192 characters; a provider's, at most its whole (1 MiB) answer.
+    maxLength: PROVIDER_ANSWER_MAX_BYTES,
+    description: 'A valid access token. Use it, do not store it.',
+    example: 'KeapAT-xxxx',
+  })
   accessToken!: string;
 
-  @ApiProperty({ example: 'Bearer' })
+  @ApiProperty({ maxLength: TOKEN_TYPE_MAX_LENGTH, example: 'Bearer' })
   tokenType!: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null = does not expire' })
+  @ApiProperty({ ...DATE_TIME_SCHEMA, type: String, nullable: true, description: 'null = does not expire' })
   expiresAt!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({ ...API_BASE_URL_SCHEMA, example: null })
   apiBaseUrl!: string | null;
 
-  @ApiProperty({ type: [String], example: ['full'] })
+  @ApiProperty({ ...STORED_SCOPES_SCHEMA, example: ['full'] })
   scopes!: string[];
 
-  @ApiProperty({ example: 'default' })
+  @ApiProperty({ ...ID_SCHEMA, example: 'default' })
   accountId!: string;
 }

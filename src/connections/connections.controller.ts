@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } fr
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { UUID_SCHEMA } from '../common/limits';
 import { UuidParam } from '../common/validation';
 import {
   Connection,
@@ -14,7 +15,7 @@ import {
 } from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
-export const ID_PARAM = { name: 'id', format: 'uuid', description: 'Connection id' } as const;
+export const ID_PARAM = { name: 'id', schema: UUID_SCHEMA, description: 'Connection id' } as const;
 
 @ApiTags('connections')
 @Controller('connections')

@@ -1,4 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PROVIDER_NAME_SCHEMA } from '../common/limits';
+
+/**
+ * Bounds of what the service's configuration can say about a provider, far above any real one (a
+ * PROVIDERS_FILE displayName is at most 100 characters; the built-in ones are shorter).
+ */
+const DISPLAY_NAME_MAX_LENGTH = 100;
+const DEFAULT_SCOPES_MAX_ITEMS = 1000;
+const SCOPE_MAX_LENGTH = 1000;
+const PROVIDERS_MAX_ITEMS = 1000;
 
 export class ProviderCapabilities {
   @ApiProperty({ description: 'Tokens can be refreshed (the service keeps them fresh)', example: true })
@@ -19,16 +29,22 @@ export class ProviderCapabilities {
 }
 
 export class Provider {
-  @ApiProperty({ description: 'Name used in API paths and bodies', example: 'keap' })
+  @ApiProperty({ ...PROVIDER_NAME_SCHEMA, description: 'Name used in API paths and bodies', example: 'keap' })
   name!: string;
 
-  @ApiProperty({ example: 'Keap (Infusionsoft)' })
+  @ApiProperty({ maxLength: DISPLAY_NAME_MAX_LENGTH, example: 'Keap (Infusionsoft)' })
   displayName!: string;
 
   @ApiProperty({ type: ProviderCapabilities })
   supports!: ProviderCapabilities;
 
-  @ApiProperty({ type: [String], description: 'Scopes requested when a connect session names none', example: ['full'] })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', maxLength: SCOPE_MAX_LENGTH },
+    maxItems: DEFAULT_SCOPES_MAX_ITEMS,
+    description: 'Scopes requested when a connect session names none',
+    example: ['full'],
+  })
   defaultScopes!: string[];
 
   @ApiProperty({
@@ -39,6 +55,6 @@ export class Provider {
 }
 
 export class ProviderList {
-  @ApiProperty({ type: [Provider] })
+  @ApiProperty({ type: [Provider], maxItems: PROVIDERS_MAX_ITEMS })
   data!: Provider[];
 }

@@ -1,9 +1,14 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { UUID_SCHEMA } from '../common/limits';
 
 type PathItemObject = OpenAPIObject['paths'][string];
 type OperationObject = NonNullable<PathItemObject['get']>;
 
 const ERROR = { $ref: '#/components/schemas/ErrorResponse' };
+/** Node refuses (431) a request whose request line and headers pass 16 KiB: the bound of `path`. */
+const REQUEST_HEAD_MAX_BYTES = 16 * 1024;
+/** The most PROXY_MAX_BODY_BYTES may be set to (proxy.config.ts); 10 MB by default. */
+const PROXY_BODY_MAX_BYTES = 100 * 1024 * 1024;
 const errors: Record<string, string> = {
   '400':
     'invalid_proxy_path (.., //, backslashes, encoded slashes), a malformed id or Proxy-Retries (validation_failed)',
@@ -33,34 +38,36 @@ function operation(method: string, withBody: boolean): OperationObject {
     'x-proxy': true,
     security: [{ bearer: [] }],
     parameters: [
-      { name: 'connectionId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+      { name: 'connectionId', in: 'path', required: true, schema: UUID_SCHEMA },
       {
         name: 'path',
         in: 'path',
         required: true,
         description:
           'The rest of the URL under the API base: several segments (`contacts/7`), sent as they are, and the query string',
-        schema: { type: 'string' },
+        schema: { type: 'string', maxLength: REQUEST_HEAD_MAX_BYTES },
       },
       {
         name: 'Proxy-Retries',
         in: 'header',
         required: false,
         description: 'Retries of an idempotent call on 429, 5xx or no connection (0 by default)',
-        schema: { type: 'integer', minimum: 0, maximum: 5 },
+        schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 5 },
       },
     ],
     ...(withBody && {
       requestBody: {
         required: false,
-        description: 'Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB)',
-        content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+        description:
+          'Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB by default, at most 100 MB)',
+        content: { '*/*': { schema: { type: 'string', format: 'binary', maxLength: PROXY_BODY_MAX_BYTES } } },
       },
     }),
     responses: {
       default: {
         description: "The provider's answer, as it is (Proxy-Status: oauth-connections; received-status=<status>)",
-        content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+        // Any bytes, streamed as they come: neither typed nor bounded by this service.
+        content: { '*/*': {} },
       },
       ...Object.fromEntries(
         Object.entries(errors).map(([status, description]) => [

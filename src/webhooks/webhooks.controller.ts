@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { DomainError } from '../common/errors';
+import { UUID_SCHEMA } from '../common/limits';
 import { UuidParam } from '../common/validation';
 import { decodeCursor, keysetPage } from '../common/keyset';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -42,7 +43,7 @@ export class WebhooksController {
   @Post(':id/redeliver')
   @HttpCode(200)
   @ApiOperation({ operationId: 'redeliverWebhook', summary: 'Send a delivery again (e.g. after it failed)' })
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'id', schema: UUID_SCHEMA })
   @ApiOkResponse({ type: WebhookDelivery })
   @ApiErrors(400, 404)
   async redeliver(@Param('id', UuidParam) id: string): Promise<WebhookDelivery> {

@@ -157,11 +157,15 @@ export interface ConnectionsClient {
   /**
    * The process is up (no dependencies checked)
    *
+   * For a liveness probe: 200 while the process serves requests. No API key.
+   *
    * `GET /health/live` (operationId `getLiveness`)
    */
   getLiveness(options?: RequestOptions): Promise<OperationResult<'getLiveness'>>;
   /**
    * The service can serve requests: the database answers
+   *
+   * For a readiness probe: 200 when the database answers within 3 s, else 503. No API key.
    *
    * `GET /health/ready` (operationId `getReadiness`)
    */

@@ -203,7 +203,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up (no dependencies checked) */
+        /**
+         * The process is up (no dependencies checked)
+         * @description For a liveness probe: 200 while the process serves requests. No API key.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -220,7 +223,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The service can serve requests: the database answers */
+        /**
+         * The service can serve requests: the database answers
+         * @description For a readiness probe: 200 when the database answers within 3 s, else 503. No API key.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -418,8 +424,9 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
+             * Format: uri
              * @description One-time link to send the user to; valid 10 minutes
-             * @example http://localhost:3000/oauth/keap/authorize?session=…
+             * @example http://localhost:3000/oauth/keap/authorize?session=q3J0b2tlbi1vZi00My1jaGFyYWN0ZXJzLWV4YW1wbGU
              */
             url: string;
         };
@@ -430,6 +437,7 @@ export interface components {
              */
             accountId: string;
             /**
+             * Format: uri
              * @description Base URL for API calls made with this connection
              * @example null
              */
@@ -472,6 +480,7 @@ export interface components {
             /** @example keap */
             provider: string;
             /**
+             * Format: int32
              * @description Consecutive failed refresh attempts
              * @example 0
              */
@@ -608,7 +617,10 @@ export interface components {
             accessToken: string;
             /** @example default */
             accountId: string;
-            /** @example null */
+            /**
+             * Format: uri
+             * @example null
+             */
             apiBaseUrl: string | null;
             /**
              * Format: date-time
@@ -640,7 +652,7 @@ export interface components {
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
@@ -663,6 +675,7 @@ export interface components {
              */
             requiredScope?: string;
             /**
+             * Format: int32
              * @description HTTP status, repeated for clients that only see the body
              * @example 404
              */
@@ -676,7 +689,10 @@ export interface components {
             accessToken: string;
             /** @description Provider-side account; one connection per (provider, ownerId, accountId). Default: `default` */
             accountId?: string;
-            /** @description Base URL for API calls made with this connection */
+            /**
+             * Format: uri
+             * @description Base URL for API calls made with this connection (http or https)
+             */
             apiBaseUrl?: string;
             /**
              * Format: date-time
@@ -684,6 +700,7 @@ export interface components {
              */
             expiresAt?: string;
             /**
+             * Format: int32
              * @description Seconds until the access token expires (give this or expiresAt, not both)
              * @example 86400
              */
@@ -782,7 +799,10 @@ export interface components {
             };
         };
         WebhookDelivery: {
-            /** @example 1 */
+            /**
+             * Format: int32
+             * @example 1
+             */
             attempts: number;
             /** Format: uuid */
             connectionId: string | null;
@@ -797,7 +817,10 @@ export interface components {
              */
             id: string;
             lastError: string | null;
-            /** @description The receiver's last HTTP status */
+            /**
+             * Format: int32
+             * @description The receiver's last HTTP status
+             */
             lastStatus: number | null;
             /** Format: date-time */
             nextAttemptAt: string;
@@ -853,7 +876,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Also list revoked keys */
-                includeRevoked?: string;
+                includeRevoked?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -1020,7 +1043,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The key id (a uuid) */
+                /** @description The key id: a uuid, or env-<n> for API_KEYS */
                 id: string;
             };
             cookie?: never;
@@ -2143,7 +2166,8 @@ export interface operations {
                          */
                         details?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -2151,7 +2175,8 @@ export interface operations {
                         /** @example {} */
                         error?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -2165,13 +2190,17 @@ export interface operations {
                          */
                         info?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         } | null;
-                        /** @example ok */
-                        status?: string;
+                        /**
+                         * @example ok
+                         * @enum {string}
+                         */
+                        status?: "ok";
                     };
                 };
             };
@@ -2185,52 +2214,49 @@ export interface operations {
                         /**
                          * @example {
                          *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "message": "Could not connect",
+                         *         "message": "timeout of 3000ms exceeded",
                          *         "status": "down"
                          *       }
                          *     }
                          */
                         details?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         };
                         /**
                          * @example {
-                         *       "redis": {
-                         *         "message": "Could not connect",
+                         *       "database": {
+                         *         "message": "timeout of 3000ms exceeded",
                          *         "status": "down"
                          *       }
                          *     }
                          */
                         error?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example {} */
+                        info?: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         } | null;
                         /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
+                         * @example error
+                         * @enum {string}
                          */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example error */
-                        status?: string;
+                        status?: "error" | "shutting_down";
                     };
                 };
             };
@@ -2261,7 +2287,8 @@ export interface operations {
                          */
                         details?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -2269,7 +2296,8 @@ export interface operations {
                         /** @example {} */
                         error?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -2283,13 +2311,17 @@ export interface operations {
                          */
                         info?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         } | null;
-                        /** @example ok */
-                        status?: string;
+                        /**
+                         * @example ok
+                         * @enum {string}
+                         */
+                        status?: "ok";
                     };
                 };
             };
@@ -2303,52 +2335,49 @@ export interface operations {
                         /**
                          * @example {
                          *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "message": "Could not connect",
+                         *         "message": "timeout of 3000ms exceeded",
                          *         "status": "down"
                          *       }
                          *     }
                          */
                         details?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         };
                         /**
                          * @example {
-                         *       "redis": {
-                         *         "message": "Could not connect",
+                         *       "database": {
+                         *         "message": "timeout of 3000ms exceeded",
                          *         "status": "down"
                          *       }
                          *     }
                          */
                         error?: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example {} */
+                        info?: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         } | null;
                         /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
+                         * @example error
+                         * @enum {string}
                          */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example error */
-                        status?: string;
+                        status?: "error" | "shutting_down";
                     };
                 };
             };
@@ -2502,7 +2531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": string;
+                    "*/*": unknown;
                 };
             };
         };
@@ -2521,7 +2550,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB by default, at most 100 MB) */
         requestBody?: {
             content: {
                 "*/*": string;
@@ -2606,7 +2635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": string;
+                    "*/*": unknown;
                 };
             };
         };
@@ -2625,7 +2654,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB by default, at most 100 MB) */
         requestBody?: {
             content: {
                 "*/*": string;
@@ -2710,7 +2739,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": string;
+                    "*/*": unknown;
                 };
             };
         };
@@ -2729,7 +2758,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB by default, at most 100 MB) */
         requestBody?: {
             content: {
                 "*/*": string;
@@ -2814,7 +2843,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": string;
+                    "*/*": unknown;
                 };
             };
         };
@@ -2913,7 +2942,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": string;
+                    "*/*": unknown;
                 };
             };
         };
@@ -2932,7 +2961,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB) */
+        /** @description Passed on byte for byte, any content type, up to PROXY_MAX_BODY_BYTES (10 MB by default, at most 100 MB) */
         requestBody?: {
             content: {
                 "*/*": string;
@@ -3017,7 +3046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": string;
+                    "*/*": unknown;
                 };
             };
         };
