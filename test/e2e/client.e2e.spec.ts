@@ -68,6 +68,8 @@ function toJsonSchema(node: unknown): unknown {
 
 const ajv = new Ajv({ allErrors: true, strictTypes: false });
 ajv.addFormat('uuid', UUID);
+ajv.addFormat('uri', { type: 'string', validate: (s: string) => URL.canParse(s) });
+ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n === (n | 0) });
 ajv.addFormat('date-time', {
   type: 'string',
   validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)),
