@@ -99,8 +99,10 @@ const REQUEST_DROPPED = new Set([
 ]);
 
 /**
- * Response headers never passed back: cookies of the provider, hop-by-hop headers, and what would speak
- * for this service's origin (HSTS, Alt-Svc, Clear-Site-Data, CORS): the answer is served from here.
+ * Response headers never passed back: cookies of the provider, hop-by-hop headers, what would speak
+ * for this service's origin (HSTS, Alt-Svc, Clear-Site-Data, CORS): the answer is served from here;
+ * and what would let a cache store it (the service sets `Cache-Control: private, no-store` itself:
+ * proxy-answer-headers.ts), or make a web server in front act on it (nginx's X-Accel-*, X-Sendfile).
  */
 const RESPONSE_DROPPED = new Set([
   'set-cookie',
@@ -108,8 +110,17 @@ const RESPONSE_DROPPED = new Set([
   'strict-transport-security',
   'alt-svc',
   'clear-site-data',
+  'cache-control',
+  'expires',
+  // RFC 9213 targeted cache control and its forerunner: a CDN obeys these before Cache-Control.
+  'cdn-cache-control',
+  'surrogate-control',
+  'x-sendfile',
   ...HOP_BY_HOP,
 ]);
+/** Whole families: CORS, nginx's X-Accel-* (X-Accel-Expires caches, X-Accel-Redirect serves a local file), `<CDN>-CDN-Cache-Control`. */
+const responseDroppedFamily = (name: string) =>
+  name.startsWith('access-control-') || name.startsWith('x-accel-') || name.endsWith('-cdn-cache-control');
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -138,8 +149,9 @@ export function upstreamRequestHeaders(incoming: Headers): Record<string, string
 }
 
 /**
- * What comes back of the provider's headers: all but cookies and hop-by-hop headers, and never one the
- * service has already set on its answer (`alreadySet`: the security headers, X-Request-Id).
+ * What comes back of the provider's headers: all but those above (cookies, hop-by-hop, caching…), and
+ * never one the service has already set on its answer (`alreadySet`: the security headers,
+ * X-Request-Id). `ETag`, `Last-Modified` and `Vary` come back (the service adds `Authorization` to `Vary`).
  */
 export function callerResponseHeaders(
   upstream: Headers,
@@ -149,7 +161,7 @@ export function callerResponseHeaders(
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || RESPONSE_DROPPED.has(name) || named.has(name) || alreadySet(name)) continue;
-    if (name.startsWith('access-control-')) continue;
+    if (responseDroppedFamily(name)) continue;
     out[name] = value;
   }
   return out;

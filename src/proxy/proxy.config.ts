@@ -10,6 +10,11 @@ const schema = z.object({
   PROXY_MAX_BODY_BYTES: env.positiveInt(10 * MB, 100 * MB),
   /** Longest wait for the provider's response headers, and for each chunk of its body after that. */
   PROXY_TIMEOUT_MS: env.positiveInt(30_000, 300_000),
+  /**
+   * A provider 401 renews a connection's token only when its stored token was not renewed within this
+   * many seconds; inside that window the 401 goes back as it is.
+   */
+  PROXY_RENEW_MIN_INTERVAL_SECONDS: env.positiveInt(30, 86_400),
 });
 
 export function loadProxyConfig(source = process.env) {
@@ -17,7 +22,11 @@ export function loadProxyConfig(source = process.env) {
   return {
     maxBodyBytes: v.PROXY_MAX_BODY_BYTES,
     timeoutMs: v.PROXY_TIMEOUT_MS,
-    /** Production: a target that resolves to a private address is refused unless its provider's base is one. */
+    renewMinIntervalMs: v.PROXY_RENEW_MIN_INTERVAL_SECONDS * 1000,
+    /**
+     * Production: a target on a private address is refused, unless it is its provider's configured API
+     * host and `<P>_ALLOW_PRIVATE_API_HOST=true` says that host may be one.
+     */
     guardPrivateAddresses: loadAppConfig(source).nodeEnv === 'production',
   };
 }

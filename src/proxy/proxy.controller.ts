@@ -15,6 +15,8 @@ const ROUTE = {
   bodyLimit: () => loadProxyConfig().maxBodyBytes,
   // Checked before up to PROXY_MAX_BODY_BYTES are read (the guard itself runs after the body parser).
   scopeBeforeBody: 'proxy',
+  // Cache-Control: private, no-store and Vary: Authorization on every answer (proxy-answer-headers.ts).
+  privateAnswers: true,
 } as const;
 const PATHS = [':connectionId', ':connectionId/*'];
 /** The connection id and the rest of the raw URL (path and query, as the caller sent them). */

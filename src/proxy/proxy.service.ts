@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Dispatcher, request } from 'undici';
@@ -44,8 +43,6 @@ const USER_AGENT = 'oauth-connections-proxy/0.1';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 /** Retries of one call wait at most this long in all. */
 const RETRY_BUDGET_MS = 30_000;
-/** How long the answer to "is this provider's configured API base on a private address" is kept. */
-const PRIVATE_BASE_TTL_MS = 5 * 60_000;
 /** A 401's body is kept (to be returned as it is if the renewed token fails too) up to this size. */
 const KEPT_401_BYTES = 64 * 1024;
 
@@ -67,9 +64,10 @@ const aborted = () => new DomainError('request_aborted', 499, 'The caller closed
  * Calls a provider's API for a connection: the connection's API base + the caller's path and query,
  * with its access token (never seen by the caller). On a 401 the token is renewed once (the same
  * single-flight refresh and cross-replica lease as every refresh, so concurrent 401s cause one
- * refresh) and the call replayed; a connection without a refresh token is verified instead (a failed
- * verify marks it needs_reauth). 429 and 5xx come back as they are unless the caller asked for
- * retries. Built on undici; no redirect is followed.
+ * refresh), at most once per PROXY_RENEW_MIN_INTERVAL_SECONDS per connection, and the call replayed; a
+ * connection without a refresh token is verified instead (a failed verify marks it needs_reauth). 429
+ * and 5xx come back as they are unless the caller asked for retries. Built on undici; no redirect is
+ * followed.
  */
 @Injectable()
 export class ProxyService implements OnApplicationShutdown {
@@ -78,11 +76,6 @@ export class ProxyService implements OnApplicationShutdown {
   private readonly guarded: Agent;
   /** Whoami checks in flight, by connection (verifyOnce). */
   private readonly verifying = new Map<string, Promise<unknown>>();
-  /**
-   * Per provider: whether its configured API base is itself on a private address (then it may be
-   * called). A DNS answer is re-asked after PRIVATE_BASE_TTL_MS.
-   */
-  private readonly privateBases = new Map<string, { answer: Promise<boolean>; until: number }>();
 
   constructor(
     private readonly credentials: CredentialsService,
@@ -106,7 +99,15 @@ export class ProxyService implements OnApplicationShutdown {
 
   async forward(call: ProxyCall): Promise<ProxyAnswer> {
     const startedAt = new Date();
-    const outcome = { attempts: 0, renewed: false, status: 0, provider: '', path: '', refused: '' };
+    const outcome: Outcome = {
+      attempts: 0,
+      renewed: false,
+      renewWithheld: false,
+      status: 0,
+      provider: '',
+      path: '',
+      refused: '',
+    };
     try {
       return await this.call(call, startedAt, outcome);
     } catch (error) {
@@ -127,6 +128,7 @@ export class ProxyService implements OnApplicationShutdown {
             ...(outcome.refused && { refused: outcome.refused }),
             attempts: outcome.attempts,
             renewedToken: outcome.renewed,
+            ...(outcome.renewWithheld && { renewWithheld: true }),
             durationMs: elapsedMs,
           },
         },
@@ -135,11 +137,7 @@ export class ProxyService implements OnApplicationShutdown {
     }
   }
 
-  private async call(
-    call: ProxyCall,
-    startedAt: Date,
-    outcome: { attempts: number; renewed: boolean; status: number; provider: string; path: string },
-  ): Promise<ProxyAnswer> {
+  private async call(call: ProxyCall, startedAt: Date, outcome: Outcome): Promise<ProxyAnswer> {
     checkProxyPath(call.rest);
     let token = await this.credentials.usableToken(call.connectionId, false, startedAt);
     outcome.provider = token.connection.provider;
@@ -147,9 +145,10 @@ export class ProxyService implements OnApplicationShutdown {
     if (!provider) throw new ProviderNotConfigured(token.connection.provider);
     const target = proxyTarget(provider.apiBaseFor(token.connection.apiBaseUrl), call.rest);
     outcome.path = target.pathname;
-    const dispatcher = await this.dispatcherFor(provider, target);
+    const dispatcher = this.dispatcherFor(provider, target);
     const retryable = IDEMPOTENT.has(call.method) || call.headers['idempotency-key'] !== undefined;
     let waited = 0;
+    let answered401 = false;
     const pause = async (ms: number) => {
       waited += ms;
       await sleep(ms, undefined, { signal: call.signal }).catch(() => {
@@ -178,21 +177,18 @@ export class ProxyService implements OnApplicationShutdown {
         throw failure === 'timeout' ? timedOut() : failure === 'private' ? notAllowed() : unreachable();
       }
       outcome.status = response.statusCode;
-      if (response.statusCode === 401 && !outcome.renewed) {
-        outcome.renewed = true;
+      if (response.statusCode === 401 && !answered401) {
+        answered401 = true;
         const kept = await keep(response.body, KEPT_401_BYTES).catch((error: unknown) => {
           if (call.signal.aborted) throw aborted();
           throw classify(error) === 'timeout' ? timedOut() : unreachable();
         });
-        if (token.connection.hasRefreshToken) {
-          // Satisfied by any refresh that finished after this call began (another 401's, the sweep's); a
-          // refresh that fails is an error here, never the token that was just refused.
-          token = await this.credentials.usableToken(call.connectionId, true, startedAt, true);
+        const renewed = await this.renewAfter401(call.connectionId, token, startedAt, outcome);
+        if (renewed) {
+          outcome.renewed = true;
+          token = renewed;
           continue;
         }
-        // A token that does not expire: ask the provider whether it still takes it at all (one whoami
-        // call for all the 401s of a connection that arrive meanwhile).
-        await this.verifyOnce(call.connectionId);
         const headers = { ...response.headers };
         if (!kept.complete) {
           // Cut short: its length and encoding no longer describe it.
@@ -216,6 +212,48 @@ export class ProxyService implements OnApplicationShutdown {
       }
       return { status: response.statusCode, headers: response.headers, body: response.body };
     }
+  }
+
+  /**
+   * After the provider refused `refused`: the token to replay the call with, or undefined when the 401
+   * goes back as it is. In order:
+   * - a token stored since this call read its own (a refresh or a reconnect that finished meanwhile) is
+   *   used as it is, without a refresh;
+   * - a connection whose stored token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (by anyone:
+   *   this proxy on any replica, the sweep, a forced refresh), but before this call began, is not
+   *   renewed again: the 401 goes back. Decided on the row in Postgres, so it holds for the whole
+   *   fleet, and checked again under the refresh lease: a proxy key cannot drain the provider's refresh
+   *   budget by collecting 401s;
+   * - otherwise one refresh (the single-flight, leased refresh every path shares), satisfied by any
+   *   refresh that finished after this call began or within the window. A refresh that fails is an
+   *   error here, never the token that was just refused.
+   * A connection without a refresh token is verified instead (one whoami call for all the 401s of a
+   * connection that arrive meanwhile on this replica), and its 401 goes back.
+   */
+  private async renewAfter401(
+    connectionId: string,
+    refused: UsableToken,
+    startedAt: Date,
+    outcome: Outcome,
+  ): Promise<UsableToken | undefined> {
+    const current = await this.credentials.usableToken(connectionId, false, startedAt);
+    if (current.accessToken !== refused.accessToken) return current;
+    if (!current.connection.hasRefreshToken) {
+      await this.verifyOnce(connectionId);
+      return undefined;
+    }
+    // Renewed since `since`: after this call began, or within the window.
+    const since = new Date(Math.min(startedAt.getTime(), Date.now() - this.config.renewMinIntervalMs));
+    const renewedAt = current.connection.lastRefreshedAt;
+    if (renewedAt && renewedAt.getTime() >= since.getTime()) {
+      outcome.renewWithheld = true;
+      return undefined;
+    }
+    const renewed = await this.credentials.usableToken(connectionId, true, since, true);
+    if (renewed.accessToken !== refused.accessToken) return renewed;
+    // Another replica renewed it within the window while this one waited for the lease.
+    outcome.renewWithheld = true;
+    return undefined;
   }
 
   /** The whoami check of a connection, shared by the calls that need it at the same time (on this replica). */
@@ -244,33 +282,31 @@ export class ProxyService implements OnApplicationShutdown {
 
   /**
    * Outside production, any address. In production, a target on a private address is refused: an IP
-   * literal here, a name when its socket connects (publicOnlyLookup), unless the provider's configured
-   * API base is itself on a private address (a provider run inside the same network).
+   * literal here, a name when its socket connects (publicOnlyLookup), unless it is the provider's
+   * configured API host and the operator allowed that host with `<P>_ALLOW_PRIVATE_API_HOST=true` (a
+   * provider run inside the same network). Decided by configuration alone, never by a DNS answer.
    */
-  private async dispatcherFor(provider: OAuthProvider, target: URL): Promise<Agent> {
+  private dispatcherFor(provider: OAuthProvider, target: URL): Agent {
     if (!this.config.guardPrivateAddresses) return this.open;
     // Only the configured host itself: not, say, a ClickFunnels workspace host a connection brought.
-    const configuredHost = new URL(provider.settings.apiBaseUrl).hostname;
-    if (target.hostname === configuredHost && (await this.privateBase(provider))) return this.open;
+    if (provider.settings.allowPrivateApiHost === true && target.host === new URL(provider.settings.apiBaseUrl).host)
+      return this.open;
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && isPrivateAddress(host)) throw notAllowed();
     return this.guarded;
   }
+}
 
-  private privateBase(provider: OAuthProvider): Promise<boolean> {
-    let known = this.privateBases.get(provider.name);
-    if (!known || known.until < Date.now()) {
-      const host = new URL(provider.settings.apiBaseUrl).hostname.replace(/^\[|\]$/g, '');
-      const answer = isIP(host)
-        ? Promise.resolve(isPrivateAddress(host))
-        : lookup(host, { all: true }).then(
-            (addresses) => addresses.length > 0 && addresses.every((a) => isPrivateAddress(a.address)),
-            () => false,
-          );
-      this.privateBases.set(provider.name, (known = { answer, until: Date.now() + PRIVATE_BASE_TTL_MS }));
-    }
-    return known.answer;
-  }
+interface Outcome {
+  attempts: number;
+  /** The call was replayed with another token than the one the provider refused. */
+  renewed: boolean;
+  /** A 401 went back without a renewal: the token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS. */
+  renewWithheld: boolean;
+  status: number;
+  provider: string;
+  path: string;
+  refused: string;
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -41,6 +41,11 @@ describe('proxy against the simulators', () => {
     const id = await connectThroughSandbox(t, 'keap', 'proxy-rotation');
     await clearSandbox(t, 'keap');
     for (let round = 1; round <= 3; round++) {
+      // As if PROXY_RENEW_MIN_INTERVAL_SECONDS had passed since the last renewal (within it, a 401 goes back as it is).
+      await t.dataSource.query(
+        `UPDATE connections SET last_refreshed_at = last_refreshed_at - interval '1 hour' WHERE id = $1`,
+        [id],
+      );
       // The simulator refuses the next API call once (its token revoked, as a provider would).
       await addFault(t, 'keap', { endpoint: 'api', kind: 'invalid_token', remaining: 1 });
       const res = await t.api.get(`/proxy/${id}/contacts`).expect(200);

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { FakeProvider } from '../support/fake-provider';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
-import { rawRequest, rawSocketRequest } from '../support/raw-http';
+import { RawAnswer, rawRequest, rawSocketRequest } from '../support/raw-http';
 import { gate, waitFor } from '../support/wait';
 
 /** One request the API stand-in received, bytes as they came. */
@@ -55,6 +55,55 @@ class ApiStandIn {
 const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
 
+/** What every answer of the proxy says to caches. */
+const PRIVATE = 'private, no-store';
+/** The names in an answer's Vary, lower-cased. */
+const varyOf = (res: RawAnswer) =>
+  String(res.headers.vary ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+
+/** How a slow upload ended: the status, or `no answer` when the deadline came first; and when. */
+interface UploadOutcome {
+  status: number | 'no answer';
+  ms: number;
+}
+
+/**
+ * A POST that declares `declared` bytes, sends `sent` of them and then waits (the rest never comes),
+ * given up at `deadlineMs`: a service that waits for the body shows as `no answer`, an assertion
+ * failure, not as a jest timeout.
+ */
+function slowUpload(
+  url: string,
+  headers: Record<string, string>,
+  declared: number,
+  sent: number,
+  deadlineMs: number,
+): Promise<UploadOutcome> {
+  const started = Date.now();
+  return new Promise<UploadOutcome>((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Length': String(declared) },
+    });
+    const timer = setTimeout(() => {
+      resolve({ status: 'no answer', ms: Date.now() - started });
+      req.destroy();
+    }, deadlineMs);
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, ms: Date.now() - started });
+      req.destroy();
+    });
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    if (sent > 0) req.write(Buffer.alloc(sent, 1));
+    else req.flushHeaders();
+  });
+}
+
 describe('proxy: /proxy/{connectionId}/… to the provider API with the token injected', () => {
   const tokens = new FakeProvider();
   const api = new ApiStandIn();
@@ -75,29 +124,32 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
         json: { access_token: at, refresh_token: `RT-${refreshCount}`, token_type: 'bearer', expires_in: 86_400 },
       };
     });
-    t = await startTestApp({
-      env: {
-        SANDBOX: 'false',
-        KEAP_CLIENT_ID: 'cid',
-        KEAP_CLIENT_SECRET: 'csecret',
-        KEAP_AUTHORIZE_URL: `${tokens.url}/authorize`,
-        KEAP_TOKEN_URL: `${tokens.url}/token`,
-        KEAP_REVOKE_URL: `${tokens.url}/revoke`,
-        KEAP_API_BASE_URL: `${api.url}/crm/rest/v1`,
-        // Webflow's API is somewhere nothing listens.
-        WEBFLOW_CLIENT_ID: 'wid',
-        WEBFLOW_CLIENT_SECRET: 'wsecret',
-        WEBFLOW_API_BASE_URL: 'http://127.0.0.1:9/v2',
-        // Events are written to the outbox (not sent: the dispatcher is off).
-        WEBHOOK_URL: 'https://receiver.example/hooks',
-        WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
-        WEBHOOK_DISPATCH_INTERVAL_MS: '0',
-        PROXY_MAX_BODY_BYTES: String(300 * 1024),
-        PROXY_TIMEOUT_MS: '1000',
-        HTTP_TIMEOUT_MS: '2000',
-      },
-    });
+    t = await startTestApp({ env: appEnv() });
   }, 60_000);
+
+  /** The suite's configuration (a second replica gets the same). */
+  function appEnv(): Record<string, string> {
+    return {
+      SANDBOX: 'false',
+      KEAP_CLIENT_ID: 'cid',
+      KEAP_CLIENT_SECRET: 'csecret',
+      KEAP_AUTHORIZE_URL: `${tokens.url}/authorize`,
+      KEAP_TOKEN_URL: `${tokens.url}/token`,
+      KEAP_REVOKE_URL: `${tokens.url}/revoke`,
+      KEAP_API_BASE_URL: `${api.url}/crm/rest/v1`,
+      // Webflow's API is somewhere nothing listens.
+      WEBFLOW_CLIENT_ID: 'wid',
+      WEBFLOW_CLIENT_SECRET: 'wsecret',
+      WEBFLOW_API_BASE_URL: 'http://127.0.0.1:9/v2',
+      // Events are written to the outbox (not sent: the dispatcher is off).
+      WEBHOOK_URL: 'https://receiver.example/hooks',
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+      WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+      PROXY_MAX_BODY_BYTES: String(300 * 1024),
+      PROXY_TIMEOUT_MS: '1000',
+      HTTP_TIMEOUT_MS: '2000',
+    };
+  }
   afterAll(async () => {
     await t?.close();
     await api.stop();
@@ -448,6 +500,264 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
     expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('needs_reauth');
   });
 
+  describe('caches: every answer is private to its caller', () => {
+    const LAST_MODIFIED = 'Wed, 01 Jan 2025 10:00:00 GMT';
+    const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
+
+    it('a provider answer with Cache-Control: public, max-age=3600 comes back private, no-store, with Vary: Authorization; ETag and Last-Modified kept, conditional requests work', async () => {
+      const id = await connection('cache-1');
+      api.handler = (req, res) => {
+        const caching = {
+          'Cache-Control': 'public, max-age=3600',
+          ETag: '"contacts-v1"',
+          'Last-Modified': LAST_MODIFIED,
+          Vary: 'Accept-Encoding',
+          Expires: 'Thu, 01 Jan 2099 00:00:00 GMT',
+          'CDN-Cache-Control': 'max-age=3600',
+          'Surrogate-Control': 'max-age=3600',
+        };
+        if (req.headers['if-none-match'] === '"contacts-v1"') return res.writeHead(304, caching).end();
+        json(res, 200, { contacts: [] }, caching);
+      };
+      for (const method of ['GET', 'HEAD']) {
+        const res = await rawRequest(t.baseUrl, method, `/proxy/${id}/contacts`, auth);
+        expect([method, res.status]).toEqual([method, 200]);
+        expect(res.headers['cache-control']).toBe(PRIVATE);
+        expect(varyOf(res)).toEqual(['accept-encoding', 'authorization']);
+        expect(res.headers.etag).toBe('"contacts-v1"');
+        expect(res.headers['last-modified']).toBe(LAST_MODIFIED);
+        // What would let a cache keep it anyway: a CDN obeys CDN-Cache-Control before Cache-Control.
+        for (const name of ['expires', 'cdn-cache-control', 'surrogate-control'])
+          expect([method, name, res.headers[name]]).toEqual([method, name, undefined]);
+      }
+      const notModified = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, {
+        ...auth,
+        'If-None-Match': '"contacts-v1"',
+      });
+      expect(notModified.status).toBe(304);
+      expect(notModified.headers['cache-control']).toBe(PRIVATE);
+      expect(varyOf(notModified)).toContain('authorization');
+      expect(notModified.headers.etag).toBe('"contacts-v1"');
+      expect(api.seen.at(-1)!.headers['if-none-match']).toBe('"contacts-v1"');
+    });
+
+    it('an answer without caching headers, a 401 that goes back, a streamed error: all private, Vary: Authorization', async () => {
+      const id = await connection('cache-2');
+      api.handler = (_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('plain');
+      const plain = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/x`, auth);
+      expect([plain.status, plain.headers['cache-control'], varyOf(plain)]).toEqual([200, PRIVATE, ['authorization']]);
+      api.handler = (_req, res) => json(res, 500, { message: 'boom' }, { 'Cache-Control': 'public, max-age=60' });
+      const failed = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/x`, auth);
+      expect([failed.status, failed.headers['cache-control'], varyOf(failed)]).toEqual([
+        500,
+        PRIVATE,
+        ['authorization'],
+      ]);
+      api.handler = (_req, res) => json(res, 401, { message: 'no' }, { 'Cache-Control': 'public, max-age=60' });
+      const refused = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/x`, auth);
+      expect([refused.status, refused.headers['cache-control'], varyOf(refused)]).toEqual([
+        401,
+        PRIVATE,
+        ['authorization'],
+      ]);
+    });
+
+    it("the service's own answers on the proxy route are private too: no key, wrong scope, bad path, bad id, unknown connection, unreachable provider", async () => {
+      const id = await connection('cache-3');
+      const webflow = await connection('cache-3-webflow', true, 'webflow');
+      const reader = (
+        await t.api
+          .post('/api-keys')
+          .send({ name: 'cache-reader', scopes: ['metrics'] })
+          .expect(201)
+      ).body.key as string;
+      const answers: [string, number, RawAnswer][] = [
+        ['no key', 401, await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`)],
+        [
+          'wrong scope',
+          403,
+          await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, { Authorization: `Bearer ${reader}` }),
+        ],
+        ['bad path', 400, await rawSocketRequest(t.baseUrl, 'GET', `/proxy/${id}/%2e%2e/x`, auth)],
+        ['bad id', 400, await rawRequest(t.baseUrl, 'GET', '/proxy/not-a-uuid/contacts', auth)],
+        [
+          'unknown connection',
+          404,
+          await rawRequest(t.baseUrl, 'GET', '/proxy/00000000-0000-4000-8000-000000000000/contacts', auth),
+        ],
+        ['unreachable', 502, await rawRequest(t.baseUrl, 'GET', `/proxy/${webflow}/sites`, auth)],
+      ];
+      for (const [what, status, res] of answers)
+        expect([what, res.status, res.headers['cache-control'], varyOf(res)]).toEqual([
+          what,
+          status,
+          PRIVATE,
+          ['authorization'],
+        ]);
+      expect(api.seen).toHaveLength(0);
+    });
+  });
+
+  describe("the provider's headers that speak for the service's origin, set cookies, are hop-by-hop or would make a server in front act never come back", () => {
+    it.each([
+      ['Strict-Transport-Security', 'max-age=31536001; includeSubDomains; preload'],
+      ['Alt-Svc', 'h3=":4433"; ma=86401'],
+      ['Clear-Site-Data', '"cache", "cookies", "storage", "executionContexts"'],
+      ['Access-Control-Allow-Origin', 'https://provider-origin.example'],
+      ['Access-Control-Allow-Credentials', 'true'],
+      ['Access-Control-Allow-Methods', 'GET, POST, DELETE'],
+      ['Access-Control-Allow-Headers', 'X-Provider-Header'],
+      ['Access-Control-Expose-Headers', 'X-Provider-Secret'],
+      ['Access-Control-Max-Age', '86401'],
+      ['Set-Cookie', 'provider_session=abc; HttpOnly; Path=/'],
+      ['Proxy-Authenticate', 'Basic realm="provider-realm"'],
+      ['Cache-Control', 'public, max-age=3601'],
+      ['Expires', 'Thu, 01 Jan 2099 00:00:00 GMT'],
+      ['CDN-Cache-Control', 'max-age=3601'],
+      ['Cloudflare-CDN-Cache-Control', 'max-age=3601'],
+      ['Surrogate-Control', 'max-age=3601'],
+      ['X-Accel-Expires', '3601'],
+      ['X-Accel-Redirect', '/internal/provider-secrets'],
+      ['X-Sendfile', '/etc/provider-secrets'],
+    ])('%s', async (name, value) => {
+      const id = await connection(`stripped-${name}`);
+      api.handler = (_req, res) => json(res, 200, { ok: true }, { [name]: value, 'X-Kept': 'yes' });
+      const res = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, {
+        Authorization: `Bearer ${TEST_API_KEY}`,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-kept']).toBe('yes');
+      // The service may set a header of that name itself (Cache-Control), never the provider's value. (Keep-Alive
+      // and the other hop-by-hop headers: Node sets its own on this connection, so the unit tests check those.)
+      expect(JSON.stringify(res.headers[name.toLowerCase()] ?? null)).not.toContain(JSON.stringify(value).slice(1, -1));
+    });
+  });
+
+  describe('renewals after 401s: at most one per connection per PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s here)', () => {
+    const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
+    const get = (id: string) => rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, auth);
+    /** The provider refuses every token. */
+    const refuseAll = () =>
+      (api.handler = (req, res) =>
+        json(
+          res,
+          401,
+          { message: `refused ${bearerOf(req)}` },
+          { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        ));
+    const storedToken = async (id: string) =>
+      (await t.api.get(`/connections/${id}/credentials`).expect(200)).body.accessToken as string;
+    /** As if the window had passed since the stored token was renewed. */
+    const windowPassed = (id: string) =>
+      t.dataSource.query(
+        `UPDATE connections SET last_refreshed_at = last_refreshed_at - interval '31 seconds' WHERE id = $1`,
+        [id],
+      );
+
+    it('20 calls answered 401 at once, then 20 one after another: one refresh per connection; within the window the 401 comes back as it is, not replayed', async () => {
+      const a = await connection('window-a');
+      const b = await connection('window-b');
+      refuseAll();
+      const together = await Promise.all([
+        ...Array.from({ length: 20 }, () => get(a)),
+        ...Array.from({ length: 20 }, () => get(b)),
+      ]);
+      expect(together.map((r) => r.status)).toEqual(Array(40).fill(401));
+      expect(tokens.requestsTo('/token')).toHaveLength(2);
+      const renewedA = await storedToken(a);
+      expect(renewedA).toMatch(/^AT-refreshed-/);
+      api.seen.length = 0;
+      for (let i = 0; i < 20; i++) {
+        const res = await get(a);
+        expect([i, res.status, res.body, res.headers['www-authenticate']]).toEqual([
+          i,
+          401,
+          { message: `refused ${renewedA}` },
+          'Bearer error="invalid_token"',
+        ]);
+      }
+      // Each call sent once, with the stored token: no replay, no refresh.
+      expect(api.seen.map(bearerOf)).toEqual(Array(20).fill(renewedA));
+      expect(tokens.requestsTo('/token')).toHaveLength(2);
+      const line = t.logs.entries().findLast((e) => e.msg === 'proxy call')!;
+      expect(line.proxy).toMatchObject({ status: 401, attempts: 1, renewedToken: false, renewWithheld: true });
+    });
+
+    it('once the window has passed, a 401 renews again, once', async () => {
+      const id = await connection('window-passed');
+      refuseAll();
+      await get(id);
+      expect(tokens.requestsTo('/token')).toHaveLength(1);
+      await windowPassed(id);
+      for (let i = 0; i < 5; i++) expect((await get(id)).status).toBe(401);
+      expect(tokens.requestsTo('/token')).toHaveLength(2);
+    });
+
+    it('within the window, a call that began before a renewal finished is replayed with the newer token, without a refresh of its own', async () => {
+      const id = await connection('window-newer');
+      accepted = new Set();
+      const heldB = gate();
+      // B's first attempt is answered (401) only after A's 401 has renewed the token and A is done.
+      api.handler = async (req, res) => {
+        if (req.headers['x-call'] === 'b' && bearerOf(req) === 'AT-initial') await heldB.promise;
+        if (accepted.has(bearerOf(req))) json(res, 200, { ok: true, call: req.headers['x-call'] });
+        else json(res, 401, { message: 'Invalid Access Token' });
+      };
+      const b = rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, { ...auth, 'X-Call': 'b' });
+      await waitFor(() => api.seen.length === 1, "B's first attempt");
+      const a = await rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, { ...auth, 'X-Call': 'a' });
+      expect([a.status, a.body]).toEqual([200, { ok: true, call: 'a' }]);
+      heldB.release();
+      expect([(await b).status, (await b).body]).toEqual([200, { ok: true, call: 'b' }]);
+      expect(tokens.requestsTo('/token')).toHaveLength(1);
+      const renewed = await storedToken(id);
+      expect(api.seen.map((s) => [s.headers['x-call'], bearerOf(s)])).toEqual([
+        ['b', 'AT-initial'],
+        ['a', 'AT-initial'],
+        ['a', renewed],
+        ['b', renewed],
+      ]);
+    });
+
+    it('a refresh by another path (the sweep, a forced refresh) counts: a 401 right after it goes back as it is', async () => {
+      const id = await connection('window-forced');
+      await t.api.post(`/connections/${id}/refresh`).expect(200);
+      expect(tokens.requestsTo('/token')).toHaveLength(1);
+      refuseAll();
+      const res = await get(id);
+      expect(res.status).toBe(401);
+      expect(tokens.requestsTo('/token')).toHaveLength(1);
+      expect(api.seen).toHaveLength(1);
+    });
+
+    describe('across replicas', () => {
+      let second: TestApp;
+      beforeAll(async () => {
+        second = await startTestApp({ databaseUrl: t.databaseUrl, env: appEnv() });
+      }, 60_000);
+      afterAll(() => second?.close());
+
+      it('20 calls answered 401, one after another on two replicas by turns: one refresh in all (the window is read from the database)', async () => {
+        const id = await connection('window-replicas');
+        refuseAll();
+        for (let i = 0; i < 20; i++) {
+          const replica = i % 2 === 0 ? t : second;
+          const res = await rawRequest(replica.baseUrl, 'GET', `/proxy/${id}/contacts`, auth);
+          expect([i, res.status]).toEqual([i, 401]);
+        }
+        expect(tokens.requestsTo('/token')).toHaveLength(1);
+        // And at once on both: no more.
+        const both = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            rawRequest((i % 2 === 0 ? t : second).baseUrl, 'GET', `/proxy/${id}/contacts`, auth),
+          ),
+        );
+        expect(both.map((r) => r.status)).toEqual(Array(20).fill(401));
+        expect(tokens.requestsTo('/token')).toHaveLength(1);
+      });
+    });
+  });
+
   describe('429 and 5xx', () => {
     it('come back as they are, Retry-After included, when no retry is asked for', async () => {
       const id = await connection('limits-1');
@@ -554,27 +864,33 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
       expect(api.seen.map((s) => s.url)).toEqual(['/crm/rest/v1/contacts/']);
     });
 
-    it('a large body without an API key is refused before it is read', async () => {
-      const id = await connection('no-key-body');
-      // The upload sends 1 MB and then waits: the 401 must come back while the rest was never sent.
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request(
-          `${t.baseUrl}/proxy/${id}/files`,
-          {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(250 * 1024) },
-          },
-          (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-            req.destroy();
-          },
-        );
-        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
-        req.write(Buffer.alloc(64 * 1024, 1));
+    describe('a large body is refused before it is read, within a deadline', () => {
+      /** The answer must come within this while the rest of the body was never sent. */
+      const DEADLINE_MS = 2000;
+      let wrongScopeKey = '';
+      beforeAll(async () => {
+        wrongScopeKey = (
+          await t.api
+            .post('/api-keys')
+            .send({ name: 'no-proxy-scope', scopes: ['credentials:read', 'connections:write'] })
+            .expect(201)
+        ).body.key as string;
       });
-      expect(status).toBe(401);
-      expect(api.seen).toHaveLength(0);
+
+      it.each([
+        // Declared under PROXY_MAX_BODY_BYTES (300 kB here): a service that read it first would wait for the rest.
+        ['no API key, 250 kB declared, 64 kB sent', 'none', 250 * 1024, 64 * 1024, 401],
+        ['a key without the proxy scope, 250 kB declared, 64 kB sent', 'wrong-scope', 250 * 1024, 64 * 1024, 403],
+        ['a key without the proxy scope, 5 MB declared, nothing sent', 'wrong-scope', 5 * 1024 * 1024, 0, 403],
+        ['a key without the proxy scope, 5 MB declared, 1 MB sent', 'wrong-scope', 5 * 1024 * 1024, 1024 * 1024, 403],
+      ] as const)('%s', async (_what, key, declared, sent, expected) => {
+        const id = await connection(`early-${key}-${declared}-${sent}`);
+        const headers: Record<string, string> = key === 'none' ? {} : { Authorization: `Bearer ${wrongScopeKey}` };
+        const outcome = await slowUpload(`${t.baseUrl}/proxy/${id}/files`, headers, declared, sent, DEADLINE_MS);
+        expect(outcome.status).toBe(expected);
+        expect(outcome.ms).toBeLessThan(DEADLINE_MS);
+        expect(api.seen).toHaveLength(0);
+      });
     });
 
     it('a malformed connection id is 400, an unknown one 404, both without a call', async () => {

@@ -12,7 +12,8 @@ import type { VerificationService } from '../../src/token-lifecycle/verification
 /**
  * The production rule for proxy targets, without a database: a target on a loopback, private or
  * link-local address is refused (an IP literal before the call, a name when its socket connects),
- * unless the provider's configured API base is itself on one.
+ * unless it is the provider's configured API host and `<P>_ALLOW_PRIVATE_API_HOST=true` allows that
+ * host. The guard is on because the configuration says production (loadProxyConfig), not set by hand.
  */
 describe('ProxyService in production: private addresses', () => {
   let server: http.Server;
@@ -29,9 +30,17 @@ describe('ProxyService in production: private addresses', () => {
     await Promise.all(services.map((s) => s.onApplicationShutdown()));
     server.close();
   });
+  afterEach(() => jest.restoreAllMocks());
 
-  /** A service whose one connection's provider is configured at `configuredBase` and calls `target`. */
-  function serviceFor(configuredBase: string, target: string): ProxyService {
+  /**
+   * A service whose one connection's provider is configured at `configuredBase` (with
+   * `allowPrivateApiHost`) and calls `target`, under the configuration of NODE_ENV `nodeEnv`.
+   */
+  function serviceFor(
+    configuredBase: string,
+    target: string,
+    { allowPrivateApiHost = false, nodeEnv = 'production' } = {},
+  ): ProxyService {
     const credentials = {
       usableToken: () =>
         Promise.resolve({
@@ -39,10 +48,14 @@ describe('ProxyService in production: private addresses', () => {
           connection: { provider: 'p', apiBaseUrl: target, tokenType: 'Bearer', hasRefreshToken: false },
         }),
     } as unknown as CredentialsService;
-    const provider = { name: 'p', settings: { apiBaseUrl: configuredBase }, apiBaseFor: (stored: string) => stored };
+    const provider = {
+      name: 'p',
+      settings: { apiBaseUrl: configuredBase, allowPrivateApiHost },
+      apiBaseFor: (stored: string) => stored,
+    };
     const catalog = { find: () => provider } as unknown as ProviderCatalog;
     const metrics = { observeProxyCall: () => undefined } as unknown as MetricsService;
-    const config = { ...loadProxyConfig({ PROXY_TIMEOUT_MS: '2000' }), guardPrivateAddresses: true };
+    const config = loadProxyConfig({ NODE_ENV: nodeEnv, PROXY_TIMEOUT_MS: '2000' });
     const service = new ProxyService(credentials, {} as VerificationService, catalog, metrics, config);
     services.push(service);
     return service;
@@ -61,40 +74,54 @@ describe('ProxyService in production: private addresses', () => {
 
   const refusal = async (service: ProxyService) => {
     const error = await service.forward(call()).then(
-      () => undefined,
+      async (answer) => {
+        if (!Buffer.isBuffer(answer.body)) await answer.body.dump();
+        return answer.status;
+      },
       (e: unknown) => e,
     );
     return error instanceof DomainError ? [error.status, error.code] : error;
   };
+  const REFUSED = [502, 'proxy_target_not_allowed'];
 
   it('refuses an IP literal on a private address, before any call', async () => {
-    expect(await refusal(serviceFor('https://93.184.215.14', `http://127.0.0.1:${port}/api`))).toEqual([
-      502,
-      'proxy_target_not_allowed',
-    ]);
-    expect(await refusal(serviceFor('https://93.184.215.14', 'http://169.254.169.254/latest'))).toEqual([
-      502,
-      'proxy_target_not_allowed',
-    ]);
+    expect(await refusal(serviceFor('https://93.184.215.14', `http://127.0.0.1:${port}/api`))).toEqual(REFUSED);
+    expect(await refusal(serviceFor('https://93.184.215.14', 'http://169.254.169.254/latest'))).toEqual(REFUSED);
   });
 
   it('refuses a name that resolves to a private address, when the socket connects', async () => {
-    expect(await refusal(serviceFor('https://93.184.215.14', `http://localhost:${port}/api`))).toEqual([
-      502,
-      'proxy_target_not_allowed',
-    ]);
+    expect(await refusal(serviceFor('https://93.184.215.14', `http://localhost:${port}/api`))).toEqual(REFUSED);
   });
 
-  it("another private host than the configured one stays refused, even when the provider's base is private", async () => {
-    expect(await refusal(serviceFor(`http://127.0.0.1:${port}/api`, `http://localhost:${port}/api`))).toEqual([
-      502,
-      'proxy_target_not_allowed',
-    ]);
+  it("refuses the provider's configured API host on a private address unless <P>_ALLOW_PRIVATE_API_HOST allows it", async () => {
+    const base = `http://127.0.0.1:${port}/api`;
+    expect(await refusal(serviceFor(base, base))).toEqual(REFUSED);
+    expect(await refusal(serviceFor(base, base, { allowPrivateApiHost: true }))).toBe(200);
   });
 
-  it("calls a private address when the provider's configured base is itself on one", async () => {
-    const answer = await serviceFor(`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${port}/api`).forward(call());
-    expect(answer.status).toBe(200);
-    if (!Buffer.isBuffer(answer.body)) await answer.body.dump();
+  it('the allowance is not decided by DNS: a configured name that resolves to a private address stays refused without the setting', async () => {
+    // The module object itself (what `import { lookup } from 'node:dns/promises'` calls through).
+    const lookup = jest.spyOn(jest.requireActual<typeof import('node:dns/promises')>('node:dns/promises'), 'lookup');
+    const base = `http://localhost:${port}/api`;
+    // localhost resolves to a loopback address: that alone allows nothing.
+    expect(await refusal(serviceFor(base, base))).toEqual(REFUSED);
+    // Allowed by the setting, the call is made without asking DNS whether the host is private.
+    expect(await refusal(serviceFor(base, base, { allowPrivateApiHost: true }))).toBe(200);
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it('the allowance covers the configured host only: another private host stays refused', async () => {
+    const allowed = { allowPrivateApiHost: true };
+    expect(await refusal(serviceFor(`http://127.0.0.1:${port}/api`, `http://localhost:${port}/api`, allowed))).toEqual(
+      REFUSED,
+    );
+    expect(await refusal(serviceFor(`http://127.0.0.1:${port}/api`, `http://127.0.0.2:${port}/api`, allowed))).toEqual(
+      REFUSED,
+    );
+  });
+
+  it('outside production (the configuration says so) a private address is called', async () => {
+    for (const nodeEnv of ['development', 'test'])
+      expect(await refusal(serviceFor('https://93.184.215.14', `http://127.0.0.1:${port}/api`, { nodeEnv }))).toBe(200);
   });
 });

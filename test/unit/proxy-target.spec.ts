@@ -1,4 +1,5 @@
 import { isPrivateAddress, PrivateAddressRefused, publicOnlyLookup } from '../../src/proxy/private-addresses';
+import { varyWithAuthorization } from '../../src/proxy/proxy-answer-headers';
 import {
   callerResponseHeaders,
   checkProxyPath,
@@ -132,6 +133,63 @@ describe('proxy headers', () => {
       'content-type': 'application/json',
       'content-length': '2',
     });
+  });
+});
+
+describe("the provider's answer headers that never come back", () => {
+  const nothingSet = () => false;
+  it.each([
+    ['strict-transport-security', 'max-age=63072000; includeSubDomains; preload'],
+    ['alt-svc', 'h3=":443"; ma=86400'],
+    ['clear-site-data', '"cache", "cookies", "storage"'],
+    ['access-control-allow-origin', '*'],
+    ['access-control-allow-credentials', 'true'],
+    ['access-control-allow-headers', 'Authorization'],
+    ['access-control-allow-methods', 'GET, DELETE'],
+    ['access-control-expose-headers', 'X-Secret'],
+    ['access-control-max-age', '86400'],
+    ['set-cookie', 'session=provider; HttpOnly'],
+    ['set-cookie2', 'old=style'],
+    ['connection', 'close'],
+    ['keep-alive', 'timeout=5'],
+    ['proxy-authenticate', 'Basic realm="p"'],
+    ['proxy-connection', 'keep-alive'],
+    ['te', 'trailers'],
+    ['trailer', 'X-Checksum'],
+    ['transfer-encoding', 'chunked'],
+    ['upgrade', 'h2c'],
+    ['cache-control', 'public, max-age=3600'],
+    ['expires', 'Thu, 01 Jan 2099 00:00:00 GMT'],
+    ['cdn-cache-control', 'max-age=3600'],
+    ['cloudflare-cdn-cache-control', 'max-age=3600'],
+    ['surrogate-control', 'max-age=3600'],
+    ['x-accel-expires', '3600'],
+    ['x-accel-redirect', '/internal/secrets'],
+    ['x-sendfile', '/etc/passwd'],
+  ])('%s', (name, value) => {
+    expect(callerResponseHeaders({ [name]: value, 'content-type': 'application/json' }, nothingSet)).toEqual({
+      'content-type': 'application/json',
+    });
+  });
+
+  it('ETag, Last-Modified and Vary come back', () => {
+    const kept = { etag: '"v1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT', vary: 'Accept-Encoding' };
+    expect(callerResponseHeaders(kept, nothingSet)).toEqual(kept);
+  });
+});
+
+describe('Vary of a proxy answer', () => {
+  it.each([
+    [undefined, 'Authorization'],
+    ['', 'Authorization'],
+    ['Accept-Encoding', 'Accept-Encoding, Authorization'],
+    ['Accept, accept-encoding', 'Accept, accept-encoding, Authorization'],
+    ['authorization', 'authorization'],
+    ['Origin, Authorization, Origin', 'Origin, Authorization'],
+    [['Accept', 'Accept-Language'], 'Accept, Accept-Language, Authorization'],
+    ['*', '*, Authorization'],
+  ])('%j → %s', (vary, expected) => {
+    expect(varyWithAuthorization(vary)).toBe(expected);
   });
 });
 

@@ -59,6 +59,12 @@ export interface ProviderSettings extends ProviderEndpointsAndLimits {
    * a simulated ClickFunnels workspace_url on the internal address. Never set in production.
    */
   trustedApiOrigins?: string[];
+  /**
+   * `<P>_ALLOW_PRIVATE_API_HOST=true`: in production the proxy may call the configured API host even on
+   * a loopback, private or link-local address (a provider run inside the same network). Only by this
+   * setting, never because of what the host resolves to.
+   */
+  allowPrivateApiHost?: boolean;
 }
 
 export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLeadSeconds: number): ProviderSettings {
@@ -70,6 +76,7 @@ export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLea
     [`${p}_TOKEN_URL`]: env.url().default(spec.defaults.tokenUrl),
     [`${p}_REVOKE_URL`]: env.url().optional(),
     [`${p}_API_BASE_URL`]: env.url().default(spec.defaults.apiBaseUrl),
+    [`${p}_ALLOW_PRIVATE_API_HOST`]: env.boolean().default(false),
     [`${p}_SCOPES`]: env.list().optional(),
     [`${p}_REFRESH_LEAD_SECONDS`]: env.positiveInt(refreshLeadSeconds, 30 * 86_400),
     [`${p}_REFRESH_RATE_PER_SECOND`]: env.positiveInt(spec.defaults.refreshRatePerSecond, 10_000),
@@ -97,6 +104,7 @@ export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLea
     tokenUrl: vars[`${p}_TOKEN_URL`] as string,
     revokeUrl: (vars[`${p}_REVOKE_URL`] as string | undefined) ?? spec.defaults.revokeUrl,
     apiBaseUrl: vars[`${p}_API_BASE_URL`] as string,
+    allowPrivateApiHost: vars[`${p}_ALLOW_PRIVATE_API_HOST`] as boolean,
     scopes: (vars[`${p}_SCOPES`] as string[] | undefined) ?? spec.defaults.scopes,
     accessTokenLifetimeSeconds: spec.defaults.accessTokenLifetimeSeconds,
     refreshTokenLifetimeDays: vars[`${p}_REFRESH_TOKEN_LIFETIME_DAYS`] as number | undefined,

@@ -68,9 +68,10 @@ export function loadGenericProviders(
         [`${p}_CLIENT_ID`]: z.string().optional(),
         [`${p}_CLIENT_SECRET`]: z.string().optional(),
         [`${p}_REFRESH_LEAD_SECONDS`]: env.positiveInt(refreshLeadSeconds, 30 * 86_400),
+        [`${p}_ALLOW_PRIVATE_API_HOST`]: env.boolean().default(false),
       }),
       source,
-    ) as Record<string, string | number | undefined>;
+    ) as Record<string, string | number | boolean | undefined>;
     return {
       name: entry.name,
       displayName: entry.displayName ?? entry.name,
@@ -86,6 +87,7 @@ export function loadGenericProviders(
       tokenUrl: entry.tokenUrl,
       revokeUrl: entry.revokeUrl,
       apiBaseUrl: entry.apiBaseUrl ?? new URL(entry.tokenUrl).origin,
+      allowPrivateApiHost: secrets[`${p}_ALLOW_PRIVATE_API_HOST`] as boolean,
       scopes: entry.scopes,
       accessTokenLifetimeSeconds: entry.accessTokenLifetimeSeconds,
       refreshTokenLifetimeDays: entry.refreshTokenLifetimeDays,
