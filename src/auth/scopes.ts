@@ -18,7 +18,8 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'connections:read': 'GET /providers, GET /connections, GET /connections/{id}',
   'connections:write': 'import, PATCH and DELETE connections, refresh, verify, POST /connect-sessions',
   'credentials:read': 'GET /connections/{id}/credentials (the tokens themselves)',
-  proxy: "/proxy/{connectionId}/…: call the provider's API with the connection's token",
+  proxy:
+    "/proxy/{connectionId}/…: call the provider's API with the connection's token; a provider 401 can trigger a token refresh (at most one per connection per PROXY_RENEW_MIN_INTERVAL_SECONDS)",
   webhooks: '/webhook-deliveries: list and redeliver',
   metrics: 'GET /metrics',
   admin: 'everything, and /api-keys',

@@ -19,7 +19,7 @@ const errors: Record<string, string> = {
   '409': 'The connection needs its user to reconnect (connection_needs_reauth); no call is made',
   '413': 'The request body is over PROXY_MAX_BODY_BYTES (payload_too_large)',
   '502':
-    "The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed)",
+    "The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed)",
   '504': "The provider's API did not answer within PROXY_TIMEOUT_MS (upstream_timeout)",
 };
 
@@ -30,8 +30,8 @@ function operation(method: string, withBody: boolean): OperationObject {
     summary: `${method.toUpperCase()} on the connection's provider API, with its token`,
     description: [
       "Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.",
-      "The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.",
-      'On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.',
+      "The answer is the provider's, streamed as it is (status, body, headers but cookies, hop-by-hop and caching headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header. Every answer carries `Cache-Control: private, no-store` and `Vary: Authorization` (the provider's `ETag` and `Last-Modified` stay, for conditional requests).",
+      'On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed; a connection whose token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s) is not renewed again: its 401 comes back as it is. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.',
       'Requires an API key with the `proxy` scope (or `admin`).',
     ].join('\n\n'),
     'x-required-scopes': ['proxy'],
