@@ -1,8 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyView from '@fastify/view';
 import { consoleViewOptions } from './console/console-views';
-import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { INestApplication, Type } from '@nestjs/common';
+import { DiscoveryService, NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
@@ -11,11 +11,16 @@ import { createNestLogger, createRootLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { loadAppConfig } from './config/app.config';
 import { createHttpAdapter } from './http/http-adapter';
-import { registerCheckBeforeBody } from './http/check-before-body';
+import { BeforeBodyCheck, declareRouteRequirements, registerCheckBeforeBody } from './http/check-before-body';
 import { authorize } from './auth/api-key.guard';
 import { ApiKeys } from './auth/api-keys';
 import type { Scope } from './auth/scopes';
 import { proxyPathItem } from './proxy/proxy.openapi';
+
+/** A guard with checks that can run before the body is read (ConsoleGuard). */
+interface BeforeBodyGuard {
+  beforeBody: BeforeBodyCheck;
+}
 
 export interface CreateAppOptions {
   /** Where logs go (default stdout); tests pass a capturing stream. */
@@ -34,8 +39,21 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyParser: false,
   });
   app.useLogger(createNestLogger(logger));
-  // The proxy's key check before its (large) bodies are read: the guard's own check, run earlier.
+  // Authentication before the body: the key check of every route that reads one (the guard's own check,
+  // run in onRequest), and the console's session (ConsoleGuard.beforeBody). Declared before init, when
+  // Nest registers the routes with Fastify.
   const apiKeys = app.get(ApiKeys);
+  const controllers = app
+    .get(DiscoveryService)
+    .getControllers()
+    .map((wrapper) => wrapper.metatype)
+    .filter((metatype): metatype is Type => typeof metatype === 'function');
+  declareRouteRequirements(controllers, (guard) => {
+    if (typeof guard !== 'function' || typeof (guard.prototype as Partial<BeforeBodyGuard>).beforeBody !== 'function')
+      return undefined;
+    const instance = app.get<BeforeBodyGuard>(guard, { strict: false });
+    return (request, reply) => instance.beforeBody(request, reply);
+  });
   registerCheckBeforeBody(app.getHttpAdapter().getInstance(), (request, scope) =>
     authorize(apiKeys, request, scope as Scope),
   );

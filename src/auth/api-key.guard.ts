@@ -1,11 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { InsufficientScope, Unauthorized } from '../common/errors';
 import { ApiKeyIdentity, ApiKeys, ApiKeysUnavailable } from './api-keys';
-import { IS_PUBLIC } from './public.decorator';
-import { REQUIRED_SCOPE } from './require-scope.decorator';
+import { Requirement, requirementOf } from './route-scopes';
 import { allows, Scope } from './scopes';
 
 declare module 'fastify' {
@@ -15,22 +13,19 @@ declare module 'fastify' {
   }
 }
 
-/** What a route needs: nothing (@Public), or one scope (@RequireScope; `admin` when it says neither). */
-type Requirement = Scope | 'public';
-
 /**
  * The one guard of the API: every route needs a key with the scope its @RequireScope names, except
  * those marked @Public(). 401 `unauthorized` for a missing, malformed, unknown or revoked key (checked
  * before any input is validated); 403 `insufficient_scope` with `requiredScope` for a known key
  * without the scope. The key's name and id go on the request (`request.apiKey`) and on every log
  * line of the request (`keyName`, `keyId`).
+ *
+ * Routes that read a body had the key checked before it was read (http/check-before-body.ts); it is
+ * checked again here, once the body is in: a key revoked while its upload was arriving is refused.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeys,
-  ) {}
+  constructor(private readonly apiKeys: ApiKeys) {}
 
   /** Per controller and handler: metadata does not change at run time, so it is read once. */
   private readonly requirements = new WeakMap<object, WeakMap<object, Requirement>>();
@@ -38,10 +33,7 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const required = this.requirement(context);
     if (required === 'public') return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    // Already checked before the body was read (a route with config.scopeBeforeBody): same key, same answer.
-    if (request.apiKey && allows(request.apiKey.scopes, required)) return true;
-    return authorize(this.apiKeys, request, required);
+    return authorize(this.apiKeys, context.switchToHttp().getRequest<FastifyRequest>(), required);
   }
 
   private requirement(context: ExecutionContext): Requirement {
@@ -50,13 +42,7 @@ export class ApiKeyGuard implements CanActivate {
     let routes = this.requirements.get(controller);
     if (!routes) this.requirements.set(controller, (routes = new WeakMap()));
     let requirement = routes.get(handler);
-    if (requirement === undefined) {
-      const targets = [handler, controller];
-      requirement = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
-        ? 'public'
-        : (this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets) ?? 'admin');
-      routes.set(handler, requirement);
-    }
+    if (requirement === undefined) routes.set(handler, (requirement = requirementOf(controller, handler)));
     return requirement;
   }
 }

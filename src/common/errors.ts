@@ -6,6 +6,8 @@ export const ERROR_CODES = [
   'validation_failed',
   'invalid_json',
   'payload_too_large',
+  'headers_too_large',
+  'request_timeout',
   'unauthorized',
   'insufficient_scope',
   'route_not_found',

@@ -19,6 +19,12 @@ const schema = z.object({
     })
     .default('info'),
   HTTP_TIMEOUT_MS: env.positiveInt(10_000, 120_000),
+  // The server's own clocks (docs/security.md "Limits and timeouts"): a whole request (headers and body)
+  // must arrive within REQUEST_TIMEOUT_MS, its headers within REQUEST_HEADERS_TIMEOUT_MS (at most the
+  // former), and an idle keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS.
+  REQUEST_TIMEOUT_MS: env.positiveInt(30_000, 600_000),
+  REQUEST_HEADERS_TIMEOUT_MS: env.positiveInt(10_000, 600_000),
+  KEEP_ALIVE_TIMEOUT_MS: env.positiveInt(72_000, 600_000),
   ALLOWED_RETURN_URLS: env.list().pipe(z.array(env.url())).optional(),
   SANDBOX: env.boolean().optional(),
   // Requests per minute one client (IP address; an IPv6 /64) may make to /oauth/*; 0 turns the limit off.
@@ -95,6 +101,10 @@ function parseAppConfig(source: Env) {
     dataDir: path.resolve(vars.DATA_DIR),
     logLevel: vars.LOG_LEVEL,
     httpTimeoutMs: vars.HTTP_TIMEOUT_MS,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    /** Node refuses a headers timeout longer than the request timeout. */
+    headersTimeoutMs: Math.min(vars.REQUEST_HEADERS_TIMEOUT_MS, vars.REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: vars.KEEP_ALIVE_TIMEOUT_MS,
     allowedReturnUrls: vars.ALLOWED_RETURN_URLS ?? [publicUrl],
     /** undefined = decide from provider credentials (see loadProvidersConfig). */
     sandbox: vars.SANDBOX,

@@ -6,6 +6,7 @@ import { logRequest, requestBinding, requestLogger } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
 import { sendError } from './all-exceptions.filter';
 import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers';
+import { clientErrorHandler, parseBoundedQuery, QUERY_MAX_PARAMETERS, TOO_MANY_PARAMETERS } from './client-errors';
 import { DomainError } from '../common/errors';
 import { loadAppConfig } from '../config/app.config';
 import { registerOAuthRateLimit } from './rate-limit';
@@ -14,7 +15,13 @@ import { registerSecurityHeaders, securityHeaders } from './security-headers';
 /** What the HTTP layer reads from the app config (loadAppConfig). */
 export type HttpSettings = Pick<
   ReturnType<typeof loadAppConfig>,
-  'publicUrl' | 'trustProxy' | 'oauthRateLimitPerMinute' | 'signInRateLimitPerMinute'
+  | 'publicUrl'
+  | 'trustProxy'
+  | 'oauthRateLimitPerMinute'
+  | 'signInRateLimitPerMinute'
+  | 'requestTimeoutMs'
+  | 'headersTimeoutMs'
+  | 'keepAliveTimeoutMs'
 >;
 
 /**
@@ -29,6 +36,11 @@ export type HttpSettings = Pick<
  * Hardening (security-headers.ts, rate-limit.ts): security headers on every answer, and a per-client
  * limit on /oauth/*. `trustProxy` (TRUST_PROXY) decides whose address `request.ip` is: the socket's,
  * unless the proxies in front are named.
+ *
+ * Hostile traffic (docs/security.md "Limits and timeouts"): the server's timeouts cut a request whose
+ * headers or body trickle in; what Node's parser refuses before a request exists (431, 408, a malformed
+ * request line) is answered in the error shape (client-errors.ts); query strings are bounded
+ * (QUERY_MAX_PARAMETERS), bodies by the parsers (body-parsers.ts).
  */
 export function createHttpAdapter(logger?: Logger, settings: HttpSettings = loadAppConfig()): FastifyAdapter {
   const headersFor = securityHeaders(settings.publicUrl);
@@ -37,7 +49,13 @@ export function createHttpAdapter(logger?: Logger, settings: HttpSettings = load
     trustProxy: settings.trustProxy,
     requestIdHeader: false,
     genReqId: requestIdFor,
-    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, querystringParser: parseBoundedQuery },
+    requestTimeout: settings.requestTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // Node checks the request and headers timeouts of open connections on this interval (default 30 s,
+    // which would let a trickling request run half a minute past its timeout).
+    http: { headersTimeout: settings.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
+    clientErrorHandler: clientErrorHandler(headersFor(undefined), logger),
     // A URL the router cannot even decode (bad percent-encoding, an over-long path parameter) never
     // reaches Nest: answered here in the same error shape, without echoing the URL (its query may hold
     // an OAuth code). Fastify's own answer quotes the URL.
@@ -61,6 +79,15 @@ export function createHttpAdapter(logger?: Logger, settings: HttpSettings = load
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    if (request.query === TOO_MANY_PARAMETERS) {
+      reply.headers(headersFor(undefined));
+      const tooMany = new DomainError(
+        'validation_failed',
+        400,
+        `The query string has more than ${QUERY_MAX_PARAMETERS} parameters`,
+      );
+      return sendError(reply, tooMany, request.id);
+    }
     // The rest of the request's handling (hooks, body parsing, the route, its answer) runs inside.
     if (logger) requestLogger.run(request.log as Logger, done);
     else done();

@@ -9,12 +9,13 @@ import { loadProxyConfig } from './proxy.config';
 import { InvalidProxyPath, callerResponseHeaders } from './proxy-target';
 import { ProxyService } from './proxy.service';
 
-/** Bodies as bytes, up to PROXY_MAX_BODY_BYTES (read when the route is registered). */
+/**
+ * Bodies as bytes, up to PROXY_MAX_BODY_BYTES (read when the route is registered); the key and its
+ * `proxy` scope are checked before they are read, like every route's (http/check-before-body.ts).
+ */
 const ROUTE = {
   rawBody: true,
   bodyLimit: () => loadProxyConfig().maxBodyBytes,
-  // Checked before up to PROXY_MAX_BODY_BYTES are read (the guard itself runs after the body parser).
-  scopeBeforeBody: 'proxy',
   // Cache-Control: private, no-store and Vary: Authorization on every answer (proxy-answer-headers.ts).
   privateAnswers: true,
 } as const;

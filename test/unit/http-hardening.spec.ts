@@ -115,6 +115,9 @@ describe('the HTTP adapter alone (Fastify inject, no app, no database)', () => {
     trustProxy: false,
     oauthRateLimitPerMinute: LIMIT,
     signInRateLimitPerMinute: 0,
+    requestTimeoutMs: 30_000,
+    headersTimeoutMs: 10_000,
+    keepAliveTimeoutMs: 72_000,
   };
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { formFields } from '../../http/body-parsers';
+import { parseForm } from '../../http/body-parsers';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parse as parseQueryString } from 'node:querystring';
 import type { SandboxReply } from './simulators/wire';
@@ -38,7 +38,8 @@ export function acceptFormBodies(fastify: FastifyInstance, bodyLimit: number): v
     (req, body, done) => {
       if (req.routeOptions.url?.startsWith('/sandbox/')) return done(null, parseQueryString(String(body)));
       // This parser replaces the app's for form bodies: routes that take forms (the console) still get them.
-      done(null, req.routeOptions.config.formBody ? formFields(String(body)) : undefined);
+      if (req.routeOptions.config.formBody) parseForm(String(body), done);
+      else done(null, undefined);
     },
   );
 }
