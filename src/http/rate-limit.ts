@@ -1,5 +1,6 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isIPv6 } from 'node:net';
 import { DomainError } from '../common/errors';
 import { RESULT_PAGE_CSP, rateLimitedPage } from '../oauth/result-page';
 import { sendError } from './all-exceptions.filter';
@@ -24,11 +25,15 @@ export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: numb
   if (perMinute <= 0 && signInPerMinute <= 0) return;
   void fastify.register(fastifyRateLimit, { global: false, max: perMinute, timeWindow: RATE_LIMIT_WINDOW_MS });
   void fastify.after(() => {
-    const oauth = perMinute > 0 ? fastify.createRateLimit() : undefined;
+    const oauth =
+      perMinute > 0 ? fastify.createRateLimit({ keyGenerator: (request) => clientKey(request.ip) }) : undefined;
     // The console's sign-in (POST /admin/sign-in): its own count per client, apart from /oauth/*'s.
     const signIn =
       signInPerMinute > 0
-        ? fastify.createRateLimit({ max: signInPerMinute, keyGenerator: (request) => `sign-in ${request.ip}` })
+        ? fastify.createRateLimit({
+            max: signInPerMinute,
+            keyGenerator: (request) => `sign-in ${clientKey(request.ip)}`,
+          })
         : undefined;
     // A callback hook: every other route passes without a promise.
     fastify.addHook('onRequest', (request, reply, done) => {
@@ -45,6 +50,27 @@ export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: numb
       }, done);
     });
   });
+}
+
+/**
+ * Who a client is for the limits: an IPv4 address as it is (an IPv4-mapped IPv6 address as its IPv4),
+ * an IPv6 address by its /64, the smallest block a host is usually given: one host can use every
+ * address in it, so counting addresses would let it through 2^64 times.
+ */
+export function clientKey(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const address = ip.replace(/%.*$/, '').toLowerCase();
+  const mapped = /^(?:0{0,4}:){0,5}ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address.replace(/^::/, '0:'));
+  if (mapped) return mapped[1];
+  const [head, tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
+  // An IPv4 tail (::1.2.3.4) stands for two groups; only the first four groups matter here.
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 const isSignIn = (method: string, routeUrl: string | undefined) =>

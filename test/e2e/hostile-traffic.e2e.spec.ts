@@ -172,14 +172,8 @@ describe('hostile traffic', () => {
       expect(inString.body.code).toBe('validation_failed');
     });
 
-    it('without a key, a body is never read: 401 for 100 kB of deep JSON', async () => {
-      const res = await rawRequest(
-        t.baseUrl,
-        'POST',
-        '/connections',
-        { 'content-type': 'application/json' },
-        nested(5_000),
-      );
+    it('without a key, a body is never read: 401 even for a body that is not JSON (parsed first, it would be 400)', async () => {
+      const res = await rawRequest(t.baseUrl, 'POST', '/connections', { 'content-type': 'application/json' }, '{"a":');
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('unauthorized');
     });
@@ -358,5 +352,32 @@ describe('hostile traffic: a key revoked while its upload arrives', () => {
     expect(answer.status).toBe(401);
     const list = await t.api.get('/connections?ownerId=revoked-mid-upload').expect(200);
     expect(list.body.data).toHaveLength(0);
+  });
+});
+
+/** The console's sign-in limit groups IPv6 clients by /64, like /oauth/* (issue 23). */
+describe('hostile traffic: sign-in attempts from one IPv6 /64', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TRUST_PROXY: 'loopback', ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE: '3' } });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  const signIn = (from: string) =>
+    rawRequest(
+      t.baseUrl,
+      'POST',
+      '/admin/sign-in',
+      { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': from },
+      'key=wrong',
+    );
+
+  it('three attempts from three addresses of one /64 use up its limit; a fourth address of it waits; another /64 does not', async () => {
+    for (const from of ['2001:db8:7:1::1', '2001:db8:7:1::2', '2001:db8:7:1:ffff::9'])
+      expect((await signIn(from)).status).toBe(401);
+    const limited = await signIn('2001:db8:7:1:abcd::42');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect((await signIn('2001:db8:7:2::1')).status).toBe(401);
   });
 });
