@@ -267,9 +267,9 @@ export interface paths {
          * GET on the connection's provider API, with its token
          * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
          *
-         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies, hop-by-hop and caching headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header. Every answer carries `Cache-Control: private, no-store` and `Vary: Authorization` (the provider's `ETag` and `Last-Modified` stay, for conditional requests).
          *
-         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed; a connection whose token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s) is not renewed again: its 401 comes back as it is. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
          *
          *     Requires an API key with the `proxy` scope (or `admin`).
          */
@@ -278,9 +278,9 @@ export interface paths {
          * PUT on the connection's provider API, with its token
          * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
          *
-         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies, hop-by-hop and caching headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header. Every answer carries `Cache-Control: private, no-store` and `Vary: Authorization` (the provider's `ETag` and `Last-Modified` stay, for conditional requests).
          *
-         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed; a connection whose token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s) is not renewed again: its 401 comes back as it is. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
          *
          *     Requires an API key with the `proxy` scope (or `admin`).
          */
@@ -289,9 +289,9 @@ export interface paths {
          * POST on the connection's provider API, with its token
          * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
          *
-         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies, hop-by-hop and caching headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header. Every answer carries `Cache-Control: private, no-store` and `Vary: Authorization` (the provider's `ETag` and `Last-Modified` stay, for conditional requests).
          *
-         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed; a connection whose token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s) is not renewed again: its 401 comes back as it is. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
          *
          *     Requires an API key with the `proxy` scope (or `admin`).
          */
@@ -300,9 +300,9 @@ export interface paths {
          * DELETE on the connection's provider API, with its token
          * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
          *
-         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies, hop-by-hop and caching headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header. Every answer carries `Cache-Control: private, no-store` and `Vary: Authorization` (the provider's `ETag` and `Last-Modified` stay, for conditional requests).
          *
-         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed; a connection whose token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s) is not renewed again: its 401 comes back as it is. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
          *
          *     Requires an API key with the `proxy` scope (or `admin`).
          */
@@ -312,9 +312,9 @@ export interface paths {
          * HEAD on the connection's provider API, with its token
          * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
          *
-         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies, hop-by-hop and caching headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header. Every answer carries `Cache-Control: private, no-store` and `Vary: Authorization` (the provider's `ETag` and `Last-Modified` stay, for conditional requests).
          *
-         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed; a connection whose token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s) is not renewed again: its 401 comes back as it is. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
          *
          *     Requires an API key with the `proxy` scope (or `admin`).
          */
@@ -323,9 +323,9 @@ export interface paths {
          * PATCH on the connection's provider API, with its token
          * @description Calls `{API base}/{path}?{query}` of the connection's provider, where the API base is the provider's (or ClickFunnels 2.0's workspace) and the token is the connection's: the caller never sees it.
          *
-         *     The answer is the provider's, streamed as it is (status, body, headers but cookies and hop-by-hop headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header.
+         *     The answer is the provider's, streamed as it is (status, body, headers but cookies, hop-by-hop and caching headers), marked `Proxy-Status: oauth-connections; received-status=<status>`; answers of the service itself are ErrorResponse without that header. Every answer carries `Cache-Control: private, no-store` and `Vary: Authorization` (the provider's `ETag` and `Last-Modified` stay, for conditional requests).
          *
-         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
+         *     On a 401 the token is renewed once (refresh, or a whoami check for tokens that do not expire) and the call replayed; a connection whose token was renewed within PROXY_RENEW_MIN_INTERVAL_SECONDS (30 s) is not renewed again: its 401 comes back as it is. 429 and 5xx come back as they are; `Proxy-Retries: 1–5` retries idempotent calls (GET, HEAD, PUT, DELETE, or any with Idempotency-Key), honouring Retry-After, 30 s at most. Redirects are not followed.
          *
          *     Requires an API key with the `proxy` scope (or `admin`).
          */
@@ -2507,7 +2507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed) */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2611,7 +2611,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed) */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2715,7 +2715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed) */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2819,7 +2819,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed) */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2918,7 +2918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed) */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3022,7 +3022,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production (proxy_target_not_allowed) */
+            /** @description The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed) */
             502: {
                 headers: {
                     [name: string]: unknown;
