@@ -51,6 +51,11 @@ class StrictValidationPipe extends ValidationPipe {
   private readonly emptyIsValid = new Map<Type<unknown>, boolean>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const field = fieldWithLoneSurrogate(value);
+      if (field !== undefined)
+        throw new ValidationFailed(`${field} must be well-formed Unicode (no unpaired surrogates)`);
+    }
     const metatype = metadata.metatype;
     if (!metatype || !isEmptyPlainObject(value) || !this.toValidate(metadata)) return super.transform(value, metadata);
     if (this.emptyIsValid.get(metatype)) return new metatype();
@@ -61,6 +66,32 @@ class StrictValidationPipe extends ValidationPipe {
     );
     return result;
   }
+}
+
+/**
+ * An unpaired UTF-16 surrogate: JSON can carry one (`"\ud800"`), but UTF-8 cannot, so Postgres jsonb
+ * refuses it (a 500 before this check) and text gets U+FFFD in its place (silently another value).
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  return false;
+}
+
+/**
+ * The top-level field of a body or query whose value (or a key inside it) holds an unpaired surrogate,
+ * named when its name is a plain identifier (a message never echoes arbitrary input).
+ */
+function fieldWithLoneSurrogate(input: unknown): string | undefined {
+  if (!input || typeof input !== 'object') return undefined;
+  for (const [key, value] of Object.entries(input)) {
+    if (LONE_SURROGATE.test(key) || hasLoneSurrogate(value)) return /^[A-Za-z]\w{0,63}$/.test(key) ? key : 'A field';
+  }
+  return undefined;
 }
 
 function isEmptyPlainObject(value: unknown): boolean {
