@@ -33,10 +33,10 @@ const MAX_BATCHES = 20;
 const CONCURRENCY = 4;
 
 /**
- * Revokes queued tokens (superseded by a reconnect, or not revoked by a DELETE) every
- * REVOCATION_INTERVAL_SECONDS. Replicas claim disjoint due rows (FOR UPDATE SKIP LOCKED + lease); the
- * lease is confirmed and extended over each provider call, so a row is never revoked by two replicas
- * at once. A failure is retried with exponential backoff and jitter (REVOCATION_RETRY_BASE_SECONDS up
+ * Revokes queued tokens (superseded by a reconnect, not revoked by a DELETE, or obtained by a refresh
+ * that could not store them) every REVOCATION_INTERVAL_SECONDS. Replicas claim disjoint due rows (FOR
+ * UPDATE SKIP LOCKED + lease); the lease is confirmed and extended over each provider call, so a row is
+ * never revoked by two replicas at once. A failure is retried with exponential backoff and jitter (REVOCATION_RETRY_BASE_SECONDS up
  * to REVOCATION_RETRY_MAX_SECONDS) until REVOCATION_MAX_ATTEMPTS; then the row is `given_up`. A finished
  * row (`revoked`, `given_up`) stays as a record without its tokens. `runOnce(now)` takes the clock.
  */

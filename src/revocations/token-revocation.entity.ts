@@ -3,7 +3,11 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDa
 export const REVOCATION_STATUSES = ['pending', 'revoked', 'given_up'] as const;
 export type RevocationStatus = (typeof REVOCATION_STATUSES)[number];
 export const REVOCATION_REASONS = ['reconnect', 'delete'] as const;
-/** Why the tokens are queued: a reconnect superseded them, or a DELETE could not revoke them. */
+/**
+ * Why the tokens are queued: `reconnect`, the connection holds other tokens (a reconnect superseded
+ * them, or a refresh's answer lost the compare-and-set); `delete`, the connection is gone (a DELETE
+ * could not revoke them, or a refresh obtained them after the DELETE).
+ */
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 export const REVOCATION_ERRORS = [
   'revoke_failed',
