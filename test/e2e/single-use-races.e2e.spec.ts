@@ -196,7 +196,7 @@ describe('single-use values under racing requests', () => {
     'users opening their own links at the same moment: each is sent to the provider with its own flow',
     async () => {
       for (let round = 0; round < ROUNDS; round++) {
-        const sessions = [];
+        const sessions: { id: string; path: string }[] = [];
         for (let u = 0; u < USERS; u++) sessions.push(await connectSession(`users-open-${round}-${u}`));
         const answers = await raceOnLockedRows(
           'SELECT 1 FROM connect_sessions WHERE id = ANY($1) FOR UPDATE',
@@ -221,7 +221,7 @@ describe('single-use values under racing requests', () => {
     'users coming back from the provider at the same moment: each gets a connection with the tokens of its own code',
     async () => {
       for (let round = 0; round < ROUNDS; round++) {
-        const flows = [];
+        const flows: Awaited<ReturnType<typeof startedFlow>>[] = [];
         for (let u = 0; u < USERS; u++) flows.push(await startedFlow(`users-back-${round}-${u}`));
         for (let u = 0; u < USERS; u++) stub.tokenAnswers.push((req) => StubProvider.tokens(String(req.body.code)));
         const answers = await raceOnLockedRows(
