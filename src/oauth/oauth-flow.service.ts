@@ -239,10 +239,18 @@ function passportResponse(reply: FastifyReply) {
 // eslint-disable-next-line no-control-regex -- U+0000 is what Postgres text cannot hold
 const stripNul = (v: string) => v.replace(/\u0000/g, '');
 
-/** passport.authenticate's middleware, typed (its typings say `any`). */
+/**
+ * passport.authenticate's middleware for one request, typed (its typings say `any`). Passport writes
+ * the request's callbacks (redirect, success, fail, error) onto the strategy object it runs; given a
+ * registered name it runs a fresh `Object.create` of the strategy, but given an object it runs that
+ * object itself, so two flows of one provider at the same moment answered each other (one user's
+ * tokens stored as the other's connection). Each request gets its own object, the provider's strategy
+ * as its prototype.
+ */
 type PassportMiddleware = (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
-const authenticate = (...args: Parameters<typeof passport.authenticate>) =>
-  passport.authenticate(...args) as PassportMiddleware;
+const authenticate = (strategy: object, ...rest: DropFirst<Parameters<typeof passport.authenticate>>) =>
+  passport.authenticate(Object.create(strategy) as typeof strategy as never, ...rest) as PassportMiddleware;
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;
 
 /** Provider-supplied identity fields, made storable: text without U+0000, at most 255 characters. */
 function cleanIdentity(identity: AccountIdentity): AccountIdentity {

@@ -178,68 +178,61 @@ describe('single-use values under racing requests', () => {
   });
 
   /*
-   * Two users' flows at one provider at the same moment. These fail today: OAuthFlowService hands the
-   * provider's one shared Strategy instance to passport.authenticate, and passport, given an instance
+   * Two users' flows at one provider at the same moment. These failed before the fix: OAuthFlowService
+   * handed the provider's one shared Strategy instance to passport.authenticate, and passport, given an instance
    * rather than a name, does not copy it (passport/lib/middleware/authenticate.js: `strategy = layer`)
    * but assigns its per-request redirect/success/fail/error closures onto it. So the later request's
    * closures answer the earlier one's flow: one user gets the other's authorize redirect and the other
    * never gets an answer; on the callback, one user's tokens are stored as the other user's connection
    * and the other request hangs. Handing passport a per-request object (`Object.create(strategy)`) fixes
-   * both (checked by replacing ProviderCatalog.strategy in this app). Marked `failing` until
-   * src/oauth/oauth-flow.service.ts has that fix: then make them plain `it`.
+   * both; src/oauth/oauth-flow.service.ts does (both tests fail without it).
    */
   /** Users whose flows meet at one moment, and rounds of it (each round must be right). */
   const USERS = 4;
   const ROUNDS = 3;
 
-  it.failing(
-    'users opening their own links at the same moment: each is sent to the provider with its own flow',
-    async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const sessions: { id: string; path: string }[] = [];
-        for (let u = 0; u < USERS; u++) sessions.push(await connectSession(`users-open-${round}-${u}`));
-        const answers = await raceOnLockedRows(
-          'SELECT 1 FROM connect_sessions WHERE id = ANY($1) FOR UPDATE',
-          [sessions.map((s) => s.id)],
-          'connect_sessions',
-          USERS,
-          () => Promise.all(sessions.map((s) => open(s.path))),
-        );
-        for (const [i, answer] of answers.entries()) {
-          const { status, state } = landing(answer);
-          expect(status).toBe('at_provider');
-          const { rows } = await db.query('SELECT connect_session_id FROM oauth_states WHERE state_hash = $1', [
-            hashSecret(state),
-          ]);
-          expect(rows).toEqual([{ connect_session_id: sessions[i].id }]);
-        }
+  it('users opening their own links at the same moment: each is sent to the provider with its own flow', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const sessions: { id: string; path: string }[] = [];
+      for (let u = 0; u < USERS; u++) sessions.push(await connectSession(`users-open-${round}-${u}`));
+      const answers = await raceOnLockedRows(
+        'SELECT 1 FROM connect_sessions WHERE id = ANY($1) FOR UPDATE',
+        [sessions.map((s) => s.id)],
+        'connect_sessions',
+        USERS,
+        () => Promise.all(sessions.map((s) => open(s.path))),
+      );
+      for (const [i, answer] of answers.entries()) {
+        const { status, state } = landing(answer);
+        expect(status).toBe('at_provider');
+        const { rows } = await db.query('SELECT connect_session_id FROM oauth_states WHERE state_hash = $1', [
+          hashSecret(state),
+        ]);
+        expect(rows).toEqual([{ connect_session_id: sessions[i].id }]);
       }
-    },
-  );
+    }
+  });
 
-  it.failing(
-    'users coming back from the provider at the same moment: each gets a connection with the tokens of its own code',
-    async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const flows: Awaited<ReturnType<typeof startedFlow>>[] = [];
-        for (let u = 0; u < USERS; u++) flows.push(await startedFlow(`users-back-${round}-${u}`));
-        for (let u = 0; u < USERS; u++) stub.tokenAnswers.push((req) => StubProvider.tokens(String(req.body.code)));
-        const answers = await raceOnLockedRows(
-          'SELECT 1 FROM oauth_states WHERE connect_session_id = ANY($1) FOR UPDATE',
-          [flows.map((f) => f.session.id)],
-          'oauth_states',
-          USERS,
-          () => Promise.all(flows.map((f) => callback(f, `code-${f.ownerId}`))),
-        );
-        for (const [i, answer] of answers.entries()) {
-          const { status, connectionId } = landing(answer);
-          expect(status).toBe('connected');
-          const { body } = await t.api.get(`/connections/${connectionId}`).expect(200);
-          expect(body.ownerId).toBe(flows[i].ownerId);
-          expect(await tokenOf(connectionId)).toBe(`at-code-${flows[i].ownerId}`);
-        }
-        stub.reset();
+  it('users coming back from the provider at the same moment: each gets a connection with the tokens of its own code', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const flows: Awaited<ReturnType<typeof startedFlow>>[] = [];
+      for (let u = 0; u < USERS; u++) flows.push(await startedFlow(`users-back-${round}-${u}`));
+      for (let u = 0; u < USERS; u++) stub.tokenAnswers.push((req) => StubProvider.tokens(String(req.body.code)));
+      const answers = await raceOnLockedRows(
+        'SELECT 1 FROM oauth_states WHERE connect_session_id = ANY($1) FOR UPDATE',
+        [flows.map((f) => f.session.id)],
+        'oauth_states',
+        USERS,
+        () => Promise.all(flows.map((f) => callback(f, `code-${f.ownerId}`))),
+      );
+      for (const [i, answer] of answers.entries()) {
+        const { status, connectionId } = landing(answer);
+        expect(status).toBe('connected');
+        const { body } = await t.api.get(`/connections/${connectionId}`).expect(200);
+        expect(body.ownerId).toBe(flows[i].ownerId);
+        expect(await tokenOf(connectionId)).toBe(`at-code-${flows[i].ownerId}`);
       }
-    },
-  );
+      stub.reset();
+    }
+  });
 });
