@@ -302,13 +302,19 @@ describe('fuzz: every operation of openapi.json with schema-derived and hostile 
           weight: 1,
         },
       );
-    const extraQuery = fc.constantFrom(
-      '__proto__[polluted]=1',
-      'constructor[prototype][polluted]=1',
-      'a[]=1&a[]=2',
-      'limit[$gt]=1',
-      'x=%zz',
-      '&&&=&=',
+    const extraQuery = fc.oneof(
+      fc.constantFrom(
+        '__proto__[polluted]=1',
+        'constructor[prototype][polluted]=1',
+        'a[]=1&a[]=2',
+        'limit[$gt]=1',
+        'x=%zz',
+        '&&&=&=',
+      ),
+      // A known parameter with bad percent-encoding (truncated, overlong, an encoded surrogate, NUL).
+      fc
+        .tuple(fc.constantFrom('q', ...queryParams.map((p) => p.name)), fc.constantFrom(...BAD_SEGMENTS))
+        .map(([name, bad]) => `${name}=${bad}`),
     );
     const query = fc
       .tuple(
@@ -360,13 +366,27 @@ describe('fuzz: every operation of openapi.json with schema-derived and hostile 
       ),
       weight: 1,
     });
+    const extraHeaders = mix(fc.constant({}), {
+      arbitrary: fc.constantFrom<Record<string, string>>(
+        { accept: 'text/html' },
+        { accept: 'application/xml;q=1, */*;q=0' },
+        { 'content-encoding': 'gzip' },
+        { 'x-http-method-override': 'DELETE' },
+        { 'x-forwarded-for': '::1, 203.0.113.7, garbage' },
+        { authorization: 'Bearer ' },
+        { authorization: `Basic ${Buffer.from(`x:${TEST_API_KEY}`).toString('base64')}` },
+        { cookie: 'oc_session=x'.repeat(100) },
+      ),
+      weight: 1,
+    });
     // Without a key most requests end at the 401: mostly with it.
     const auth = mix(fc.constant<Auth>('admin key'), { arbitrary: fc.constant<Auth>('no key'), weight: 2 });
     return fc
-      .record({ auth, segments, query, headers, body: bodies, contentType })
-      .map(({ auth: a, segments: s, query: q, headers: h, body, contentType: type }) => {
+      .record({ auth, segments, query, headers, extra: extraHeaders, body: bodies, contentType })
+      .map(({ auth: a, segments: s, query: q, headers: h, extra, body, contentType: type }) => {
         const all = { ...h } as Record<string, string>;
         if (a === 'admin key') Object.assign(all, KEY_HEADER);
+        Object.assign(all, extra);
         if (body !== undefined && type) all['content-type'] = type;
         const request: FuzzRequest = {
           method: op.method,
@@ -506,7 +526,14 @@ describe('fuzz: every operation of openapi.json with schema-derived and hostile 
             body: Buffer.from(text),
           }))
         : [];
-    return [...both, ...oneField];
+    // Methods the path does not have (or nobody has).
+    const otherMethods = ['OPTIONS', 'TRACE', 'PROPFIND', 'BREW'].map((method) => ({
+      kind: `${method} on this path`,
+      method,
+      path: target,
+      headers: { ...KEY_HEADER },
+    }));
+    return [...both, ...oneField, ...otherMethods];
   }
 
   describe.each(operations.map((op) => [op.id, op] as const))('%s', (_id, op) => {
