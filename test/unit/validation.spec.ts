@@ -83,6 +83,27 @@ describe('createValidationPipe', () => {
     expect(message).not.toContain('SECRET');
   });
 
+  it('refuses an unpaired surrogate anywhere in a body or query (Postgres jsonb cannot hold one), naming only a plain field', async () => {
+    const pipe = createValidationPipe();
+    expect(await refusal(pipe.transform({ externalId: 'x\ud800' }, body(CreateDto)))).toBe(
+      'externalId must be well-formed Unicode (no unpaired surrogates)',
+    );
+    expect(await refusal(pipe.transform({ externalId: 'x', metadata: { a: ['\udfff'] } }, body(CreateDto)))).toContain(
+      'metadata must be',
+    );
+    expect(await refusal(pipe.transform({ externalId: 'x', metadata: { '\ud800': 1 } }, body(CreateDto)))).toContain(
+      'metadata must be',
+    );
+    expect(await refusal(pipe.transform({ 'a b\ud800': 'x' }, body(CreateDto)))).toBe(
+      'A field must be well-formed Unicode (no unpaired surrogates)',
+    );
+    expect(await refusal(pipe.transform({ cursor: '\udc00x' }, query(PageDto)))).toContain('cursor');
+    // A surrogate pair (an emoji) is well-formed.
+    await expect(pipe.transform({ externalId: 'x\ud83d\ude00' }, body(CreateDto))).resolves.toMatchObject({
+      externalId: 'x😀',
+    });
+  });
+
   it('joins every problem and names nested fields by their path', async () => {
     const message = await refusal(
       createValidationPipe().transform({ externalId: 5, inner: { name: 7 } }, body(CreateDto)),
