@@ -224,7 +224,7 @@ export class RefreshService {
           this.owner,
           write,
           now,
-          this.revokeUnstored(connection.id, provider, tokens),
+          this.revokeUnstored(connection, provider, tokens),
         );
         const stored = await this.repo.findById(connection.id);
         if (!stored) throw new ConnectionNotFound(connection.id);
@@ -252,14 +252,24 @@ export class RefreshService {
    * issued are queued for revocation: live tokens that nobody holds.
    * - The connection was deleted meanwhile: queued (reason `delete`) where the provider revokes, as the
    *   DELETE queues tokens a refresh stored while its own revoke call was out.
-   * - The row holds other tokens (a reconnect won, or another replica's refresh after a lost lease):
+   * - A reconnect won (the token version moved on, and no refresh stored since this one read the row):
    *   queued (reason `reconnect`) only where a reconnect queues the tokens it supersedes
    *   (`supports.revoke` and `revokeSupersededTokens`), and only those the stored ones do not reuse
    *   (supersededTokens): revoking a token the stored grant still uses would end the connection.
+   * - Only the lease was lost (the version has not moved), or another replica's refresh stored since
+   *   (last_refreshed_at moved): never queued. Those tokens are of the grant the row still holds, and a
+   *   provider may end the whole grant when one of its tokens is revoked (RFC 7009 2.1).
    */
-  private revokeUnstored(id: string, provider: OAuthProvider, tokens: TokenSet): NotStoredHook {
+  private revokeUnstored(read: ConnectionEntity, provider: OAuthProvider, tokens: TokenSet): NotStoredHook {
+    const id = read.id;
     return async (tx, current) => {
       if (!provider.supports.revoke) return;
+      if (
+        current !== null &&
+        (current.tokenVersion === read.tokenVersion ||
+          current.lastRefreshedAt?.getTime() !== read.lastRefreshedAt?.getTime())
+      )
+        return;
       const late: TokenPair = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
       let queued: { accessToken: string; refreshToken?: string } | null;
       if (current === null) {

@@ -226,6 +226,52 @@ describe('tokens a refresh obtains after its connection was deleted or reconnect
     });
   });
 
+  describe('a refresh that lost its lease: its tokens are of the grant the row holds, never queued', () => {
+    afterEach(() => {
+      settings().revokeSupersededTokens = false;
+    });
+
+    it('the lease taken over, nothing stored since: the late tokens are not queued (revoking them may end the grant)', async () => {
+      settings().revokeSupersededTokens = true;
+      const { body: created } = await importTokens('lease-lost', '0').expect(201);
+      const id: string = created.id;
+      const held = holdRefresh();
+      const refreshing = t.api.post(`/connections/${id}/refresh`).then((res) => res);
+      await fake.waitForRequests('/token', 1);
+      // Another replica took the lease (this one stalled past it) and has not written yet.
+      await t.dataSource.query(
+        `UPDATE connections SET lease_owner = 'another-replica', lease_until = now() + interval '1 minute' WHERE id = $1`,
+        [id],
+      );
+      held.release();
+      await refreshing;
+      expect(await stored(id)).toEqual({ accessToken: 'at-0', refreshToken: 'rt-0' });
+      expect(await queue(id)).toEqual([]);
+    });
+
+    it('another replica’s refresh stored meanwhile (version and last_refreshed_at moved): not queued either', async () => {
+      settings().revokeSupersededTokens = true;
+      const { body: created } = await importTokens('lease-lost-stored', '0').expect(201);
+      const id: string = created.id;
+      const held = holdRefresh();
+      const refreshing = t.api.post(`/connections/${id}/refresh`).then((res) => res);
+      await fake.waitForRequests('/token', 1);
+      await t.dataSource.query(
+        `UPDATE connections SET lease_owner = NULL, lease_until = NULL, token_version = token_version + 1,
+                access_token = $2, refresh_token = $3, last_refreshed_at = now() WHERE id = $1`,
+        [
+          id,
+          cipher().encrypt('at-other', tokenContext(id, 'access_token')),
+          cipher().encrypt('rt-other', tokenContext(id, 'refresh_token')),
+        ],
+      );
+      held.release();
+      await refreshing;
+      expect(await stored(id)).toEqual({ accessToken: 'at-other', refreshToken: 'rt-other' });
+      expect(await queue(id)).toEqual([]);
+    });
+  });
+
   it('a refresh that stores its tokens queues nothing', async () => {
     settings().revokeSupersededTokens = true;
     try {
