@@ -88,6 +88,17 @@ export function registerCheckBeforeBody(
   });
 }
 
+/**
+ * A request refused before its body was read: its connection is closed after the answer, so the rest
+ * of the body is never read (Node would otherwise read it to the end to reuse the connection, and a
+ * body still trickling in would then get a second, unasked-for answer when its timeout fires).
+ */
+export function closeAfterAnswer(request: FastifyRequest, reply: FastifyReply): void {
+  const headers = request.headers;
+  if (headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0')
+    reply.header('connection', 'close');
+}
+
 /** The key check as a callback hook: synchronous for a key the cache knows, no promise on that path. */
 function keyHook(
   check: (request: FastifyRequest, scope: string) => true | Promise<unknown>,
@@ -95,24 +106,29 @@ function keyHook(
 ): onRequestHookHandler {
   return (request, reply, done) => {
     let result: true | Promise<unknown>;
+    const refuse = (error: unknown) => {
+      closeAfterAnswer(request, reply);
+      sendError(reply, error, request.id);
+    };
     try {
       result = check(request, scope);
     } catch (error) {
-      return sendError(reply, error, request.id);
+      return refuse(error);
     }
     if (result === true) return done();
-    result.then(
-      () => done(),
-      (error: unknown) => sendError(reply, error, request.id),
-    );
+    result.then(() => done(), refuse);
   };
 }
 
 function guardHook(guard: BeforeBodyCheck): onRequestHookHandler {
   return (request, reply, done) => {
+    // Set first: a guard that refuses answers the request itself.
+    closeAfterAnswer(request, reply);
     guard(request, reply).then(
       (goOn) => {
-        if (goOn) done();
+        if (!goOn) return;
+        reply.removeHeader('connection');
+        done();
       },
       (error: unknown) => sendError(reply, error, request.id),
     );

@@ -6,6 +6,7 @@ import { logRequest, requestBinding, requestLogger } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
 import { sendError } from './all-exceptions.filter';
 import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers';
+import { closeAfterAnswer } from './check-before-body';
 import { clientErrorHandler, parseBoundedQuery, QUERY_MAX_PARAMETERS, TOO_MANY_PARAMETERS } from './client-errors';
 import { DomainError } from '../common/errors';
 import { loadAppConfig } from '../config/app.config';
@@ -79,14 +80,16 @@ export function createHttpAdapter(logger?: Logger, settings: HttpSettings = load
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
-    if (request.query === TOO_MANY_PARAMETERS) {
+    // An unknown route is answered here, before its body would be read and parsed for nothing.
+    const refusal = request.is404
+      ? new DomainError('route_not_found', 404, 'No such route')
+      : request.query === TOO_MANY_PARAMETERS
+        ? new DomainError('validation_failed', 400, `The query string has more than ${QUERY_MAX_PARAMETERS} parameters`)
+        : undefined;
+    if (refusal) {
       reply.headers(headersFor(undefined));
-      const tooMany = new DomainError(
-        'validation_failed',
-        400,
-        `The query string has more than ${QUERY_MAX_PARAMETERS} parameters`,
-      );
-      return sendError(reply, tooMany, request.id);
+      closeAfterAnswer(request, reply);
+      return sendError(reply, refusal, request.id);
     }
     // The rest of the request's handling (hooks, body parsing, the route, its answer) runs inside.
     if (logger) requestLogger.run(request.log as Logger, done);

@@ -59,18 +59,20 @@ export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: numb
  */
 export function clientKey(ip: string): string {
   if (!isIPv6(ip)) return ip;
-  const address = ip.replace(/%.*$/, '').toLowerCase();
-  const mapped = /^(?:0{0,4}:){0,5}ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address.replace(/^::/, '0:'));
-  if (mapped) return mapped[1];
+  // The canonical spelling (RFC 5952, as the URL parser writes it): lower case, an IPv4 tail as two
+  // groups, so every spelling of one address is one key.
+  const address = new URL(`http://[${ip.replace(/%.*$/, '')}]`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address);
+  if (mapped) {
+    const [high, low] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
   const [head, tail] = address.split('::');
   const left = head ? head.split(':') : [];
-  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
-  // An IPv4 tail (::1.2.3.4) stands for two groups; only the first four groups matter here.
-  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
 const isSignIn = (method: string, routeUrl: string | undefined) =>

@@ -130,7 +130,8 @@ describe('hostile traffic', () => {
         'POST',
         '/admin/api-keys',
         { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie, origin: 'https://evil.example' },
-        `_csrf=${session.csrf}&name=x&scopes=proxy`,
+        // Over 1,000 fields: parsed, it would be a 400; refused first, it is the console's 403.
+        `_csrf=${session.csrf}&name=x&scopes=proxy&${'a&'.repeat(1_001)}`,
       );
       expect(foreign.status).toBe(403);
       const json = await rawRequest(
@@ -138,7 +139,8 @@ describe('hostile traffic', () => {
         'POST',
         '/admin/api-keys',
         { 'content-type': 'application/json', cookie: session.cookie },
-        JSON.stringify({ _csrf: session.csrf, name: 'x', scopes: 'proxy' }),
+        // Broken JSON: parsed, it would be a 400 invalid_json.
+        `{"_csrf":"${session.csrf}","name":"x"`,
       );
       expect(json.status).toBe(403);
       const keys = await t.api.get('/api-keys').expect(200);
@@ -176,6 +178,19 @@ describe('hostile traffic', () => {
       const res = await rawRequest(t.baseUrl, 'POST', '/connections', { 'content-type': 'application/json' }, '{"a":');
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('unauthorized');
+    });
+  });
+
+  describe('unknown routes', () => {
+    it.each([
+      ['POST', '/nope'],
+      ['PUT', '/connections'],
+      ['POST', '/admin/nope'],
+    ])('%s %s with a body that is not JSON: 404 route_not_found, the body never parsed', async (method, path) => {
+      const res = await rawRequest(t.baseUrl, method, path, { 'content-type': 'application/json' }, '{"a":');
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ statusCode: 404, code: 'route_not_found', message: 'No such route' });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
     });
   });
 
@@ -224,6 +239,20 @@ describe('hostile traffic', () => {
       expect(body).toMatchObject({ statusCode: 408, code: 'request_timeout' });
       // 1.5 s, checked every second: closed well before the 40 bytes (12 s) could arrive.
       expect(answer.closedAfterMs).toBeLessThan(4_000);
+    });
+
+    it('a body refused before it is read (no key) closes the connection at once: one answer, no 408 later', async () => {
+      const answer = await socketExchange(
+        t.baseUrl,
+        'POST /connections HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+        Array.from({ length: 40 }, () => ' '),
+      );
+      expect(answer.text.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+      const { status, headers, body } = parseAnswer(answer.text);
+      expect(status).toBe(401);
+      expect(body).toMatchObject({ code: 'unauthorized' });
+      expect(headers).toContain('connection: close');
+      expect(answer.closedAfterMs).toBeLessThan(1_000);
     });
 
     it('headers that trickle in are cut at REQUEST_HEADERS_TIMEOUT_MS', async () => {
