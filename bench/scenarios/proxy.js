@@ -183,6 +183,8 @@ async function run({
       KEAP_CLIENT_ID: 'bench-keap-client',
       KEAP_CLIENT_SECRET: 'bench-keap-secret',
       KEAP_API_BASE_URL: `${upstream.baseUrl}/api`,
+      // Production refuses private addresses unless the configured API host is allowed by name.
+      KEAP_ALLOW_PRIVATE_API_HOST: 'true',
     });
 
     // Both ways must give the same answer, and the upstream must check the token, before any figure counts.
