@@ -2,8 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
 import { backoffDelay } from '../common/backoff';
-import { forEachLimited } from '../common/concurrency';
-import { IntervalRunner } from '../common/interval-runner';
+import { LeasedQueue } from '../common/leased-queue';
 import { newLeaseOwner } from '../common/lease-owner';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
@@ -44,7 +43,7 @@ const CONCURRENCY = 4;
 export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Revocations');
   private readonly owner = newLeaseOwner();
-  private readonly runner: IntervalRunner<RevocationReport>;
+  private readonly runner: LeasedQueue<RevocationReport>;
   private readonly listeners: RevocationAttemptListener[] = [];
 
   constructor(
@@ -54,7 +53,7 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
     scheduler: SchedulerRegistry,
     @Inject(revocationsConfig.KEY) private readonly config: ConfigType<typeof revocationsConfig>,
   ) {
-    this.runner = new IntervalRunner(TIMER, scheduler, this.logger, (now) => this.work(now));
+    this.runner = new LeasedQueue(TIMER, scheduler, this.logger, (now) => this.work(now));
   }
 
   onApplicationBootstrap(): void {
@@ -89,29 +88,29 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
     const started = Date.now();
     // The run's clock: `now`, advancing with real time.
     const leaseUntil = () => new Date(now.getTime() + (Date.now() - started) + this.config.leaseMs);
-    for (let batch = 0; batch < MAX_BATCHES && !this.runner.stopped; batch++) {
-      const rows = await this.revocations.claimDue(this.owner, leaseUntil(), now, BATCH);
-      const unstarted: string[] = [];
-      await forEachLimited(rows, CONCURRENCY, async (row) => {
-        if (this.runner.stopped) {
-          unstarted.push(row.id);
-          return;
-        }
-        try {
-          const outcome = await this.attempt(row, now, leaseUntil);
-          if (!outcome) return;
-          report.attempted++;
-          if (outcome === 'revoked') report.revoked++;
-          else if (outcome === 'failed') report.failed++;
-          else report.givenUp++;
-        } catch (error) {
-          // Recording failed (database): the lease runs out and a later run tries again.
-          this.logger.error({ err: error, revocationId: row.id, provider: row.provider }, 'revocation attempt failed');
-        }
-      });
-      await this.revocations.releaseLeases(unstarted, this.owner);
-      if (rows.length < BATCH) break;
-    }
+    await this.runner.drain({
+      claim: (limit) => this.revocations.claimDue(this.owner, leaseUntil(), now, limit),
+      batchSize: BATCH,
+      maxBatches: MAX_BATCHES,
+      concurrency: CONCURRENCY,
+      process: async (row) => {
+        const outcome = await this.attempt(row, now, leaseUntil);
+        if (!outcome) return;
+        report.attempted++;
+        if (outcome === 'revoked') report.revoked++;
+        else if (outcome === 'failed') report.failed++;
+        else report.givenUp++;
+      },
+      // Recording failed (database): the lease runs out and a later run tries again.
+      onError: (row, error) =>
+        this.logger.error({ err: error, revocationId: row.id, provider: row.provider }, 'revocation attempt failed'),
+      // Shutdown: claimed rows not tried yet are handed back, due as they were.
+      release: (rows) =>
+        this.revocations.releaseLeases(
+          rows.map((row) => row.id),
+          this.owner,
+        ),
+    });
     if (report.attempted) this.logger.log(report, 'revocation run finished');
     return report;
   }

@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { forEachLimited } from '../common/concurrency';
-import { IntervalRunner } from '../common/interval-runner';
+import { LeasedQueue } from '../common/leased-queue';
 import { RefreshBudget } from './refresh-budget';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
@@ -41,10 +41,10 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
     scheduler: SchedulerRegistry,
     @Inject(tokenLifecycleConfig.KEY) private readonly config: ConfigType<typeof tokenLifecycleConfig>,
   ) {
-    this.runner = new IntervalRunner(SWEEP, scheduler, this.logger, (now) => this.sweep(now));
+    this.runner = new LeasedQueue(SWEEP, scheduler, this.logger, (now) => this.sweep(now));
   }
 
-  private readonly runner: IntervalRunner<SweepReport>;
+  private readonly runner: LeasedQueue<SweepReport>;
 
   onApplicationBootstrap(): void {
     this.runner.start(this.config.sweepIntervalMs, 'sweep failed');
@@ -69,33 +69,33 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
     for (const provider of this.catalog.list()) {
       const { settings } = provider;
       // Every provider: the claim only takes rows that hold a refresh token ("if one ever arrives, use it").
-      {
-        for (let batch = 0; batch < MAX_BATCHES && !this.runner.stopped; batch++) {
-          const due = await this.repo.claimDueForRefresh(
+      // No `release`: at shutdown the batch in hand is refreshed, then RefreshService.drain() frees the leases left.
+      report.claimed += await this.runner.drain({
+        claim: (limit) =>
+          this.repo.claimDueForRefresh(
             {
               provider: provider.name,
               now,
               expiringBefore: new Date(now.getTime() + settings.refreshLeadSeconds * 1000),
               refreshTokenExpiringBefore: new Date(now.getTime() + this.config.renewBeforeMs),
-              limit: this.config.batchSize,
+              limit,
             },
             lease,
-          );
-          if (due.length === 0) break;
-          report.claimed += due.length;
-          await forEachLimited(due, this.config.concurrency, async (connection) => {
-            try {
-              this.count(report, await this.refresh.refreshClaimed(connection));
-            } catch (error) {
-              // A store that kept failing (logged where it happened): the lease expires and the next sweep retries.
-              report.failed++;
-              this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed in the sweep');
-            }
-          });
-          if (due.length < this.config.batchSize) break;
-        }
-      }
+          ),
+        batchSize: this.config.batchSize,
+        maxBatches: MAX_BATCHES,
+        concurrency: this.config.concurrency,
+        process: async (connection) => this.count(report, await this.refresh.refreshClaimed(connection)),
+        onError: (connection, error) => {
+          // A store that kept failing (logged where it happened): the lease expires and the next sweep retries.
+          report.failed++;
+          this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed in the sweep');
+        },
+      });
       if (!settings.supports.verify) continue;
+      // The whoami checks stay outside drain() on purpose: one claim that runs even after stop() and an
+      // error that ends the sweep. drain() would skip that claim at shutdown and start no further check
+      // after an error, which changes the sweep's behaviour; a separate change may choose to.
       await this.repo.scheduleFirstVerify(provider.name, now, this.config.verifyIntervalMs);
       const toVerify = await this.repo.claimDueForVerify(provider.name, now, this.config.batchSize, lease);
       await forEachLimited(toVerify, this.config.concurrency, async (connection) => {

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
 import { HttpClient } from '../common/http-client';
-import { IntervalRunner } from '../common/interval-runner';
+import { LeasedQueue } from '../common/leased-queue';
 import { newLeaseOwner } from '../common/lease-owner';
 import { backoffDelay } from '../common/backoff';
 import { signatureHeader } from './signature';
@@ -24,7 +24,7 @@ const LEASE_MS = 60_000;
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
   private readonly owner = newLeaseOwner();
-  private readonly runner: IntervalRunner<number>;
+  private readonly runner: LeasedQueue<number>;
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
@@ -32,7 +32,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     scheduler: SchedulerRegistry,
     @Inject(webhooksConfig.KEY) private readonly config: ConfigType<typeof webhooksConfig>,
   ) {
-    this.runner = new IntervalRunner(TIMER, scheduler, this.logger, (now) => this.dispatch(now));
+    this.runner = new LeasedQueue(TIMER, scheduler, this.logger, (now) => this.dispatch(now));
   }
 
   onApplicationBootstrap(): void {
@@ -58,9 +58,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   private async dispatch(now: Date): Promise<number> {
     if (!this.config.url || !this.config.secrets.length) return 0;
-    const deliveries = await this.deliveries.claimDue(this.owner, new Date(now.getTime() + LEASE_MS), now, BATCH);
-    for (const delivery of deliveries) await this.send(delivery, now);
-    return deliveries.length;
+    const leaseUntil = new Date(now.getTime() + LEASE_MS);
+    // One claim a round, sent one at a time. No onError: a delivery whose outcome cannot be recorded
+    // ends the round (logged as `dispatch failed`); the rest of the batch waits for its lease to run out.
+    return this.runner.drain({
+      claim: (limit) => this.deliveries.claimDue(this.owner, leaseUntil, now, limit),
+      batchSize: BATCH,
+      maxBatches: 1,
+      concurrency: 1,
+      process: (delivery) => this.send(delivery, now),
+    });
   }
 
   private async send(delivery: WebhookDeliveryEntity, now: Date): Promise<void> {
