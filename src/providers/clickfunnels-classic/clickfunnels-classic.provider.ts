@@ -3,7 +3,8 @@ import { OAuth2Provider } from '../core/oauth2-provider';
 
 /**
  * ClickFunnels Classic (docs/providers.md#clickfunnels-classic): JSON token and refresh calls with the client
- * credentials in the body. No documented identity or whoami: one connection per owner.
+ * credentials in the body. No documented identity or whoami: one connection per owner. No `events`:
+ * Classic documents no webhook registration or signature (funnel webhooks are set up by hand in its UI).
  */
 export class ClickfunnelsClassicProvider extends OAuth2Provider {
   readonly name = 'clickfunnels-classic';

@@ -31,5 +31,13 @@ export const clickfunnelsSpec: ProviderSpec = {
       .list()
       .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'must be host names')))
       .default(['myclickfunnels.com']),
+    /**
+     * Signs the events ClickFunnels posts to `/events/clickfunnels` (no subscription, so no endpoint
+     * secret): `platform_application.disconnected`. Where that event is subscribed and which secret
+     * signs it is undocumented (docs/events.md); unset, such deliveries are refused.
+     */
+    CLICKFUNNELS_APP_WEBHOOK_SECRET: z.string().optional(),
+    /** `X-Webhook-ClickFunnels-Timestamp` tolerance, both directions (their docs: 600 s). */
+    CLICKFUNNELS_EVENTS_TOLERANCE_SECONDS: env.positiveInt(600, 86_400),
   }),
 };

@@ -1,4 +1,5 @@
 import { TokenSet } from './token-response';
+import { ProviderEvents } from './provider-events';
 import { ProviderCapabilities, ProviderSettings } from './provider-settings';
 
 export type { TokenSet };
@@ -53,4 +54,6 @@ export interface OAuthProvider {
   apiBaseFor(storedApiBaseUrl: string | null): string;
   /** Scopes as granted, where the provider's `scope` needs reading (Keap's `full|app…`). */
   grantedScopes?(tokens: TokenSet, requested: string[]): string[];
+  /** Its inbound events (webhooks), where the service receives them (providers/<name>/<name>.events.ts). */
+  readonly events?: ProviderEvents;
 }

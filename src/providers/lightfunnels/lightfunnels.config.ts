@@ -20,5 +20,13 @@ export const lightfunnelsSpec: ProviderSpec = {
   },
   extra: z.object({
     LIGHTFUNNELS_CLIENT_AUTH: z.enum(['json', 'basic'], { error: 'must be json or basic' }).default('json'),
+    /**
+     * A header naming the event type, should Lightfunnels send one: its docs name none and its payloads
+     * carry no type (lightfunnels.events.ts). Unset: the type comes from the subscription.
+     */
+    LIGHTFUNNELS_EVENTS_TYPE_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
+      .optional(),
   }),
 };

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { env } from '../../config/env';
 import { ProviderSpec } from '../core/provider-settings';
 
 /** Webflow: docs/providers.md#webflow. Tokens never expire and are revoked explicitly. */
@@ -16,4 +18,8 @@ export const webflowSpec: ProviderSpec = {
     scopes: ['authorized_user:read', 'sites:read'],
     refreshRatePerSecond: 1,
   },
+  extra: z.object({
+    /** `x-webflow-timestamp` tolerance, both directions (their docs: reject older than 5 minutes). */
+    WEBFLOW_EVENTS_TOLERANCE_SECONDS: env.positiveInt(300, 86_400),
+  }),
 };

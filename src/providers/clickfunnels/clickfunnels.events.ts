@@ -1,0 +1,88 @@
+import { deliveryHeader, payloadText, proveHmac } from '../core/event-proof';
+import { DescribedEvent, InboundDelivery, ProofKeys, ProofResult, ProviderEvents } from '../core/provider-events';
+import { ProviderSettings } from '../core/provider-settings';
+
+const SIGNATURE = 'x-webhook-clickfunnels-signature';
+const TIMESTAMP = 'x-webhook-clickfunnels-timestamp';
+const UNINSTALL = 'platform_application.disconnected';
+
+/**
+ * Event types a subscription may ask for (`event_type_ids` of an outgoing endpoint), from ClickFunnels'
+ * "Webhook Event Types" page (developers.myclickfunnels.com/docs/webhook-event-types): the contact,
+ * order, subscription, invoice, form and course events a product is likely to want, not every type.
+ */
+const NAMES = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'contact.identified',
+  'contact/applied_tag.created',
+  'contact/applied_tag.deleted',
+  'form/submission.created',
+  'order.created',
+  'order.updated',
+  'order.deleted',
+  'order.completed',
+  'one-time-order.completed',
+  'one_time_order.refunded',
+  'subscription.activated',
+  'subscription.canceled',
+  'subscription.churned',
+  'subscription.first_payment_received',
+  'orders/invoice.created',
+  'orders/invoice.refunded',
+  'one-time-order.invoice.paid',
+  'subscription/invoice.paid',
+  'orders/transaction.created',
+  'courses/enrollment.created',
+  'courses/enrollment.course_completed',
+  'appointments/scheduled_event.created',
+] as const;
+
+/**
+ * ClickFunnels 2.0 events (docs/events.md). `X-Webhook-ClickFunnels-Signature` is the hex HMAC-SHA256
+ * of `"{timestamp}.{raw body}"` with the endpoint's `webhook_secret` (handed out once, when the endpoint
+ * is created), `X-Webhook-ClickFunnels-Timestamp` Unix seconds, 600 s tolerance
+ * (developers.myclickfunnels.com/docs/signature-verification). The V2 envelope is
+ * `{data, event_id, event_type, subject_id, subject_type, workspace_id, …}`; V1 puts the workspace
+ * under `data.attributes`.
+ *
+ * Uninstall: `platform_application.disconnected` (payload has the team/workspace ids). Where it is
+ * subscribed and its exact JSON are not documented, so it is also taken on the app-level route,
+ * signed with CLICKFUNNELS_APP_WEBHOOK_SECRET, and its workspace is looked for at the top, under `data`
+ * and under `data.attributes`.
+ */
+export function clickfunnelsEvents(settings: ProviderSettings): ProviderEvents {
+  const toleranceSeconds = (settings.extra.CLICKFUNNELS_EVENTS_TOLERANCE_SECONDS as number | undefined) ?? 600;
+  return {
+    names: NAMES,
+    uninstallEvent: UNINSTALL,
+    appLevel: true,
+    appSecret: (s) => s.extra.CLICKFUNNELS_APP_WEBHOOK_SECRET as string | undefined,
+
+    prove(delivery: InboundDelivery, keys: ProofKeys): ProofResult {
+      const timestamp = deliveryHeader(delivery, TIMESTAMP);
+      return proveHmac({
+        // A subscription's deliveries are signed with its endpoint's secret; app-level ones with the app's.
+        key: keys.subscriptionSecret ?? keys.appSecret,
+        signature: deliveryHeader(delivery, SIGNATURE),
+        encoding: 'hex',
+        signed: [timestamp ?? '', '.', delivery.body],
+        timestamp: { value: timestamp, unit: 'seconds', toleranceSeconds, now: delivery.receivedAt },
+      });
+    },
+
+    describe(_delivery: InboundDelivery, payload: unknown): DescribedEvent {
+      const type = payloadText(payload, 'event_type') ?? 'unknown';
+      return {
+        type,
+        eventId: payloadText(payload, 'event_id'),
+        uninstall: type === UNINSTALL,
+        accountRef:
+          payloadText(payload, 'workspace_id') ??
+          payloadText(payload, 'data', 'workspace_id') ??
+          payloadText(payload, 'data', 'attributes', 'workspace_id'),
+      };
+    },
+  };
+}
