@@ -1,3 +1,5 @@
+import type { ProviderSettings } from './provider-settings';
+
 /**
  * Provider events (inbound webhooks): the contract a provider folder implements to have its own
  * events received (docs/events.md). The inbound route (`/events/{provider}/{token}`) finds the
@@ -40,6 +42,14 @@ export interface DescribedEvent {
 export interface ProviderEvents {
   /** The event names a subscription may ask for (GET /providers lists them). */
   readonly names: readonly string[];
+  /**
+   * The provider also posts events that belong to no subscription (app-level: an uninstall), to
+   * `/events/{provider}`, signed with a key of the app's. Only a provider that signs may: without the
+   * URL token, the signature is the only proof.
+   */
+  readonly appLevel?: boolean;
+  /** The app-level signing secret from the provider's settings, where it is not the client secret. */
+  appSecret?(settings: ProviderSettings): string | undefined;
   /** The provider's per-account uninstall event, if it reports one. */
   readonly uninstallEvent?: string;
   /**
