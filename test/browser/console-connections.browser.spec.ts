@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { tokenContext } from '../../src/connections/token-context';
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import { freePort } from '../../src/database/embedded-postgres';
 import { ProviderCatalog } from '../../src/providers/core/provider-catalog';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
-import { launchBrowser } from '../support/browser';
+import { docsScreenshot, launchBrowser } from '../support/browser';
 import { connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
-
-const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'images', 'console-connection.png');
 
 /**
  * The console's connection pages in a real browser, signed in like an operator: the list (filters,
@@ -391,7 +388,7 @@ describe('console: connections in a real browser', () => {
 
   it('screenshot of a connection page for the docs', async () => {
     await visit(`/admin/connections/${keapId}`);
-    await page.screenshot({ path: SCREENSHOT, fullPage: false });
+    await docsScreenshot(page, 'console-connection.png');
   });
 
   it('no page showed an access or refresh token', () => {

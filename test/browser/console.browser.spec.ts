@@ -1,10 +1,8 @@
-import * as path from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { freePort } from '../../src/database/embedded-postgres';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
-import { launchBrowser } from '../support/browser';
+import { docsScreenshot, launchBrowser } from '../support/browser';
 
-const DOCS_IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 const HOUR = 3_600_000;
 
 /**
@@ -127,7 +125,7 @@ describe('console: sign-in and overview in a real browser', () => {
     expect(await page.getAttribute(`#needing-user a:text("owner-k4")`, 'href')).toBe(`/admin/connections/${ids.k4}`);
     const html = await page.content();
     for (const token of [...tokens, TEST_API_KEY]) expect(html).not.toContain(token);
-    await page.screenshot({ path: path.join(DOCS_IMAGES, 'console-overview.png'), fullPage: false });
+    await docsScreenshot(page, 'console-overview.png');
   });
 
   it('works on a phone screen (390×844): no sideways scrolling, every control labelled and reachable by keyboard', async () => {
