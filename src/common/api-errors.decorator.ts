@@ -24,7 +24,7 @@ const DESCRIPTIONS: Record<number, Omit<ErrorDoc, 'status'>> = {
     message: 'Connection 0b7e... does not exist',
   },
   409: {
-    description: 'The user must reconnect',
+    description: 'The user must reconnect (connection_needs_reauth; connection_revoked: they uninstalled the app)',
     code: 'connection_needs_reauth',
     message: 'Connection 0b7e... must be reconnected by its user through a new connect session',
   },

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'invalid_cursor',
   'return_url_not_allowed',
   'connection_needs_reauth',
+  'connection_revoked',
   'refresh_not_supported',
   'provider_unavailable',
   'rate_limited',
@@ -113,6 +114,17 @@ export class ConnectionNeedsReauth extends DomainError {
       'connection_needs_reauth',
       409,
       `Connection ${id} must be reconnected by its user through a new connect session`,
+    );
+  }
+}
+
+/** The user uninstalled the app at the provider: the tokens are deleted; only a reconnect of the account revives it. */
+export class ConnectionRevoked extends DomainError {
+  constructor(id: string) {
+    super(
+      'connection_revoked',
+      409,
+      `Connection ${id} was revoked: its user uninstalled the app at the provider; it works again once they reconnect the account`,
     );
   }
 }

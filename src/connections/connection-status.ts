@@ -7,6 +7,10 @@ export const ConnectionStatus = {
   Expired: 'expired',
   /** The grant is dead (invalid_grant, or a whoami 401): only the user can fix it by reconnecting. */
   NeedsReauth: 'needs_reauth',
+  /**
+   * The user uninstalled the app at the provider: tokens deleted, the row kept with `revoked_at`; a
+   * reconnect of the same account makes it active again (same id).
+   */
   Revoked: 'revoked',
 } as const;
 export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];

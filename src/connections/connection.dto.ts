@@ -83,7 +83,13 @@ export class Connection {
   })
   ownerId!: string;
 
-  @ApiProperty({ enum: CONNECTION_STATUSES, enumName: 'ConnectionStatus', example: 'active' })
+  @ApiProperty({
+    enum: CONNECTION_STATUSES,
+    enumName: 'ConnectionStatus',
+    example: 'active',
+    description:
+      '`revoked`: the user uninstalled the app at the provider; its tokens are deleted and a reconnect of the same account makes it `active` again',
+  })
   status!: ConnectionStatus;
 
   @ApiProperty({
@@ -152,6 +158,15 @@ export class Connection {
 
   @ApiProperty({ type: ConnectionError, nullable: true })
   lastError!: ConnectionError | null;
+
+  @ApiProperty({
+    ...DATE_TIME_SCHEMA,
+    type: String,
+    nullable: true,
+    description: 'When the provider reported that the user uninstalled the app (status `revoked`); null otherwise',
+    example: null,
+  })
+  revokedAt!: string | null;
 
   @ApiProperty({ type: 'object', additionalProperties: true, example: { plan: 'pro' } })
   metadata!: Record<string, unknown>;

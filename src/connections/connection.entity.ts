@@ -8,11 +8,18 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique, 
 @Entity({ name: 'connections' })
 @Unique('uq_connections_provider_owner_account', ['provider', 'ownerId', 'accountId'])
 @Check('ck_connections_status', `status IN (${sqlList(CONNECTION_STATUSES)})`)
+// A revoked connection has no tokens and a revocation time; every other one has an access token.
+@Check(
+  'ck_connections_revoked_tokens',
+  `(status = '${ConnectionStatus.Revoked}' AND revoked_at IS NOT NULL AND access_token IS NULL AND refresh_token IS NULL) OR (status <> '${ConnectionStatus.Revoked}' AND revoked_at IS NULL AND access_token IS NOT NULL)`,
+)
 // List filters; keyset pagination orders by (created_at DESC, id DESC).
 @Index('ix_connections_created', ['createdAt', 'id'])
 @Index('ix_connections_provider_created', ['provider', 'createdAt', 'id'])
 @Index('ix_connections_owner_created', ['ownerId', 'createdAt', 'id'])
 @Index('ix_connections_status_created', ['status', 'createdAt', 'id'])
+// An app-level provider event (an uninstall) names the provider-side account, not the connection.
+@Index('ix_connections_provider_account', ['provider', 'accountId'])
 // The sweep: due refreshes per provider (only rows with a refresh token), and due whoami checks.
 @Index('ix_connections_refresh_due', ['provider', 'expiresAt'], { where: 'refresh_token IS NOT NULL' })
 @Index('ix_connections_refresh_horizon', ['provider', 'refreshTokenExpiresAt'], { where: 'refresh_token IS NOT NULL' })
@@ -55,9 +62,9 @@ export class ConnectionEntity {
   @Column({ name: 'token_type', type: 'varchar', length: 32, default: 'Bearer' })
   tokenType!: string;
 
-  /** Encrypted envelope (TokenCipher), never plaintext. */
-  @Column({ name: 'access_token', type: 'text' })
-  accessToken!: string;
+  /** Encrypted envelope (TokenCipher), never plaintext; null only when `revoked` (the tokens were deleted). */
+  @Column({ name: 'access_token', type: 'text', nullable: true })
+  accessToken!: string | null;
 
   /** Encrypted envelope (TokenCipher), never plaintext; null when the provider issues none. */
   @Column({ name: 'refresh_token', type: 'text', nullable: true })
@@ -81,6 +88,10 @@ export class ConnectionEntity {
 
   @Column({ name: 'last_verified_at', type: 'timestamptz', precision: 3, nullable: true })
   lastVerifiedAt!: Date | null;
+
+  /** When the provider reported that the user uninstalled the app (status `revoked`); null otherwise. */
+  @Column({ name: 'revoked_at', type: 'timestamptz', precision: 3, nullable: true })
+  revokedAt!: Date | null;
 
   @Column({ name: 'refresh_failures', type: 'integer', default: 0 })
   refreshFailures!: number;

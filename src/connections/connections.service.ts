@@ -63,6 +63,7 @@ export function toConnectionDto(c: ConnectionEntity): Connection {
     nextRefreshAt: iso(c.nextRefreshAt),
     refreshFailures: c.refreshFailures,
     lastError: c.lastError,
+    revokedAt: iso(c.revokedAt),
     metadata: c.metadata,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
@@ -115,11 +116,14 @@ export class ConnectionsService {
   }
 
   private async revoke(c: ConnectionEntity): Promise<DeleteConnectionResponse['providerRevocation']> {
+    // Uninstalled at the provider: the grant is already ended there, and no token is left to revoke.
+    if (c.accessToken === null) return 'revoked';
     const provider = this.catalog.find(c.provider);
     if (!provider) return 'failed';
     if (!provider.supports.revoke) return 'unsupported';
     try {
-      return await provider.revoke(this.decryptTokens(c));
+      const tokens = this.decryptTokens(c);
+      return tokens ? await provider.revoke(tokens) : 'revoked';
     } catch (error) {
       this.logger.warn(
         { connectionId: c.id, provider: c.provider, reason: error instanceof Error ? error.name : 'unknown' },
@@ -129,7 +133,9 @@ export class ConnectionsService {
     }
   }
 
-  private decryptTokens(c: ConnectionEntity): PlainTokens {
+  /** The row's tokens in plaintext; null when it has none (revoked). */
+  private decryptTokens(c: ConnectionEntity): PlainTokens | null {
+    if (c.accessToken === null) return null;
     return {
       accessToken: this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')),
       refreshToken: c.refreshToken
@@ -148,7 +154,7 @@ export class ConnectionsService {
     reason: 'reconnect' | 'delete',
     select: (stored: PlainTokens) => PlainTokens | null,
   ): Promise<void> {
-    let stored: PlainTokens;
+    let stored: PlainTokens | null;
     try {
       stored = this.decryptTokens(row);
     } catch (error) {
@@ -159,6 +165,8 @@ export class ConnectionsService {
       );
       return;
     }
+    // A revoked row has no tokens: nothing to queue.
+    if (!stored) return;
     const tokens = select(stored);
     if (!tokens) return;
     await this.revocations.enqueue(tx, { provider: row.provider, connectionId: row.id, reason, ...tokens });

@@ -8,7 +8,13 @@ export type LifecycleEvent =
   | { type: 'refresh_failed'; kind: ProviderErrorKind; message: string; retryAfterMs?: number }
   | { type: 'verified' }
   | { type: 'verify_failed'; kind: ProviderErrorKind; message: string }
-  | { type: 'reconnected' };
+  | { type: 'reconnected' }
+  /**
+   * The provider reported that the user uninstalled (disconnected) the app: the grant is gone at the
+   * provider. `reason` names what reported it (the provider's uninstall event, e.g. `app/uninstalled`):
+   * the service's own words, never text from the provider's payload.
+   */
+  | { type: 'uninstalled'; reason: string };
 
 /** The part of a connection the machine reads. */
 export interface LifecycleState {
@@ -37,6 +43,10 @@ export interface Transition {
   lastError?: LastError | null;
   lastVerifiedAt?: Date;
   nextVerifyAt?: Date | null;
+  /** When the user ended the grant at the provider (`revoked`); `null` clears it (a reconnect). */
+  revokedAt?: Date | null;
+  /** The stored tokens go: access and refresh token and their expiry times are written NULL. */
+  deleteTokens?: true;
 }
 
 /** New tokens from the provider: the failure record is cleared. */
@@ -54,13 +64,47 @@ export const RECONNECTED: Readonly<Transition> = Object.freeze({
   nextRefreshAt: null,
   lastError: null,
   nextVerifyAt: null,
+  revokedAt: null,
 });
+
+/** `last_error.code` of a connection whose user uninstalled the app at the provider. */
+export const UNINSTALLED_CODE = 'uninstalled';
+
+/** How long the `reason` of an uninstall may be in the stored message. */
+const REASON_MAX_LENGTH = 100;
+
+/** Nothing changes. */
+const UNCHANGED: Readonly<Transition> = Object.freeze({});
+
+/**
+ * The user uninstalled the app at the provider (what `transition` answers for `uninstalled`, for the
+ * persistence code that has no policy to pass): `revoked`, tokens deleted, nothing scheduled, the row
+ * kept (with `revokedAt`) so a reconnect of the same account revives it under the same id. A connection
+ * that is already revoked does not change (a provider's retry of the event).
+ */
+export function uninstalled(state: Pick<LifecycleState, 'status'>, now: Date, reason: string): Transition {
+  if (state.status === ConnectionStatus.Revoked) return UNCHANGED;
+  return {
+    status: ConnectionStatus.Revoked,
+    refreshFailures: 0,
+    nextRefreshAt: null,
+    lastError: {
+      code: UNINSTALLED_CODE,
+      message: `The provider reported that the user uninstalled the app (${reason.slice(0, REASON_MAX_LENGTH)})`,
+      at: now.toISOString(),
+    },
+    nextVerifyAt: null,
+    revokedAt: now,
+    deleteTokens: true,
+  };
+}
 
 /**
  * The status machine of a connection: for each event, the new status and the counters and schedule it
  * causes. Pure; the refresh service asks it about failed refreshes, the whoami check about its
  * outcomes, and the persistence code writes REFRESHED and RECONNECTED (what `transition` answers for
- * those events) with the new tokens. docs/architecture.md has the table.
+ * those events) with the new tokens, and an uninstall's answer with the tokens deleted.
+ * docs/architecture.md has the table.
  */
 export function transition(
   state: LifecycleState,
@@ -69,11 +113,17 @@ export function transition(
   policy: LifecyclePolicy,
   random: () => number = Math.random,
 ): Transition {
+  // A revoked connection has no tokens: no refresh or whoami outcome applies to it (one that was in
+  // flight when the uninstall arrived is about the deleted grant), and a second uninstall report (a
+  // provider's retry) changes nothing. Only a reconnect leaves `revoked`.
+  if (state.status === ConnectionStatus.Revoked && event.type !== 'reconnected') return UNCHANGED;
   switch (event.type) {
     case 'refreshed':
       return REFRESHED;
     case 'reconnected':
       return RECONNECTED;
+    case 'uninstalled':
+      return uninstalled(state, now, event.reason);
     case 'refresh_failed': {
       const failures = state.refreshFailures + 1;
       const lastError = { code: event.kind, message: event.message, at: now.toISOString() };

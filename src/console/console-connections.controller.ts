@@ -9,7 +9,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { DomainError, ERROR_CODES, ErrorCode } from '../common/errors';
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
-import { CONNECTION_STATUSES, needsUser, REFRESHABLE_STATUSES } from '../connections/connection-status';
+import {
+  CONNECTION_STATUSES,
+  ConnectionStatus,
+  needsUser,
+  REFRESHABLE_STATUSES,
+} from '../connections/connection-status';
 import { Connection, DeleteConnectionResponse, ListConnectionsQuery } from '../connections/connection.dto';
 import { ConnectionsService } from '../connections/connections.service';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
@@ -44,6 +49,8 @@ const FAILED: Partial<Record<ErrorCode, string>> = {
   refresh_not_supported: 'This connection has no refresh token: its provider issues tokens that do not expire.',
   connection_needs_reauth:
     'The provider no longer accepts this connection’s grant: only its user can fix it. Make a reconnect link and send it to them.',
+  connection_revoked:
+    'The user uninstalled the app at the provider and its tokens are deleted: only they can fix it. Make a reconnect link and send it to them.',
   provider_unavailable: 'The provider could not be reached or refused the call. Try again later.',
   rate_limited: 'The provider asked to slow down, or this provider’s refresh budget is used up. Try again shortly.',
   refresh_in_progress: 'Another replica is refreshing this connection right now. Reload in a moment.',
@@ -353,8 +360,9 @@ export class ConsoleConnectionsController {
       providerLabel: provider?.settings.displayName ?? c.provider,
       configured: provider !== undefined,
       canRefresh: c.hasRefreshToken && !needsUser(c.status),
-      canVerify: provider?.supports.verify ?? false,
+      canVerify: (provider?.supports.verify ?? false) && c.status !== ConnectionStatus.Revoked,
       needsUser: needsUser(c.status),
+      revoked: when(c.revokedAt, now),
       expires: when(c.expiresAt, now),
       refreshExpires: when(c.refreshTokenExpiresAt, now),
       lastRefreshed: when(c.lastRefreshedAt, now),

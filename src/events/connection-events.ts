@@ -19,6 +19,7 @@ export function eventOf(change: ConnectionChange): WebhookEvent | null {
     case 'status_changed':
       if (change.connection.status === ConnectionStatus.NeedsReauth) return 'connection.needs_reauth';
       if (change.connection.status === ConnectionStatus.RefreshFailed) return 'connection.refresh_failed';
+      if (change.connection.status === ConnectionStatus.Revoked) return 'connection.revoked';
       return null;
   }
 }
@@ -37,6 +38,7 @@ export function eventPayload(type: WebhookEvent, change: ConnectionChange, now: 
       accountId: c.accountId,
       status: c.status,
       ...(c.lastError && reportsError ? { error: { code: c.lastError.code, message: c.lastError.message } } : {}),
+      ...(c.revokedAt ? { revokedAt: c.revokedAt.toISOString() } : {}),
     },
   };
 }

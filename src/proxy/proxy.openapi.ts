@@ -16,7 +16,8 @@ const errors: Record<string, string> = {
     'Missing, unknown or revoked API key (unauthorized); or the provider refused the renewed token too (its answer, with Proxy-Status)',
   '403': 'The API key does not have the `proxy` scope (insufficient_scope)',
   '404': 'No connection with this id (connection_not_found); or the provider answered 404 (with Proxy-Status)',
-  '409': 'The connection needs its user to reconnect (connection_needs_reauth); no call is made',
+  '409':
+    'The connection needs its user to reconnect (connection_needs_reauth), or they uninstalled the app at the provider (connection_revoked); no call is made',
   '413': 'The request body is over PROXY_MAX_BODY_BYTES (payload_too_large)',
   '502':
     "The provider's API could not be reached (provider_unavailable), or resolves to a private address in production that <P>_ALLOW_PRIVATE_API_HOST does not allow (proxy_target_not_allowed)",

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { needsUser } from '../connections/connection-status';
+import { ConnectionStatus, needsUser } from '../connections/connection-status';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { Credentials } from '../connections/connection.dto';
 import { tokenContext } from '../connections/token-context';
 import {
   ConnectionNeedsReauth,
   ConnectionNotFound,
+  ConnectionRevoked,
   DomainError,
   ProviderUnavailable,
   RefreshNotSupported,
@@ -74,17 +75,16 @@ export class CredentialsService {
       const outcome = await this.refreshRespectingRetryAfter(connection, fresh, force);
       connection = { ...outcome.connection, hasRefreshToken: outcome.connection.refreshToken !== null };
       if (outcome.kind === 'failed') {
-        if (outcome.error.kind === 'invalid_grant' || needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
+        refuseIfNeedsUser(connection);
+        if (outcome.error.kind === 'invalid_grant') throw new ConnectionNeedsReauth(id);
         // A still-valid token is served even though its refresh failed (unless it was just refused).
         if (strict || !connection.expiresAt || connection.expiresAt.getTime() <= Date.now())
           throw unavailable(outcome.error);
       }
     }
-    if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
-    return {
-      connection,
-      accessToken: this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')),
-    };
+    // Also after a refresh: the uninstall may have arrived while it waited.
+    const accessToken = refuseIfNeedsUser(connection);
+    return { connection, accessToken: this.cipher.decrypt(accessToken, tokenContext(connection.id, 'access_token')) };
   }
 
   /** POST /connections/{id}/refresh: one refresh now (or the one that finished since this request began). */
@@ -92,6 +92,7 @@ export class CredentialsService {
     const connection = await this.load(id);
     if (!connection.refreshToken) throw new RefreshNotSupported(id);
     const outcome = await this.refreshRespectingRetryAfter(connection, refreshedSince(startedAt), true);
+    refuseIfNeedsUser(outcome.connection);
     if (outcome.kind === 'failed') {
       if (outcome.error.kind === 'invalid_grant') throw new ConnectionNeedsReauth(id);
       throw unavailable(outcome.error);
@@ -134,16 +135,27 @@ export class CredentialsService {
   private async loadForCredentials(id: string): Promise<CredentialsRow> {
     const connection = await this.repo.findForCredentials(id);
     if (!connection) throw new ConnectionNotFound(id);
-    if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
+    refuseIfNeedsUser(connection);
     return connection;
   }
 
   private async load(id: string): Promise<ConnectionEntity> {
     const connection = await this.repo.findById(id);
     if (!connection) throw new ConnectionNotFound(id);
-    if (needsUser(connection.status)) throw new ConnectionNeedsReauth(id);
+    refuseIfNeedsUser(connection);
     return connection;
   }
+}
+
+/**
+ * 409 for a connection whose tokens are not handed out: `connection_revoked` after an uninstall (no
+ * tokens left), `connection_needs_reauth` when the grant is dead. Otherwise its access token envelope.
+ */
+export function refuseIfNeedsUser(connection: Pick<ConnectionEntity, 'id' | 'status' | 'accessToken'>): string {
+  if (connection.status === ConnectionStatus.Revoked || connection.accessToken === null)
+    throw new ConnectionRevoked(connection.id);
+  if (needsUser(connection.status)) throw new ConnectionNeedsReauth(connection.id);
+  return connection.accessToken;
 }
 
 const refreshedSince =

@@ -72,11 +72,12 @@ export class LifecycleController {
   @ApiOperation({
     operationId: 'verifyConnection',
     summary: 'Check the token with the provider’s whoami call',
-    description: 'A 401 from the provider marks the connection needs_reauth.',
+    description:
+      'A 401 from the provider marks the connection needs_reauth. A revoked connection (uninstalled at the provider) has no token to check: 409 connection_revoked.',
   })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Connection })
-  @ApiErrors(400, 404, 502)
+  @ApiErrors(400, 404, 409, 502)
   async verify(@Param('id', UuidParam) id: string): Promise<Connection> {
     return toConnectionDto(await this.verification.verifyById(id));
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { ConnectionStatus } from '../connections/connection-status';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { transition } from '../connections/status-machine';
 import { tokenContext } from '../connections/token-context';
@@ -259,11 +260,14 @@ export class RefreshService {
    * - Only the lease was lost (the version has not moved), or another replica's refresh stored since
    *   (last_refreshed_at moved): never queued. Those tokens are of the grant the row still holds, and a
    *   provider may end the whole grant when one of its tokens is revoked (RFC 7009 2.1).
+   * - The user uninstalled the app meanwhile (`revoked`): never queued; the provider ended the grant.
    */
   private revokeUnstored(read: ConnectionEntity, provider: OAuthProvider, tokens: TokenSet): NotStoredHook {
     const id = read.id;
     return async (tx, current) => {
       if (!provider.supports.revoke) return;
+      // Uninstalled at the provider meanwhile: the provider ended the grant, these tokens with it.
+      if (current?.status === ConnectionStatus.Revoked) return;
       if (
         current !== null &&
         (current.tokenVersion === read.tokenVersion ||
@@ -294,6 +298,7 @@ export class RefreshService {
 
   /** The row's tokens in plaintext; none when they cannot be decrypted (then nothing of ours can be theirs to keep). */
   private storedTokens(row: ConnectionEntity): TokenPair {
+    if (row.accessToken === null) return { accessToken: '' };
     try {
       return {
         accessToken: this.cipher.decrypt(row.accessToken, tokenContext(row.id, 'access_token')),

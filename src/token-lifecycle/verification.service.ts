@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { transition } from '../connections/status-machine';
 import { tokenContext } from '../connections/token-context';
-import { ConnectionNotFound, ProviderUnavailable, VerifyNotSupported } from '../common/errors';
+import { ConnectionNotFound, ConnectionRevoked, ProviderUnavailable, VerifyNotSupported } from '../common/errors';
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderError } from '../providers/core/provider-errors';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
@@ -31,6 +31,8 @@ export class VerificationService {
   async verifyById(id: string): Promise<ConnectionEntity> {
     const connection = await this.repo.findById(id);
     if (!connection) throw new ConnectionNotFound(id);
+    // Uninstalled at the provider: no token left to check.
+    if (connection.accessToken === null) throw new ConnectionRevoked(id);
     const { result, error } = await this.check(connection);
     if (result === 'unsupported') throw new VerifyNotSupported(connection.provider);
     if (result === 'failed')
@@ -38,7 +40,11 @@ export class VerificationService {
         error?.message ?? 'whoami failed',
         error?.retryAfterMs ? Math.ceil(error.retryAfterMs / 1000) : undefined,
       );
-    return (await this.repo.findById(id)) ?? connection;
+    const after = await this.repo.findById(id);
+    if (!after) throw new ConnectionNotFound(id);
+    // Uninstalled while the call was out: the answer was about the deleted grant.
+    if (after.accessToken === null) throw new ConnectionRevoked(id);
+    return after;
   }
 
   /** Runs the whoami call and records its outcome; `leaseOwner` releases the sweep's lease. */
@@ -48,12 +54,16 @@ export class VerificationService {
     now = new Date(),
   ): Promise<{ result: VerifyResult; error?: ProviderError }> {
     const provider = this.catalog.find(connection.provider);
+    const accessToken = connection.accessToken;
     if (!provider) return { result: 'unsupported' };
+    if (accessToken === null) {
+      // Revoked meanwhile (the sweep never claims revoked rows): nothing to check.
+      if (leaseOwner) await this.repo.releaseLease(connection.id, leaseOwner);
+      return { result: 'unsupported' };
+    }
     let outcome: 'ok' | 'unsupported';
     try {
-      outcome = await provider.verify(
-        this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token')),
-      );
+      outcome = await provider.verify(this.cipher.decrypt(accessToken, tokenContext(connection.id, 'access_token')));
     } catch (error) {
       const failure =
         error instanceof ProviderError ? error : new ProviderError('bad_response', 'whoami failed unexpectedly');
@@ -65,7 +75,12 @@ export class VerificationService {
           'provider no longer accepts the token: needs reauth',
         );
       }
-      await this.repo.recordVerification(connection.id, transition(connection, event, now, this.config), leaseOwner);
+      await this.repo.recordVerification(
+        connection.id,
+        connection.tokenVersion,
+        transition(connection, event, now, this.config),
+        leaseOwner,
+      );
       return { result: unauthorized ? 'unauthorized' : 'failed', error: failure };
     }
     if (outcome === 'unsupported') {
@@ -74,6 +89,7 @@ export class VerificationService {
     }
     await this.repo.recordVerification(
       connection.id,
+      connection.tokenVersion,
       transition(connection, { type: 'verified' }, now, this.config),
       leaseOwner,
     );

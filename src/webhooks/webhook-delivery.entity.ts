@@ -5,6 +5,7 @@ export const WEBHOOK_EVENTS = [
   'connection.reconnected',
   'connection.needs_reauth',
   'connection.refresh_failed',
+  'connection.revoked',
   'connection.deleted',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

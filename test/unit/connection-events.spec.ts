@@ -40,6 +40,11 @@ describe('connection events', () => {
       'connection.refresh_failed',
     ],
     [
+      'revoked (the user uninstalled the app)',
+      { type: 'status_changed', from: 'active', connection: connection({ status: 'revoked' }) },
+      'connection.revoked',
+    ],
+    [
       'expired (not an event)',
       { type: 'status_changed', from: 'active', connection: connection({ status: 'expired' }) },
       null,

@@ -2,9 +2,11 @@ import { ConnectionStatus } from '../../src/connections/connection-status';
 import {
   LifecyclePolicy,
   LifecycleState,
+  LifecycleEvent,
   RECONNECTED,
   REFRESHED,
   transition,
+  uninstalled,
 } from '../../src/connections/status-machine';
 
 const now = new Date('2030-01-01T00:00:00.000Z');
@@ -49,6 +51,7 @@ describe('status machine', () => {
       nextRefreshAt: null,
       lastError: null,
       nextVerifyAt: null,
+      revokedAt: null,
     });
     expect(t).toBe(RECONNECTED);
   });
@@ -144,6 +147,59 @@ describe('status machine', () => {
       const t = transition(state(), { type: 'verify_failed', kind, message: 'x' }, now, policy);
       expect(t.lastVerifiedAt).toEqual(now);
     }
+  });
+
+  describe('revoked (the user uninstalled the app at the provider)', () => {
+    const uninstall = { type: 'uninstalled', reason: 'app/uninstalled' } as const;
+    const revokedAnswer = {
+      status: 'revoked',
+      refreshFailures: 0,
+      nextRefreshAt: null,
+      lastError: {
+        code: 'uninstalled',
+        message: 'The provider reported that the user uninstalled the app (app/uninstalled)',
+        at: now.toISOString(),
+      },
+      nextVerifyAt: null,
+      revokedAt: now,
+      deleteTokens: true,
+    };
+
+    it.each(['active', 'refresh_failed', 'expired', 'needs_reauth'] as const)(
+      'an uninstall revokes a connection that is %s: tokens deleted, nothing scheduled, the uninstall recorded',
+      (status) => {
+        const t = transition(state({ status, refreshFailures: 3 }), uninstall, now, policy);
+        expect(t).toEqual(revokedAnswer);
+        expect(uninstalled(state({ status }), now, 'app/uninstalled')).toEqual(t);
+      },
+    );
+
+    it('a second uninstall report (a provider retry) changes nothing', () => {
+      expect(transition(state({ status: ConnectionStatus.Revoked }), uninstall, now, policy)).toEqual({});
+    });
+
+    it('a reconnect of the account makes it active again and clears revokedAt', () => {
+      const t = transition(state({ status: ConnectionStatus.Revoked }), { type: 'reconnected' }, now, policy);
+      expect(t).toBe(RECONNECTED);
+      expect(t).toMatchObject({ status: 'active', revokedAt: null });
+      expect(t.deleteTokens).toBeUndefined();
+    });
+
+    it.each<[string, LifecycleEvent]>([
+      ['a refresh', { type: 'refreshed' }],
+      ['a failed refresh, invalid_grant', failed('invalid_grant')],
+      ['a failed refresh, other', failed('unavailable')],
+      ['a whoami ok', { type: 'verified' }],
+      ['a whoami 401', { type: 'verify_failed', kind: 'unauthorized', message: 'API call answered 401' }],
+    ])('%s of the deleted grant (in flight when the uninstall came) changes nothing', (_name, event) => {
+      expect(transition(state({ status: ConnectionStatus.Revoked }), event, now, policy)).toEqual({});
+    });
+
+    it('the stored message keeps the reason short and is the service’s own words', () => {
+      const t = uninstalled(state(), now, 'x'.repeat(500));
+      expect(t.lastError?.message.length).toBeLessThan(200);
+      expect(t.lastError?.message).toMatch(/^The provider reported that the user uninstalled the app \(x+\)$/);
+    });
   });
 
   it('the fixed answers cannot be changed by a caller', () => {

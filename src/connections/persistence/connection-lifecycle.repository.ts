@@ -6,7 +6,7 @@ import { pgPool } from '../../database/pg-pool';
 import { CONNECTION_CHANGES, ConnectionChanges } from '../connection-changes';
 import { ConnectionStatus, LastError, REFRESHABLE_STATUSES, sqlList } from '../connection-status';
 import { ConnectionEntity } from '../connection.entity';
-import { REFRESHED, Transition } from '../status-machine';
+import { REFRESHED, Transition, uninstalled } from '../status-machine';
 
 export interface DueQuery {
   provider: string;
@@ -56,11 +56,18 @@ export type CredentialsRow = Pick<
   | 'lastRefreshedAt'
 > & { hasRefreshToken: boolean };
 
+/** What markRevokedByProvider did: the connection as it is now, and whether this call revoked it. */
+export interface RevokedByProvider {
+  connection: ConnectionEntity;
+  /** False when it was already revoked (a provider's retry): nothing written, no event. */
+  changed: boolean;
+}
+
 interface RawCredentialsRow {
   id: string;
   provider: string;
   status: ConnectionStatus;
-  access_token: string;
+  access_token: string | null;
   has_refresh_token: boolean;
   token_type: string;
   expires_at: Date | null;
@@ -195,7 +202,7 @@ export class ConnectionLifecycleRepository {
   async scheduleFirstVerify(provider: string, now: Date, intervalMs: number): Promise<void> {
     await this.repo.query(
       `UPDATE connections SET next_verify_at = $2::timestamptz + random() * ($3 || ' milliseconds')::interval
-        WHERE provider = $1 AND refresh_token IS NULL AND next_verify_at IS NULL`,
+        WHERE provider = $1 AND refresh_token IS NULL AND access_token IS NOT NULL AND next_verify_at IS NULL`,
       [provider, now, String(intervalMs)],
     );
   }
@@ -308,11 +315,21 @@ export class ConnectionLifecycleRepository {
     });
   }
 
-  /** The outcome of a whoami check, as the status machine decided it; `owner` releases the sweep's lease. */
-  async recordVerification(id: string, change: Transition, owner?: string): Promise<void> {
+  /**
+   * The outcome of a whoami check, as the status machine decided it; `owner` releases the sweep's lease.
+   * Only while the tokens are still those of `version`, the ones that were checked: a reconnect or an
+   * uninstall during the call wins, and the old token's answer (a 401, after an uninstall) is not
+   * written onto the row.
+   */
+  async recordVerification(id: string, version: number, change: Transition, owner?: string): Promise<void> {
     await this.repo.manager.transaction(async (tx) => {
       const before = await this.lockRow(tx, id);
       if (!before) return;
+      if (before.tokenVersion !== version) {
+        if (owner !== undefined && before.leaseOwner === owner)
+          await tx.query(`UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1`, [id]);
+        return;
+      }
       const set = transitionSet(change, 3);
       await tx.query(
         `UPDATE connections SET ${set.sql}
@@ -324,6 +341,39 @@ export class ConnectionLifecycleRepository {
       );
       await this.reportStatusChange(tx, before, change);
     });
+  }
+
+  /**
+   * The provider reported that the user uninstalled the app (an inbound uninstall event): the status
+   * machine's `uninstalled` answer written as it is (status `revoked`, `revoked_at`, the uninstall as
+   * last error, nothing scheduled), the tokens deleted (access and refresh token, their expiry times),
+   * token_version bumped (a refresh or whoami check in flight then stores nothing) and the lease
+   * released, and `connection.revoked` queued: all in one transaction, `tx` when given (the inbound
+   * event's, so the event is stored exactly when the connection is revoked), else its own. The row
+   * stays; a reconnect of the same account makes it active again. Null when there is no such
+   * connection; `changed: false` when it was already revoked.
+   */
+  async markRevokedByProvider(
+    id: string,
+    at: Date,
+    reason: string,
+    tx?: EntityManager,
+  ): Promise<RevokedByProvider | null> {
+    const run = async (t: EntityManager): Promise<RevokedByProvider | null> => {
+      const before = await this.lockRow(t, id);
+      if (!before) return null;
+      const change = uninstalled(before, at, reason);
+      if (change.status === undefined) return { connection: before, changed: false };
+      const set = transitionSet(change, 2);
+      await t.query(
+        `UPDATE connections SET ${set.sql}lease_owner = NULL, lease_until = NULL, updated_at = now() WHERE id = $1`,
+        [id, ...set.params],
+      );
+      const connection = await t.getRepository(ConnectionEntity).findOneByOrFail({ id });
+      await this.changes.record(t, { type: 'status_changed', from: before.status, connection });
+      return { connection, changed: true };
+    };
+    return tx ? run(tx) : this.repo.manager.transaction(run);
   }
 
   private lockRow(tx: EntityManager, id: string): Promise<ConnectionEntity | null> {
@@ -353,7 +403,12 @@ const TRANSITION_COLUMNS: { field: keyof Transition; column: string; cast: strin
   { field: 'lastError', column: 'last_error', cast: '::jsonb' },
   { field: 'lastVerifiedAt', column: 'last_verified_at', cast: '::timestamptz' },
   { field: 'nextVerifyAt', column: 'next_verify_at', cast: '::timestamptz' },
+  { field: 'revokedAt', column: 'revoked_at', cast: '::timestamptz' },
 ];
+
+/** What `deleteTokens` writes: no token left, and a new token version (nothing in flight may store). */
+const DELETE_TOKENS_SQL =
+  'access_token = NULL, refresh_token = NULL, expires_at = NULL, refresh_token_expires_at = NULL, token_version = token_version + 1, ';
 
 /**
  * `column = $n, ` for each field the transition has, numbered from `first`: an absent field keeps its
@@ -368,5 +423,6 @@ function transitionSet(change: Transition, first: number): { sql: string; params
     params.push(field === 'lastError' && value !== null ? JSON.stringify(value) : value);
     sql += `${column} = $${first + params.length - 1}${cast}, `;
   }
+  if (change.deleteTokens) sql += DELETE_TOKENS_SQL;
   return { sql, params };
 }

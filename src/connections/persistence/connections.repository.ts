@@ -40,6 +40,7 @@ export type ConnectionWrite = Omit<
   | 'nextRefreshAt'
   | 'nextVerifyAt'
   | 'lastVerifiedAt'
+  | 'revokedAt'
   | 'metadata'
 > & { metadata?: Record<string, unknown> };
 
@@ -65,6 +66,20 @@ export class ConnectionsRepository {
 
   findById(id: string): Promise<ConnectionEntity | null> {
     return this.repo.findOneBy({ id });
+  }
+
+  /**
+   * The connections of one provider-side account (`account_id`, docs/providers.md), newest first: an
+   * app-level provider event names the account, not the connection. Several owners may have connected
+   * the same account, so this can be more than one.
+   */
+  findAllByAccount(provider: string, accountId: string): Promise<ConnectionEntity[]> {
+    return this.repo.find({ where: { provider, accountId }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  /** The newest connection of one provider-side account, or null (findAllByAccount has them all). */
+  async findByAccount(provider: string, accountId: string): Promise<ConnectionEntity | null> {
+    return (await this.findAllByAccount(provider, accountId))[0] ?? null;
   }
 
   /** Newest first, keyset-paginated on (created_at, id); returns up to `take` rows. */

@@ -1,6 +1,9 @@
 import { DataSource, EntityManager } from 'typeorm';
 
-/** A connection's stored token envelopes and the version the rotation's compare-and-set checks. */
+/**
+ * A connection's stored token envelopes and the version the rotation's compare-and-set checks. Revoked
+ * connections (no tokens) are never read here: there is nothing of theirs to re-encrypt.
+ */
 export interface TokenEnvelopes {
   id: string;
   access_token: string;
@@ -19,7 +22,7 @@ export class TokenRotationRepository {
   findNotUnderKey(afterId: string, currentPrefix: string, limit: number): Promise<TokenEnvelopes[]> {
     return this.dataSource.query(
       `SELECT id, access_token, refresh_token, token_version FROM connections
-        WHERE id > $1 AND (NOT starts_with(access_token, $2) OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $2)))
+        WHERE id > $1 AND access_token IS NOT NULL AND (NOT starts_with(access_token, $2) OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $2)))
         ORDER BY id LIMIT $3`,
       [afterId, currentPrefix, limit],
     );
@@ -29,7 +32,8 @@ export class TokenRotationRepository {
   async countNotUnderKey(currentPrefix: string): Promise<number> {
     const [row]: { n: number }[] = await this.dataSource.query(
       `SELECT count(*)::int AS n FROM connections
-        WHERE NOT starts_with(access_token, $1) OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $1))`,
+        WHERE access_token IS NOT NULL
+          AND (NOT starts_with(access_token, $1) OR (refresh_token IS NOT NULL AND NOT starts_with(refresh_token, $1)))`,
       [currentPrefix],
     );
     return row.n;
@@ -54,7 +58,7 @@ export class TokenRotationRepository {
 
   async reread(tx: EntityManager, id: string): Promise<TokenEnvelopes | undefined> {
     const rows: TokenEnvelopes[] = await tx.query(
-      `SELECT id, access_token, refresh_token, token_version FROM connections WHERE id = $1`,
+      `SELECT id, access_token, refresh_token, token_version FROM connections WHERE id = $1 AND access_token IS NOT NULL`,
       [id],
     );
     return rows[0];
