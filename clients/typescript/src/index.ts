@@ -253,7 +253,7 @@ export interface ConnectionsClient {
   /**
    * Check the token with the provider’s whoami call
    *
-   * A 401 from the provider marks the connection needs_reauth.
+   * A 401 from the provider marks the connection needs_reauth. A revoked connection (uninstalled at the provider) has no token to check: 409 connection_revoked.
    *
    * Requires an API key with the `connections:write` scope (or `admin`).
    *

@@ -185,7 +185,7 @@ export interface paths {
         put?: never;
         /**
          * Check the token with the provider’s whoami call
-         * @description A 401 from the provider marks the connection needs_reauth.
+         * @description A 401 from the provider marks the connection needs_reauth. A revoked connection (uninstalled at the provider) has no token to check: 409 connection_revoked.
          *
          *     Requires an API key with the `connections:write` scope (or `admin`).
          */
@@ -488,12 +488,21 @@ export interface components {
             /** Format: date-time */
             refreshTokenExpiresAt: string | null;
             /**
+             * Format: date-time
+             * @description When the provider reported that the user uninstalled the app (status `revoked`); null otherwise
+             * @example null
+             */
+            revokedAt: string | null;
+            /**
              * @example [
              *       "full"
              *     ]
              */
             scopes: string[];
-            /** @example active */
+            /**
+             * @description `revoked`: the user uninstalled the app at the provider; its tokens are deleted and a reconnect of the same account makes it `active` again
+             * @example active
+             */
             status: components["schemas"]["ConnectionStatus"];
             /** @example null */
             teamId: string | null;
@@ -652,7 +661,7 @@ export interface components {
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "connection_revoked" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
@@ -837,7 +846,7 @@ export interface components {
         /** @enum {string} */
         WebhookDeliveryStatus: "pending" | "delivered" | "failed";
         /** @enum {string} */
-        WebhookEventType: "connection.created" | "connection.reconnected" | "connection.needs_reauth" | "connection.refresh_failed" | "connection.deleted";
+        WebhookEventType: "connection.created" | "connection.reconnected" | "connection.needs_reauth" | "connection.refresh_failed" | "connection.revoked" | "connection.deleted";
     };
     responses: never;
     parameters: never;
@@ -1804,7 +1813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The user must reconnect */
+            /** @description The user must reconnect (connection_needs_reauth; connection_revoked: they uninstalled the app) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1963,7 +1972,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The user must reconnect */
+            /** @description The user must reconnect (connection_needs_reauth; connection_revoked: they uninstalled the app) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2117,6 +2126,23 @@ export interface operations {
                      *       "message": "Connection 0b7e... does not exist",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The user must reconnect (connection_needs_reauth; connection_revoked: they uninstalled the app) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_needs_reauth",
+                     *       "message": "Connection 0b7e... must be reconnected by its user through a new connect session",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 409
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2489,7 +2515,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            /** @description The connection needs its user to reconnect (connection_needs_reauth), or they uninstalled the app at the provider (connection_revoked); no call is made */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2593,7 +2619,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            /** @description The connection needs its user to reconnect (connection_needs_reauth), or they uninstalled the app at the provider (connection_revoked); no call is made */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2697,7 +2723,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            /** @description The connection needs its user to reconnect (connection_needs_reauth), or they uninstalled the app at the provider (connection_revoked); no call is made */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2801,7 +2827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            /** @description The connection needs its user to reconnect (connection_needs_reauth), or they uninstalled the app at the provider (connection_revoked); no call is made */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2900,7 +2926,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            /** @description The connection needs its user to reconnect (connection_needs_reauth), or they uninstalled the app at the provider (connection_revoked); no call is made */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,7 +3030,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The connection needs its user to reconnect (connection_needs_reauth); no call is made */
+            /** @description The connection needs its user to reconnect (connection_needs_reauth), or they uninstalled the app at the provider (connection_revoked); no call is made */
             409: {
                 headers: {
                     [name: string]: unknown;
