@@ -25,6 +25,7 @@ import { loadProvidersConfig, providersConfig } from './providers/providers.conf
 import { ProvidersModule } from './providers/providers.module';
 import { RevocationsModule } from './revocations/revocations.module';
 import { ProxyModule } from './proxy/proxy.module';
+import { ProviderEventsModule } from './provider-events/provider-events.module';
 import { ConsoleModule } from './console/console.module';
 import { loadConsoleConfig } from './console/console.config';
 
@@ -54,6 +55,7 @@ export class AppModule {
         EventsModule,
         RevocationsModule,
         ProxyModule,
+        ProviderEventsModule,
         ...BUILT_IN_PROVIDER_MODULES,
         GenericProvidersModule,
         HealthModule,

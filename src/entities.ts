@@ -3,6 +3,8 @@ import { ConnectSessionEntity } from './connect-sessions/connect-session.entity'
 import { ConsoleSessionEntity } from './console/console-session.entity';
 import { ConnectionEntity } from './connections/connection.entity';
 import { OAuthStateEntity } from './oauth/oauth-state.entity';
+import { EventSubscriptionEntity } from './provider-events/event-subscription.entity';
+import { InboundEventEntity } from './provider-events/inbound-event.entity';
 import { TokenRevocationEntity } from './revocations/token-revocation.entity';
 import { RefreshBudgetEntity } from './token-lifecycle/refresh-budget.entity';
 import { RefreshHistoryEntity } from './token-lifecycle/refresh-history.entity';
@@ -18,6 +20,8 @@ export const ENTITIES = [
   ConnectionEntity,
   ConnectSessionEntity,
   ConsoleSessionEntity,
+  EventSubscriptionEntity,
+  InboundEventEntity,
   OAuthStateEntity,
   RefreshBudgetEntity,
   RefreshHistoryEntity,

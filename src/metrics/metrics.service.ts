@@ -71,6 +71,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly inboundEvents = new Counter({
+    name: 'inbound_events_total',
+    help: "Deliveries to /events/{provider}: forwarded, stored (no WEBHOOK_URL), duplicate, handshake, or the refusal's code",
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** One proxy call, with its retries and a renewed token, until the provider's answer (or none). */
   observeProxyCall(provider: string, status: number, elapsedMs: number): void {
     this.proxyCalls.labels(provider, String(status)).observe(elapsedMs / 1000);

@@ -26,16 +26,18 @@ export interface FailedAttempt {
 export class WebhookDeliveriesRepository {
   constructor(@InjectRepository(WebhookDeliveryEntity) private readonly repo: Repository<WebhookDeliveryEntity>) {}
 
-  /** A new pending delivery, inside the caller's transaction (the change it reports commits with it). */
-  async enqueue(tx: EntityManager, delivery: NewDelivery, now: Date): Promise<void> {
+  /** A new pending delivery, inside the caller's transaction (the change it reports commits with it); its id. */
+  async enqueue(tx: EntityManager, delivery: NewDelivery, now: Date): Promise<string> {
+    const id = randomUUID();
     await tx.getRepository(WebhookDeliveryEntity).insert({
-      id: randomUUID(),
+      id,
       eventType: delivery.eventType,
       connectionId: delivery.connectionId,
       payload: delivery.payload as WebhookDeliveryEntity['payload'] & object,
       status: 'pending',
       nextAttemptAt: now,
     });
+    return id;
   }
 
   /**

@@ -7,6 +7,7 @@ export const WEBHOOK_EVENTS = [
   'connection.refresh_failed',
   'connection.revoked',
   'connection.deleted',
+  'provider.event',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;

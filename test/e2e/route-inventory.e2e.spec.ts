@@ -14,6 +14,12 @@ const PUBLIC: { path: string; methods: string[]; why: string; dev?: true }[] = [
   { path: '/health/ready', methods: ['GET', 'HEAD'], why: 'readiness probe' },
   { path: '/oauth/:provider/authorize', methods: ['GET', 'HEAD'], why: 'browser OAuth flow (a connect session)' },
   { path: '/oauth/:provider/callback', methods: ['GET', 'HEAD'], why: 'browser OAuth flow (state)' },
+  {
+    path: '/events/:provider/:token',
+    methods: ['POST'],
+    why: "provider events: the URL token and the provider's signature",
+  },
+  { path: '/events/:provider', methods: ['POST'], why: "provider app-level events: the provider's signature" },
   { path: '/admin/sign-in', methods: ['GET', 'HEAD', 'POST'], why: 'console sign-in (an admin key in the form)' },
   { path: '/admin/assets/:file', methods: ['GET', 'HEAD'], why: 'console stylesheet and script' },
   ...['/docs', '/docs-json', '/docs-yaml', '/docs/*', '/docs/index.html', '/docs/license'].map((path) => ({

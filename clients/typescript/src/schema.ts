@@ -661,7 +661,7 @@ export interface components {
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "connection_revoked" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "not_found" | "invalid_signature" | "event_too_old" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "connection_revoked" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
@@ -846,7 +846,7 @@ export interface components {
         /** @enum {string} */
         WebhookDeliveryStatus: "pending" | "delivered" | "failed";
         /** @enum {string} */
-        WebhookEventType: "connection.created" | "connection.reconnected" | "connection.needs_reauth" | "connection.refresh_failed" | "connection.revoked" | "connection.deleted";
+        WebhookEventType: "connection.created" | "connection.reconnected" | "connection.needs_reauth" | "connection.refresh_failed" | "connection.revoked" | "connection.deleted" | "provider.event";
     };
     responses: never;
     parameters: never;

@@ -1,0 +1,201 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { MetricsService } from '../metrics/metrics.service';
+import { createHash } from 'node:crypto';
+import { DomainError } from '../common/errors';
+import { hasLoneSurrogate } from '../common/validation';
+import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
+import { ConnectionsRepository } from '../connections/persistence/connections.repository';
+import { TokenCipher } from '../crypto/token-cipher';
+import { hashSecret } from '../crypto/secret-hash';
+import { nestedDeeperThan, JSON_MAX_DEPTH } from '../http/body-parsers';
+import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { InboundDelivery, ProofKeys } from '../providers/core/provider-events';
+import { WebhookDeliveriesRepository } from '../webhooks/webhook-deliveries.repository';
+import { webhooksConfig } from '../webhooks/webhooks.config';
+import { InboundEventsRepository } from './inbound-events.repository';
+import { providerEventsConfig } from './provider-events.config';
+import { subscriptionSecretContext } from './subscription-context';
+
+/** What a genuine delivery became. */
+export type InboundOutcome = 'forwarded' | 'stored' | 'duplicate' | 'handshake';
+
+export interface Receipt {
+  outcome: InboundOutcome;
+  /** Headers of the 200 answer (Keap's handshake echoes its secret). */
+  headers: Record<string, string>;
+}
+
+/** A subscription's URL token: 32 random bytes, base64url. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+// Unknown provider, unknown token, a route without events: one answer, so a probe learns nothing.
+const notFound = () => new DomainError('not_found', 404, 'Nothing receives events here');
+const refused = (reason: 'invalid_signature' | 'event_too_old') =>
+  new DomainError(
+    reason,
+    401,
+    reason === 'invalid_signature'
+      ? 'The delivery is not signed by the provider'
+      : "The delivery's timestamp is outside the provider's tolerance",
+  );
+const unreadable = () =>
+  new DomainError('invalid_json', 400, 'The event is not a JSON document this service can store');
+
+/**
+ * Inbound provider events (docs/events.md): finds the subscription a delivery URL names, has the
+ * provider prove and describe the delivery, and stores it once (by the provider's event id, or the
+ * SHA-256 of the signed bytes), queuing its `provider.event` delivery in the same transaction. A
+ * provider's retry is answered like the first delivery and forwarded never twice.
+ */
+@Injectable()
+export class InboundEventsService {
+  private readonly logger = new Logger('ProviderEvents');
+
+  constructor(
+    private readonly catalog: ProviderCatalog,
+    private readonly repo: InboundEventsRepository,
+    private readonly connections: ConnectionsRepository,
+    private readonly lifecycle: ConnectionLifecycleRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly cipher: TokenCipher,
+    private readonly metrics: MetricsService,
+    @Inject(webhooksConfig.KEY) private readonly webhooks: ConfigType<typeof webhooksConfig>,
+    @Inject(providerEventsConfig.KEY) private readonly config: ConfigType<typeof providerEventsConfig>,
+  ) {}
+
+  /** One delivery to `/events/{provider}/{token}` (token given) or `/events/{provider}` (app-level). */
+  async receive(providerName: string, token: string | undefined, delivery: InboundDelivery): Promise<Receipt> {
+    const provider = this.catalog.find(providerName);
+    const events = provider?.events;
+    if (!provider || !events) {
+      // Never the name from the URL as a label: anyone could make up new series.
+      this.log('unknown', 'not_found', {});
+      throw notFound();
+    }
+    let subscription = null;
+    if (token !== undefined) {
+      const hash = hashSecret(token);
+      subscription = TOKEN.test(token) ? await this.repo.findSubscriptionByToken(provider.name, hash) : null;
+      if (!subscription) {
+        this.log(provider.name, 'not_found', {});
+        throw notFound();
+      }
+    } else if (!events.appLevel) {
+      this.log(provider.name, 'not_found', {});
+      throw notFound();
+    }
+
+    const handshake = subscription ? events.handshake?.(delivery) : undefined;
+    if (handshake && subscription) {
+      await this.repo.markVerified(subscription.id);
+      this.log(provider.name, 'handshake', { subscriptionId: subscription.id });
+      return { outcome: 'handshake', headers: handshake };
+    }
+
+    const keys: ProofKeys = {
+      subscriptionSecret: subscription?.secret
+        ? this.cipher.decrypt(subscription.secret, subscriptionSecretContext(subscription.id))
+        : undefined,
+      clientSecret: provider.settings.clientSecret,
+      appSecret: events.appSecret?.(provider.settings),
+    };
+    const proof = events.prove(delivery, keys);
+    if (!proof.ok) {
+      this.log(provider.name, proof.reason, { subscriptionId: subscription?.id ?? null });
+      throw refused(proof.reason);
+    }
+
+    const text = delivery.body.toString('utf8');
+    let payload: unknown;
+    try {
+      if (nestedDeeperThan(text, JSON_MAX_DEPTH)) throw unreadable();
+      payload = JSON.parse(text);
+    } catch {
+      throw unreadable();
+    }
+    // Postgres jsonb cannot hold an unpaired surrogate (a 500 otherwise).
+    if (hasLoneSurrogate(payload)) throw unreadable();
+    let described = events.describe(delivery, payload);
+    // A provider that does not say which event a delivery is (Lightfunnels: every body is `{node}`) is
+    // subscribed one event per URL: the subscription says it.
+    if (described.type === 'unknown' && subscription?.events.length === 1) {
+      const [only] = subscription.events;
+      described = { ...described, type: only, uninstall: only === events.uninstallEvent };
+    }
+
+    // A subscription's deliveries are its connection's; an app-level one names the account, which
+    // several owners may have connected: an uninstall ends them all, the event goes with the newest.
+    const connections = subscription
+      ? [await this.connections.findById(subscription.connectionId)].filter((c) => c !== null)
+      : described.accountRef
+        ? await this.connections.findAllByAccount(provider.name, described.accountRef)
+        : [];
+    const connection = connections[0] ?? null;
+    const dedupeKey = described.eventId
+      ? `id:${described.eventId}`
+      : `sha256:${createHash('sha256').update(delivery.body).digest('hex')}`;
+    const receivedAt = delivery.receivedAt;
+    const recorded = await this.repo.recordOnce(
+      {
+        provider: provider.name,
+        dedupeKey,
+        subscriptionId: subscription?.id ?? null,
+        connectionId: connection?.id ?? null,
+        eventType: described.type,
+        eventId: described.eventId ?? null,
+        receivedAt,
+      },
+      async (tx) => {
+        if (described.uninstall)
+          for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type, tx);
+        if (!this.webhooks.url) return null;
+        return this.deliveries.enqueue(
+          tx,
+          {
+            eventType: 'provider.event',
+            connectionId: connection?.id ?? null,
+            payload: {
+              type: 'provider.event',
+              timestamp: receivedAt.toISOString(),
+              data: {
+                connectionId: connection?.id ?? null,
+                ownerId: connection?.ownerId ?? null,
+                provider: provider.name,
+                subscriptionId: subscription?.id ?? null,
+                event: described.type,
+                eventId: described.eventId ?? null,
+                receivedAt: receivedAt.toISOString(),
+                payload,
+              },
+            },
+          },
+          receivedAt,
+        );
+      },
+    );
+    const outcome: InboundOutcome = !recorded ? 'duplicate' : this.webhooks.url ? 'forwarded' : 'stored';
+    this.log(provider.name, outcome, {
+      subscriptionId: subscription?.id ?? null,
+      connectionId: connection?.id ?? null,
+      event: described.type,
+      ...(described.uninstall && recorded && { revoked: connections.map((c) => c.id) }),
+    });
+    return { outcome, headers: {} };
+  }
+
+  /** One line and one count per delivery: who and what, never the payload or a header value. */
+  private log(provider: string, outcome: string, fields: Record<string, unknown>): void {
+    this.metrics.inboundEvents.inc({ provider, outcome });
+    this.logger.log({ inboundEvent: { provider, outcome, ...fields } }, 'provider event');
+  }
+
+  /** Events whose dedupe window (EVENTS_DEDUPE_HOURS) is over are forgotten, hourly. */
+  @Cron(CronExpression.EVERY_HOUR)
+  async purge(now = new Date()): Promise<number> {
+    const purged = await this.repo.purgeReceivedBefore(new Date(now.getTime() - this.config.dedupeHours * 3_600_000));
+    if (purged) this.logger.log({ purged }, 'purged inbound events past their dedupe window');
+    return purged;
+  }
+}

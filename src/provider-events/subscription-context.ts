@@ -1,0 +1,6 @@
+import { CipherContext } from '../crypto/token-cipher';
+
+/** Encryption context of a subscription's signing secret: bound to its event_subscriptions row. */
+export function subscriptionSecretContext(id: string): CipherContext {
+  return { table: 'event_subscriptions', id, field: 'secret' };
+}
