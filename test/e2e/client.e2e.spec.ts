@@ -225,6 +225,7 @@ describe('generated TypeScript client (clients/typescript) against the real app'
       nextRefreshAt: null,
       refreshFailures: 0,
       lastError: null,
+      revokedAt: null,
       metadata: {},
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
