@@ -19,6 +19,10 @@ import { countConnectionsUnderRetiredKeys, rotateConnectionKeys } from '../conne
 import { countStatesUnderRetiredKeys, rotateStateKeys } from '../oauth/state-key-rotation';
 import { countRevocationsUnderRetiredKeys, rotateRevocationKeys } from '../revocations/revocation-key-rotation';
 import { TokenCipher } from '../crypto/token-cipher';
+import {
+  countSubscriptionsUnderRetiredKeys,
+  rotateSubscriptionKeys,
+} from '../provider-events/subscription-key-rotation';
 
 async function main(): Promise<number> {
   loadDotEnv();
@@ -34,12 +38,14 @@ async function main(): Promise<number> {
     });
     const states = await rotateStateKeys(dataSource, cipher);
     const queued = await rotateRevocationKeys(dataSource, cipher);
+    const subscriptions = await rotateSubscriptionKeys(dataSource, cipher);
     // What is still under a retired key: rows that failed, or were written meanwhile by a replica that
     // does not have the new key first yet.
     const left = {
       connections: await countConnectionsUnderRetiredKeys(dataSource, cipher),
       oauthStates: await countStatesUnderRetiredKeys(dataSource, cipher),
       queuedRevocations: await countRevocationsUnderRetiredKeys(dataSource, cipher),
+      eventSubscriptions: await countSubscriptionsUnderRetiredKeys(dataSource, cipher),
     };
     console.log(
       JSON.stringify({
@@ -50,11 +56,12 @@ async function main(): Promise<number> {
         failedIds: report.failed,
         oauthStates: { rotated: states.rotated, failed: states.failed.length },
         queuedRevocations: { rotated: queued.rotated, failed: queued.failed.length },
+        eventSubscriptions: { rotated: subscriptions.rotated, failed: subscriptions.failed.length },
         leftUnderRetiredKeys: left,
       }),
     );
-    const failed = report.failed.length + states.failed.length + queued.failed.length;
-    return failed || left.connections || left.oauthStates || left.queuedRevocations ? 1 : 0;
+    const failed = report.failed.length + states.failed.length + queued.failed.length + subscriptions.failed.length;
+    return failed || Object.values(left).some((n) => n > 0) ? 1 : 0;
   } finally {
     await dataSource.destroy();
     await embedded?.stop();

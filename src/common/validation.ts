@@ -110,7 +110,7 @@ export const UuidParam = new ParseUUIDPipe({
 // eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 export const NO_NUL = /^[^\u0000]*$/;
 
-function hasNul(value: unknown): boolean {
+export function hasNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(hasNul);
   if (value && typeof value === 'object')

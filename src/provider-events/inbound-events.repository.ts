@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
 import { deleteInBatches } from '../database/batched-delete';
-import { EventSubscriptionEntity } from './event-subscription.entity';
+import { EventSubscriptionEntity, SubscriptionStatus } from './event-subscription.entity';
 import { InboundEventEntity } from './inbound-event.entity';
 
 /** An event to record, once per (provider, dedupe key). */
@@ -17,6 +17,15 @@ export interface NewInboundEvent {
   receivedAt: Date;
 }
 
+/** A subscription row before its registration (the URL token only as its SHA-256). */
+export interface NewSubscription {
+  id: string;
+  connectionId: string;
+  provider: string;
+  events: string[];
+  tokenHash: string;
+}
+
 /** The owner of `event_subscriptions` and `inbound_events`. */
 @Injectable()
 export class InboundEventsRepository {
@@ -24,6 +33,47 @@ export class InboundEventsRepository {
     @InjectRepository(EventSubscriptionEntity) private readonly subscriptions: Repository<EventSubscriptionEntity>,
     @InjectRepository(InboundEventEntity) private readonly events: Repository<InboundEventEntity>,
   ) {}
+
+  /**
+   * A subscription about to be registered at its provider: written first, so that the provider's
+   * handshake (Keap may post it before its create call returns) finds its URL token, and so that no
+   * webhook is ever registered for a URL the service does not know.
+   */
+  async insertPendingSubscription(row: NewSubscription): Promise<void> {
+    await this.subscriptions.insert({ ...row, status: 'pending_verification', remoteIds: [], secret: null });
+  }
+
+  /**
+   * What the provider registered. `active` when the provider says so; otherwise the status stays as it
+   * is (a handshake that arrived during the registration already made it active). Null when the row is gone.
+   */
+  async completeSubscription(
+    id: string,
+    registered: { remoteIds: string[]; secret: string | null; status: SubscriptionStatus },
+  ): Promise<EventSubscriptionEntity | null> {
+    const [, affected]: [unknown, number] = await this.subscriptions.query(
+      `UPDATE event_subscriptions
+          SET remote_ids = $2, secret = $3,
+              status = CASE WHEN $4 = 'active' THEN 'active' ELSE status END, updated_at = now()
+        WHERE id = $1`,
+      [id, registered.remoteIds, registered.secret, registered.status],
+    );
+    return affected ? this.subscriptions.findOneBy({ id }) : null;
+  }
+
+  /** A connection's subscriptions, oldest first, at most `limit`. */
+  listSubscriptionsOfConnection(connectionId: string, limit: number): Promise<EventSubscriptionEntity[]> {
+    return this.subscriptions.find({ where: { connectionId }, order: { createdAt: 'ASC', id: 'ASC' }, take: limit });
+  }
+
+  /** One subscription of a connection. */
+  findSubscriptionOfConnection(connectionId: string, id: string): Promise<EventSubscriptionEntity | null> {
+    return this.subscriptions.findOneBy({ connectionId, id });
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    await this.subscriptions.delete({ id });
+  }
 
   /** The subscription a delivery URL's token names, for this provider. */
   findSubscriptionByToken(provider: string, tokenHash: string): Promise<EventSubscriptionEntity | null> {
@@ -68,6 +118,33 @@ export class InboundEventsRepository {
       if (deliveryId) await tx.query(`UPDATE inbound_events SET delivery_id = $2 WHERE id = $1`, [id, deliveryId]);
       return true;
     });
+  }
+
+  /** Subscriptions whose secret is not under the key `prefix` names, after id `after` (key rotation). */
+  findSecretsNotUnderKey(after: string, prefix: string, limit: number): Promise<{ id: string; secret: string }[]> {
+    return this.subscriptions.query(
+      `SELECT id, secret FROM event_subscriptions
+        WHERE id > $1 AND secret IS NOT NULL AND NOT starts_with(secret, $2) ORDER BY id LIMIT $3`,
+      [after, prefix, limit],
+    );
+  }
+
+  /** Replaces a secret's envelope if it is still `old` (compare-and-set: safe beside a running app). */
+  async replaceSecret(id: string, old: string, next: string): Promise<boolean> {
+    const [, affected]: [unknown, number] = await this.subscriptions.query(
+      `UPDATE event_subscriptions SET secret = $3 WHERE id = $1 AND secret = $2`,
+      [id, old, next],
+    );
+    return affected === 1;
+  }
+
+  /** How many subscription secrets are under another key than the one `prefix` names. */
+  async countSecretsNotUnderKey(prefix: string): Promise<number> {
+    const [row]: { n: number }[] = await this.subscriptions.query(
+      `SELECT count(*)::int AS n FROM event_subscriptions WHERE secret IS NOT NULL AND NOT starts_with(secret, $1)`,
+      [prefix],
+    );
+    return row.n;
   }
 
   /** Events received before `before` (their dedupe window is over), in batches. */

@@ -4,14 +4,14 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { MetricsService } from '../metrics/metrics.service';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../common/errors';
-import { hasLoneSurrogate } from '../common/validation';
+import { hasLoneSurrogate, hasNul } from '../common/validation';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
 import { ConnectionsRepository } from '../connections/persistence/connections.repository';
-import { TokenCipher } from '../crypto/token-cipher';
+import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 import { hashSecret } from '../crypto/secret-hash';
 import { nestedDeeperThan, JSON_MAX_DEPTH } from '../http/body-parsers';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
-import { InboundDelivery, ProofKeys } from '../providers/core/provider-events';
+import { DescribedEvent, InboundDelivery, ProofKeys } from '../providers/core/provider-events';
 import { WebhookDeliveriesRepository } from '../webhooks/webhook-deliveries.repository';
 import { webhooksConfig } from '../webhooks/webhooks.config';
 import { InboundEventsRepository } from './inbound-events.repository';
@@ -19,12 +19,24 @@ import { providerEventsConfig } from './provider-events.config';
 import { subscriptionSecretContext } from './subscription-context';
 
 /** What a genuine delivery became. */
-export type InboundOutcome = 'forwarded' | 'stored' | 'duplicate' | 'handshake';
+export type InboundOutcome = 'forwarded' | 'stored' | 'duplicate' | 'handshake' | 'unmatched';
 
 export interface Receipt {
   outcome: InboundOutcome;
   /** Headers of the 200 answer (Keap's handshake echoes its secret). */
   headers: Record<string, string>;
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** The provider's strings cut to what is stored and logged (an event name or id of any length is not a 500). */
+function bounded(event: DescribedEvent): DescribedEvent {
+  return {
+    ...event,
+    type: event.type.slice(0, 100),
+    eventId: event.eventId?.slice(0, 255),
+    accountRef: event.accountRef?.slice(0, 255),
+  };
 }
 
 /** A subscription's URL token: 32 random bytes, base64url. */
@@ -94,13 +106,26 @@ export class InboundEventsService {
       return { outcome: 'handshake', headers: handshake };
     }
 
-    const keys: ProofKeys = {
-      subscriptionSecret: subscription?.secret
+    // The keys of the route it came to: a subscription's deliveries are never proven with the app's
+    // app-level secret, nor app-level ones with a subscription's.
+    let subscriptionSecret: string | undefined;
+    try {
+      subscriptionSecret = subscription?.secret
         ? this.cipher.decrypt(subscription.secret, subscriptionSecretContext(subscription.id))
-        : undefined,
-      clientSecret: provider.settings.clientSecret,
-      appSecret: events.appSecret?.(provider.settings),
-    };
+        : undefined;
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      // Its key was removed before keys:rotate re-encrypted it: nothing can prove this delivery.
+      this.logger.error(
+        { subscriptionId: subscription?.id },
+        'subscription secret cannot be decrypted; run keys:rotate',
+      );
+      this.log(provider.name, 'invalid_signature', { subscriptionId: subscription?.id ?? null });
+      throw refused('invalid_signature');
+    }
+    const keys: ProofKeys = subscription
+      ? { subscriptionSecret, clientSecret: provider.settings.clientSecret }
+      : { clientSecret: provider.settings.clientSecret, appSecret: events.appSecret?.(provider.settings) };
     const proof = events.prove(delivery, keys);
     if (!proof.ok) {
       this.log(provider.name, proof.reason, { subscriptionId: subscription?.id ?? null });
@@ -115,9 +140,9 @@ export class InboundEventsService {
     } catch {
       throw unreadable();
     }
-    // Postgres jsonb cannot hold an unpaired surrogate (a 500 otherwise).
-    if (hasLoneSurrogate(payload)) throw unreadable();
-    let described = events.describe(delivery, payload);
+    // Postgres jsonb holds neither an unpaired surrogate nor U+0000 (a 500 otherwise).
+    if (hasLoneSurrogate(payload) || hasNul(payload)) throw unreadable();
+    let described = bounded(events.describe(delivery, payload));
     // A provider that does not say which event a delivery is (Lightfunnels: every body is `{node}`) is
     // subscribed one event per URL: the subscription says it.
     if (described.type === 'unknown' && subscription?.events.length === 1) {
@@ -133,9 +158,11 @@ export class InboundEventsService {
         ? await this.connections.findAllByAccount(provider.name, described.accountRef)
         : [];
     const connection = connections[0] ?? null;
+    // Per subscription (or the app-level route): the same bytes to two owners' URLs are two events.
+    const scope = subscription?.id ?? 'app';
     const dedupeKey = described.eventId
-      ? `id:${described.eventId}`
-      : `sha256:${createHash('sha256').update(delivery.body).digest('hex')}`;
+      ? `${scope}:id:${described.eventId.length <= 200 ? described.eventId : sha256(described.eventId)}`
+      : `${scope}:sha256:${sha256(delivery.body)}`;
     const receivedAt = delivery.receivedAt;
     const recorded = await this.repo.recordOnce(
       {
@@ -175,7 +202,17 @@ export class InboundEventsService {
         );
       },
     );
-    const outcome: InboundOutcome = !recorded ? 'duplicate' : this.webhooks.url ? 'forwarded' : 'stored';
+    // An uninstall again after a reconnect may repeat its body exactly (Lightfunnels' `{node: {id}}`):
+    // revoking is idempotent, so a repeat still revokes what a reconnect revived.
+    if (!recorded && described.uninstall)
+      for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type);
+    const outcome: InboundOutcome = !recorded
+      ? 'duplicate'
+      : !connection && !subscription
+        ? 'unmatched'
+        : this.webhooks.url
+          ? 'forwarded'
+          : 'stored';
     this.log(provider.name, outcome, {
       subscriptionId: subscription?.id ?? null,
       connectionId: connection?.id ?? null,

@@ -1,7 +1,12 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { parseKeyring } from '../../src/crypto/keyring';
 import { TokenCipher } from '../../src/crypto/token-cipher';
+import {
+  countSubscriptionsUnderRetiredKeys,
+  rotateSubscriptionKeys,
+} from '../../src/provider-events/subscription-key-rotation';
 import { subscriptionSecretContext } from '../../src/provider-events/subscription-context';
-import { startTestApp, TestApp } from '../support/app';
+import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
 import { rawRequest } from '../support/raw-http';
 
 const WEBFLOW_SECRET = 'webflow-client-secret';
@@ -264,6 +269,79 @@ describe('provider events: /events/{provider}/{token}', () => {
       expect((await forwarded(id)).map((r) => r.payload.data)).toEqual([
         expect.objectContaining({ event: 'contact.created', eventId: 'evt-2', subscriptionId: sub.id }),
       ]);
+    });
+  });
+
+  describe('after review', () => {
+    it('the same bytes to two owners’ subscriptions are two events: each is forwarded to its own connection', async () => {
+      const one = await connection('webflow', 'shared-site-a');
+      const two = await connection('webflow', 'shared-site-b');
+      const [a, b] = [
+        await subscription('webflow', one, ['site_publish']),
+        await subscription('webflow', two, ['site_publish']),
+      ];
+      const body = JSON.stringify({ triggerType: 'site_publish', payload: { siteId: 'shared' } });
+      const headers = webflowHeaders(body);
+      expect((await post(`/events/webflow/${a.token}`, headers, body)).status).toBe(200);
+      expect((await post(`/events/webflow/${b.token}`, headers, body)).status).toBe(200);
+      expect(await forwarded(one)).toHaveLength(1);
+      expect(await forwarded(two)).toHaveLength(1);
+    });
+
+    it('U+0000 in a signed payload is 400 invalid_json (jsonb cannot hold it), an event name of 300 characters is stored cut', async () => {
+      const id = await connection('webflow', 'odd-payloads');
+      const sub = await subscription('webflow', id, ['form_submission']);
+      const nul = JSON.stringify({ triggerType: 'form_submission', payload: { data: { name: 'a\u0000b' } } });
+      const refused = await post(`/events/webflow/${sub.token}`, webflowHeaders(nul), nul);
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('invalid_json');
+      const long = JSON.stringify({ triggerType: 'x'.repeat(300), payload: {} });
+      expect((await post(`/events/webflow/${sub.token}`, webflowHeaders(long), long)).status).toBe(200);
+      expect((await forwarded(id)).map((r) => String(r.payload.data.event).length)).toEqual([100]);
+    });
+
+    it('an uninstall, a reconnect, then the same uninstall body again: revoked again', async () => {
+      const id = await connection('lightfunnels', 'lf-again');
+      const sub = await subscription('lightfunnels', id, ['app/uninstalled']);
+      const body = JSON.stringify({ node: { id: 'lf-again' } });
+      expect((await post(`/events/lightfunnels/${sub.token}`, lightfunnelsHeaders(body), body)).status).toBe(200);
+      expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('revoked');
+      // The user connects the same account again: the same connection, active with new tokens.
+      const again = await t.api
+        .post('/connections')
+        .send({ provider: 'lightfunnels', ownerId: 'owner-lf-again', accountId: 'lf-again', accessToken: 'at-new' })
+        .expect(200);
+      expect(again.body.id).toBe(id);
+      expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('active');
+      expect((await post(`/events/lightfunnels/${sub.token}`, lightfunnelsHeaders(body), body)).status).toBe(200);
+      expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('revoked');
+    });
+
+    it('a subscription without a secret of its own is not proven with the app-level secret', async () => {
+      const id = await connection('clickfunnels', 'cf-no-secret');
+      const sub = await subscription('clickfunnels', id, ['contact.created']);
+      const body = JSON.stringify({ event_type: 'contact.created', event_id: 'evt-9' });
+      expect(
+        (await post(`/events/clickfunnels/${sub.token}`, clickfunnelsHeaders(body, CF_APP_SECRET), body)).status,
+      ).toBe(401);
+    });
+
+    it('keys:rotate re-encrypts subscription secrets; a secret under a removed key is refused, not a 500', async () => {
+      const id = await connection('clickfunnels', 'cf-rotate');
+      const sub = await subscription('clickfunnels', id, ['contact.created'], { secret: 'rotating-secret' });
+      const rotated = new TokenCipher(parseKeyring(`${TEST_KEY_B},${TEST_KEY_A}`));
+      expect(await countSubscriptionsUnderRetiredKeys(t.dataSource, rotated)).toBeGreaterThan(0);
+      const report = await rotateSubscriptionKeys(t.dataSource, rotated);
+      expect(report.failed).toEqual([]);
+      expect(report.rotated).toBeGreaterThan(0);
+      expect(await countSubscriptionsUnderRetiredKeys(t.dataSource, rotated)).toBe(0);
+      const [{ secret }] = await t.dataSource.query('SELECT secret FROM event_subscriptions WHERE id = $1', [sub.id]);
+      expect(rotated.decrypt(secret, subscriptionSecretContext(sub.id))).toBe('rotating-secret');
+      // This app only has key A: the secret is now under a key it does not have.
+      const body = JSON.stringify({ event_type: 'contact.created', event_id: 'evt-rot' });
+      const res = await post(`/events/clickfunnels/${sub.token}`, clickfunnelsHeaders(body, 'rotating-secret'), body);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('invalid_signature');
     });
   });
 
