@@ -25,6 +25,9 @@ export const ERROR_CODES = [
   'rate_limited',
   'refresh_in_progress',
   'verify_not_supported',
+  'events_not_supported',
+  'subscription_not_found',
+  'event_already_subscribed',
   'webhook_delivery_not_found',
   'api_key_not_found',
   'api_key_from_environment',
@@ -170,5 +173,18 @@ export class RefreshInProgress extends DomainError {
     super('refresh_in_progress', 503, 'Another replica is refreshing this connection; retry shortly', {
       'Retry-After': String(Math.max(1, retryAfterSeconds)),
     });
+  }
+}
+
+/** POST /connections/{id}/subscriptions: the provider cannot register webhooks for this connection. */
+export class EventsNotSupported extends DomainError {
+  constructor(message: string) {
+    super('events_not_supported', 422, message);
+  }
+}
+
+export class SubscriptionNotFound extends DomainError {
+  constructor(connectionId: string, id: string) {
+    super('subscription_not_found', 404, `Connection ${connectionId} has no subscription ${id}`);
   }
 }

@@ -5,7 +5,7 @@ import { appConfig } from '../config/app.config';
 import { PROVIDER_ANSWER_MAX_BYTES } from './limits';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
   /** Sent as application/x-www-form-urlencoded. */

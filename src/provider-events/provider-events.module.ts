@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectionsModule } from '../connections/connections.module';
+import { TokenLifecycleModule } from '../token-lifecycle/token-lifecycle.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { EventSubscriptionEntity } from './event-subscription.entity';
 import { InboundEventEntity } from './inbound-event.entity';
@@ -9,6 +10,8 @@ import { InboundEventsController } from './inbound-events.controller';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { InboundEventsService } from './inbound-events.service';
 import { providerEventsConfig } from './provider-events.config';
+import { SubscriptionsController } from './subscriptions.controller';
+import { SubscriptionsService } from './subscriptions.service';
 
 /** The providers' own events: subscriptions, the inbound routes, dedupe and forwarding (docs/events.md). */
 @Module({
@@ -16,10 +19,11 @@ import { providerEventsConfig } from './provider-events.config';
     ConfigModule.forFeature(providerEventsConfig),
     TypeOrmModule.forFeature([EventSubscriptionEntity, InboundEventEntity]),
     ConnectionsModule,
+    TokenLifecycleModule,
     WebhooksModule,
   ],
-  controllers: [InboundEventsController],
-  providers: [InboundEventsRepository, InboundEventsService],
+  controllers: [InboundEventsController, SubscriptionsController],
+  providers: [InboundEventsRepository, InboundEventsService, SubscriptionsService],
   exports: [InboundEventsService, InboundEventsRepository],
 })
 export class ProviderEventsModule {}

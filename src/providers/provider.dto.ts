@@ -9,6 +9,43 @@ const DISPLAY_NAME_MAX_LENGTH = 100;
 const DEFAULT_SCOPES_MAX_ITEMS = 1000;
 const SCOPE_MAX_LENGTH = 1000;
 const PROVIDERS_MAX_ITEMS = 1000;
+/** A provider's event names (the longest list, Keap's, has about 40) and each name's length. */
+const EVENT_NAMES_MAX_ITEMS = 100;
+const EVENT_NAME_MAX_LENGTH = 255;
+
+export class ProviderEventSupport {
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', maxLength: EVENT_NAME_MAX_LENGTH },
+    maxItems: EVENT_NAMES_MAX_ITEMS,
+    description:
+      'The event names a subscription (POST /connections/{id}/subscriptions) may ask for, the uninstall event included; empty when the provider has none (events_not_supported)',
+    example: ['contact.add', 'contact.edit'],
+  })
+  names!: string[];
+
+  @ApiProperty({
+    description: 'The provider reports that a user uninstalled the app (the connection becomes revoked)',
+    example: false,
+  })
+  reportsUninstall!: boolean;
+
+  @ApiProperty({
+    type: String,
+    maxLength: EVENT_NAME_MAX_LENGTH,
+    nullable: true,
+    description: "The provider's uninstall event, or null",
+    example: null,
+  })
+  uninstallEvent!: string | null;
+
+  @ApiProperty({
+    description:
+      'A subscription takes exactly one event (Lightfunnels: its deliveries do not say which event they are)',
+    example: false,
+  })
+  oneEventPerSubscription!: boolean;
+}
 
 export class ProviderCapabilities {
   @ApiProperty({ description: 'Tokens can be refreshed (the service keeps them fresh)', example: true })
@@ -46,6 +83,9 @@ export class Provider {
     example: ['full'],
   })
   defaultScopes!: string[];
+
+  @ApiProperty({ type: ProviderEventSupport, description: "The provider's own events (docs/events.md)" })
+  events!: ProviderEventSupport;
 
   @ApiProperty({
     description: 'True when this provider is served by the built-in simulator (development only)',

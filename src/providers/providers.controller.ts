@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ProviderList } from './provider.dto';
+import { ProviderEventSupport, ProviderList } from './provider.dto';
+import { ProviderEvents } from './core/provider-events';
 import { ProviderCatalog } from './core/provider-catalog';
 
 @ApiTags('providers')
@@ -15,13 +16,26 @@ export class ProvidersController {
   @ApiOkResponse({ type: ProviderList })
   list(): ProviderList {
     return {
-      data: this.catalog.list().map(({ settings: p }) => ({
+      data: this.catalog.list().map(({ settings: p, events }) => ({
         name: p.name,
         displayName: p.displayName,
         supports: { ...p.supports },
         defaultScopes: p.scopes,
+        events: eventSupport(events),
         sandbox: p.sandbox,
       })),
     };
   }
+}
+
+/** What a subscription may ask for: only a provider that can register webhooks lists names. */
+function eventSupport(events: ProviderEvents | undefined): ProviderEventSupport {
+  const subscribable = Boolean(events?.subscribe && events.unsubscribe);
+  const uninstallEvent = events?.uninstallEvent ?? null;
+  return {
+    names: subscribable && events ? [...events.names, ...(uninstallEvent ? [uninstallEvent] : [])] : [],
+    reportsUninstall: uninstallEvent !== null,
+    uninstallEvent,
+    oneEventPerSubscription: Boolean(events?.oneEventPerSubscription),
+  };
 }

@@ -367,7 +367,27 @@ describe('REST API: /connections (real app, real Postgres)', () => {
         displayName: 'Keap (Infusionsoft)',
         supports: { refresh: true, revoke: false, pkce: false, verify: true },
         defaultScopes: ['full'],
+        events: {
+          names: expect.arrayContaining(['contact.add', 'invoice.payment.add']) as string[],
+          reportsUninstall: false,
+          uninstallEvent: null,
+          oneEventPerSubscription: false,
+        },
         sandbox: true,
+      });
+      const lightfunnels = res.body.data.find((p: { name: string }) => p.name === 'lightfunnels');
+      expect(lightfunnels.events).toMatchObject({
+        reportsUninstall: true,
+        uninstallEvent: 'app/uninstalled',
+        oneEventPerSubscription: true,
+      });
+      expect(lightfunnels.events.names).toEqual(expect.arrayContaining(['order/created', 'app/uninstalled']));
+      const classic = res.body.data.find((p: { name: string }) => p.name === 'clickfunnels-classic');
+      expect(classic.events).toEqual({
+        names: [],
+        reportsUninstall: false,
+        uninstallEvent: null,
+        oneEventPerSubscription: false,
       });
       expect(JSON.stringify(res.body)).not.toMatch(/secret/i);
     });

@@ -52,7 +52,12 @@ const BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /api-keys': () => ({ name: `limits-${Math.random().toString(36).slice(2)}`, scopes: ['metrics'] }),
   'POST /connect-sessions': () => ({ provider: 'keap', ownerId: 'limits-owner' }),
   'POST /connections': () => ({ provider: 'keap', ownerId: 'limits-owner', accessToken: 'at-limits' }),
+  // A connection that does not exist: validation passes, then 404.
+  'POST /connections/{id}/subscriptions': () => ({ events: ['contact.add'] }),
 };
+
+/** Path parameters are ids: a well-formed one that names nothing. */
+const concrete = (route: string) => route.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
 
 interface Case {
   operation: string;
@@ -134,7 +139,7 @@ describe('the limits openapi.json declares are enforced (real app)', () => {
 
   const send = (operation: string, body: Record<string, unknown>) => {
     const [method, route] = operation.split(' ');
-    return method === 'POST' ? t.api.post(route).send(body) : t.api.patch(route).send(body);
+    return method === 'POST' ? t.api.post(concrete(route)).send(body) : t.api.patch(concrete(route)).send(body);
   };
 
   const refusedFor = (res: { status: number; body: { code?: string; message?: string } }, field: string) =>

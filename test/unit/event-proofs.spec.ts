@@ -419,7 +419,7 @@ describe('which providers receive events', () => {
     expect(new LightfunnelsProvider(settingsFromSpec(lightfunnelsSpec), http).events?.uninstallEvent).toBe(
       'app/uninstalled',
     );
-    expect(new KeapProvider(settingsFromSpec(keapSpec), http).events).toBe(keapEvents);
+    expect(new KeapProvider(settingsFromSpec(keapSpec), http).events).toMatchObject(keapEvents);
     expect(new WebflowProvider(settingsFromSpec(webflowSpec), http).events?.names).toContain('site_publish');
     const classic: OAuthProvider = new ClickfunnelsClassicProvider(settingsFromSpec(clickfunnelsClassicSpec), http);
     expect(classic.events).toBeUndefined();

@@ -5,7 +5,7 @@
  */
 
 import createClient, { type Client } from 'openapi-fetch';
-import type { CreateApiKeyRequest, CreateConnectSessionRequest, ImportConnectionRequest, UpdateConnectionRequest, operations, paths } from './schema';
+import type { CreateApiKeyRequest, CreateConnectSessionRequest, CreateSubscriptionRequest, ImportConnectionRequest, UpdateConnectionRequest, operations, paths } from './schema';
 
 export type { components, operations, paths } from './schema';
 /** The spec's schemas (components.schemas) under their own names. */
@@ -20,16 +20,22 @@ export type {
   ConnectionStatus,
   CreateApiKeyRequest,
   CreateConnectSessionRequest,
+  CreateSubscriptionRequest,
   CreatedApiKey,
   Credentials,
   DeleteConnectionResponse,
+  DeleteSubscriptionResponse,
   ErrorCode,
   ErrorResponse,
   ImportConnectionRequest,
   Provider,
   ProviderCapabilities,
+  ProviderEventSupport,
   ProviderList,
   ProviderRevocation,
+  Subscription,
+  SubscriptionList,
+  SubscriptionStatus,
   UpdateConnectionRequest,
   WebhookDelivery,
   WebhookDeliveryList,
@@ -83,8 +89,12 @@ export interface ProxyInit extends RequestOptions {
   retries?: number;
 }
 
+/** The path parameters of `createSubscription`. */
+export type CreateSubscriptionParams = operations['createSubscription']['parameters']['path'];
 /** The path parameters of `deleteConnection`. */
 export type DeleteConnectionParams = operations['deleteConnection']['parameters']['path'];
+/** The path parameters of `deleteSubscription`. */
+export type DeleteSubscriptionParams = operations['deleteSubscription']['parameters']['path'];
 /** The path parameters of `getConnection`. */
 export type GetConnectionParams = operations['getConnection']['parameters']['path'];
 /** The path and query parameters of `getConnectionCredentials`. */
@@ -93,6 +103,8 @@ export type GetConnectionCredentialsParams = operations['getConnectionCredential
 export type ListApiKeysParams = NonNullable<operations['listApiKeys']['parameters']['query']>;
 /** The query parameters of `listConnections`. */
 export type ListConnectionsParams = NonNullable<operations['listConnections']['parameters']['query']>;
+/** The path parameters of `listSubscriptions`. */
+export type ListSubscriptionsParams = operations['listSubscriptions']['parameters']['path'];
 /** The query parameters of `listWebhookDeliveries`. */
 export type ListWebhookDeliveriesParams = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
 /** The path parameters of `redeliverWebhook`. */
@@ -129,6 +141,16 @@ export interface ConnectionsClient {
    */
   createConnectSession(body: CreateConnectSessionRequest, options?: RequestOptions): Promise<OperationResult<'createConnectSession'>>;
   /**
+   * Subscribe to the provider's events for this connection
+   *
+   * Registers a webhook at the provider with the connection's token, to `{PUBLIC_URL}/events/{provider}/{token}`; its events arrive as the `provider.event` webhook. ClickFunnels 2.0: one outgoing endpoint; Lightfunnels: one webhook (exactly one event per subscription); Keap: one REST hook per event (`pending_verification` until its X-Hook-Secret handshake arrives); Webflow: one webhook per authorized site and event.
+   *
+   * Requires an API key with the `connections:write` scope (or `admin`).
+   *
+   * `POST /connections/{id}/subscriptions` (operationId `createSubscription`)
+   */
+  createSubscription(params: CreateSubscriptionParams, body: CreateSubscriptionRequest, options?: RequestOptions): Promise<OperationResult<'createSubscription'>>;
+  /**
    * Delete a connection, revoking it at the provider where possible
    *
    * Requires an API key with the `connections:write` scope (or `admin`).
@@ -136,6 +158,16 @@ export interface ConnectionsClient {
    * `DELETE /connections/{id}` (operationId `deleteConnection`)
    */
   deleteConnection(params: DeleteConnectionParams, options?: RequestOptions): Promise<OperationResult<'deleteConnection'>>;
+  /**
+   * Unsubscribe: remove the webhook at the provider, then the subscription
+   *
+   * When the provider fails (502) the subscription stays, so the call can be retried. A revoked connection has no token to call the provider with: only the subscription is deleted (removedAtProvider false).
+   *
+   * Requires an API key with the `connections:write` scope (or `admin`).
+   *
+   * `DELETE /connections/{id}/subscriptions/{subscriptionId}` (operationId `deleteSubscription`)
+   */
+  deleteSubscription(params: DeleteSubscriptionParams, options?: RequestOptions): Promise<OperationResult<'deleteSubscription'>>;
   /**
    * Get one connection (never its tokens)
    *
@@ -206,6 +238,14 @@ export interface ConnectionsClient {
    * `GET /providers` (operationId `listProviders`)
    */
   listProviders(options?: RequestOptions): Promise<OperationResult<'listProviders'>>;
+  /**
+   * A connection's subscriptions, oldest first
+   *
+   * Requires an API key with the `connections:read` scope (or `admin`).
+   *
+   * `GET /connections/{id}/subscriptions` (operationId `listSubscriptions`)
+   */
+  listSubscriptions(params: ListSubscriptionsParams, options?: RequestOptions): Promise<OperationResult<'listSubscriptions'>>;
   /**
    * List outbound webhook deliveries, newest first
    *
@@ -308,7 +348,9 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
     },
     createApiKey: (body, init) => raw.POST('/api-keys', { ...init, body }),
     createConnectSession: (body, init) => raw.POST('/connect-sessions', { ...init, body }),
+    createSubscription: ({ id }, body, init) => raw.POST('/connections/{id}/subscriptions', { ...init, params: { path: { id } }, body }),
     deleteConnection: ({ id }, init) => raw.DELETE('/connections/{id}', { ...init, params: { path: { id } } }),
+    deleteSubscription: ({ id, subscriptionId }, init) => raw.DELETE('/connections/{id}/subscriptions/{subscriptionId}', { ...init, params: { path: { id, subscriptionId } } }),
     getConnection: ({ id }, init) => raw.GET('/connections/{id}', { ...init, params: { path: { id } } }),
     getConnectionCredentials: ({ id, ...query }, init) => raw.GET('/connections/{id}/credentials', { ...init, params: { path: { id }, query } }),
     getLiveness: (init) => raw.GET('/health/live', { ...init }),
@@ -317,6 +359,7 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
     listApiKeys: (query, init) => raw.GET('/api-keys', { ...init, params: { query } }),
     listConnections: (query, init) => raw.GET('/connections', { ...init, params: { query } }),
     listProviders: (init) => raw.GET('/providers', { ...init }),
+    listSubscriptions: ({ id }, init) => raw.GET('/connections/{id}/subscriptions', { ...init, params: { path: { id } } }),
     listWebhookDeliveries: (query, init) => raw.GET('/webhook-deliveries', { ...init, params: { query } }),
     redeliverWebhook: ({ id }, init) => raw.POST('/webhook-deliveries/{id}/redeliver', { ...init, params: { path: { id } } }),
     refreshConnection: ({ id }, init) => raw.POST('/connections/{id}/refresh', { ...init, params: { path: { id } } }),

@@ -174,6 +174,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/connections/{id}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A connection's subscriptions, oldest first
+         * @description Requires an API key with the `connections:read` scope (or `admin`).
+         */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe to the provider's events for this connection
+         * @description Registers a webhook at the provider with the connection's token, to `{PUBLIC_URL}/events/{provider}/{token}`; its events arrive as the `provider.event` webhook. ClickFunnels 2.0: one outgoing endpoint; Lightfunnels: one webhook (exactly one event per subscription); Keap: one REST hook per event (`pending_verification` until its X-Hook-Secret handshake arrives); Webflow: one webhook per authorized site and event.
+         *
+         *     Requires an API key with the `connections:write` scope (or `admin`).
+         */
+        post: operations["createSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections/{id}/subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unsubscribe: remove the webhook at the provider, then the subscription
+         * @description When the provider fails (502) the subscription stays, so the call can be retried. A revoked connection has no token to call the provider with: only the subscription is deleted (removedAtProvider false).
+         *
+         *     Requires an API key with the `connections:write` scope (or `admin`).
+         */
+        delete: operations["deleteSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/connections/{id}/verify": {
         parameters: {
             query?: never;
@@ -576,6 +624,15 @@ export interface components {
              */
             scopes?: string[];
         };
+        CreateSubscriptionRequest: {
+            /**
+             * @description The provider's event names (GET /providers lists them). Lightfunnels: exactly one, its deliveries do not name their type.
+             * @example [
+             *       "contact.add"
+             *     ]
+             */
+            events: string[];
+        };
         CreatedApiKey: {
             /**
              * Format: date-time
@@ -657,11 +714,20 @@ export interface components {
              */
             providerRevocation: components["schemas"]["ProviderRevocation"];
         };
+        DeleteSubscriptionResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description True when the webhook was removed at the provider; false when there was nothing to call it with (a revoked connection, a provider no longer configured)
+             * @example true
+             */
+            removedAtProvider: boolean;
+        };
         /**
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "not_found" | "invalid_signature" | "event_too_old" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "connection_revoked" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "not_found" | "invalid_signature" | "event_too_old" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "connection_revoked" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "events_not_supported" | "subscription_not_found" | "event_already_subscribed" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
@@ -754,6 +820,8 @@ export interface components {
             defaultScopes: string[];
             /** @example Keap (Infusionsoft) */
             displayName: string;
+            /** @description The provider's own events (docs/events.md) */
+            events: components["schemas"]["ProviderEventSupport"];
             /**
              * @description Name used in API paths and bodies
              * @example keap
@@ -788,6 +856,31 @@ export interface components {
              */
             verify: boolean;
         };
+        ProviderEventSupport: {
+            /**
+             * @description The event names a subscription (POST /connections/{id}/subscriptions) may ask for, the uninstall event included; empty when the provider has none (events_not_supported)
+             * @example [
+             *       "contact.add",
+             *       "contact.edit"
+             *     ]
+             */
+            names: string[];
+            /**
+             * @description A subscription takes exactly one event (Lightfunnels: its deliveries do not say which event they are)
+             * @example false
+             */
+            oneEventPerSubscription: boolean;
+            /**
+             * @description The provider reports that a user uninstalled the app (the connection becomes revoked)
+             * @example false
+             */
+            reportsUninstall: boolean;
+            /**
+             * @description The provider's uninstall event, or null
+             * @example null
+             */
+            uninstallEvent: string | null;
+        };
         ProviderList: {
             data: components["schemas"]["Provider"][];
         };
@@ -796,6 +889,35 @@ export interface components {
          * @enum {string}
          */
         ProviderRevocation: "revoked" | "failed" | "unsupported";
+        Subscription: {
+            /** Format: uuid */
+            connectionId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @example [
+             *       "contact.add"
+             *     ]
+             */
+            events: string[];
+            /**
+             * Format: uuid
+             * @description Subscription id
+             */
+            id: string;
+            /** @example keap */
+            provider: string;
+            /** @description `pending_verification`: registered, but the provider's handshake has not arrived yet (Keap's X-Hook-Secret) */
+            status: components["schemas"]["SubscriptionStatus"];
+        };
+        SubscriptionList: {
+            data: components["schemas"]["Subscription"][];
+        };
+        /**
+         * @description `pending_verification`: registered, but the provider's handshake has not arrived yet (Keap's X-Hook-Secret)
+         * @enum {string}
+         */
+        SubscriptionStatus: "active" | "pending_verification";
         UpdateConnectionRequest: {
             /**
              * @description Replaces the stored metadata (JSON object, at most 16 kB)
@@ -864,16 +986,22 @@ export type ConnectionList = components['schemas']['ConnectionList'];
 export type ConnectionStatus = components['schemas']['ConnectionStatus'];
 export type CreateApiKeyRequest = components['schemas']['CreateApiKeyRequest'];
 export type CreateConnectSessionRequest = components['schemas']['CreateConnectSessionRequest'];
+export type CreateSubscriptionRequest = components['schemas']['CreateSubscriptionRequest'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Credentials = components['schemas']['Credentials'];
 export type DeleteConnectionResponse = components['schemas']['DeleteConnectionResponse'];
+export type DeleteSubscriptionResponse = components['schemas']['DeleteSubscriptionResponse'];
 export type ErrorCode = components['schemas']['ErrorCode'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ImportConnectionRequest = components['schemas']['ImportConnectionRequest'];
 export type Provider = components['schemas']['Provider'];
 export type ProviderCapabilities = components['schemas']['ProviderCapabilities'];
+export type ProviderEventSupport = components['schemas']['ProviderEventSupport'];
 export type ProviderList = components['schemas']['ProviderList'];
 export type ProviderRevocation = components['schemas']['ProviderRevocation'];
+export type Subscription = components['schemas']['Subscription'];
+export type SubscriptionList = components['schemas']['SubscriptionList'];
+export type SubscriptionStatus = components['schemas']['SubscriptionStatus'];
 export type UpdateConnectionRequest = components['schemas']['UpdateConnectionRequest'];
 export type WebhookDelivery = components['schemas']['WebhookDelivery'];
 export type WebhookDeliveryList = components['schemas']['WebhookDeliveryList'];
@@ -1965,6 +2093,455 @@ export interface operations {
                      * @example {
                      *       "code": "connection_not_found",
                      *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The user must reconnect (connection_needs_reauth; connection_revoked: they uninstalled the app) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_needs_reauth",
+                     *       "message": "Connection 0b7e... must be reconnected by its user through a new connect session",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's refresh budget is used up (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "rate_limited",
+                     *       "message": "The refresh budget for this provider is used up; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (Retry-After when it said so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "provider_unavailable",
+                     *       "message": "The provider could not be reached or refused the refresh: unavailable",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 502
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Another replica is refreshing (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "refresh_in_progress",
+                     *       "message": "Another replica is refreshing this connection; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:read",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:read",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The user must reconnect (connection_needs_reauth; connection_revoked: they uninstalled the app), or the provider already has this webhook (event_already_subscribed: Lightfunnels webhooks_duplicated) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_revoked",
+                     *       "message": "Connection 0b7e... was revoked: its user uninstalled the app at the provider; it works again once they reconnect the account",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body over 100 kB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "message": "The request body is larger than the 100 kB limit",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider cannot register webhooks for this connection (events_not_supported: ClickFunnels Classic, generic providers, a Webflow authorization without a site) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "events_not_supported",
+                     *       "message": "Provider \"clickfunnels-classic\" has no webhooks this service can register (docs/events.md)",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 422
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider's refresh budget is used up (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "rate_limited",
+                     *       "message": "The refresh budget for this provider is used up; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (Retry-After when it said so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "provider_unavailable",
+                     *       "message": "The provider could not be reached or refused the refresh: unavailable",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 502
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Another replica is refreshing (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "refresh_in_progress",
+                     *       "message": "Another replica is refreshing this connection; retry shortly",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+                /** @description Subscription id */
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteSubscriptionResponse"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:write` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:write",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:write",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id (connection_not_found), or no such subscription of it (subscription_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "subscription_not_found",
+                     *       "message": "Connection 0b7e... has no subscription 9c1d...",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 404
                      *     }

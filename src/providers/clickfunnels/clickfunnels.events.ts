@@ -1,5 +1,17 @@
 import { deliveryHeader, payloadText, proveHmac } from '../core/event-proof';
-import { DescribedEvent, InboundDelivery, ProofKeys, ProofResult, ProviderEvents } from '../core/provider-events';
+import { ProviderError } from '../core/provider-errors';
+import {
+  DescribedEvent,
+  EventRegistration,
+  InboundDelivery,
+  ProofKeys,
+  ProofResult,
+  ProviderEvents,
+  Registration,
+  SubscribeCall,
+  UnsubscribeCall,
+} from '../core/provider-events';
+import { ProviderHttpClient } from '../core/provider-http-client';
 import { ProviderSettings } from '../core/provider-settings';
 
 const SIGNATURE = 'x-webhook-clickfunnels-signature';
@@ -83,6 +95,57 @@ export function clickfunnelsEvents(settings: ProviderSettings): ProviderEvents {
           payloadText(payload, 'data', 'workspace_id') ??
           payloadText(payload, 'data', 'attributes', 'workspace_id'),
       };
+    },
+  };
+}
+
+/**
+ * `{…}/api/v2` of a connection's API base: the default base already ends with it, a workspace_url
+ * (`https://{sub}.myclickfunnels.com`, ClickFunnels' seed) is an origin to prefix it with.
+ */
+export function clickfunnelsApiV2(apiBase: string): string {
+  const base = apiBase.replace(/\/+$/, '');
+  return base.endsWith('/api/v2') ? base : `${base}/api/v2`;
+}
+
+interface OutgoingEndpoint {
+  id?: string | number;
+  webhook_secret?: string;
+}
+
+/**
+ * ClickFunnels 2.0 outgoing webhook endpoints (developers.myclickfunnels.com, "Webhooks outgoing
+ * endpoints"): `POST {api}/api/v2/workspaces/{workspace_id}/webhooks/outgoing/endpoints`
+ * `{webhooks_outgoing_endpoint: {url, name, event_type_ids}}`, one endpoint for all the events; the
+ * answer's `webhook_secret` is shown this once (it signs the deliveries). Removed with
+ * `DELETE {api}/api/v2/webhooks/outgoing/endpoints/{id}` (the API's member routes are not nested
+ * under the workspace).
+ */
+export function clickfunnelsRegistration(http: ProviderHttpClient): EventRegistration {
+  const endpointUrl = (apiBase: string, id: string) =>
+    `${clickfunnelsApiV2(apiBase)}/webhooks/outgoing/endpoints/${encodeURIComponent(id)}`;
+  return {
+    async subscribe({ accessToken, connection, url, events, subscriptionId }: SubscribeCall): Promise<Registration> {
+      const workspace = connection.workspaceId ?? connection.accountId;
+      const created = await http.api<OutgoingEndpoint>(
+        'POST',
+        `${clickfunnelsApiV2(connection.apiBase)}/workspaces/${encodeURIComponent(workspace)}/webhooks/outgoing/endpoints`,
+        accessToken,
+        { webhooks_outgoing_endpoint: { url, name: `oauth-connections ${subscriptionId}`, event_type_ids: events } },
+      );
+      const id = typeof created?.id === 'number' || typeof created?.id === 'string' ? String(created.id) : '';
+      if (!id) throw new ProviderError('bad_response', 'ClickFunnels created an endpoint without an id');
+      const secret = created.webhook_secret;
+      if (typeof secret !== 'string' || !secret) {
+        // Without its secret no delivery could be proven: the endpoint is useless, remove it.
+        await http.apiDelete(endpointUrl(connection.apiBase, id), accessToken).catch(() => undefined);
+        throw new ProviderError('bad_response', 'ClickFunnels created an endpoint without its webhook_secret');
+      }
+      return { remoteIds: [id], secret, status: 'active' };
+    },
+
+    async unsubscribe({ accessToken, connection, remoteIds }: UnsubscribeCall): Promise<void> {
+      for (const id of remoteIds) await http.apiDelete(endpointUrl(connection.apiBase, id), accessToken);
     },
   };
 }

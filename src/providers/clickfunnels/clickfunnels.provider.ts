@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ProviderError } from '../core/provider-errors';
 import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../core/provider';
 import { OAuth2Provider } from '../core/oauth2-provider';
-import { clickfunnelsEvents } from './clickfunnels.events';
+import { clickfunnelsEvents, clickfunnelsRegistration } from './clickfunnels.events';
 
 const logger = new Logger('ClickFunnels');
 
@@ -15,7 +15,7 @@ const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? St
  */
 export class ClickfunnelsProvider extends OAuth2Provider {
   readonly name = 'clickfunnels';
-  readonly events = clickfunnelsEvents(this.settings);
+  readonly events = { ...clickfunnelsEvents(this.settings), ...clickfunnelsRegistration(this.http) };
 
   override authorizeParams(): Record<string, string> {
     return { grant_type: 'authorization_code', new_installation: 'true' };

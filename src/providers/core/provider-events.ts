@@ -39,8 +39,8 @@ export interface DescribedEvent {
   accountRef?: string;
 }
 
-export interface ProviderEvents {
-  /** The event names a subscription may ask for (GET /providers lists them). */
+export interface ProviderEvents extends Partial<EventRegistration> {
+  /** The event names a subscription may ask for (GET /providers lists them, with the uninstall event). */
   readonly names: readonly string[];
   /**
    * The provider also posts events that belong to no subscription (app-level: an uninstall), to
@@ -65,4 +65,91 @@ export interface ProviderEvents {
    * the headers to answer 200 with, or undefined when the delivery is not one.
    */
   handshake?(delivery: InboundDelivery): Record<string, string> | undefined;
+}
+
+/** The connection a registration is made for, as the service stored it. */
+export interface SubscriptionConnection {
+  /** Where its API calls go: `provider.apiBaseFor(connection.apiBaseUrl)`, already resolved. */
+  readonly apiBase: string;
+  readonly accountId: string;
+  readonly workspaceId: string | null;
+}
+
+/** Register `url` at the provider for `events`, with the connection's access token. */
+export interface SubscribeCall {
+  readonly accessToken: string;
+  readonly connection: SubscriptionConnection;
+  /** `{PUBLIC_URL}/events/{provider}/{token}`: where the provider is to post. */
+  readonly url: string;
+  /** Known names of this provider (validated), at least one; exactly one where `oneEventPerSubscription`. */
+  readonly events: readonly string[];
+  /** The service's id of the subscription, for a provider that wants a name for what is registered. */
+  readonly subscriptionId: string;
+}
+
+/** What the provider registered. */
+export interface Registration {
+  /** The provider's ids of what was created (one per event, or per site and event), to unregister it. */
+  remoteIds: string[];
+  /** A signing secret the provider handed back (ClickFunnels 2.0's `webhook_secret`), stored encrypted. */
+  secret?: string;
+  /** `pending_verification` until the provider's handshake arrives at the URL (Keap). */
+  status: 'active' | 'pending_verification';
+}
+
+export interface UnsubscribeCall {
+  readonly accessToken: string;
+  readonly connection: SubscriptionConnection;
+  readonly remoteIds: readonly string[];
+}
+
+/**
+ * The provider refused a registration for a reason the caller can act on (not an outage): thrown by
+ * `subscribe` and answered 409 or 422 by the subscriptions API. Other failures are ProviderErrors.
+ */
+export class SubscriptionRefused extends Error {
+  constructor(
+    /** `duplicate`: the provider already has such a webhook; `no_target`: nothing to subscribe on (no site). */
+    readonly reason: 'duplicate' | 'no_target',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SubscriptionRefused';
+  }
+}
+
+/**
+ * Registering webhooks at the provider (POST/DELETE /connections/{id}/subscriptions): the provider's
+ * own HTTP calls with the connection's token, through its ProviderHttpClient (errors are ProviderErrors).
+ * A provider whose `ProviderEvents` lacks it receives events but cannot be subscribed through the API.
+ */
+export interface EventRegistration {
+  /**
+   * Its deliveries do not name their type (Lightfunnels), so a subscription takes exactly one event:
+   * the subscription the URL token finds says which.
+   */
+  readonly oneEventPerSubscription?: boolean;
+  /**
+   * Registers the URL for the events. All or nothing: what was registered before a failure is
+   * unregistered (best effort) before the error is thrown.
+   */
+  subscribe(call: SubscribeCall): Promise<Registration>;
+  /** Removes what `subscribe` registered; what the provider no longer has (404) counts as removed. */
+  unsubscribe(call: UnsubscribeCall): Promise<void>;
+}
+
+/** Registers the parts one by one; when one fails, removes those already made (best effort) and rethrows. */
+export async function registerEach<T>(
+  parts: readonly T[],
+  register: (part: T) => Promise<string>,
+  unregister: (remoteId: string) => Promise<unknown>,
+): Promise<string[]> {
+  const made: string[] = [];
+  try {
+    for (const part of parts) made.push(await register(part));
+    return made;
+  } catch (error) {
+    await Promise.allSettled(made.map((id) => unregister(id)));
+    throw error;
+  }
 }

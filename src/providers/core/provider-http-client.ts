@@ -62,22 +62,23 @@ export class ProviderHttpClient {
   /** An API call with the access token; 401 means the provider no longer accepts it. */
   async api<T = unknown>(method: 'GET' | 'POST', url: string, accessToken: string, json?: unknown): Promise<T> {
     const res = await this.send({ method, url, headers: { Authorization: `Bearer ${accessToken}` }, json });
-    if (res.status === 401 || res.status === 403)
-      throw new ProviderError('unauthorized', `API call answered ${res.status}`);
-    if (res.status === 429)
-      throw new ProviderError('rate_limited', 'API call answered 429', parseRetryAfter(res.headers.get('retry-after')));
-    if (res.status >= 500)
-      throw new ProviderError(
-        'unavailable',
-        `API call answered ${res.status}`,
-        parseRetryAfter(res.headers.get('retry-after')),
-      );
-    if (res.status < 200 || res.status >= 300) throw new ProviderError('rejected', `API call answered ${res.status}`);
+    refuseUnlessOk(res);
     try {
       return JSON.parse(res.text) as T;
     } catch {
       throw new ProviderError('bad_response', 'API call answered without JSON');
     }
+  }
+
+  /**
+   * A DELETE with the access token (unregistering a webhook), mapped like `api`; its answer's body is
+   * not read. 404 and 410: the thing is already gone, which is what was asked.
+   */
+  async apiDelete(url: string, accessToken: string): Promise<'deleted' | 'gone'> {
+    const res = await this.send({ method: 'DELETE', url, headers: { Authorization: `Bearer ${accessToken}` } });
+    if (res.status === 404 || res.status === 410) return 'gone';
+    refuseUnlessOk(res);
+    return 'deleted';
   }
 
   credentials(): { clientId: string; clientSecret: string } {
@@ -93,6 +94,21 @@ export class ProviderHttpClient {
       throw error;
     }
   }
+}
+
+/** An API answer other than 2xx as a ProviderError: 401/403 the token is refused, 429, 5xx, other 4xx. */
+function refuseUnlessOk(res: HttpResponse): void {
+  if (res.status === 401 || res.status === 403)
+    throw new ProviderError('unauthorized', `API call answered ${res.status}`);
+  if (res.status === 429)
+    throw new ProviderError('rate_limited', 'API call answered 429', parseRetryAfter(res.headers.get('retry-after')));
+  if (res.status >= 500)
+    throw new ProviderError(
+      'unavailable',
+      `API call answered ${res.status}`,
+      parseRetryAfter(res.headers.get('retry-after')),
+    );
+  if (res.status < 200 || res.status >= 300) throw new ProviderError('rejected', `API call answered ${res.status}`);
 }
 
 function dropUndefined(fields: Record<string, string | undefined>): Record<string, string> {

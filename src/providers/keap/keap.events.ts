@@ -1,5 +1,17 @@
 import { deliveryHeader, payloadText } from '../core/event-proof';
-import { DescribedEvent, InboundDelivery, ProofResult, ProviderEvents } from '../core/provider-events';
+import { ProviderError } from '../core/provider-errors';
+import {
+  DescribedEvent,
+  EventRegistration,
+  InboundDelivery,
+  ProofResult,
+  ProviderEvents,
+  registerEach,
+  Registration,
+  SubscribeCall,
+  UnsubscribeCall,
+} from '../core/provider-events';
+import { ProviderHttpClient } from '../core/provider-http-client';
 
 const HOOK_SECRET = 'x-hook-secret';
 
@@ -72,3 +84,49 @@ export const keapEvents: ProviderEvents = {
     return { type: payloadText(payload, 'event_key') ?? 'unknown', uninstall: false };
   },
 };
+
+/** `{…}/v1` of Keap's API base (the default, `https://api.infusionsoft.com/crm/rest/v1`, ends with it). */
+export function keapApiV1(apiBase: string): string {
+  const base = apiBase.replace(/\/+$/, '');
+  return base.endsWith('/v1') ? base : `${base}/v1`;
+}
+
+interface RestHook {
+  key?: string | number;
+  status?: string;
+}
+
+/**
+ * Keap REST hooks (developer.infusionsoft.com, "REST Hooks"): `POST {api}/v1/hooks {eventKey,
+ * hookUrl}`, one event key each (remote ids: the hooks' `key`s), `DELETE {api}/v1/hooks/{key}`. Keap
+ * then POSTs the URL with `X-Hook-Secret` (possibly before the create call returns): until that
+ * handshake is answered the subscription is `pending_verification`, unless every hook came back
+ * `Verified` already.
+ */
+export function keapRegistration(http: ProviderHttpClient): EventRegistration {
+  const hookUrl = (apiBase: string, key: string) => `${keapApiV1(apiBase)}/hooks/${encodeURIComponent(key)}`;
+  return {
+    async subscribe({ accessToken, connection, url, events }: SubscribeCall): Promise<Registration> {
+      let verified = true;
+      const remoteIds = await registerEach(
+        events,
+        async (eventKey) => {
+          const hook = await http.api<RestHook>('POST', `${keapApiV1(connection.apiBase)}/hooks`, accessToken, {
+            eventKey,
+            hookUrl: url,
+          });
+          const key = typeof hook?.key === 'number' || typeof hook?.key === 'string' ? String(hook.key) : '';
+          if (!key) throw new ProviderError('bad_response', 'Keap created a hook without a key');
+          verified &&= hook.status === 'Verified';
+          return key;
+        },
+        (key) => http.apiDelete(hookUrl(connection.apiBase, key), accessToken),
+      );
+      return { remoteIds, status: verified ? 'active' : 'pending_verification' };
+    },
+
+    async unsubscribe({ accessToken, connection, remoteIds }: UnsubscribeCall): Promise<void> {
+      for (const key of remoteIds) await http.apiDelete(hookUrl(connection.apiBase, key), accessToken);
+    },
+  };
+}

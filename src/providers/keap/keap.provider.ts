@@ -1,7 +1,7 @@
 import { ProviderError } from '../core/provider-errors';
 import { AccountIdentity, CodeExchange, TokenSet } from '../core/provider';
 import { OAuth2Provider } from '../core/oauth2-provider';
-import { keapEvents } from './keap.events';
+import { keapEvents, keapRegistration } from './keap.events';
 
 interface KeapUserInfo {
   global_user_id?: string | number;
@@ -15,7 +15,7 @@ interface KeapUserInfo {
  */
 export class KeapProvider extends OAuth2Provider {
   readonly name = 'keap';
-  readonly events = keapEvents;
+  readonly events = { ...keapEvents, ...keapRegistration(this.http) };
 
   exchangeCode({ code, redirectUri }: CodeExchange): Promise<TokenSet> {
     return this.http.token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri }, 'form');

@@ -1,5 +1,18 @@
 import { deliveryHeader, payloadText, proveHmac } from '../core/event-proof';
-import { DescribedEvent, InboundDelivery, ProofKeys, ProofResult, ProviderEvents } from '../core/provider-events';
+import { ProviderError } from '../core/provider-errors';
+import {
+  DescribedEvent,
+  EventRegistration,
+  InboundDelivery,
+  ProofKeys,
+  ProofResult,
+  ProviderEvents,
+  Registration,
+  SubscribeCall,
+  SubscriptionRefused,
+  UnsubscribeCall,
+} from '../core/provider-events';
+import { ProviderHttpClient } from '../core/provider-http-client';
 import { ProviderSettings } from '../core/provider-settings';
 
 const SIGNATURE = 'lightfunnels-hmac';
@@ -72,6 +85,68 @@ export function lightfunnelsEvents(settings: ProviderSettings): ProviderEvents {
           ? (payloadText(payload, 'node', 'id') ?? payloadText(payload, 'node', 'account_id'))
           : payloadText(payload, 'node', 'account_id'),
       };
+    },
+  };
+}
+
+interface GraphqlAnswer<T> {
+  data?: T | null;
+  errors?: { message?: unknown; extensions?: { code?: unknown } }[];
+}
+
+/** A GraphQL error's code, only when it looks like one (never the provider's free text in a message). */
+function errorCodes(answer: GraphqlAnswer<unknown> | null | undefined): string[] {
+  return (Array.isArray(answer?.errors) ? answer.errors : []).map((e) => {
+    const code = e?.extensions?.code ?? e?.message;
+    return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'graphql_error';
+  });
+}
+
+/** A GraphQL string literal of a value the service made (an event name from the list, its own URL, an id). */
+const literal = (value: string) => JSON.stringify(value);
+
+/**
+ * Lightfunnels webhooks (developer.lightfunnels.com/webhooks), GraphQL at the API base:
+ * `mutation { createWebhook(node: {type, url, version, settings}) { id } }`, one type each, and
+ * `mutation { deleteWebhook(id) }`. One event per subscription (`oneEventPerSubscription`): the
+ * deliveries do not name their type, so the URL must. `webhooks_duplicated` (Lightfunnels already
+ * has such a webhook) is a SubscriptionRefused('duplicate').
+ */
+export function lightfunnelsRegistration(http: ProviderHttpClient): EventRegistration {
+  return {
+    oneEventPerSubscription: true,
+
+    async subscribe({ accessToken, connection, url, events }: SubscribeCall): Promise<Registration> {
+      if (events.length !== 1) throw new Error('A Lightfunnels subscription takes exactly one event');
+      const query = `mutation { createWebhook(node: {type: ${literal(events[0])}, url: ${literal(url)}, version: "v2", settings: {}}) { id } }`;
+      const answer = await http.api<GraphqlAnswer<{ createWebhook?: { id?: string | number } | null }>>(
+        'POST',
+        connection.apiBase,
+        accessToken,
+        { query },
+      );
+      const codes = errorCodes(answer);
+      if (codes.includes('webhooks_duplicated'))
+        throw new SubscriptionRefused(
+          'duplicate',
+          `Lightfunnels already has a webhook for ${events[0]} on this account (webhooks_duplicated)`,
+        );
+      if (codes.length) throw new ProviderError('rejected', `Lightfunnels answered ${codes[0]}`);
+      const id = answer?.data?.createWebhook?.id;
+      if ((typeof id !== 'string' && typeof id !== 'number') || id === '')
+        throw new ProviderError('bad_response', 'Lightfunnels createWebhook returned no id');
+      return { remoteIds: [String(id)], status: 'active' };
+    },
+
+    async unsubscribe({ accessToken, connection, remoteIds }: UnsubscribeCall): Promise<void> {
+      for (const id of remoteIds) {
+        const answer = await http.api<GraphqlAnswer<unknown>>('POST', connection.apiBase, accessToken, {
+          query: `mutation { deleteWebhook(id: ${literal(id)}) }`,
+        });
+        // A webhook Lightfunnels no longer has is removed already.
+        const codes = errorCodes(answer).filter((code) => !/not_?found/i.test(code));
+        if (codes.length) throw new ProviderError('rejected', `Lightfunnels answered ${codes[0]}`);
+      }
     },
   };
 }

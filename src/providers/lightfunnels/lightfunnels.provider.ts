@@ -1,7 +1,7 @@
 import { ProviderError } from '../core/provider-errors';
 import { AccountIdentity, CodeExchange, TokenSet } from '../core/provider';
 import { OAuth2Provider } from '../core/oauth2-provider';
-import { lightfunnelsEvents } from './lightfunnels.events';
+import { lightfunnelsEvents, lightfunnelsRegistration } from './lightfunnels.events';
 
 interface AccountQuery {
   data?: { account?: { id?: string | number } };
@@ -14,7 +14,7 @@ interface AccountQuery {
  */
 export class LightfunnelsProvider extends OAuth2Provider {
   readonly name = 'lightfunnels';
-  readonly events = lightfunnelsEvents(this.settings);
+  readonly events = { ...lightfunnelsEvents(this.settings), ...lightfunnelsRegistration(this.http) };
   override readonly scopeSeparator = ',';
 
   exchangeCode({ code }: CodeExchange): Promise<TokenSet> {

@@ -1,7 +1,7 @@
 import { ProviderError } from '../core/provider-errors';
 import { AccountIdentity, CodeExchange, RevokeResult, TokenSet } from '../core/provider';
 import { OAuth2Provider } from '../core/oauth2-provider';
-import { webflowEvents } from './webflow.events';
+import { webflowEvents, webflowRegistration } from './webflow.events';
 
 /**
  * Webflow (docs/providers.md#webflow): scopes space-separated and encoded %20 on the authorize URL; the
@@ -10,7 +10,7 @@ import { webflowEvents } from './webflow.events';
  */
 export class WebflowProvider extends OAuth2Provider {
   readonly name = 'webflow';
-  readonly events = webflowEvents(this.settings);
+  readonly events = { ...webflowEvents(this.settings), ...webflowRegistration(this.http) };
 
   exchangeCode({ code, redirectUri }: CodeExchange): Promise<TokenSet> {
     return this.http.token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri }, 'json');
