@@ -158,6 +158,11 @@ export class InboundEventsService {
         ? await this.connections.findAllByAccount(provider.name, described.accountRef)
         : [];
     const connection = connections[0] ?? null;
+    if (subscription && !connection) {
+      // The connection was deleted (its webhooks are unregistered later): nobody receives this any more.
+      this.log(provider.name, 'not_found', { subscriptionId: subscription.id });
+      throw notFound();
+    }
     // Per subscription (or the app-level route): the same bytes to two owners' URLs are two events.
     const scope = subscription?.id ?? 'app';
     const dedupeKey = described.eventId

@@ -317,6 +317,16 @@ describe('provider events: /events/{provider}/{token}', () => {
       expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('revoked');
     });
 
+    it('a deleted connection’s subscription URL answers 404 and forwards nothing', async () => {
+      const id = await connection('webflow', 'deleted-site');
+      const sub = await subscription('webflow', id, ['site_publish']);
+      await t.api.delete(`/connections/${id}`).expect(200);
+      const body = JSON.stringify({ triggerType: 'site_publish', payload: { siteId: 'gone' } });
+      const res = await post(`/events/webflow/${sub.token}`, webflowHeaders(body), body);
+      expect(res.status).toBe(404);
+      expect(await forwarded(null)).toEqual([]);
+    });
+
     it('a subscription without a secret of its own is not proven with the app-level secret', async () => {
       const id = await connection('clickfunnels', 'cf-no-secret');
       const sub = await subscription('clickfunnels', id, ['contact.created']);
