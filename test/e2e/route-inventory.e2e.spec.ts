@@ -42,6 +42,8 @@ const PUBLIC: { path: string; methods: string[]; why: string; dev?: true }[] = [
     ['/sandbox/:provider/revoke', ['POST']],
     ['/sandbox/:provider/faults', ['POST', 'DELETE']],
     ['/sandbox/:provider/calls', ['GET', 'HEAD', 'DELETE']],
+    ['/sandbox/:provider/webhooks', ['GET', 'HEAD']],
+    ['/sandbox/:provider/webhooks/test-event', ['POST']],
     ...['/sandbox/:provider/api', '/sandbox/:provider/api/*'].map((path) => [
       path,
       ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE'],

@@ -742,7 +742,7 @@ describe('Sandbox provider simulators (real app, real HTTP)', () => {
       expect(intro.body.authorization).toMatchObject({
         grantType: 'authorization_code',
         scope: 'authorized_user:read sites:read',
-        authorizedTo: { siteIds: [], userIds: [who.body.id] },
+        authorizedTo: { siteIds: [expect.stringMatching(/^[0-9a-f]{24}$/)], userIds: [who.body.id] },
       });
       expect(intro.body.authorization.authorizedTo.workspaceIds).toHaveLength(1);
       const intro2 = await t.anon

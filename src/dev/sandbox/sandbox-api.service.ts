@@ -3,6 +3,7 @@ import type { FastifyRequest as Request } from 'fastify';
 import { CallContext, SandboxFaultsService } from './sandbox-faults.service';
 import { SandboxGrantsService } from './sandbox-grants.service';
 import { SandboxRecordsService } from './sandbox-records.service';
+import { SandboxWebhooksService } from './sandbox-webhooks.service';
 import { matchRoute } from './simulators/routes';
 import type { ProviderSimulator } from './simulators/simulator';
 import {
@@ -28,11 +29,16 @@ export class SandboxApiService {
     private readonly grants: SandboxGrantsService,
     private readonly faults: SandboxFaultsService,
     private readonly records: SandboxRecordsService,
+    private readonly webhooks: SandboxWebhooksService,
   ) {}
 
   /** The answer to a call of `path` (relative to the API base), or null when the simulator has no such route. */
   async call(provider: ProviderSimulator, req: Request, path: string): Promise<SandboxReply | null> {
-    const match = matchRoute(provider.api, req.method, path);
+    const match = matchRoute(
+      provider.api,
+      req.method,
+      provider.apiPrefix ? path.replace(provider.apiPrefix, '') : path,
+    );
     if (!match) return null;
     const { route, params } = match;
     const whoami = typeof route.whoami === 'function' ? route.whoami(req.body) : Boolean(route.whoami);
@@ -47,6 +53,7 @@ export class SandboxApiService {
       const checked = raw ? await this.grants.checkAccessToken(provider, raw) : { problem: 'missing' as const };
       if (!checked.token) throw new ReplyError(provider.unauthorized(checked.problem), 'invalid_token');
       const token = checked.token;
+      const origin = internalOrigin(req);
       try {
         const reply = await route.handle({
           token,
@@ -54,8 +61,9 @@ export class SandboxApiService {
           query: Params.of(req.query),
           body: req.body,
           format: bodyFormat(req),
-          origin: internalOrigin(req),
+          origin,
           records: this.records.for(provider),
+          webhooks: this.webhooks.for(provider, token.grantId, origin),
         });
         return { reply, grantId: token.grantId };
       } catch (e) {

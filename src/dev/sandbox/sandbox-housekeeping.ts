@@ -6,8 +6,8 @@ const KEEP_MS = 24 * 3_600_000;
 
 /**
  * The simulators' tables would grow forever in a long-running development instance: every hour, what
- * is older than a day goes — codes, the call log, faults, created records, and tokens that can no
- * longer be used (expired, rotated or revoked). Live tokens stay, so a connection made last week still
+ * is older than a day goes — codes, the call log, faults, created records, tokens that can no
+ * longer be used (expired, rotated or revoked), and webhooks whose grant has no token left. Live tokens stay, so a connection made last week still
  * works against its simulator.
  */
 @Injectable()
@@ -35,6 +35,12 @@ export class SandboxHousekeeping {
       before,
       now,
     ]);
+    // A webhook lives as long as its grant has a token left (a real one lives until it is deleted).
+    await run(
+      'webhooks',
+      'created_at < $1 AND NOT EXISTS (SELECT 1 FROM sandbox.tokens t WHERE t.grant_id = webhooks.grant_id)',
+      [before],
+    );
     if (Object.values(purged).some(Boolean)) this.logger.log(purged, 'purged old simulator rows');
     return purged;
   }

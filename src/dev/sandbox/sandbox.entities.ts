@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import type { SandboxAccount } from './simulators/simulator';
+import type { SandboxAccount, WebhookStatus } from './simulators/simulator';
 
 /**
  * State of the provider simulators. In Postgres so that several replicas share one simulator, in a
@@ -167,10 +167,60 @@ export class SandboxRecordEntity {
   createdAt!: Date;
 }
 
+/**
+ * A webhook registered through a simulator's API (ClickFunnels outgoing endpoints, Lightfunnels
+ * createWebhook, Keap REST hooks, Webflow site webhooks), per provider and account. The signing secret
+ * is kept as is: the simulator signs with it, as the provider does.
+ */
+@Entity({ schema: SANDBOX_SCHEMA, name: 'webhooks' })
+@Index('ux_sandbox_webhooks_remote', ['provider', 'remoteId'], { unique: true })
+@Index('ix_sandbox_webhooks_account', ['provider', 'account', 'id'])
+export class SandboxWebhookEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  provider!: string;
+
+  /** The provider's id of the webhook, as its API shows it. */
+  @Column({ name: 'remote_id', type: 'varchar', length: 64 })
+  remoteId!: string;
+
+  /** The account, named as the service names the connection's account. */
+  @Column({ type: 'varchar', length: 128 })
+  account!: string;
+
+  @Column({ type: 'text', array: true })
+  events!: string[];
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  name!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  secret!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: WebhookStatus;
+
+  @Column({ type: 'jsonb' })
+  data!: Record<string, unknown>;
+
+  /** The grant whose token registered it: its webhooks go when its tokens are purged. */
+  @Column({ name: 'grant_id', type: 'uuid' })
+  grantId!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
 export const SANDBOX_ENTITIES = [
   SandboxCodeEntity,
   SandboxTokenEntity,
   SandboxFaultEntity,
   SandboxCallEntity,
   SandboxRecordEntity,
+  SandboxWebhookEntity,
 ];

@@ -16,6 +16,8 @@ import { SandboxOAuthService } from './sandbox-oauth.service';
 import { SandboxRecordsService } from './sandbox-records.service';
 import { SandboxSchema } from './sandbox-schema';
 import { SandboxHousekeeping } from './sandbox-housekeeping';
+import { SandboxWebhooksController } from './sandbox-webhooks.controller';
+import { SandboxWebhooksService } from './sandbox-webhooks.service';
 
 /**
  * Provider simulators under /sandbox/{provider}/…; mounted only when the sandbox is on. One simulator
@@ -23,7 +25,7 @@ import { SandboxHousekeeping } from './sandbox-housekeeping';
  */
 @Module({
   imports: [TypeOrmModule.forFeature(SANDBOX_ENTITIES)],
-  controllers: [SandboxController, SandboxApiController],
+  controllers: [SandboxController, SandboxApiController, SandboxWebhooksController],
   providers: [
     SandboxSchema,
     SandboxHousekeeping,
@@ -34,6 +36,7 @@ import { SandboxHousekeeping } from './sandbox-housekeeping';
     SandboxOAuthService,
     SandboxRecordsService,
     SandboxApiService,
+    SandboxWebhooksService,
   ],
 })
 export class SandboxModule implements OnModuleInit {

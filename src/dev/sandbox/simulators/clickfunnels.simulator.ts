@@ -1,19 +1,58 @@
 import type { FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { hmac } from '../../../crypto/hmac';
 import { DEFAULT_ACCOUNT_SEED, emailOf, FIXED_DATE, numberOf, shortId, title } from './accounts';
 import {
   ApiCall,
   ApiRoute,
+  firstEvent,
   IssuedTokens,
+  registeredFor,
   RevokeStyle,
   SandboxAccount,
+  SimulatedWebhooks,
   SimulatorBase,
   StoredRecord,
+  StoredWebhook,
   WireRules,
 } from './simulator';
 import { integerParam, json, jsonObject, Params, SandboxError, SandboxReply } from './wire';
 
 const CONTACT = 'contact';
+const DISCONNECTED = 'platform_application.disconnected';
+
+/**
+ * Event types an outgoing endpoint may subscribe to (`event_type_ids`): ClickFunnels' "Webhook Event
+ * Types" page, the subset the service names, and the app's disconnect.
+ */
+const EVENT_TYPES = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'contact.identified',
+  'contact/applied_tag.created',
+  'contact/applied_tag.deleted',
+  'form/submission.created',
+  'order.created',
+  'order.updated',
+  'order.deleted',
+  'order.completed',
+  'one-time-order.completed',
+  'one_time_order.refunded',
+  'subscription.activated',
+  'subscription.canceled',
+  'subscription.churned',
+  'subscription.first_payment_received',
+  'orders/invoice.created',
+  'orders/invoice.refunded',
+  'one-time-order.invoice.paid',
+  'subscription/invoice.paid',
+  'orders/transaction.created',
+  'courses/enrollment.created',
+  'courses/enrollment.course_completed',
+  'appointments/scheduled_event.created',
+  DISCONNECTED,
+];
 const PAGE_SIZE = 20;
 const CONTACT_FIELDS = [
   'email_address',
@@ -54,12 +93,47 @@ export class ClickfunnelsSimulator extends SimulatorBase {
   /** Doorkeeper's RFC 7009 endpoint: 200 whether or not the token was known. */
   override readonly revoke: RevokeStyle = { clientAuth: ['body', 'basic'], tokenParam: 'token', answer: {} };
 
+  /** `{api}/api/v2/…` is `{api}/…`, also under the workspace URL (which stands for the workspace's own origin, `https://{sub}.myclickfunnels.com`). */
+  override readonly apiPrefix = /^\/*(?:workspaces\/[^/]+\/)?api\/v2(?:\/|$)/i;
+
   readonly api: readonly ApiRoute[] = [
     { method: 'GET', path: 'teams', whoami: true, handle: (call) => this.teams(call) },
     { method: 'GET', path: 'workspaces/:id', handle: (call) => this.workspace(call) },
     { method: 'GET', path: 'workspaces/:id/contacts', handle: (call) => this.listContacts(call) },
     { method: 'POST', path: 'workspaces/:id/contacts', handle: (call) => this.createContact(call) },
+    { method: 'GET', path: 'workspaces/:id/webhooks/outgoing/endpoints', handle: (call) => this.listEndpoints(call) },
+    { method: 'POST', path: 'workspaces/:id/webhooks/outgoing/endpoints', handle: (call) => this.createEndpoint(call) },
+    // Shallow routes (Rails): an endpoint by its own id; also under its workspace.
+    { method: 'GET', path: 'webhooks/outgoing/endpoints/:endpoint', handle: (call) => this.getEndpoint(call) },
+    { method: 'DELETE', path: 'webhooks/outgoing/endpoints/:endpoint', handle: (call) => this.deleteEndpoint(call) },
+    {
+      method: 'DELETE',
+      path: 'workspaces/:id/webhooks/outgoing/endpoints/:endpoint',
+      handle: (call) => this.deleteEndpoint(call),
+    },
   ];
+
+  /**
+   * Outgoing endpoints: `X-Webhook-ClickFunnels-Signature` is the hex HMAC-SHA256 of
+   * `"{timestamp}.{body}"` with the endpoint's `webhook_secret`, `X-Webhook-ClickFunnels-Timestamp`
+   * Unix seconds; the V2 envelope `{event_id, event_type, subject_id, subject_type, workspace_id, data}`.
+   * An endpoint without event types receives every event (the simulator's reading).
+   */
+  override readonly webhooks: SimulatedWebhooks = {
+    events: EVENT_TYPES,
+    uninstallEvent: DISCONNECTED,
+    newId: () => String(randomInt(100_000, 1_000_000_000)),
+    receives: registeredFor,
+    defaultEvent: (hook) => firstEvent(hook, DISCONNECTED, 'contact.created'),
+    body: (type, hook, event) => clickfunnelsEvent(type, hook, event),
+    sign: (body, hook, now) => {
+      const timestamp = String(Math.floor(now.getTime() / 1000));
+      return {
+        'X-Webhook-ClickFunnels-Signature': hmac('sha256', hook.secret ?? '', timestamp, '.', body).toString('hex'),
+        'X-Webhook-ClickFunnels-Timestamp': timestamp,
+      };
+    },
+  };
 
   /** Seeds may be `team/workspace` to simulate two workspaces of one team. */
   account(seed: string): SandboxAccount {
@@ -73,6 +147,11 @@ export class ClickfunnelsSimulator extends SimulatorBase {
       workspaceId: numberOf(['cf2-workspace', seed], 10_000, 90_000),
       workspaceName: title(workspace),
     };
+  }
+
+  /** The service's account id of a ClickFunnels 2.0 connection is its workspace. */
+  override accountKey(account: SandboxAccount): string {
+    return String(account.workspaceId);
   }
 
   override describeAccount(account: SandboxAccount): Array<[string, string]> {
@@ -195,6 +274,66 @@ export class ClickfunnelsSimulator extends SimulatorBase {
     return json(contactOf(created), 201);
   }
 
+  /** `GET /workspaces/{id}/webhooks/outgoing/endpoints`: the workspace's endpoints (never their secrets). */
+  private async listEndpoints(call: ApiCall): Promise<SandboxReply> {
+    const account = this.workspaceOf(call);
+    const hooks = await call.webhooks.list(this.accountKey(account));
+    return json(hooks.map((hook) => endpointOf(hook)));
+  }
+
+  /**
+   * `POST /workspaces/{id}/webhooks/outgoing/endpoints` with `{webhooks_outgoing_endpoint: {url, name,
+   * event_type_ids}}`: 201 with the endpoint and its `webhook_secret`, the only answer that shows it.
+   */
+  private async createEndpoint(call: ApiCall): Promise<SandboxReply> {
+    const account = this.workspaceOf(call);
+    const endpoint = jsonObject(call.format, jsonObject(call.format, call.body)?.webhooks_outgoing_endpoint);
+    if (!endpoint)
+      this.fail(400, 'bad_request', {
+        error: 'Bad request: param is missing or the value is empty: webhooks_outgoing_endpoint',
+      });
+    const { url, name } = endpoint;
+    const types = endpoint.event_type_ids ?? [];
+    if (typeof url !== 'string' || !isHttpUrl(url)) this.invalid('Url is invalid');
+    if (name !== undefined && name !== null && typeof name !== 'string') this.invalid('Name must be a string');
+    if (!Array.isArray(types) || !types.every((t): t is string => typeof t === 'string'))
+      this.invalid('Event type ids must be a list of event types');
+    const unknown = types.filter((t) => !EVENT_TYPES.includes(t));
+    if (unknown.length) this.invalid(`Event type ids include unknown event types: ${unknown.join(', ')}`);
+    const secret = randomBytes(32).toString('hex');
+    const hook = await call.webhooks.create({
+      id: this.webhooks.newId(),
+      account: this.accountKey(account),
+      events: [...new Set(types)],
+      url,
+      name: name ?? null,
+      secret,
+      status: 'active',
+      data: { teamId: account.teamId },
+    });
+    return json({ ...endpointOf(hook), webhook_secret: secret }, 201);
+  }
+
+  private async getEndpoint(call: ApiCall): Promise<SandboxReply> {
+    return json(endpointOf(await this.endpointOf(call)));
+  }
+
+  /** `DELETE /webhooks/outgoing/endpoints/{id}`: 204; the endpoint gets no more events. */
+  private async deleteEndpoint(call: ApiCall): Promise<SandboxReply> {
+    const hook = await this.endpointOf(call);
+    await call.webhooks.remove(hook.id);
+    return { status: 204 };
+  }
+
+  /** The endpoint the path names, when it belongs to the token's workspace (else not found). */
+  private async endpointOf(call: ApiCall): Promise<StoredWebhook> {
+    if (call.params.id !== undefined) this.workspaceOf(call);
+    const hook = await call.webhooks.find(call.params.endpoint);
+    if (!hook || hook.account !== this.accountKey(call.token.account))
+      this.fail(404, 'not_found', { error: 'Not found: Record missing' });
+    return hook;
+  }
+
   /** The token's workspace when the path names it; any other id is not found (the token sees one workspace). */
   private workspaceOf(call: ApiCall): SandboxAccount {
     if (String(call.token.account.workspaceId) !== call.params.id)
@@ -205,6 +344,71 @@ export class ClickfunnelsSimulator extends SimulatorBase {
   private invalid(message: string): never {
     return this.fail(422, 'unprocessable_entity', { error: `Validation failed: ${message}` });
   }
+}
+
+const isHttpUrl = (value: string) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/** An outgoing endpoint as the API shows it (the secret only in the create answer). */
+const endpointOf = (hook: StoredWebhook) => ({
+  id: Number(hook.id),
+  public_id: shortId(`endpoint:${hook.id}`, 6),
+  workspace_id: Number(hook.account),
+  url: hook.url,
+  name: hook.name,
+  event_type_ids: hook.events,
+  api_version: 2,
+  created_at: hook.createdAt.toISOString(),
+  updated_at: hook.createdAt.toISOString(),
+});
+
+/** A V2 event: contacts, orders, or the app's disconnect. */
+function clickfunnelsEvent(type: string, hook: StoredWebhook, event: { id: string; now: Date }) {
+  const workspaceId = Number(hook.account);
+  const at = event.now.toISOString();
+  const subjectId = numberOf(['cf2-subject', event.id], 100_000, 900_000);
+  const envelope = (subjectType: string, data: Record<string, unknown>) => ({
+    event_id: event.id,
+    event_type: type,
+    subject_id: subjectId,
+    subject_type: subjectType,
+    workspace_id: workspaceId,
+    created_at: at,
+    data,
+  });
+  if (type === DISCONNECTED)
+    return envelope('PlatformApplication', {
+      workspace_id: workspaceId,
+      team_id: hook.data.teamId ?? null,
+      disconnected_at: at,
+    });
+  if (type.includes('order'))
+    return envelope('Order', {
+      id: subjectId,
+      public_id: shortId(`order:${subjectId}`, 6),
+      workspace_id: workspaceId,
+      order_number: subjectId % 100_000,
+      total_amount: '49.00',
+      currency: 'USD',
+      contact: { email_address: 'customer@sandbox.example' },
+      created_at: at,
+      updated_at: at,
+    });
+  return envelope('Contact', {
+    id: subjectId,
+    public_id: shortId(`contact:${subjectId}`, 6),
+    workspace_id: workspaceId,
+    email_address: `contact-${subjectId}@sandbox.example`,
+    first_name: 'Sandbox',
+    last_name: 'Contact',
+    created_at: at,
+    updated_at: at,
+  });
 }
 
 const contactOf = (record: StoredRecord) => ({

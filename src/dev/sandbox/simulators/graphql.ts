@@ -1,15 +1,16 @@
 /**
  * Just enough GraphQL for the Lightfunnels simulator: one query operation (shorthand `{ … }` or
  * `query Name($v: Int) { … }`), fields with aliases, arguments (literals and variables) and nested
- * selections, `__typename`. No fragments, directives or mutations. The answer holds exactly the
- * selected fields, as a GraphQL server's does.
+ * selections, `__typename`. No fragments or directives; a mutation is parsed (parseOperation) for the
+ * caller to run its root fields itself. The answer holds exactly the selected fields, as a GraphQL
+ * server's does.
  */
 
 export class GraphqlError extends Error {}
 
 type ArgValue = string | number | boolean | null | ArgValue[] | { [key: string]: ArgValue };
 
-interface Field {
+export interface Field {
   alias?: string;
   name: string;
   args: Record<string, ArgValue>;
@@ -65,6 +66,12 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
+/** A parsed operation: its kind and its root fields. */
+export interface Operation {
+  operation: 'query' | 'mutation';
+  fields: Field[];
+}
+
 class Parser {
   private at = 0;
 
@@ -73,11 +80,14 @@ class Parser {
     private readonly variables: Record<string, unknown>,
   ) {}
 
-  document(): Field[] {
+  document(allowed: readonly Operation['operation'][] = ['query']): Operation {
     let selections: Field[];
+    let operation: Operation['operation'] = 'query';
     if (this.peek('name')) {
-      const operation = this.take('name').value;
-      if (operation !== 'query') throw new GraphqlError(`The sandbox answers queries only, not ${operation}.`);
+      const name = this.take('name').value;
+      if (!(allowed as readonly string[]).includes(name))
+        throw new GraphqlError(`The sandbox answers ${allowed.join(' and ')} operations only, not ${name}.`);
+      operation = name as Operation['operation'];
       if (this.peek('name')) this.take('name');
       if (this.peekPunct('(')) this.skipVariableDefinitions();
       selections = this.selectionSet();
@@ -85,7 +95,7 @@ class Parser {
       selections = this.selectionSet();
     }
     if (this.at < this.tokens.length) throw new GraphqlError('Syntax Error: Expected a single operation.');
-    return selections;
+    return { operation, fields: selections };
   }
 
   private selectionSet(): Field[] {
@@ -231,14 +241,24 @@ export function executeGraphql(
   variables: Record<string, unknown>,
   root: GraphqlObject,
 ): Record<string, unknown> {
-  const selections = new Parser(tokenize(query), variables).document();
-  return resolve(selections, root);
+  const { fields } = new Parser(tokenize(query), variables).document();
+  return resolve(fields, root);
+}
+
+/** A query or a mutation, parsed; the caller runs a mutation's root fields (they may write). */
+export function parseOperation(query: string, variables: Record<string, unknown>): Operation {
+  return new Parser(tokenize(query), variables).document(['query', 'mutation']);
+}
+
+/** The answer to one root field whose value the caller computed: its selected subfields. */
+export function selectField(field: Field, value: unknown, parentType: string): unknown {
+  return complete(field, value, parentType);
 }
 
 /** The top-level fields a query selects, or null when it does not parse (the executor then says why). */
 export function rootFields(query: string): string[] | null {
   try {
-    return new Parser(tokenize(query), {}).document().map((field) => field.name);
+    return new Parser(tokenize(query), {}).document().fields.map((field) => field.name);
   } catch (e) {
     if (e instanceof GraphqlError) return null;
     throw e;

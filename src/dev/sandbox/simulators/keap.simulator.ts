@@ -1,12 +1,17 @@
+import { randomInt } from 'node:crypto';
 import { DEFAULT_ACCOUNT_SEED, emailOf, numberOf, personName } from './accounts';
 import {
   ApiCall,
   ApiRoute,
   bearerUnauthorized,
+  firstEvent,
   IssuedTokens,
+  registeredFor,
   SandboxAccount,
+  SimulatedWebhooks,
   SimulatorBase,
   StoredRecord,
+  StoredWebhook,
   TokenProblem,
   WireRules,
 } from './simulator';
@@ -16,6 +21,49 @@ const DAY = 86_400;
 const CONTACT = 'contact';
 const EMAIL_FIELDS = ['EMAIL1', 'EMAIL2', 'EMAIL3'];
 const PHONE_FIELDS = ['PHONE1', 'PHONE2', 'PHONE3', 'PHONE4', 'PHONE5'];
+
+/** `GET /v1/hooks/event_keys`: Keap's long-standing object events (one per hook). */
+const EVENT_KEYS = [
+  'contact.add',
+  'contact.edit',
+  'contact.delete',
+  'contactGroup.add',
+  'contactGroup.edit',
+  'contactGroup.delete',
+  'contactGroup.applied',
+  'contactGroup.removed',
+  'company.add',
+  'company.edit',
+  'company.delete',
+  'invoice.add',
+  'invoice.edit',
+  'invoice.delete',
+  'invoice.payment.add',
+  'invoice.payment.edit',
+  'invoice.payment.delete',
+  'opportunity.add',
+  'opportunity.edit',
+  'opportunity.delete',
+  'opportunity.stage_move',
+  'order.add',
+  'order.edit',
+  'order.delete',
+  'product.add',
+  'product.edit',
+  'product.delete',
+  'subscription.add',
+  'subscription.edit',
+  'subscription.delete',
+  'task.add',
+  'task.edit',
+  'task.delete',
+  'note.add',
+  'note.edit',
+  'note.delete',
+  'appointment.add',
+  'appointment.edit',
+  'appointment.delete',
+];
 
 const keapHost = (account: SandboxAccount) => `${account.appName ?? 'ab000'}.infusionsoft.com`;
 
@@ -41,11 +89,46 @@ export class KeapSimulator extends SimulatorBase {
     refreshTokenTtlSeconds: 90 * DAY,
   };
 
+  /** `{api}/v1/hooks` is `{api}/hooks` (the real base ends with /v1). */
+  override readonly apiPrefix = /^\/*v1(?:\/|$)/i;
+
   readonly api: readonly ApiRoute[] = [
     { method: 'GET', path: 'oauth/connect/userinfo', whoami: true, handle: (call) => this.userinfo(call) },
     { method: 'GET', path: 'contacts', handle: (call) => this.listContacts(call) },
     { method: 'POST', path: 'contacts', handle: (call) => this.createContact(call) },
+    // Before hooks/:key, which would take `event_keys` as a key.
+    { method: 'GET', path: 'hooks/event_keys', handle: () => json(EVENT_KEYS) },
+    { method: 'GET', path: 'hooks', handle: (call) => this.listHooks(call) },
+    { method: 'POST', path: 'hooks', handle: (call) => this.createHook(call) },
+    { method: 'GET', path: 'hooks/:key', handle: async (call) => json(hookOf(await this.hookOf(call))) },
+    { method: 'DELETE', path: 'hooks/:key', handle: (call) => this.deleteHook(call) },
+    { method: 'POST', path: 'hooks/:key/verify', handle: (call) => this.verifyHook(call) },
   ];
+
+  /**
+   * REST hooks: unsigned deliveries `{event_key, object_type, object_keys: [{id, apiUrl, timestamp}]}`,
+   * only to a hook whose `X-Hook-Secret` handshake was echoed (`Verified`); a 410 makes it `Inactive`
+   * until `/verify`.
+   */
+  override readonly webhooks: SimulatedWebhooks = {
+    events: EVENT_KEYS,
+    newId: () => String(randomInt(1, 1_000_000_000)),
+    receives: registeredFor,
+    defaultEvent: (hook) => firstEvent(hook, undefined, 'contact.add'),
+    body: (type, _hook, event) => ({
+      event_key: type,
+      object_type: type.split('.')[0],
+      object_keys: [
+        {
+          id: numberOf(['keap-object', event.id], 1, 1_000_000),
+          apiUrl: '',
+          timestamp: event.now.toISOString(),
+        },
+      ],
+    }),
+    sign: () => ({}),
+    statusAfter: (status) => (status === 410 ? 'Inactive' : undefined),
+  };
 
   /** One Keap app per account name: `Acme Corp` → app `abacmecorp`. */
   account(seed: string): SandboxAccount {
@@ -55,6 +138,11 @@ export class KeapSimulator extends SimulatorBase {
       email: emailOf(seed),
       appName: `ab${alnum || numberOf(['keap-app', seed], 100, 900)}`,
     };
+  }
+
+  /** The service's account id of a Keap connection is the app (`ab123`). */
+  override accountKey(account: SandboxAccount): string {
+    return account.appName ?? DEFAULT_ACCOUNT_SEED;
   }
 
   override describeAccount(account: SandboxAccount): Array<[string, string]> {
@@ -153,6 +241,57 @@ export class KeapSimulator extends SimulatorBase {
     return json(contactOf(created), 201);
   }
 
+  /** `GET /hooks`: the app's hooks. */
+  private async listHooks(call: ApiCall): Promise<SandboxReply> {
+    return json((await call.webhooks.list(this.accountKey(call.token.account))).map(hookOf));
+  }
+
+  /**
+   * `POST /hooks {eventKey, hookUrl}`: the handshake is sent before the answer (a 200 echoing
+   * `X-Hook-Secret` makes the hook `Verified`, anything else leaves it `Unverified`); 200 with the hook.
+   */
+  private async createHook(call: ApiCall): Promise<SandboxReply> {
+    const body = jsonObject(call.format, call.body);
+    if (!body) this.badRequest('Input could not be converted to a valid request: expected a JSON object');
+    const { eventKey, hookUrl } = body;
+    if (typeof eventKey !== 'string' || !EVENT_KEYS.includes(eventKey))
+      this.badRequest(`Invalid eventKey: must be one of GET /hooks/event_keys`);
+    if (typeof hookUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(hookUrl)) this.badRequest('Invalid hookUrl');
+    const handshake = await call.webhooks.handshake(hookUrl);
+    const hook = await call.webhooks.create({
+      id: this.webhooks.newId(),
+      account: this.accountKey(call.token.account),
+      events: [eventKey],
+      url: hookUrl,
+      secret: handshake.secret,
+      status: handshake.verified ? 'Verified' : 'Unverified',
+    });
+    return json(hookOf(hook));
+  }
+
+  /** `DELETE /hooks/{key}`: 204. */
+  private async deleteHook(call: ApiCall): Promise<SandboxReply> {
+    const hook = await this.hookOf(call);
+    await call.webhooks.remove(hook.id);
+    return { status: 204 };
+  }
+
+  /** `POST /hooks/{key}/verify`: the handshake again; the hook as it now is. */
+  private async verifyHook(call: ApiCall): Promise<SandboxReply> {
+    const hook = await this.hookOf(call);
+    const handshake = await call.webhooks.handshake(hook.url);
+    const status = handshake.verified ? 'Verified' : 'Unverified';
+    await call.webhooks.update(hook.id, { status, secret: handshake.secret });
+    return json(hookOf({ ...hook, status }));
+  }
+
+  private async hookOf(call: ApiCall): Promise<StoredWebhook> {
+    const hook = await call.webhooks.find(call.params.key);
+    if (!hook || hook.account !== this.accountKey(call.token.account))
+      this.fail(404, 'not_found', { message: `Hook ${call.params.key} not found` });
+    return hook;
+  }
+
   /** `[{email|number, field}]` with Keap's field names (EMAIL1…, PHONE1…). */
   private entries(value: unknown, name: string, key: string, fields: string[]): Array<Record<string, string>> {
     if (value === undefined || value === null) return [];
@@ -181,3 +320,11 @@ export class KeapSimulator extends SimulatorBase {
 }
 
 const contactOf = (record: StoredRecord) => ({ id: record.id, ...record.data });
+
+/** A REST hook as Keap shows it. */
+const hookOf = (hook: StoredWebhook) => ({
+  key: hook.id,
+  eventKey: hook.events[0],
+  hookUrl: hook.url,
+  status: hook.status,
+});

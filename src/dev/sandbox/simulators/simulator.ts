@@ -91,9 +91,99 @@ export interface ApiCall {
   /** This simulator's address as the call reached it (for links in answers). */
   origin: string;
   records: SandboxRecords;
+  /** The webhooks this provider holds (registration calls). */
+  webhooks: SandboxWebhooks;
 }
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+/**
+ * Keap's hook states (`Verified` once the handshake was echoed, `Inactive` after a 410); `active` for
+ * the providers whose webhooks need no verification.
+ */
+export type WebhookStatus = 'active' | 'Verified' | 'Unverified' | 'Inactive';
+
+/** A webhook registered at a simulator (sandbox.webhooks). */
+export interface StoredWebhook {
+  /** The provider's id of it, as its API shows it (a number, a Keap key, 24 hex for Webflow). */
+  id: string;
+  /** The account it belongs to, named as the service names the connection's account (accountKey). */
+  account: string;
+  /** The event types it was registered for; ClickFunnels: an empty list is every event. */
+  events: string[];
+  url: string;
+  name: string | null;
+  /** The secret it is signed with (ClickFunnels' webhook_secret), or Keap's last handshake secret. */
+  secret: string | null;
+  status: WebhookStatus;
+  /** Provider-specific fields (Webflow's siteId and filter, Lightfunnels' version and settings). */
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface NewWebhook {
+  id: string;
+  account: string;
+  events: string[];
+  url: string;
+  name?: string | null;
+  secret?: string | null;
+  status: WebhookStatus;
+  data?: Record<string, unknown>;
+}
+
+/** Where registration calls keep their webhooks (shared by all replicas), and Keap's handshake. */
+export interface SandboxWebhooks {
+  /** A new webhook, under an id the simulator makes (`newId`). */
+  create(hook: NewWebhook): Promise<StoredWebhook>;
+  /** The account's webhooks, oldest first. */
+  list(account: string): Promise<StoredWebhook[]>;
+  find(id: string): Promise<StoredWebhook | null>;
+  /** Whether it existed. */
+  remove(id: string): Promise<boolean>;
+  update(id: string, change: Partial<Pick<StoredWebhook, 'status' | 'secret'>>): Promise<void>;
+  /**
+   * Keap's verification: POSTs `url` with a new `X-Hook-Secret` and tells whether the answer was a
+   * 200 echoing it.
+   */
+  handshake(url: string): Promise<{ verified: boolean; secret: string }>;
+}
+
+/**
+ * How a provider's webhooks behave once registered: the events it knows, what a delivery carries and
+ * how it is signed. Absent on a provider without webhooks (ClickFunnels Classic).
+ */
+export interface SimulatedWebhooks {
+  /** Event types a registration may name (the provider refuses others). */
+  readonly events: readonly string[];
+  /** The per-account "app uninstalled" event, if the provider has one. */
+  readonly uninstallEvent?: string;
+  /** A new id for a webhook, in the provider's format. */
+  newId(): string;
+  /** Whether a registered hook receives `type` now (its events, its state). */
+  receives(hook: StoredWebhook, type: string): boolean;
+  /** The event a hook gets when none is named: its first one that is not the uninstall. */
+  defaultEvent(hook: StoredWebhook): string | undefined;
+  /** A realistic delivery body of `type` for the hook's account; `event.id` is one per event sent. */
+  body(type: string, hook: StoredWebhook, event: { id: string; now: Date }): Record<string, unknown>;
+  /** The headers of a delivery of `body` (the exact bytes sent), signed as the provider signs. */
+  sign(body: string, hook: StoredWebhook, now: Date): Record<string, string>;
+  /** The hook's state after a delivery was answered `status` (Keap: a 410 makes it inactive). */
+  statusAfter?(status: number): WebhookStatus | undefined;
+}
+
+/** Whether a hook in a deliverable state is registered for `type` (an empty list: every event). */
+export function registeredFor(hook: StoredWebhook, type: string): boolean {
+  return (
+    (hook.status === 'active' || hook.status === 'Verified') && (hook.events.length === 0 || hook.events.includes(type))
+  );
+}
+
+/** A hook's first event that is not the uninstall (`fallback` for a hook registered for every event). */
+export function firstEvent(hook: StoredWebhook, uninstall: string | undefined, fallback: string): string | undefined {
+  if (hook.events.length === 0) return fallback;
+  return hook.events.find((e) => e !== uninstall);
+}
 
 /** One endpoint under `/sandbox/<provider>/api`. */
 export interface ApiRoute {
@@ -125,7 +215,17 @@ export interface ProviderSimulator {
   /** null: no revoke endpoint (404). */
   readonly revoke: Readonly<RevokeStyle> | null;
   readonly api: readonly ApiRoute[];
+  /**
+   * The version prefix the provider's real API base ends with (Keap `v1`, Webflow `v2`, ClickFunnels
+   * `api/v2`), matched at the start of an API path and dropped: a client that appends it to the API
+   * base (as it must for the real one) reaches the same routes.
+   */
+  readonly apiPrefix: RegExp | null;
+  /** null: the provider has no webhooks to register. */
+  readonly webhooks: SimulatedWebhooks | null;
 
+  /** The account as the service names a connection's account (its accountId): webhooks belong to it. */
+  accountKey(account: SandboxAccount): string;
   /** The provider-side account behind a consent-page account name (normalized seed). */
   account(seed: string): SandboxAccount;
   /** Label/value lines describing the account on the consent page; the first is the user. */
@@ -182,6 +282,8 @@ export abstract class SimulatorBase implements ProviderSimulator {
   abstract readonly wire: Readonly<WireRules>;
   abstract readonly api: readonly ApiRoute[];
   readonly revoke: Readonly<RevokeStyle> | null = null;
+  readonly apiPrefix: RegExp | null = null;
+  readonly webhooks: SimulatedWebhooks | null = null;
 
   get clientId(): string {
     return `sandbox-${this.name}`;
@@ -199,6 +301,10 @@ export abstract class SimulatorBase implements ProviderSimulator {
       ['User', account.email],
       ['Account id', account.userId],
     ];
+  }
+
+  accountKey(account: SandboxAccount): string {
+    return account.userId;
   }
 
   checkAuthorize(_params: Params, _scope: string): void {}
