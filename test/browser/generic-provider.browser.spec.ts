@@ -108,6 +108,8 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
         supports: { refresh: true, revoke: true, pkce: true, verify: true },
         defaultScopes: ['openid', 'offline_access', 'email'],
         sandbox: false,
+        // A PROVIDERS_FILE provider has no events of its own to subscribe to.
+        events: { names: [], oneEventPerSubscription: false, reportsUninstall: false, uninstallEvent: null },
       },
     ]);
 

@@ -503,6 +503,17 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     });
   });
 
+  it('createSubscription, listSubscriptions, deleteSubscription: typed 422 where the provider has no events, an empty list, a typed 404', async () => {
+    const classic = await imported(
+      client.importConnection({ provider: 'clickfunnels-classic', ownerId: 'client-subs-cfc', accessToken: 'cfc' }),
+    );
+    const refused = await client.createSubscription({ id: classic.id }, { events: ['order.created'] });
+    expectError(errorOf(refused, 422), refused.response, 422, 'events_not_supported');
+    expect(dataOf(await client.listSubscriptions({ id: classic.id }))).toEqual({ data: [] });
+    const unknown = await client.deleteSubscription({ id: classic.id, subscriptionId: randomUUID() });
+    expectError(errorOf(unknown, 404), unknown.response, 404, 'subscription_not_found');
+  });
+
   it('deleteConnection: 200 with the revocation outcome, then a typed 404', async () => {
     const keap = await imported(importKeap('client-delete'));
     expect(dataOf(await client.deleteConnection({ id: keap.id }))).toEqual({
