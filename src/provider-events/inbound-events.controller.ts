@@ -1,8 +1,9 @@
-import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
+import { EventsRouteGuard } from './events-route.guard';
 import { InboundEventsService } from './inbound-events.service';
 import { loadProviderEventsConfig } from './provider-events.config';
 
@@ -15,6 +16,7 @@ const ROUTE = { rawBody: true, bodyLimit: () => loadProviderEventsConfig().maxBo
  */
 @ApiExcludeController()
 @Public()
+@UseGuards(EventsRouteGuard)
 @Controller('events')
 export class InboundEventsController {
   constructor(private readonly events: InboundEventsService) {}
@@ -49,7 +51,7 @@ export class InboundEventsController {
     reply: FastifyReply,
   ): Promise<{ received: true }> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const receipt = await this.events.receive(provider.toLowerCase(), token, {
+    const receipt = await this.events.receive(provider, token, {
       headers: request.headers,
       body,
       receivedAt: new Date(),

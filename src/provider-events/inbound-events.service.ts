@@ -77,27 +77,38 @@ export class InboundEventsService {
     @Inject(providerEventsConfig.KEY) private readonly config: ConfigType<typeof providerEventsConfig>,
   ) {}
 
-  /** One delivery to `/events/{provider}/{token}` (token given) or `/events/{provider}` (app-level). */
-  async receive(providerName: string, token: string | undefined, delivery: InboundDelivery): Promise<Receipt> {
-    const provider = this.catalog.find(providerName);
+  /**
+   * What a delivery URL names: its provider (with events) and subscription (none on the app-level
+   * route), or 404 not_found, one answer for an unknown provider, a provider without events, an unknown
+   * or malformed token, and an app-level route the provider does not post to. Run before the body is
+   * read (EventsRouteGuard) and again with it.
+   */
+  async target(providerName: string, token: string | undefined) {
+    const provider = this.catalog.find(providerName.toLowerCase());
     const events = provider?.events;
     if (!provider || !events) {
       // Never the name from the URL as a label: anyone could make up new series.
       this.log('unknown', 'not_found', {});
       throw notFound();
     }
-    let subscription = null;
-    if (token !== undefined) {
-      const hash = hashSecret(token);
-      subscription = TOKEN.test(token) ? await this.repo.findSubscriptionByToken(provider.name, hash) : null;
-      if (!subscription) {
-        this.log(provider.name, 'not_found', {});
-        throw notFound();
-      }
-    } else if (!events.appLevel) {
+    if (token === undefined) {
+      if (events.appLevel) return { provider, events, subscription: null };
       this.log(provider.name, 'not_found', {});
       throw notFound();
     }
+    // Hashed and looked up whatever its shape, so a malformed token is no faster to refuse.
+    const hash = hashSecret(token);
+    const subscription = await this.repo.findSubscriptionByToken(provider.name, hash);
+    if (!subscription || !TOKEN.test(token)) {
+      this.log(provider.name, 'not_found', {});
+      throw notFound();
+    }
+    return { provider, events, subscription };
+  }
+
+  /** One delivery to `/events/{provider}/{token}` (token given) or `/events/{provider}` (app-level). */
+  async receive(providerName: string, token: string | undefined, delivery: InboundDelivery): Promise<Receipt> {
+    const { provider, events, subscription } = await this.target(providerName, token);
 
     const handshake = subscription ? events.handshake?.(delivery) : undefined;
     if (handshake && subscription) {

@@ -6,6 +6,7 @@ import { TokenLifecycleModule } from '../token-lifecycle/token-lifecycle.module'
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { EventSubscriptionEntity } from './event-subscription.entity';
 import { InboundEventEntity } from './inbound-event.entity';
+import { EventsRouteGuard } from './events-route.guard';
 import { InboundEventsController } from './inbound-events.controller';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { InboundEventsService } from './inbound-events.service';
@@ -23,7 +24,7 @@ import { SubscriptionsService } from './subscriptions.service';
     WebhooksModule,
   ],
   controllers: [InboundEventsController, SubscriptionsController],
-  providers: [InboundEventsRepository, InboundEventsService, SubscriptionsService],
+  providers: [InboundEventsRepository, InboundEventsService, SubscriptionsService, EventsRouteGuard],
   exports: [InboundEventsService, InboundEventsRepository],
 })
 export class ProviderEventsModule {}

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import * as http from 'node:http';
 import { parseKeyring } from '../../src/crypto/keyring';
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import {
@@ -8,6 +9,7 @@ import {
 import { subscriptionSecretContext } from '../../src/provider-events/subscription-context';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
 import { rawRequest } from '../support/raw-http';
+import { within } from '../support/wait';
 
 const WEBFLOW_SECRET = 'webflow-client-secret';
 const LIGHTFUNNELS_SECRET = 'lightfunnels-client-secret';
@@ -325,6 +327,28 @@ describe('provider events: /events/{provider}/{token}', () => {
       const res = await post(`/events/webflow/${sub.token}`, webflowHeaders(body), body);
       expect(res.status).toBe(404);
       expect(await forwarded(null)).toEqual([]);
+    });
+
+    it('an unknown token is answered 404 before the body is read: a megabyte announced, a few bytes sent', async () => {
+      let req: http.ClientRequest | undefined;
+      const answer = new Promise<number>((resolve, reject) => {
+        req = http.request(
+          `${t.baseUrl}/events/webflow/${randomBytes(32).toString('base64url')}`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(1_000_000) } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', (error) => (req?.destroyed ? undefined : reject(error)));
+        req.write('{"triggerType":');
+      });
+      try {
+        // Without the check before the body, no answer comes until the body or the request timeout does.
+        expect(await within(answer, 2_000, 'the 404')).toBe(404);
+      } finally {
+        req?.destroy();
+      }
     });
 
     it('a subscription without a secret of its own is not proven with the app-level secret', async () => {
