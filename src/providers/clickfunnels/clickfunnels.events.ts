@@ -50,6 +50,8 @@ const NAMES = [
   'courses/enrollment.course_completed',
   'appointments/scheduled_event.created',
 ] as const;
+/** The names, for the sandbox simulator that stands in for the provider's registration API. */
+export const CLICKFUNNELS_EVENT_NAMES: readonly string[] = NAMES;
 
 /**
  * ClickFunnels 2.0 events (docs/events.md). `X-Webhook-ClickFunnels-Signature` is the hex HMAC-SHA256

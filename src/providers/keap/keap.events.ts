@@ -60,6 +60,8 @@ const NAMES = [
   'appointment.edit',
   'appointment.delete',
 ] as const;
+/** The names, for the sandbox simulator that stands in for the provider's registration API. */
+export const KEAP_EVENT_NAMES: readonly string[] = NAMES;
 
 /**
  * Keap REST hooks (docs/events.md). Deliveries are not signed: the unguessable URL token that found

@@ -41,6 +41,8 @@ const NAMES = [
   'funnel/updated',
   'funnel/deleted',
 ] as const;
+/** The names, for the sandbox simulator that stands in for the provider's registration API. */
+export const LIGHTFUNNELS_EVENT_NAMES: readonly string[] = NAMES;
 
 /**
  * Lightfunnels events (docs/events.md). `lightfunnels-hmac` is the base64 HMAC-SHA256 of the body with

@@ -37,6 +37,8 @@ const NAMES = [
   'collection_item_deleted',
   'collection_item_unpublished',
 ] as const;
+/** The names, for the sandbox simulator that stands in for the provider's registration API. */
+export const WEBFLOW_EVENT_NAMES: readonly string[] = NAMES;
 
 /**
  * Webflow events (docs/events.md). `x-webflow-signature` is the hex HMAC-SHA256 of

@@ -17,42 +17,16 @@ import {
   WireRules,
 } from './simulator';
 import { integerParam, json, jsonObject, Params, SandboxError, SandboxReply } from './wire';
+import { CLICKFUNNELS_EVENT_NAMES } from '../../../providers/clickfunnels/clickfunnels.events';
 
 const CONTACT = 'contact';
 const DISCONNECTED = 'platform_application.disconnected';
 
 /**
- * Event types an outgoing endpoint may subscribe to (`event_type_ids`): ClickFunnels' "Webhook Event
- * Types" page, the subset the service names, and the app's disconnect.
+ * Event types an outgoing endpoint may subscribe to (`event_type_ids`): the provider module's list of
+ * ClickFunnels' "Webhook Event Types", and the app's disconnect.
  */
-const EVENT_TYPES = [
-  'contact.created',
-  'contact.updated',
-  'contact.deleted',
-  'contact.identified',
-  'contact/applied_tag.created',
-  'contact/applied_tag.deleted',
-  'form/submission.created',
-  'order.created',
-  'order.updated',
-  'order.deleted',
-  'order.completed',
-  'one-time-order.completed',
-  'one_time_order.refunded',
-  'subscription.activated',
-  'subscription.canceled',
-  'subscription.churned',
-  'subscription.first_payment_received',
-  'orders/invoice.created',
-  'orders/invoice.refunded',
-  'one-time-order.invoice.paid',
-  'subscription/invoice.paid',
-  'orders/transaction.created',
-  'courses/enrollment.created',
-  'courses/enrollment.course_completed',
-  'appointments/scheduled_event.created',
-  DISCONNECTED,
-];
+const EVENT_TYPES = [...CLICKFUNNELS_EVENT_NAMES, DISCONNECTED];
 const PAGE_SIZE = 20;
 const CONTACT_FIELDS = [
   'email_address',

@@ -16,54 +16,15 @@ import {
   WireRules,
 } from './simulator';
 import { integerParam, json, jsonObject, Params, SandboxReply } from './wire';
+import { KEAP_EVENT_NAMES } from '../../../providers/keap/keap.events';
 
 const DAY = 86_400;
 const CONTACT = 'contact';
 const EMAIL_FIELDS = ['EMAIL1', 'EMAIL2', 'EMAIL3'];
 const PHONE_FIELDS = ['PHONE1', 'PHONE2', 'PHONE3', 'PHONE4', 'PHONE5'];
 
-/** `GET /v1/hooks/event_keys`: Keap's long-standing object events (one per hook). */
-const EVENT_KEYS = [
-  'contact.add',
-  'contact.edit',
-  'contact.delete',
-  'contactGroup.add',
-  'contactGroup.edit',
-  'contactGroup.delete',
-  'contactGroup.applied',
-  'contactGroup.removed',
-  'company.add',
-  'company.edit',
-  'company.delete',
-  'invoice.add',
-  'invoice.edit',
-  'invoice.delete',
-  'invoice.payment.add',
-  'invoice.payment.edit',
-  'invoice.payment.delete',
-  'opportunity.add',
-  'opportunity.edit',
-  'opportunity.delete',
-  'opportunity.stage_move',
-  'order.add',
-  'order.edit',
-  'order.delete',
-  'product.add',
-  'product.edit',
-  'product.delete',
-  'subscription.add',
-  'subscription.edit',
-  'subscription.delete',
-  'task.add',
-  'task.edit',
-  'task.delete',
-  'note.add',
-  'note.edit',
-  'note.delete',
-  'appointment.add',
-  'appointment.edit',
-  'appointment.delete',
-];
+/** `GET /v1/hooks/event_keys`: Keap's long-standing object events (one per hook), the provider module's list. */
+const EVENT_KEYS = KEAP_EVENT_NAMES;
 
 const keapHost = (account: SandboxAccount) => `${account.appName ?? 'ab000'}.infusionsoft.com`;
 

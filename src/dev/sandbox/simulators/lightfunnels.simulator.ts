@@ -16,33 +16,12 @@ import {
   WireRules,
 } from './simulator';
 import { basicCredentials, BodyFormat, invalidRequest, json, jsonObject, SandboxReply } from './wire';
+import { LIGHTFUNNELS_EVENT_NAMES } from '../../../providers/lightfunnels/lightfunnels.events';
 
 const UNINSTALLED = 'app/uninstalled';
 
-/** `createWebhook`'s types (developer.lightfunnels.com/webhooks, "Event Types"), the uninstall included. */
-const WEBHOOK_TYPES = [
-  'order/created',
-  'order/confirmed',
-  'order/fulfilled',
-  'order/cancelled',
-  'order/uncancelled',
-  'order/refunded',
-  'order-item/created',
-  'payment/created',
-  'payment/paid',
-  'contact-form/created',
-  'contact/signup',
-  'contact/updated',
-  'checkout/created',
-  'checkout/updated',
-  'product/created',
-  'product/updated',
-  'product/deleted',
-  'funnel/created',
-  'funnel/updated',
-  'funnel/deleted',
-  UNINSTALLED,
-];
+/** `createWebhook`'s types (developer.lightfunnels.com/webhooks): the provider module's list, and the uninstall. */
+const WEBHOOK_TYPES = [...LIGHTFUNNELS_EVENT_NAMES, UNINSTALLED];
 
 /** A resolver's refusal, answered as GraphQL errors beside `data` (the field null), code as message. */
 class LightfunnelsError extends Error {}

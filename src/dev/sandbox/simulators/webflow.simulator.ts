@@ -17,6 +17,7 @@ import {
   WireRules,
 } from './simulator';
 import { invalidGrant, json, jsonObject, SandboxReply } from './wire';
+import { WEBFLOW_EVENT_NAMES } from '../../../providers/webflow/webflow.events';
 
 const workspaceIdOf = (account: SandboxAccount) => hexOf(['webflow-workspace', account.userId], 24);
 /** The one site of the authorizing user's workspace. */
@@ -25,24 +26,8 @@ const siteIdOf = (account: SandboxAccount) => hexOf(['webflow-site', account.use
 /** Webhooks per trigger type and site (developers.webflow.com, "Create Webhook"). */
 const MAX_PER_TRIGGER = 75;
 
-/** `triggerType`s of `POST /v2/sites/{site_id}/webhooks`. */
-const TRIGGER_TYPES = [
-  'form_submission',
-  'site_publish',
-  'page_created',
-  'page_metadata_updated',
-  'page_deleted',
-  'ecomm_new_order',
-  'ecomm_order_changed',
-  'ecomm_inventory_changed',
-  'user_account_added',
-  'user_account_updated',
-  'user_account_deleted',
-  'collection_item_created',
-  'collection_item_changed',
-  'collection_item_deleted',
-  'collection_item_unpublished',
-];
+/** `triggerType`s of `POST /v2/sites/{site_id}/webhooks`: the provider module's list. */
+const TRIGGER_TYPES = WEBFLOW_EVENT_NAMES;
 
 /** Webflow's error body (developers.webflow.com, Data API v2 error handling). */
 const webflowError = (code: string, message: string) => ({ code, message, externalReference: null, details: [] });
