@@ -74,13 +74,18 @@ class StrictValidationPipe extends ValidationPipe {
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  if (value && typeof value === 'object')
-    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+const isLoneSurrogateText = (text: string) => LONE_SURROGATE.test(text);
+const isNulText = (text: string) => text.includes('\u0000');
+
+/** Whether any string in a JSON value, keys included, at any depth, passes `test`. */
+function someText(value: unknown, test: (text: string) => boolean): boolean {
+  if (typeof value === 'string') return test(value);
+  if (Array.isArray(value)) return value.some((item) => someText(item, test));
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => test(k) || someText(v, test));
   return false;
 }
+
+const hasLoneSurrogate = (value: unknown): boolean => someText(value, isLoneSurrogateText);
 
 /**
  * The top-level field of a body or query whose value (or a key inside it) holds an unpaired surrogate,
@@ -89,7 +94,7 @@ export function hasLoneSurrogate(value: unknown): boolean {
 function fieldWithLoneSurrogate(input: unknown): string | undefined {
   if (!input || typeof input !== 'object') return undefined;
   for (const [key, value] of Object.entries(input)) {
-    if (LONE_SURROGATE.test(key) || hasLoneSurrogate(value)) return /^[A-Za-z]\w{0,63}$/.test(key) ? key : 'A field';
+    if (isLoneSurrogateText(key) || hasLoneSurrogate(value)) return /^[A-Za-z]\w{0,63}$/.test(key) ? key : 'A field';
   }
   return undefined;
 }
@@ -110,13 +115,11 @@ export const UuidParam = new ParseUUIDPipe({
 // eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 export const NO_NUL = /^[^\u0000]*$/;
 
-export function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object')
-    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
-  return false;
-}
+const hasNul = (value: unknown): boolean => someText(value, isNulText);
+
+/** Whether a JSON value holds text Postgres cannot store (U+0000 or an unpaired surrogate), in one walk. */
+export const hasUnstorableText = (value: unknown): boolean =>
+  someText(value, (text) => isNulText(text) || isLoneSurrogateText(text));
 
 /** A plain JSON object (not an array) of at most `maxBytes` serialized, storable in jsonb. */
 export function IsJsonObject(maxBytes: number, options?: ValidationOptions) {

@@ -4,7 +4,7 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { MetricsService } from '../metrics/metrics.service';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../common/errors';
-import { hasLoneSurrogate, hasNul } from '../common/validation';
+import { hasUnstorableText } from '../common/validation';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
 import { ConnectionsRepository } from '../connections/persistence/connections.repository';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
@@ -152,7 +152,7 @@ export class InboundEventsService {
       throw unreadable();
     }
     // Postgres jsonb holds neither an unpaired surrogate nor U+0000 (a 500 otherwise).
-    if (hasLoneSurrogate(payload) || hasNul(payload)) throw unreadable();
+    if (hasUnstorableText(payload)) throw unreadable();
     let described = bounded(events.describe(delivery, payload));
     // A provider that does not say which event a delivery is (Lightfunnels: every body is `{node}`) is
     // subscribed one event per URL: the subscription says it.
