@@ -18,6 +18,8 @@ import {
 import { Connection, DeleteConnectionResponse, ListConnectionsQuery } from '../connections/connection.dto';
 import { ConnectionsService } from '../connections/connections.service';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { InboundEventsRepository, InboundEventWithDelivery } from '../provider-events/inbound-events.repository';
+import { providerEventsConfig } from '../provider-events/provider-events.config';
 import { CredentialsService } from '../token-lifecycle/credentials.service';
 import { VerificationService } from '../token-lifecycle/verification.service';
 import { ConsoleExceptionFilter } from './console.filter';
@@ -29,6 +31,10 @@ const FORM = { formBody: true } as const;
 const PAGE_SIZE = 25;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_PATH = `${CONSOLE_PATH}/connections`;
+/** Subscriptions shown on a connection's page (the API lists up to 1,000; a page this long is rare). */
+const SUBSCRIPTIONS_SHOWN = 100;
+/** Inbound events shown on a connection's page: the newest, from ix_inbound_events_connection. */
+const EVENTS_SHOWN = 20;
 
 /** The filters of the list, as the form names them; the labels name them in messages (fixed texts). */
 const FILTER_LABELS: Record<string, string> = {
@@ -106,6 +112,19 @@ function connectionId(id: string): string {
 const connectionPath = (id: string) => `${LIST_PATH}/${id}`;
 
 /**
+ * What the page says about the delivery an event became: its status, or why there is none (no
+ * WEBHOOK_URL when it arrived; a delivery purged after WEBHOOK_RETENTION_DAYS, which only a retention
+ * shorter than EVENTS_DEDUPE_HOURS makes possible).
+ */
+function deliveryState(e: InboundEventWithDelivery): { text: string; status: string | null } {
+  if (e.deliveryId === null) return { text: NOT_FORWARDED, status: null };
+  if (e.deliveryStatus === null) return { text: PURGED, status: null };
+  return { text: e.deliveryStatus, status: e.deliveryStatus };
+}
+const NOT_FORWARDED = 'not forwarded';
+const PURGED = 'no longer kept';
+
+/**
  * When the sweep will refresh `c` (the same rule as ConnectionStatsRepository.dueByHour and the sweep's
  * claim): its access token entering the lead time, or its refresh token the renewal window, whichever
  * comes first, but not before a backoff ends. Null when the sweep does not refresh it (no refresh token,
@@ -138,7 +157,9 @@ export class ConsoleConnectionsController {
     private readonly verification: VerificationService,
     private readonly connectSessions: ConnectSessionsService,
     private readonly catalog: ProviderCatalog,
+    private readonly inboundEvents: InboundEventsRepository,
     @Inject(tokenLifecycleConfig.KEY) private readonly lifecycle: ConfigType<typeof tokenLifecycleConfig>,
+    @Inject(providerEventsConfig.KEY) private readonly events: ConfigType<typeof providerEventsConfig>,
   ) {}
 
   /** Filtered like GET /connections (the same DTO and rules), 25 per page, newest first. */
@@ -351,7 +372,16 @@ export class ConsoleConnectionsController {
     extra: { flash?: Flash; reconnect?: { url: string; expires: When | null } },
   ): Promise<void> {
     const provider = this.catalog.find(c.provider);
+    const [subscriptions, events] = await Promise.all([
+      this.inboundEvents.listSubscriptionsOfConnection(c.id, SUBSCRIPTIONS_SHOWN + 1),
+      this.inboundEvents.latestEventsOfConnection(c.id, EVENTS_SHOWN),
+    ]);
     const now = Date.now();
+    const shownEvents = events.map((e) => ({
+      type: e.eventType,
+      received: when(e.receivedAt.toISOString(), now),
+      delivery: deliveryState(e),
+    }));
     await sendPage(request, reply, 'connection', {
       title: `Connection ${c.provider} ${c.accountId}`,
       page: 'connections',
@@ -372,6 +402,19 @@ export class ConsoleConnectionsController {
       created: when(c.createdAt, now),
       updated: when(c.updatedAt, now),
       metadataJson: JSON.stringify(c.metadata, null, 2),
+      // Named fields only: a subscription's row also holds its URL token's hash and the provider's secret.
+      subscriptions: subscriptions.slice(0, SUBSCRIPTIONS_SHOWN).map((s) => ({
+        id: s.id,
+        events: s.events,
+        status: s.status,
+        created: when(s.createdAt.toISOString(), now),
+      })),
+      subscriptionsCut: subscriptions.length > SUBSCRIPTIONS_SHOWN ? SUBSCRIPTIONS_SHOWN : 0,
+      events: shownEvents,
+      eventsNotForwarded: shownEvents.some((e) => e.delivery.text === NOT_FORWARDED),
+      eventsPurged: shownEvents.some((e) => e.delivery.text === PURGED),
+      eventsShown: EVENTS_SHOWN,
+      eventsKeptHours: this.events.dedupeHours,
     });
   }
 }

@@ -4,6 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConsoleSessionEntity } from './console-session.entity';
 import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
 import { ConnectionsModule } from '../connections/connections.module';
+import { ProviderEventsModule } from '../provider-events/provider-events.module';
+import { providerEventsConfig } from '../provider-events/provider-events.config';
 import { TokenLifecycleModule } from '../token-lifecycle/token-lifecycle.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { consoleConfig } from './console.config';
@@ -23,9 +25,12 @@ import { ConsoleWebhooksController } from './console-webhooks.controller';
 @Module({
   imports: [
     ConfigModule.forFeature(consoleConfig),
+    // EVENTS_DEDUPE_HOURS: how long the connection page's events go back.
+    ConfigModule.forFeature(providerEventsConfig),
     TypeOrmModule.forFeature([ConsoleSessionEntity]),
     ConnectionsModule,
     ConnectSessionsModule,
+    ProviderEventsModule,
     TokenLifecycleModule,
     WebhooksModule,
   ],

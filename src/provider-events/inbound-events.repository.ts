@@ -153,4 +153,45 @@ export class InboundEventsRepository {
       before,
     ]);
   }
+
+  /**
+   * A connection's newest events (the console's connection page), newest first, at most `limit`, each
+   * with the state of the `provider.event` delivery it became: `deliveryStatus` is null when it was not
+   * forwarded (`deliveryId` null: no WEBHOOK_URL) or its delivery is no longer kept (purged after
+   * WEBHOOK_RETENTION_DAYS). The limit is applied on ix_inbound_events_connection before the join, so
+   * a busy connection costs `limit` rows. Never the payload: it is only in the delivery, and not read.
+   */
+  async latestEventsOfConnection(connectionId: string, limit: number): Promise<InboundEventWithDelivery[]> {
+    const rows: {
+      id: string;
+      event_type: string;
+      received_at: Date;
+      delivery_id: string | null;
+      delivery_status: string | null;
+    }[] = await this.events.query(
+      `SELECT e.id, e.event_type, e.received_at, e.delivery_id, d.status AS delivery_status
+         FROM (SELECT id, event_type, received_at, delivery_id FROM inbound_events
+                WHERE connection_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2) e
+         LEFT JOIN webhook_deliveries d ON d.id = e.delivery_id
+        ORDER BY e.received_at DESC, e.id DESC`,
+      [connectionId, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      eventType: r.event_type,
+      receivedAt: r.received_at,
+      deliveryId: r.delivery_id,
+      deliveryStatus: r.delivery_status,
+    }));
+  }
+}
+
+/** One row of latestEventsOfConnection. */
+export interface InboundEventWithDelivery {
+  id: string;
+  eventType: string;
+  receivedAt: Date;
+  deliveryId: string | null;
+  /** The delivery's status (webhook_deliveries.status: pending, delivered, failed). */
+  deliveryStatus: string | null;
 }

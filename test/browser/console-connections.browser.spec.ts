@@ -50,6 +50,30 @@ describe('console: connections in a real browser', () => {
     return res.body.id as string;
   }
 
+  /**
+   * Two subscriptions (one with a long list of event names) and three events (one with a long type)
+   * for `id`, written straight into the tables, without deliveries: none is forwarded.
+   */
+  async function withEvents(id: string): Promise<void> {
+    const names = Array.from({ length: 12 }, (_, i) => `contact.custom_event_${i}`);
+    for (const [events, status] of [
+      [names, 'active'],
+      [['contact.add'], 'pending_verification'],
+    ] as const)
+      await t.dataSource.query(
+        `INSERT INTO event_subscriptions (id, connection_id, provider, events, status, token_hash)
+         VALUES (gen_random_uuid(), $1, 'keap', $2, $3, $4)`,
+        [id, events, status, randomBytes(32).toString('hex')],
+      );
+    const at = Date.now() - 600_000;
+    for (const [i, type] of ['contact.add', 'contact.edit', `order.${'x'.repeat(90)}`].entries())
+      await t.dataSource.query(
+        `INSERT INTO inbound_events (id, provider, dedupe_key, connection_id, event_type, received_at)
+         VALUES (gen_random_uuid(), 'keap', $1, $2, $3, $4)`,
+        [`console:${randomBytes(8).toString('hex')}`, id, type, new Date(at + i * 1000)],
+      );
+  }
+
   /** Every visible input and select has a <label for> naming it. */
   async function expectLabelled(): Promise<void> {
     // A string: the test program has no DOM types (tsconfig lib), the page has the DOM.
@@ -384,6 +408,39 @@ describe('console: connections in a real browser', () => {
     expect(table.box).toBeLessThanOrEqual(390);
     await visit(`/admin/connections/${keapId}`);
     expect(await pageWidth()).toBeLessThanOrEqual(390);
+    // The empty states (a long endpoint in code) and the subscriptions and events tables fit too.
+    const quiet = await imported('console-phone-owner', 'phone');
+    await visit(`/admin/connections/${quiet}`);
+    expect(await page.textContent('#no-subscriptions')).toContain(`POST /connections/${quiet}/subscriptions`);
+    expect(await page.$('#no-events')).not.toBeNull();
+    expect(await pageWidth()).toBeLessThanOrEqual(390);
+    await withEvents(quiet);
+    await visit(`/admin/connections/${quiet}`);
+    expect(await page.$$eval('#subscriptions tbody tr', (rows) => rows.length)).toBe(2);
+    expect(await page.$$eval('#inbound-events tbody tr', (rows) => rows.length)).toBe(3);
+    expect(await pageWidth()).toBeLessThanOrEqual(390);
+  });
+
+  it('shows a connection’s subscriptions and latest events in tables with captions and column headers', async () => {
+    const id = await imported('console-events-owner', 'events');
+    await withEvents(id);
+    await visit(`/admin/connections/${id}`);
+    for (const table of ['#subscriptions', '#inbound-events']) {
+      expect(await page.textContent(`${table} caption`)).toBeTruthy();
+      expect(
+        await page.$$eval(`${table} thead th`, (ths) => ths.every((th) => th.getAttribute('scope') === 'col')),
+      ).toBe(true);
+    }
+    expect(await page.$$eval('#subscriptions tbody .status', (s) => s.map((e) => e.textContent))).toEqual([
+      'active',
+      'pending_verification',
+    ]);
+    expect(await page.$$eval('#inbound-events tbody tr td:last-child', (s) => s.map((e) => e.textContent))).toEqual([
+      'not forwarded',
+      'not forwarded',
+      'not forwarded',
+    ]);
+    expect(await page.isVisible('#not-forwarded-note')).toBe(true);
   });
 
   it('screenshot of a connection page for the docs', async () => {
