@@ -6,7 +6,8 @@
  *   2. list scaling over 1,000,000 rows (page 1 vs page 5,000, EXPLAIN ANALYZE per filter combination),
  *   3. the refresh sweep: 10,000 due Keap connections, two instances, the Keap simulator, a 500/s budget,
  *   4. the proxy's overhead against calling a bare upstream directly, and its memory during a 50 MB download,
- *   5. memory (RSS) idle and after each scenario.
+ *   5. memory (RSS) idle and after each scenario,
+ *   6. inbound provider events on two instances: events/s, and none lost or stored/forwarded twice.
  * Prints a table and writes bench/results.json. Knobs: see bench/README.md.
  */
 const fs = require('node:fs');
@@ -22,6 +23,7 @@ const { pgStatements } = require('./lib/pgstats');
 const list = require('./scenarios/list');
 const sweep = require('./scenarios/sweep');
 const proxy = require('./scenarios/proxy');
+const events = require('./scenarios/events');
 
 const { DIST, ROOT, freePort, round, sleep } = util;
 
@@ -34,7 +36,7 @@ const num = (name, fallback) => {
 };
 
 const config = {
-  only: (process.env.BENCH_ONLY || 'hot,list,sweep,proxy').split(',').map((s) => s.trim()),
+  only: (process.env.BENCH_ONLY || 'hot,list,sweep,proxy,events').split(',').map((s) => s.trim()),
   hot: {
     connectionsSeeded: num('BENCH_HOT_N', 1000),
     concurrency: num('BENCH_HOT_CONCURRENCY', 50),
@@ -64,6 +66,17 @@ const config = {
     warmupSec: num('BENCH_PROXY_WARMUP', 3),
     exportMb: num('BENCH_PROXY_EXPORT_MB', 50),
     sequentialN: num('BENCH_PROXY_SEQUENTIAL', 2000),
+  },
+  events: {
+    n: Math.max(1, num('BENCH_EVENTS_N', 200)),
+    // Per instance (two instances, loaded at once).
+    concurrency: Math.max(1, num('BENCH_EVENTS_CONCURRENCY', 25)),
+    durationSec: num('BENCH_EVENTS_DURATION', 10),
+    warmupSec: num('BENCH_EVENTS_WARMUP', 2),
+    duplicateFraction: Math.min(1, num('BENCH_EVENTS_DUPLICATES', 0.1)),
+    logLevel: process.env.BENCH_EVENTS_LOG_LEVEL || 'warn',
+    // 0: the service's default pool (10).
+    poolSize: num('BENCH_EVENTS_POOL_SIZE', 0),
   },
   totalTimeoutSec: num('BENCH_TIMEOUT', 600),
 };
@@ -318,6 +331,21 @@ async function main() {
       results.memory.after.proxy = results.proxy.rssAfterLoadMb;
     }
 
+    if (config.only.includes('events')) {
+      log('6. inbound provider events, two instances');
+      results.events = await events.run({
+        db,
+        cipher,
+        startService,
+        apiKey,
+        ...config.events,
+        pgDataDir: path.join(tmp, 'pg'),
+        statements,
+        log,
+      });
+      results.memory.after.events = results.events.after.map((a) => a.rssMb);
+    }
+
     if (config.only.includes('sweep')) {
       log('3. refresh sweep');
       results.sweep = await sweep.run({
@@ -349,7 +377,8 @@ async function main() {
   const failed =
     (results.sweep &&
       (results.sweep.lost > 0 || results.sweep.providerCalls !== results.sweep.n || results.sweep.timedOut)) ||
-    (results.proxy && !results.proxy.ok);
+    (results.proxy && !results.proxy.ok) ||
+    (results.events && !results.events.ok);
   process.exitCode = failed ? 1 : 0;
 }
 

@@ -250,6 +250,43 @@ function table(r) {
   if (mem.after.proxy !== undefined) rows.push(['   proxy instance after its load', fmt(mem.after.proxy, ' MB'), '']);
   if (mem.after.sweep !== undefined)
     rows.push(['   after sweep', mem.after.sweep.map((v) => fmt(v, ' MB')).join(', '), '']);
+  if (mem.after.events !== undefined)
+    rows.push(['   events instances after load', mem.after.events.map((v) => fmt(v, ' MB')).join(', '), '']);
+  const e = r.events;
+  if (e) {
+    rows.push('-');
+    rows.push([
+      `6. provider events (${e.provider})`,
+      `${fmt(e.connectionsSeeded)} subscriptions, ${e.instances} instances x ${e.concurrencyPerInstance} connections, ${e.durationSec} s, ${fmt(Math.round(e.duplicateFraction * 100))} % sent twice`,
+      'errors',
+    ]);
+    rows.push([
+      '   both instances',
+      `${fmt(e.eventsPerSecond)} events/s (${fmt(e.distinctEventsPerSecond)} new)   p50 ${fmt(e.latency.p50, ' ms')}   p99 ${fmt(e.latency.p99, ' ms')}`,
+      `${e.non2xx + e.errors}`,
+    ]);
+    for (const p of e.perInstance)
+      rows.push([
+        `   ${p.name}`,
+        `${fmt(p.eventsPerSecond)} events/s   p50 ${fmt(p.p50, ' ms')}   p99 ${fmt(p.p99, ' ms')}   CPU/event ${fmt(p.cpuUsPerEvent, ' us')} (${fmt(p.cpuPercent, '%')})`,
+        `${p.errors + p.timeouts}`,
+      ]);
+    rows.push([
+      '   Postgres, load generator',
+      `Postgres CPU/event ${fmt(e.postgresCpuUsPerEvent, ' us')} (${fmt(e.cpuPercent.postgres, '%')}), load generator ${fmt(e.cpuPercent.loadGenerator, '%')} of one core`,
+      '',
+    ]);
+    rows.push([
+      '   checked',
+      `${fmt(e.eventsSent)} events (${fmt(e.answered2xx)} answered 2xx), ${fmt(e.duplicatesSent)} sent twice (both 2xx ${fmt(e.duplicatesBoth2xx)}); rows: inbound ${fmt(e.inboundRows)}, outbox ${fmt(e.forwardedRows)}`,
+      `5xx ${fmt(e.status5xx)}`,
+    ]);
+    rows.push([
+      '   lost / duplicated',
+      `lost ${fmt(e.lost)} (inbound ${fmt(e.lostInbound)}, outbox ${fmt(e.lostForwarded)}), duplicated ${fmt(e.duplicated)} (inbound ${fmt(e.duplicatedInbound)}, outbox ${fmt(e.duplicatedForwarded)}), misrouted ${fmt(e.misrouted)}, stray ${fmt(e.stray)}`,
+      e.ok ? 'ok' : 'FAILED',
+    ]);
+  }
   return render(rows);
 }
 

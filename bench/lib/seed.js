@@ -10,15 +10,16 @@ const refreshContext = (id) => ({ table: 'connections', id, field: 'refresh_toke
 const sha256Hex = (value) => createHash('sha256').update(value, 'utf8').digest('hex');
 
 /**
- * Multi-row insert of Keap connections (scopes {full}), one statement per BATCH rows via unnest.
+ * Multi-row insert of connections (Keap unless `provider`/`apiBase` say otherwise; scopes {full}), one
+ * statement per BATCH rows via unnest.
  * rows: {id, ownerId, accountId, accessToken, refreshToken, expiresAt, refreshTokenExpiresAt} (tokens already encrypted).
  */
-async function insertConnections(db, rows) {
+async function insertConnections(db, rows, { provider = 'keap', apiBase = KEAP_API_BASE } = {}) {
   for (let i = 0; i < rows.length; i += BATCH) {
     const chunk = rows.slice(i, i + BATCH);
     await db.query(
       `INSERT INTO connections (id, provider, owner_id, account_id, status, api_base_url, scopes, token_type, access_token, refresh_token, expires_at, refresh_token_expires_at)
-       SELECT u.id, 'keap', u.owner_id, u.account_id, 'active', $8, '{full}', 'Bearer', u.access_token, u.refresh_token, u.expires_at, u.refresh_token_expires_at
+       SELECT u.id, $9::text, u.owner_id, u.account_id, 'active', $8, '{full}', 'Bearer', u.access_token, u.refresh_token, u.expires_at, u.refresh_token_expires_at
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
            AS u(id, owner_id, account_id, access_token, refresh_token, expires_at, refresh_token_expires_at)`,
       [
@@ -29,7 +30,8 @@ async function insertConnections(db, rows) {
         chunk.map((r) => r.refreshToken),
         chunk.map((r) => r.expiresAt),
         chunk.map((r) => r.refreshTokenExpiresAt),
-        KEAP_API_BASE,
+        apiBase,
+        provider,
       ],
     );
   }
@@ -128,6 +130,66 @@ async function seedDueKeap(db, cipher, n, { dueInMs = 10 * 60_000 } = {}) {
 }
 
 /**
+ * The events scenario's data: N connections of `provider` (API base `apiBase`, a valid access token for
+ * 20 h, no refresh token) and one active event subscription each, written as the subscriptions API
+ * would: only the SHA-256 hex of the URL token (32 random bytes, base64url), and the provider's signing
+ * secret (if `withSecret`) encrypted by `cipher` under `secretContext(subscriptionId)` (the build's own
+ * subscriptionSecretContext). One transaction. Returns [{connectionId, subscriptionId, token, secret}]
+ * with the plaintext token and secret, for the load generator to address and sign events.
+ */
+async function seedEventSubscriptions(db, cipher, n, { provider, apiBase, events, withSecret, secretContext }) {
+  const now = Date.now();
+  const rows = [];
+  const subscriptions = [];
+  for (let i = 0; i < n; i++) {
+    const id = randomUUID();
+    rows.push({
+      id,
+      ownerId: `events_owner_${i}`,
+      accountId: `events_account_${i}`,
+      accessToken: cipher.encrypt(`${provider}.events.${randomBytes(24).toString('base64url')}`, accessContext(id)),
+      refreshToken: null,
+      expiresAt: new Date(now + 20 * 3600_000),
+      refreshTokenExpiresAt: null,
+    });
+    const subscriptionId = randomUUID();
+    const secret = withSecret ? randomBytes(32).toString('hex') : null;
+    subscriptions.push({
+      connectionId: id,
+      subscriptionId,
+      token: randomBytes(32).toString('base64url'),
+      secret,
+      envelope: secret ? cipher.encrypt(secret, secretContext(subscriptionId)) : null,
+    });
+  }
+  await db.query('BEGIN');
+  await insertConnections(db, rows, { provider, apiBase });
+  for (let i = 0; i < n; i += BATCH) {
+    const chunk = subscriptions.slice(i, i + BATCH);
+    await db.query(
+      `INSERT INTO event_subscriptions (id, connection_id, provider, events, status, token_hash, remote_ids, secret)
+       SELECT u.id, u.connection_id, $4, $5::text[], 'active', u.token_hash, ARRAY['bench-' || u.id::text], u.secret
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $6::text[]) AS u(id, connection_id, token_hash, secret)`,
+      [
+        chunk.map((s) => s.subscriptionId),
+        chunk.map((s) => s.connectionId),
+        chunk.map((s) => sha256Hex(s.token)),
+        provider,
+        events,
+        chunk.map((s) => s.envelope),
+      ],
+    );
+  }
+  await db.query('COMMIT');
+  return subscriptions.map((s) => ({
+    connectionId: s.connectionId,
+    subscriptionId: s.subscriptionId,
+    token: s.token,
+    secret: s.secret,
+  }));
+}
+
+/**
  * The list data set: `n` rows from generate_series in one INSERT … SELECT. Deterministic
  * pseudo-random spread (setseed): provider keap 60 %, webflow 15 %, clickfunnels 10 %, lightfunnels 10 %,
  * clickfunnels-classic 5 %; 50,000 owners (≈ 20 connections each); status active 95 %, needs_reauth 2 %,
@@ -163,4 +225,4 @@ async function bulkLoad(db, cipher, n) {
   );
 }
 
-module.exports = { seedHotPath, seedSameToken, seedDueKeap, bulkLoad, sha256Hex };
+module.exports = { seedHotPath, seedSameToken, seedDueKeap, seedEventSubscriptions, bulkLoad, sha256Hex };
