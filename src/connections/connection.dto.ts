@@ -368,18 +368,42 @@ export class ImportConnectionRequest {
   metadata?: Record<string, unknown>;
 }
 
+export class DeletedConnectionSubscriptions {
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    description: 'Webhook registrations removed at the provider during the DELETE (docs/events.md)',
+    example: 1,
+  })
+  removed!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    description:
+      "Registrations the provider could not remove now: queued and retried with the connection's token, whose revocation waits for them",
+    example: 0,
+  })
+  queued!: number;
+}
+
 export class DeleteConnectionResponse {
   @ApiProperty({ ...UUID_SCHEMA, example: EXAMPLE_ID })
   id!: string;
 
   @ApiProperty({
-    enum: ['revoked', 'failed', 'unsupported'],
+    enum: ['revoked', 'failed', 'unsupported', 'queued'],
     enumName: 'ProviderRevocation',
     description:
-      'Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried) or unsupported by the provider',
+      "Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried), unsupported by the provider, or queued (it waits until the connection's webhooks are unregistered at the provider)",
     example: 'unsupported',
   })
-  providerRevocation!: 'revoked' | 'failed' | 'unsupported';
+  providerRevocation!: 'revoked' | 'failed' | 'unsupported' | 'queued';
+
+  @ApiProperty({ type: DeletedConnectionSubscriptions })
+  subscriptions!: DeletedConnectionSubscriptions;
 }
 
 export class Credentials {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConnectionHooks } from './connection-hooks';
 import { ConnectionEntity } from './connection.entity';
 import { ConnectionsController } from './connections.controller';
 import { ConnectionsService } from './connections.service';
@@ -11,7 +12,19 @@ import { ConnectionsRepository } from './persistence/connections.repository';
 @Module({
   imports: [TypeOrmModule.forFeature([ConnectionEntity])],
   controllers: [ConnectionsController],
-  providers: [ConnectionsRepository, ConnectionLifecycleRepository, ConnectionStatsRepository, ConnectionsService],
-  exports: [ConnectionsRepository, ConnectionLifecycleRepository, ConnectionStatsRepository, ConnectionsService],
+  providers: [
+    ConnectionsRepository,
+    ConnectionLifecycleRepository,
+    ConnectionStatsRepository,
+    ConnectionsService,
+    ConnectionHooks,
+  ],
+  exports: [
+    ConnectionsRepository,
+    ConnectionLifecycleRepository,
+    ConnectionStatsRepository,
+    ConnectionsService,
+    ConnectionHooks,
+  ],
 })
 export class ConnectionsModule {}

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { ConnectionNotFound, ValidationFailed } from '../common/errors';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { ConnectionHooks } from './connection-hooks';
 import { ConnectionEntity } from './connection.entity';
 import {
   Connection,
@@ -77,6 +78,7 @@ export class ConnectionsService {
     private readonly cipher: TokenCipher,
     private readonly catalog: ProviderCatalog,
     private readonly revocations: TokenRevocationsRepository,
+    private readonly hooks: ConnectionHooks,
   ) {}
 
   private readonly logger = new Logger('Connections');
@@ -98,21 +100,39 @@ export class ConnectionsService {
   }
 
   /**
-   * Revokes at the provider where it can (Webflow, ClickFunnels 2.0, generic RFC 7009), then deletes the
-   * row whatever the provider said: a provider that is down (bounded by HTTP_TIMEOUT_MS) does not block
-   * the delete. A `failed` revocation is queued, in the delete's transaction, for the revocation worker
-   * to retry; so are tokens a refresh or reconnect stored while the revoke call was out.
+   * Unregisters the connection's webhooks at the provider first (they need its token), then revokes
+   * where the provider can (Webflow, ClickFunnels 2.0, generic RFC 7009), then deletes the row whatever
+   * the provider said: a provider that is down (bounded by HTTP_TIMEOUT_MS) does not block the delete.
+   * A `failed` revocation is queued, in the delete's transaction, for the revocation worker to retry; so
+   * are tokens a refresh or reconnect stored while the revoke call was out. When webhooks could not be
+   * unregistered, their removals are queued with the token and its revocation is `queued` behind them.
    */
   async delete(id: string): Promise<DeleteConnectionResponse> {
     const connection = await this.require(id);
-    const providerRevocation = await this.revoke(connection);
+    const prepared = await this.hooks.prepareDelete(connection);
+    const providerRevocation = prepared.holdRevocation
+      ? this.deferredRevocation(connection)
+      : await this.revoke(connection);
     const deleted = await this.connections.deleteById(id, async (tx, row) => {
       const changedSince = row.tokenVersion !== connection.tokenVersion;
-      if (providerRevocation === 'failed' || (providerRevocation === 'revoked' && changedSince))
+      if (
+        providerRevocation === 'failed' ||
+        providerRevocation === 'queued' ||
+        (providerRevocation === 'revoked' && changedSince)
+      )
         await this.queueRevocation(tx, row, 'delete', (tokens) => tokens);
+      await prepared.inTransaction(tx, row);
     });
     if (!deleted) throw new ConnectionNotFound(id);
-    return { id, providerRevocation };
+    return { id, providerRevocation, subscriptions: prepared.subscriptions };
+  }
+
+  /** The revocation's answer when it must wait for the webhook removals: queued, where there is one to make. */
+  private deferredRevocation(c: ConnectionEntity): DeleteConnectionResponse['providerRevocation'] {
+    if (c.accessToken === null) return 'revoked';
+    const provider = this.catalog.find(c.provider);
+    if (provider && !provider.supports.revoke) return 'unsupported';
+    return 'queued';
   }
 
   private async revoke(c: ConnectionEntity): Promise<DeleteConnectionResponse['providerRevocation']> {

@@ -69,6 +69,8 @@ const REVOCATION: Record<DeleteConnectionResponse['providerRevocation'], string>
   failed:
     'The provider could not be reached to revoke the tokens. The revocation is queued and retried in the background.',
   unsupported: 'This provider has no way to revoke tokens: they were deleted here only.',
+  queued:
+    'The connection’s webhooks could not all be unregistered at the provider yet. Their removal is retried in the background, and the tokens are revoked after it.',
 };
 
 /** A date-time as the pages show it: ISO for <time>, UTC text, and how far from now. */

@@ -6,6 +6,7 @@ import passport from 'passport';
 import { ConnectSessionEntity } from '../connect-sessions/connect-session.entity';
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
 import { withQuery } from '../connect-sessions/return-url';
+import { ConnectionHooks } from '../connections/connection-hooks';
 import { ConnectionsService } from '../connections/connections.service';
 import { AccountIdentity, OAuthProvider } from '../providers/core/provider';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
@@ -35,6 +36,7 @@ export class OAuthFlowService {
     private readonly sessions: ConnectSessionsService,
     private readonly states: OAuthStateStore,
     private readonly connections: ConnectionsService,
+    private readonly hooks: ConnectionHooks,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
@@ -190,6 +192,8 @@ export class OAuthFlowService {
       metadata: Object.keys(session.metadata).length ? session.metadata : undefined,
     });
     await this.sessions.recordConnection(session.id, connection.id);
+    // Provider-side steps of a new connection (the uninstall subscription); never fails the connect.
+    await this.hooks.connected(connection);
     return connection.id;
   }
 

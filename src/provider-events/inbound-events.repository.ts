@@ -86,6 +86,20 @@ export class InboundEventsRepository {
   }
 
   /**
+   * The user uninstalled the app: what was registered at the provider for these connections ended with
+   * it. The rows stay (a repeated delivery to their URLs is still recognised) without remote ids, so a
+   * delete calls nothing and a reconnect registers the uninstall event again.
+   */
+  async forgetRegistrations(connectionIds: readonly string[], tx?: EntityManager): Promise<void> {
+    if (!connectionIds.length) return;
+    await (tx ?? this.subscriptions.manager).query(
+      `UPDATE event_subscriptions SET remote_ids = '{}', updated_at = now()
+        WHERE connection_id = ANY($1::uuid[]) AND status <> 'removing'`,
+      [connectionIds],
+    );
+  }
+
+  /**
    * Records an event unless one with its dedupe key is already there, and runs `forward` (which queues
    * its outbound delivery and returns that delivery's id) in the same transaction: an event is either
    * stored and queued, or neither. False for a repeat.

@@ -191,8 +191,13 @@ export class InboundEventsService {
         receivedAt,
       },
       async (tx) => {
-        if (described.uninstall)
+        if (described.uninstall) {
           for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type, tx);
+          await this.repo.forgetRegistrations(
+            connections.map((c) => c.id),
+            tx,
+          );
+        }
         if (!this.webhooks.url) return null;
         return this.deliveries.enqueue(
           tx,
@@ -220,8 +225,10 @@ export class InboundEventsService {
     );
     // An uninstall again after a reconnect may repeat its body exactly (Lightfunnels' `{node: {id}}`):
     // revoking is idempotent, so a repeat still revokes what a reconnect revived.
-    if (!recorded && described.uninstall)
+    if (!recorded && described.uninstall) {
       for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type);
+      await this.repo.forgetRegistrations(connections.map((c) => c.id));
+    }
     const outcome: InboundOutcome = !recorded
       ? 'duplicate'
       : !connection && !subscription

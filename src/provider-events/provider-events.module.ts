@@ -11,6 +11,8 @@ import { InboundEventsController } from './inbound-events.controller';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { InboundEventsService } from './inbound-events.service';
 import { providerEventsConfig } from './provider-events.config';
+import { SubscriptionRemovalWorker } from './subscription-removal-worker';
+import { SubscriptionRemovalsRepository } from './subscription-removals.repository';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 
@@ -24,7 +26,14 @@ import { SubscriptionsService } from './subscriptions.service';
     WebhooksModule,
   ],
   controllers: [InboundEventsController, SubscriptionsController],
-  providers: [InboundEventsRepository, InboundEventsService, SubscriptionsService, EventsRouteGuard],
-  exports: [InboundEventsService, InboundEventsRepository],
+  providers: [
+    InboundEventsRepository,
+    InboundEventsService,
+    SubscriptionsService,
+    SubscriptionRemovalsRepository,
+    SubscriptionRemovalWorker,
+    EventsRouteGuard,
+  ],
+  exports: [InboundEventsService, InboundEventsRepository, SubscriptionRemovalWorker],
 })
 export class ProviderEventsModule {}

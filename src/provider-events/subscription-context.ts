@@ -4,3 +4,8 @@ import { CipherContext } from '../crypto/token-cipher';
 export function subscriptionSecretContext(id: string): CipherContext {
   return { table: 'event_subscriptions', id, field: 'secret' };
 }
+
+/** Encryption context of the access token a `removing` subscription keeps to unregister with. */
+export function subscriptionTokenContext(id: string): CipherContext {
+  return { table: 'event_subscriptions', id, field: 'access_token' };
+}

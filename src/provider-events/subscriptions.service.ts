@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -9,10 +9,14 @@ import {
   SubscriptionNotFound,
   ValidationFailed,
 } from '../common/errors';
+import { backoffDelay } from '../common/backoff';
+import { forEachLimited } from '../common/concurrency';
 import { appConfig } from '../config/app.config';
+import { ConnectionHooks, PreparedDeletion } from '../connections/connection-hooks';
 import { ConnectionStatus } from '../connections/connection-status';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { ConnectionsRepository } from '../connections/persistence/connections.repository';
+import { tokenContext } from '../connections/token-context';
 import { hashSecret } from '../crypto/secret-hash';
 import { TokenCipher } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
@@ -28,6 +32,9 @@ import { OAuthProvider } from '../providers/core/provider';
 import { CredentialsService } from '../token-lifecycle/credentials.service';
 import { EventSubscriptionEntity } from './event-subscription.entity';
 import { InboundEventsRepository } from './inbound-events.repository';
+import { providerEventsConfig } from './provider-events.config';
+import { QueuedRemoval, SubscriptionRemovalsRepository } from './subscription-removals.repository';
+import { unregister } from './unregister';
 import { DeleteSubscriptionResponse, Subscription, SUBSCRIPTIONS_LIST_MAX_ITEMS } from './subscription.dto';
 import { subscriptionSecretContext } from './subscription-context';
 
@@ -55,7 +62,7 @@ const isRevoked = (c: Pick<ConnectionEntity, 'status' | 'accessToken'>) =>
  * whose row cannot be completed is unregistered again (best effort).
  */
 @Injectable()
-export class SubscriptionsService {
+export class SubscriptionsService implements OnModuleInit {
   private readonly logger = new Logger('Subscriptions');
 
   constructor(
@@ -64,8 +71,113 @@ export class SubscriptionsService {
     private readonly connections: ConnectionsRepository,
     private readonly credentials: CredentialsService,
     private readonly cipher: TokenCipher,
+    private readonly removals: SubscriptionRemovalsRepository,
+    private readonly hooks: ConnectionHooks,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(providerEventsConfig.KEY) private readonly config: ConfigType<typeof providerEventsConfig>,
   ) {}
+
+  onModuleInit(): void {
+    this.hooks.setDeletionHook({ prepareDelete: (connection) => this.prepareDelete(connection) });
+    this.hooks.onConnected((connection) => this.subscribeUninstall(connection));
+  }
+
+  /**
+   * After a browser flow connected an account: subscribes the provider's per-account uninstall event
+   * where the provider needs one registered (Lightfunnels `app/uninstalled`, `<P>_SUBSCRIBE_UNINSTALL`),
+   * unless the connection already has it registered. A failure is logged; the connection stands, and
+   * POST /connections/{id}/subscriptions can subscribe it later.
+   */
+  async subscribeUninstall(connection: ConnectionEntity): Promise<void> {
+    const provider = this.catalog.find(connection.provider);
+    const events = provider?.events;
+    const uninstall = events?.uninstallEvent;
+    if (!provider || !events?.subscribeUninstallAtConnect || !uninstall || !registrationOf(events)) return;
+    const existing = await this.repo.listSubscriptionsOfConnection(connection.id, SUBSCRIPTIONS_LIST_MAX_ITEMS);
+    // An uninstall ended what was registered before it (remote ids cleared): a reconnect registers again.
+    if (existing.some((s) => s.events.includes(uninstall) && s.remoteIds.length > 0)) return;
+    try {
+      await this.create(connection.id, [uninstall]);
+    } catch (error) {
+      this.logger.warn(
+        { connectionId: connection.id, provider: provider.name, event: uninstall, error: describe(error) },
+        'could not subscribe the uninstall event after connecting; POST /connections/{id}/subscriptions can',
+      );
+    }
+  }
+
+  /**
+   * Before a connection is deleted (ConnectionHooks): unregisters its webhooks at the provider while its
+   * token still works. What the provider could not remove now is queued (status `removing`, with the
+   * token, in the delete's transaction) for the removal worker, and the token's revocation waits for it.
+   * Rows with nothing registered, or whose connection has no usable token, are deleted with the connection.
+   */
+  async prepareDelete(connection: ConnectionEntity): Promise<PreparedDeletion> {
+    const rows = await this.repo.listSubscriptionsOfConnection(connection.id, SUBSCRIPTIONS_LIST_MAX_ITEMS);
+    const provider = this.catalog.find(connection.provider);
+    const registered = provider ? rows.filter((row) => row.remoteIds.length > 0) : [];
+    const accessToken = registered.length && !isRevoked(connection) ? await this.tokenForRemoval(connection) : null;
+    const failed: { id: string; error: string }[] = [];
+    let removed = 0;
+    if (provider && accessToken) {
+      const target = this.target(provider, connection);
+      await forEachLimited(registered, 4, async (row) => {
+        const result = await unregister(provider, accessToken, target, row.remoteIds);
+        if (result.removed) removed++;
+        // A token the provider no longer accepts cannot remove it later either.
+        else if (!result.final) failed.push({ id: row.id, error: result.error });
+      });
+    } else if (registered.length && !isRevoked(connection)) {
+      this.logger.warn(
+        { connectionId: connection.id, provider: connection.provider, subscriptions: registered.length },
+        'no usable token to unregister the deleted connection’s webhooks; their URLs answer 404',
+      );
+    }
+    const now = new Date();
+    const nextAttemptAt = new Date(
+      now.getTime() + backoffDelay(1, this.config.removal.retryBaseMs, this.config.removal.retryMaxMs),
+    );
+    return {
+      holdRevocation: failed.length > 0,
+      subscriptions: { removed, queued: failed.length },
+      inTransaction: async (tx, row) => {
+        if (failed.length && provider && accessToken) {
+          // The newest token the row holds now (a refresh may have replaced the one used above).
+          const current = row.accessToken ? this.decryptStored(row) : null;
+          const queued: QueuedRemoval[] = failed.map((f) => ({
+            id: f.id,
+            accessToken: current ?? accessToken,
+            target: this.target(provider, row),
+            attempts: 1,
+            lastError: f.error,
+            nextAttemptAt,
+          }));
+          await this.removals.enqueue(tx, queued);
+        }
+        await this.removals.deleteOthersOfConnection(tx, connection.id);
+      },
+    };
+  }
+
+  /** The connection's token to unregister with: refreshed if it is due, else as stored; null when there is none. */
+  private async tokenForRemoval(connection: ConnectionEntity): Promise<string | null> {
+    try {
+      return (await this.credentials.usableToken(connection.id, false)).accessToken;
+    } catch {
+      // needs_reauth, or the provider down for a refresh: the stored token may still be accepted.
+      return this.decryptStored(connection);
+    }
+  }
+
+  private decryptStored(connection: ConnectionEntity): string | null {
+    try {
+      return connection.accessToken
+        ? this.cipher.decrypt(connection.accessToken, tokenContext(connection.id, 'access_token'))
+        : null;
+    } catch {
+      return null;
+    }
+  }
 
   async create(connectionId: string, requested: string[]): Promise<Subscription> {
     const connection = await this.connections.findById(connectionId);

@@ -63,12 +63,16 @@ export class TokenRevocationsRepository {
   /**
    * Claims up to `limit` due pending rows for `owner` until `leaseUntil` (FOR UPDATE SKIP LOCKED, so
    * replicas take disjoint rows; a row whose lease ran out can be claimed again), oldest due first.
+   * Tokens whose connection still has webhooks waiting to be unregistered with them (event_subscriptions
+   * in status `removing`, docs/events.md "Deleting") wait: revoked first, they could not be removed.
    */
   async claimDue(owner: string, leaseUntil: Date, now: Date, limit: number): Promise<TokenRevocationEntity[]> {
     const [claimed]: [{ id: string }[], number] = await this.repo.query(
       `UPDATE token_revocations SET lease_owner = $1, lease_until = $2
         WHERE id IN (SELECT id FROM token_revocations
                       WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+                        AND NOT EXISTS (SELECT 1 FROM event_subscriptions s
+                                         WHERE s.connection_id = token_revocations.connection_id AND s.status = 'removing')
                       ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
         RETURNING id`,
       [owner, leaseUntil, now, limit],

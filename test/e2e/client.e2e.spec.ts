@@ -519,6 +519,7 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     expect(dataOf(await client.deleteConnection({ id: keap.id }))).toEqual({
       id: keap.id,
       providerRevocation: 'unsupported',
+      subscriptions: { removed: 0, queued: 0 },
     });
     const again = await client.deleteConnection({ id: keap.id });
     expectError(errorOf(again, 404), again.response, 404, 'connection_not_found');

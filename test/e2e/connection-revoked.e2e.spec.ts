@@ -291,7 +291,7 @@ describe('revoked connections (uninstalled at the provider)', () => {
     const id = await connectThroughSandbox(t, 'webflow', 'rv-delete');
     await lifecycle.markRevokedByProvider(id, at, 'app/uninstalled');
     const res = await t.api.delete(`/connections/${id}`).expect(200);
-    expect(res.body).toEqual({ id, providerRevocation: 'revoked' });
+    expect(res.body).toEqual({ id, providerRevocation: 'revoked', subscriptions: { removed: 0, queued: 0 } });
     expect(await raw(id)).toBeUndefined();
     expect(await t.dataSource.query(`SELECT id FROM token_revocations WHERE connection_id = $1`, [id])).toEqual([]);
     expect(

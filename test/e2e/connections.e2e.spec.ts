@@ -297,7 +297,11 @@ describe('REST API: /connections (real app, real Postgres)', () => {
     it('deletes the row and reports the revocation outcome; a second delete is 404', async () => {
       const { body: created } = await importKeap('del-1').expect(201);
       const res = await t.api.delete(`/connections/${created.id}`).expect(200);
-      expect(res.body).toEqual({ id: created.id, providerRevocation: 'unsupported' });
+      expect(res.body).toEqual({
+        id: created.id,
+        providerRevocation: 'unsupported',
+        subscriptions: { removed: 0, queued: 0 },
+      });
       expect((await db.query('SELECT 1 FROM connections WHERE id = $1', [created.id])).rowCount).toBe(0);
       const again = await t.api.delete(`/connections/${created.id}`).expect(404);
       expect(again.body.code).toBe('connection_not_found');

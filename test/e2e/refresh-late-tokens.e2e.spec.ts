@@ -113,6 +113,7 @@ describe('tokens a refresh obtains after its connection was deleted or reconnect
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
         id,
         providerRevocation: 'revoked',
+        subscriptions: { removed: 0, queued: 0 },
       });
       expect(revoked()).toEqual(['rt-0']);
       expect(await queue(id)).toEqual([]);

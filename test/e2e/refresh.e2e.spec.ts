@@ -295,6 +295,7 @@ describe('token lifecycle against the simulators (one instance)', () => {
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
         id,
         providerRevocation: 'revoked',
+        subscriptions: { removed: 0, queued: 0 },
       });
       await whoami().expect(401);
       await t.api.get(`/connections/${id}`).expect(404);
@@ -303,7 +304,11 @@ describe('token lifecycle against the simulators (one instance)', () => {
     it('a revoke failure is reported and the local delete still happens', async () => {
       const id = await connectThroughSandbox(t, 'clickfunnels', 'revoke-fail');
       await addFault(t, 'clickfunnels', { endpoint: 'revoke', kind: 'status_500' });
-      expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({ id, providerRevocation: 'failed' });
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
+        id,
+        providerRevocation: 'failed',
+        subscriptions: { removed: 0, queued: 0 },
+      });
       await t.api.get(`/connections/${id}`).expect(404);
     });
 

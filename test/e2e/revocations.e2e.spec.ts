@@ -184,6 +184,7 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
         id,
         providerRevocation: 'revoked',
+        subscriptions: { removed: 0, queued: 0 },
       });
       expect(await whoami('webflow', token)).toBe(401);
       expect(await queue(id)).toEqual([]);
@@ -198,6 +199,7 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
         id,
         providerRevocation: 'failed',
+        subscriptions: { removed: 0, queued: 0 },
       });
       await t.api.get(`/connections/${id}`).expect(404);
       expect(await queue(id)).toEqual([

@@ -1,6 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { ConnectionLifecycleRepository } from '../../src/connections/persistence/connection-lifecycle.repository';
 import { TokenCipher } from '../../src/crypto/token-cipher';
+import { SubscriptionRemovalWorker } from '../../src/provider-events/subscription-removal-worker';
+import { RevocationWorker } from '../../src/revocations/revocation-worker';
 import { subscriptionSecretContext } from '../../src/provider-events/subscription-context';
 import { startTestApp, TestApp } from '../support/app';
 import { FakeProvider, RecordedRequest } from '../support/fake-provider';
@@ -55,6 +57,10 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
         WEBHOOK_URL: 'https://receiver.example/hooks',
         WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
         WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+        WEBFLOW_REVOKE_URL: `${fake.url}/wf/oauth/revoke_authorization`,
+        // The tests drive both workers with runOnce(now).
+        EVENTS_REMOVAL_INTERVAL_SECONDS: '0',
+        REVOCATION_INTERVAL_SECONDS: '0',
       },
     });
   }, 60_000);
@@ -433,5 +439,147 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
     const res = await t.api.delete(`/connections/${id}/subscriptions/${sub.body.id}`).expect(502);
     expect(res.body.code).toBe('provider_unavailable');
     expect(await rows(id)).toHaveLength(1);
+  });
+
+  describe('deleting a connection unregisters its webhooks with its token, before the token is revoked', () => {
+    const hooks = `${KEAP}/hooks`;
+    const removalRows = (connectionId: string) =>
+      t.dataSource.query<
+        { id: string; status: string; attempts: number; last_error: string | null; access_token: string | null }[]
+      >(`SELECT id, status, attempts, last_error, access_token FROM event_subscriptions WHERE connection_id = $1`, [
+        connectionId,
+      ]);
+    const DAY = 86_400_000;
+
+    async function keapSubscribed(account: string, events: string[]): Promise<{ id: string; keys: string[] }> {
+      const id = await connection('keap', account);
+      fake.on('POST', hooks, (req) => ({
+        json: { key: `key-${account}-${(req.body as { eventKey: string }).eventKey}`, ...req.body, status: 'Verified' },
+      }));
+      await t.api.post(`/connections/${id}/subscriptions`).send({ events }).expect(201);
+      return { id, keys: events.map((e) => `key-${account}-${e}`) };
+    }
+
+    it('the provider answers: each hook removed during the DELETE with the connection’s token; no row left', async () => {
+      const { id, keys } = await keapSubscribed('kp-del', ['contact.add', 'order.add']);
+      for (const key of keys) fake.on('DELETE', `${hooks}/${key}`, { status: 204 });
+      const res = await t.api.delete(`/connections/${id}`).expect(200);
+      expect(res.body).toEqual({ id, providerRevocation: 'unsupported', subscriptions: { removed: 1, queued: 0 } });
+      for (const key of keys)
+        expect(fake.requestsTo(`${hooks}/${key}`).map((r) => [r.method, bearer(r)])).toEqual([
+          ['DELETE', 'Bearer at-kp-del'],
+        ]);
+      expect(await removalRows(id)).toEqual([]);
+    });
+
+    it('the provider is down: the removal is queued with the token, the revocation waits for it, and the workers finish both in that order', async () => {
+      const id = await connection('webflow', 'wf-del');
+      fake.on('GET', `${WF}/token/introspect`, {
+        json: { authorization: { authorizedTo: { siteIds: ['site-del'] } } },
+      });
+      fake.on('POST', `${WF}/sites/site-del/webhooks`, (req) => ({ json: { id: 'wh-del', ...req.body } }));
+      const sub = await t.api
+        .post(`/connections/${id}/subscriptions`)
+        .send({ events: ['site_publish'] })
+        .expect(201);
+      const { path } = registeredUrl(fake.requestsTo(`${WF}/sites/site-del/webhooks`).at(-1)!.body.url, 'webflow');
+      fake.on('DELETE', `${WF}/webhooks/wh-del`, { status: 503, json: { message: 'down' } });
+      const revokes = () => fake.requestsTo('/wf/oauth/revoke_authorization');
+      fake.on('POST', '/wf/oauth/revoke_authorization', { json: { did_revoke: true } });
+
+      const res = await t.api.delete(`/connections/${id}`).expect(200);
+      expect(res.body).toEqual({ id, providerRevocation: 'queued', subscriptions: { removed: 0, queued: 1 } });
+      expect(revokes()).toEqual([]);
+      const [queued] = await removalRows(id);
+      expect(queued).toMatchObject({ id: sub.body.id, status: 'removing', attempts: 1, last_error: 'unavailable' });
+      // Kept encrypted for the row, never as it was sent.
+      expect(queued.access_token).not.toContain('at-wf-del');
+      await t.api.get(`/connections/${id}/subscriptions`).expect(404);
+      // The provider keeps posting meanwhile: the connection is gone, so nothing receives it.
+      const body = JSON.stringify({ triggerType: 'site_publish', payload: {} });
+      const at = Date.now();
+      const signature = createHmac('sha256', WEBFLOW_SECRET).update(`${at}:${body}`).digest('hex');
+      const headers = {
+        'content-type': 'application/json',
+        'x-webflow-timestamp': String(at),
+        'x-webflow-signature': signature,
+      };
+      expect((await post(path, headers, body)).status).toBe(404);
+
+      const revocations = t.app.get(RevocationWorker);
+      const removals = t.app.get(SubscriptionRemovalWorker);
+      const later = new Date(Date.now() + DAY);
+      // Revoked first, the token could no longer remove the webhook: the revocation is not even claimed.
+      expect(await revocations.runOnce(later)).toMatchObject({ attempted: 0 });
+      expect(revokes()).toEqual([]);
+      expect(await removals.runOnce(later)).toEqual({ attempted: 1, removed: 0, failed: 1, givenUp: 0 });
+      expect((await removalRows(id))[0]).toMatchObject({ attempts: 2, status: 'removing' });
+
+      fake.on('DELETE', `${WF}/webhooks/wh-del`, { status: 204 });
+      expect(await removals.runOnce(new Date(later.getTime() + DAY))).toEqual({
+        attempted: 1,
+        removed: 1,
+        failed: 0,
+        givenUp: 0,
+      });
+      expect(fake.requestsTo(`${WF}/webhooks/wh-del`).map((r) => bearer(r))).toEqual([
+        'Bearer at-wf-del',
+        'Bearer at-wf-del',
+        'Bearer at-wf-del',
+      ]);
+      expect(await removalRows(id)).toEqual([]);
+      expect(await revocations.runOnce(new Date(later.getTime() + DAY))).toMatchObject({ attempted: 1, revoked: 1 });
+      expect(revokes().map((r) => r.body)).toEqual([expect.objectContaining({ access_token: 'at-wf-del' })]);
+    });
+
+    it('given up after EVENTS_REMOVAL_MAX_ATTEMPTS (10 with the DELETE’s own), or at once when the token is refused', async () => {
+      const { id, keys } = await keapSubscribed('kp-giveup', ['task.add']);
+      fake.on('DELETE', `${hooks}/${keys[0]}`, { status: 500 });
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body.subscriptions).toEqual({
+        removed: 0,
+        queued: 1,
+      });
+      const removals = t.app.get(SubscriptionRemovalWorker);
+      const outcomes: string[] = [];
+      for (let day = 1; day <= 12 && (await removalRows(id)).length; day++) {
+        const report = await removals.runOnce(new Date(Date.now() + day * DAY));
+        outcomes.push(report.givenUp ? 'given_up' : report.failed ? 'failed' : 'none');
+      }
+      expect(outcomes).toEqual([...Array(8).fill('failed'), 'given_up']);
+      expect(fake.requestsTo(`${hooks}/${keys[0]}`)).toHaveLength(10);
+      expect(await removalRows(id)).toEqual([]);
+
+      const refused = await keapSubscribed('kp-refused', ['task.add']);
+      fake.on('DELETE', `${hooks}/${refused.keys[0]}`, { status: 401 });
+      expect((await t.api.delete(`/connections/${refused.id}`).expect(200)).body.subscriptions).toEqual({
+        removed: 0,
+        queued: 0,
+      });
+      expect(await removalRows(refused.id)).toEqual([]);
+    });
+
+    it('a subscription whose registration an uninstall ended is deleted without a provider call', async () => {
+      const id = await connection('lightfunnels', 'lf-del');
+      fake.on('POST', LF, () => ({ json: { data: { createWebhook: { id: 'lf-wh-del' } } } }));
+      await t.api
+        .post(`/connections/${id}/subscriptions`)
+        .send({ events: ['app/uninstalled'] })
+        .expect(201);
+      const url = String((fake.requestsTo(LF).at(-1)!.body as { query: string }).query.match(/url: "([^"]+)"/)![1]);
+      const { path } = registeredUrl(url, 'lightfunnels');
+      const body = JSON.stringify({ node: { id: 'lf-del' } });
+      const signature = createHmac('sha256', LIGHTFUNNELS_SECRET).update(body).digest('base64');
+      expect(
+        (await post(path, { 'content-type': 'application/json', 'lightfunnels-hmac': signature }, body)).status,
+      ).toBe(200);
+      expect((await rows(id))[0].remote_ids).toEqual([]);
+      const before = fake.requestsTo(LF).length;
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body.subscriptions).toEqual({
+        removed: 0,
+        queued: 0,
+      });
+      expect(fake.requestsTo(LF)).toHaveLength(before);
+      expect(await rows(id)).toEqual([]);
+    });
   });
 });

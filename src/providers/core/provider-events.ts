@@ -53,6 +53,11 @@ export interface ProviderEvents extends Partial<EventRegistration> {
   /** The provider's per-account uninstall event, if it reports one. */
   readonly uninstallEvent?: string;
   /**
+   * The uninstall event must be registered per account (Lightfunnels), and the configuration wants it
+   * (`<P>_SUBSCRIBE_UNINSTALL`): the service subscribes it by itself when a browser flow connects.
+   */
+  readonly subscribeUninstallAtConnect?: boolean;
+  /**
    * Proves a delivery: an HMAC over the exact bytes the provider signs, compared in constant time, with
    * the provider's timestamp tolerance. A provider that signs nothing (Keap) proves nothing here: the
    * unguessable URL token that found the subscription is the proof.

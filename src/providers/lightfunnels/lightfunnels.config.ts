@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { env } from '../../config/env';
 import { ProviderSpec } from '../core/provider-settings';
 
 /**
@@ -28,5 +29,10 @@ export const lightfunnelsSpec: ProviderSpec = {
       .string()
       .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
       .optional(),
+    /**
+     * Subscribe `app/uninstalled` for every account connected through the browser flow, so an
+     * uninstall marks its connection `revoked` (docs/events.md "Uninstall").
+     */
+    LIGHTFUNNELS_SUBSCRIBE_UNINSTALL: env.boolean().default(true),
   }),
 };

@@ -66,6 +66,7 @@ export function lightfunnelsEvents(settings: ProviderSettings): ProviderEvents {
   return {
     names: NAMES,
     uninstallEvent: UNINSTALL,
+    subscribeUninstallAtConnect: settings.extra.LIGHTFUNNELS_SUBSCRIBE_UNINSTALL !== false,
 
     prove(delivery: InboundDelivery, keys: ProofKeys): ProofResult {
       return proveHmac({
