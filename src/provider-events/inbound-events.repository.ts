@@ -26,6 +26,9 @@ export interface NewSubscription {
   tokenHash: string;
 }
 
+/** The encrypted columns of event_subscriptions: a whitelist, since the name goes into the SQL. */
+export type EnvelopeColumn = 'secret' | 'access_token';
+
 /** The owner of `event_subscriptions` and `inbound_events`. */
 @Injectable()
 export class InboundEventsRepository {
@@ -134,28 +137,38 @@ export class InboundEventsRepository {
     });
   }
 
-  /** Subscriptions whose secret is not under the key `prefix` names, after id `after` (key rotation). */
-  findSecretsNotUnderKey(after: string, prefix: string, limit: number): Promise<{ id: string; secret: string }[]> {
+  /**
+   * Subscriptions whose envelope in `column` (the provider's signing secret, or the token a removal
+   * keeps) is not under the key `prefix` names, after id `after` (key rotation).
+   */
+  findEnvelopesNotUnderKey(
+    column: EnvelopeColumn,
+    after: string,
+    prefix: string,
+    limit: number,
+  ): Promise<{ id: string; envelope: string }[]> {
     return this.subscriptions.query(
-      `SELECT id, secret FROM event_subscriptions
-        WHERE id > $1 AND secret IS NOT NULL AND NOT starts_with(secret, $2) ORDER BY id LIMIT $3`,
+      `SELECT id, ${column} AS envelope FROM event_subscriptions
+        WHERE id > $1 AND ${column} IS NOT NULL AND NOT starts_with(${column}, $2) ORDER BY id LIMIT $3`,
       [after, prefix, limit],
     );
   }
 
-  /** Replaces a secret's envelope if it is still `old` (compare-and-set: safe beside a running app). */
-  async replaceSecret(id: string, old: string, next: string): Promise<boolean> {
+  /** Replaces an envelope if it is still `old` (compare-and-set: safe beside a running app). */
+  async replaceEnvelope(column: EnvelopeColumn, id: string, old: string, next: string): Promise<boolean> {
     const [, affected]: [unknown, number] = await this.subscriptions.query(
-      `UPDATE event_subscriptions SET secret = $3 WHERE id = $1 AND secret = $2`,
+      `UPDATE event_subscriptions SET ${column} = $3 WHERE id = $1 AND ${column} = $2`,
       [id, old, next],
     );
     return affected === 1;
   }
 
-  /** How many subscription secrets are under another key than the one `prefix` names. */
-  async countSecretsNotUnderKey(prefix: string): Promise<number> {
+  /** How many envelopes (secrets and kept tokens) are under another key than the one `prefix` names. */
+  async countEnvelopesNotUnderKey(prefix: string): Promise<number> {
     const [row]: { n: number }[] = await this.subscriptions.query(
-      `SELECT count(*)::int AS n FROM event_subscriptions WHERE secret IS NOT NULL AND NOT starts_with(secret, $1)`,
+      `SELECT count(*) FILTER (WHERE secret IS NOT NULL AND NOT starts_with(secret, $1))::int
+            + count(*) FILTER (WHERE access_token IS NOT NULL AND NOT starts_with(access_token, $1))::int AS n
+         FROM event_subscriptions`,
       [prefix],
     );
     return row.n;

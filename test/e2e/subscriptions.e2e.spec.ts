@@ -3,8 +3,10 @@ import { ConnectionLifecycleRepository } from '../../src/connections/persistence
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import { SubscriptionRemovalWorker } from '../../src/provider-events/subscription-removal-worker';
 import { RevocationWorker } from '../../src/revocations/revocation-worker';
-import { subscriptionSecretContext } from '../../src/provider-events/subscription-context';
-import { startTestApp, TestApp } from '../support/app';
+import { subscriptionSecretContext, subscriptionTokenContext } from '../../src/provider-events/subscription-context';
+import { parseKeyring } from '../../src/crypto/keyring';
+import { rotateSubscriptionKeys } from '../../src/provider-events/subscription-key-rotation';
+import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
 import { FakeProvider, RecordedRequest } from '../support/fake-provider';
 import { rawRequest } from '../support/raw-http';
 
@@ -556,6 +558,22 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
         queued: 0,
       });
       expect(await removalRows(refused.id)).toEqual([]);
+    });
+
+    it('keys:rotate re-encrypts the token a queued removal keeps', async () => {
+      const { id, keys } = await keapSubscribed('kp-rotate', ['note.add']);
+      fake.on('DELETE', `${hooks}/${keys[0]}`, { status: 503 });
+      expect((await t.api.delete(`/connections/${id}`).expect(200)).body.subscriptions).toEqual({
+        removed: 0,
+        queued: 1,
+      });
+      const rotated = new TokenCipher(parseKeyring(`${TEST_KEY_B},${TEST_KEY_A}`));
+      expect((await rotateSubscriptionKeys(t.dataSource, rotated)).failed).toEqual([]);
+      const [row] = await removalRows(id);
+      expect(row.access_token!.startsWith(rotated.currentPrefix)).toBe(true);
+      expect(rotated.decrypt(row.access_token!, subscriptionTokenContext(row.id))).toBe('at-kp-rotate');
+      // This app has only key A and could not decrypt it now: no removal row is left for the tests after this one.
+      await t.dataSource.query(`DELETE FROM event_subscriptions WHERE id = $1`, [row.id]);
     });
 
     it('a subscription whose registration an uninstall ended is deleted without a provider call', async () => {
