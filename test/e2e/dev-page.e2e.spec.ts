@@ -4,8 +4,11 @@ import { Readable } from 'node:stream';
 import { freePort } from '../../src/database/embedded-postgres';
 import { readAnswer, SHOWN_BYTES } from '../../src/dev/page/api-answer';
 import { DEMO_OWNER } from '../../src/dev/page/dev.controller';
+import { shownUrl } from '../../src/dev/page/dev-events';
 import type { ProxyAnswer } from '../../src/proxy/proxy.service';
+import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { startTestApp, TestApp } from '../support/app';
+import { FakeProvider } from '../support/fake-provider';
 import { addFault, clearSandbox, connectThroughSandbox, refreshCalls, unescapeHtml } from '../support/sandbox-flow';
 
 /** What the page shows of a call: the provider's status and answer (JSON parsed), or the service's error. */
@@ -19,6 +22,49 @@ function shownCall(html: string): { status?: number; answer?: unknown; error?: s
     ...(error !== undefined && { error: unescapeHtml(error.replace(/<[^>]+>/g, '')) }),
   };
 }
+
+/** What the page shows of its last Subscribe or Send a test event. */
+function shownAction(html: string): { status?: number; answer?: unknown; error?: string; note?: string } {
+  const status = /<strong id="action-status">(\d+)<\/strong>/.exec(html)?.[1];
+  const answer = /<pre id="action-answer">([^<]*)<\/pre>/.exec(html)?.[1];
+  const error = /<p class="err" id="action-error">([^]*?)<\/p>/.exec(html)?.[1];
+  const note = /<p class="err" id="action-note">([^]*?)<\/p>/.exec(html)?.[1];
+  const text = (s: string) => unescapeHtml(s.replace(/<[^>]+>/g, ''));
+  return {
+    ...(status !== undefined && { status: Number(status) }),
+    ...(answer !== undefined && { answer: JSON.parse(unescapeHtml(answer)) as unknown }),
+    ...(error !== undefined && { error: text(error) }),
+    ...(note !== undefined && { note: text(note) }),
+  };
+}
+
+/** The cells of each body row of the page's table with this id ([] when the page has no such table). */
+function tableRows(html: string, id: string): string[][] {
+  const table = new RegExp(`<table id="${id}">([^]*?)</table>`).exec(html)?.[1];
+  const body = table && /<tbody>([^]*?)<\/tbody>/.exec(table)?.[1];
+  if (!body) return [];
+  return [...body.matchAll(/<tr[^>]*>([^]*?)<\/tr>/g)].map((row) =>
+    [...row[1].matchAll(/<td>([^]*?)<\/td>/g)].map((cell) => unescapeHtml(cell[1].replace(/<[^>]+>/g, ''))),
+  );
+}
+
+/** A connection's tokens as stored (decrypted): the access token, and the refresh token if any. */
+async function storedTokens(t: TestApp, id: string): Promise<string[]> {
+  const [row] = await t.dataSource.query('SELECT access_token, refresh_token FROM connections WHERE id = $1', [id]);
+  const cipher = t.app.get(TokenCipher);
+  return [
+    cipher.decrypt(row.access_token, tokenContext(id, 'access_token')),
+    ...(row.refresh_token ? [cipher.decrypt(row.refresh_token, tokenContext(id, 'refresh_token'))] : []),
+  ];
+}
+
+/** A form post from the page (its Origin; `null`: none, as a client that is not a browser). */
+function postForm(t: TestApp, path: string, form = '', origin: string | null = t.baseUrl) {
+  const req = t.anon.post(path).type('form');
+  return (origin === null ? req : req.set('Origin', origin)).send(form);
+}
+
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** Per provider: what its sample call's answer looks like in the sandbox. */
 const ANSWERS: Record<string, unknown> = {
@@ -49,16 +95,6 @@ describe('development page: Call the API', () => {
   }, 60_000);
   afterAll(() => t?.close());
 
-  /** The connection's tokens as stored (decrypted): the access token, and the refresh token if any. */
-  async function storedTokens(id: string): Promise<string[]> {
-    const [row] = await t.dataSource.query('SELECT access_token, refresh_token FROM connections WHERE id = $1', [id]);
-    const cipher = t.app.get(TokenCipher);
-    return [
-      cipher.decrypt(row.access_token, tokenContext(id, 'access_token')),
-      ...(row.refresh_token ? [cipher.decrypt(row.refresh_token, tokenContext(id, 'refresh_token'))] : []),
-    ];
-  }
-
   const call = (id: string, origin: string | null = t.baseUrl) => {
     const req = t.anon.post(`/dev/connections/${id}/call`).type('form').send('');
     return origin === null ? req : req.set('Origin', origin);
@@ -81,7 +117,7 @@ describe('development page: Call the API', () => {
       // The page still lists the connections, the called one highlighted, each with its button.
       expect(res.text).toContain(`<tr data-connection-id="${id}" class="new">`);
       expect(res.text).toContain(`id="call-${id}"`);
-      const tokens = await storedTokens(id);
+      const tokens = await storedTokens(t, id);
       expect(tokens).toHaveLength(provider === 'keap' || provider === 'clickfunnels-classic' ? 2 : 1);
       for (const token of tokens) expect(res.text).not.toContain(token);
     },
@@ -144,6 +180,292 @@ describe('development page: Call the API', () => {
     await call('0b7e6f2c-3d4a-4c8e-9f1a-2b3c4d5e6f70', 'https://evil.example').expect(403);
     await call(id, 'null').expect(403);
     await call(id, null).expect(200);
+  });
+
+  it('without WEBHOOK_URL a test event is stored, and the page says it was not forwarded', async () => {
+    const id = await connectThroughSandbox(t, 'webflow', DEMO_OWNER, 'dev-events');
+    await postForm(t, `/dev/connections/${id}/subscriptions`, 'event=site_publish').expect(200);
+    const sent = await postForm(t, `/dev/connections/${id}/test-event`).expect(200);
+    expect(shownAction(sent.text)).toMatchObject({ status: 200 });
+    expect(sent.text).toContain('No <code>WEBHOOK_URL</code> is set');
+    expect(tableRows(sent.text, `inbound-events-${id}`)).toEqual([
+      ['site_publish', expect.stringMatching(ISO_TIME), 'not forwarded'],
+    ]);
+  });
+});
+
+/** The four providers whose webhooks the service registers (ClickFunnels Classic has none). */
+const WITH_EVENTS = ['keap', 'webflow', 'lightfunnels', 'clickfunnels'];
+
+/**
+ * The development page's provider events: Subscribe (POST /dev/connections/{id}/subscriptions) registers
+ * a webhook at the provider's simulator through the service's own SubscriptionsService; Send a test
+ * event (POST /dev/connections/{id}/test-event) has the simulator post a signed event to what is
+ * registered, which the service proves, stores and forwards as provider.event to WEBHOOK_URL (a
+ * receiver here). The page lists the connection's subscriptions and latest events, never a payload,
+ * a URL token or a secret; only the demo owner's connections, only from the page's own origin.
+ */
+describe('development page: Subscribe and Send a test event', () => {
+  let t: TestApp;
+  const receiver = new FakeProvider();
+
+  beforeAll(async () => {
+    await receiver.start();
+    receiver.on('POST', '/hooks', { status: 204 });
+    t = await startTestApp({
+      port: await freePort(),
+      env: {
+        WEBHOOK_URL: `${receiver.url}/hooks`,
+        WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+        WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await receiver.stop();
+  });
+
+  const subscribe = (id: string, form = '', origin?: string | null) =>
+    postForm(t, `/dev/connections/${id}/subscriptions`, form, origin);
+  const testEvent = (id: string, origin?: string | null) =>
+    postForm(t, `/dev/connections/${id}/test-event`, '', origin);
+
+  interface SimulatedHook {
+    id: string;
+    events: string[];
+    url: string;
+    status: string;
+  }
+  /** The simulator's webhooks of an account, as its listing shows them. */
+  const registered = async (provider: string, accountId: string): Promise<SimulatedHook[]> =>
+    (await t.anon.get(`/sandbox/${provider}/webhooks`).query({ accountId }).expect(200)).body.data;
+  const accountOf = async (id: string): Promise<string> =>
+    (await t.api.get(`/connections/${id}`).expect(200)).body.accountId;
+  const subscriptionRows = (id: string): Promise<{ id: string }[]> =>
+    t.dataSource.query('SELECT id FROM event_subscriptions WHERE connection_id = $1', [id]);
+  const inboundEvents = (id: string): Promise<{ event_type: string; delivery_id: string | null }[]> =>
+    t.dataSource.query(
+      'SELECT event_type, delivery_id FROM inbound_events WHERE connection_id = $1 ORDER BY received_at',
+      [id],
+    );
+  /** The provider.event deliveries the receiver got for a connection. */
+  const forwarded = (id: string) =>
+    receiver
+      .requestsTo('/hooks')
+      .map((r) => JSON.parse(r.rawBody) as { type: string; data: Record<string, unknown> })
+      .filter((b) => b.type === 'provider.event' && b.data.connectionId === id);
+
+  /** What the page must never show of a connection: its tokens, its URL tokens, the simulator's signing secrets. */
+  async function secretsOf(id: string, provider: string, accountId: string): Promise<string[]> {
+    const urlTokens = (await registered(provider, accountId)).map((h) => h.url.split('/').pop()!);
+    const signing: { secret: string }[] = await t.dataSource.query(
+      'SELECT secret FROM sandbox.webhooks WHERE provider = $1 AND account = $2 AND secret IS NOT NULL',
+      [provider, accountId],
+    );
+    const stored: { secret: string }[] = await t.dataSource.query(
+      'SELECT secret FROM event_subscriptions WHERE connection_id = $1 AND secret IS NOT NULL',
+      [id],
+    );
+    return [
+      ...(await storedTokens(t, id)),
+      ...urlTokens,
+      ...signing.map((r) => r.secret),
+      ...stored.map((r) => r.secret),
+      `sandbox-secret-${provider}`,
+    ];
+  }
+
+  /** The string values of a JSON value, at any depth. */
+  const leaves = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value]
+      : value !== null && typeof value === 'object'
+        ? Object.values(value).flatMap(leaves)
+        : [];
+
+  it.each(WITH_EVENTS)(
+    '%s: Subscribe registers a webhook at the simulator and lists it; Send a test event is stored and forwarded as provider.event',
+    async (provider) => {
+      const id = await connectThroughSandbox(t, provider, DEMO_OWNER, `events-${provider}`);
+      const accountId = await accountOf(id);
+      // What the connection may already have (an uninstall subscription made at connect) stays as it is.
+      const before = await registered(provider, accountId);
+
+      const page = await t.anon.get('/').expect(200);
+      const select = new RegExp(`<select id="event-${id}" name="event">([^]*?)</select>`).exec(page.text)?.[1] ?? '';
+      const options = [...select.matchAll(/<option( selected)?>([^<]*)<\/option>/g)];
+      const listed = (await t.api.get('/providers').expect(200)).body.data.find(
+        (p: { name: string }) => p.name === provider,
+      );
+      // The select offers what GET /providers lists, the first selected: what Subscribe sends by default.
+      expect(options.map((o) => unescapeHtml(o[2]))).toEqual(listed.events.names);
+      expect(options.map((o) => Boolean(o[1]))).toEqual(options.map((_, i) => i === 0));
+      expect(page.text).toContain(`<label class="vh" for="event-${id}">`);
+      expect(page.text).toContain(`id="test-event-${id}"`);
+      const event = listed.events.names[0] as string;
+
+      const subscribed = await subscribe(id, `event=${encodeURIComponent(event)}`).expect(200);
+      expect(subscribed.headers['content-type']).toMatch(/^text\/html/);
+      expect(subscribed.headers['cache-control']).toBe('no-store');
+      expect(subscribed.headers['referrer-policy']).toBe('same-origin');
+      const created = shownAction(subscribed.text);
+      expect(created).toEqual({
+        status: 201,
+        answer: {
+          id: expect.any(String),
+          connectionId: id,
+          provider,
+          events: [event],
+          status: 'active',
+          createdAt: expect.stringMatching(ISO_TIME),
+        },
+      });
+      const subscriptionId = (created.answer as { id: string }).id;
+      // The simulator has it, for the connection's account, to the service's events URL.
+      const hooks = await registered(provider, accountId);
+      const added = hooks.filter((h) => !before.some((b) => b.id === h.id));
+      expect(added).toEqual([
+        expect.objectContaining({
+          events: [event],
+          url: expect.stringMatching(new RegExp(`^${t.baseUrl}/events/${provider}/[A-Za-z0-9_-]{43}$`)),
+          status: expect.stringMatching(/^(active|Verified)$/),
+        }),
+      ]);
+      // The page lists the connection's subscriptions.
+      expect(tableRows(subscribed.text, `subscriptions-${id}`)).toContainEqual([subscriptionId, event, 'active']);
+      expect(tableRows(subscribed.text, `inbound-events-${id}`)).toEqual([]);
+
+      const sent = await testEvent(id).expect(200);
+      expect(shownAction(sent.text)).toEqual({
+        status: 200,
+        answer: {
+          event: null,
+          deliveries: [
+            {
+              webhookId: added[0].id,
+              url: `${t.baseUrl}/events/${provider}/[hidden]`,
+              event,
+              status: 200,
+              delivered: true,
+            },
+          ],
+        },
+      });
+      // Stored for the connection (the service answers the simulator once it is), queued as provider.event.
+      expect(await inboundEvents(id)).toEqual([{ event_type: event, delivery_id: expect.any(String) }]);
+      expect(tableRows(sent.text, `inbound-events-${id}`)).toEqual([
+        [event, expect.stringMatching(ISO_TIME), 'pending'],
+      ]);
+      expect(sent.text).toContain('<a href="/admin/webhooks">webhook deliveries</a>');
+
+      await t.app.get(WebhookDispatcher).runOnce();
+      const [delivered, ...more] = forwarded(id);
+      expect(more).toEqual([]);
+      expect(delivered.data).toMatchObject({ connectionId: id, ownerId: DEMO_OWNER, provider, subscriptionId, event });
+      const after = await t.anon.get('/').expect(200);
+      expect(tableRows(after.text, `inbound-events-${id}`)).toEqual([[event, expect.any(String), 'delivered']]);
+
+      // Never a token, a URL token, a signing secret or the payload (its longer strings) on the page.
+      const secrets = await secretsOf(id, provider, accountId);
+      const payload = delivered.data.payload;
+      const shownElsewhere = new Set([accountId, event, provider, id]);
+      // Times are left out: the page shows when the event came, which may be the payload's own to the millisecond.
+      const payloadStrings = leaves(payload).filter(
+        (v) => v.length >= 12 && !shownElsewhere.has(v) && !ISO_TIME.test(v),
+      );
+      for (const html of [page.text, subscribed.text, sent.text, after.text]) {
+        for (const secret of secrets) expect(html).not.toContain(secret);
+        expect(html).not.toContain(JSON.stringify(payload));
+        for (const value of payloadStrings) expect(html).not.toContain(value);
+      }
+    },
+  );
+
+  it('refuses a cross-site form (foreign Origin, or Origin: null) before anything is registered or sent', async () => {
+    const id = await connectThroughSandbox(t, 'webflow', DEMO_OWNER, 'events-origin');
+    const accountId = await accountOf(id);
+    for (const origin of ['https://evil.example', 'null']) {
+      const refused = await subscribe(id, 'event=site_publish', origin).expect(403);
+      expect(refused.text).toBe('Forbidden: cross-site request');
+      expect((await testEvent(id, origin).expect(403)).text).toBe('Forbidden: cross-site request');
+    }
+    // Before the connection is looked at: an unknown one is refused the same way.
+    await subscribe('0b7e6f2c-3d4a-4c8e-9f1a-2b3c4d5e6f70', '', 'https://evil.example').expect(403);
+    expect(await subscriptionRows(id)).toEqual([]);
+    expect(await registered('webflow', accountId)).toEqual([]);
+
+    // Registered from the page itself, a cross-site test event still sends nothing.
+    await subscribe(id, 'event=site_publish').expect(200);
+    await testEvent(id, 'https://evil.example').expect(403);
+    expect(await inboundEvents(id)).toEqual([]);
+    // A post without Origin (not a browser) is taken, as the page's other forms.
+    await testEvent(id, null).expect(200);
+    expect(await inboundEvents(id)).toEqual([{ event_type: 'site_publish', delivery_id: expect.any(String) }]);
+  });
+
+  it("answers 404 for another owner's connection and an unknown one, 400 for a malformed id; nothing registered", async () => {
+    const other = await connectThroughSandbox(t, 'keap', 'someone-else', 'events-other');
+    expect((await subscribe(other, 'event=contact.add').expect(404)).body.code).toBe('connection_not_found');
+    expect((await testEvent(other).expect(404)).body.code).toBe('connection_not_found');
+    expect(await subscriptionRows(other)).toEqual([]);
+    await subscribe('0b7e6f2c-3d4a-4c8e-9f1a-2b3c4d5e6f70').expect(404);
+    await testEvent('0b7e6f2c-3d4a-4c8e-9f1a-2b3c4d5e6f70').expect(404);
+    await subscribe('not-a-uuid').expect(400);
+    await testEvent('not-a-uuid').expect(400);
+  });
+
+  it("shows the service's refusal of an unknown or repeated event; nothing is registered", async () => {
+    const id = await connectThroughSandbox(t, 'keap', DEMO_OWNER, 'events-refused');
+    const unknown = await subscribe(id, 'event=no.such_event').expect(200);
+    expect(shownAction(unknown.text)).toEqual({
+      status: 400,
+      error: expect.stringMatching(/^validation_failed events: "no\.such_event" is not an event of keap/),
+    });
+    const repeated = await subscribe(id, 'event=contact.add&event=contact.edit').expect(200);
+    expect(shownAction(repeated.text)).toEqual({ status: 400, error: 'validation_failed event: one event name' });
+    expect(await subscriptionRows(id)).toEqual([]);
+    expect(await registered('keap', await accountOf(id))).toEqual([]);
+  });
+
+  it("Subscribe without a name takes the provider's first event; a test event with nothing registered says so", async () => {
+    const id = await connectThroughSandbox(t, 'webflow', DEMO_OWNER, 'events-default');
+    const nothing = await testEvent(id).expect(200);
+    expect(shownAction(nothing.text)).toEqual({
+      status: 200,
+      answer: { event: null, deliveries: [] },
+      note: 'No webhook of this account receives a test event: press Subscribe first.',
+    });
+    const subscribed = await subscribe(id).expect(200);
+    expect(shownAction(subscribed.text)).toMatchObject({ status: 201, answer: { events: ['form_submission'] } });
+  });
+
+  it('ClickFunnels Classic has no events: no buttons; its routes show the refusal and send nothing', async () => {
+    const id = await connectThroughSandbox(t, 'clickfunnels-classic', DEMO_OWNER, 'events-classic');
+    const page = await t.anon.get('/').expect(200);
+    const row = new RegExp(`<tr data-connection-id="${id}"[^>]*>([^]*?)</tr>`).exec(page.text)?.[1];
+    expect(row).toContain('<small>no events</small>');
+    expect(row).not.toContain(`action="/dev/connections/${id}/subscriptions"`);
+    expect(page.text).not.toContain(`id="subscribe-${id}"`);
+    expect(page.text).not.toContain(`id="test-event-${id}"`);
+    const subscribed = await subscribe(id).expect(200);
+    expect(shownAction(subscribed.text)).toEqual({
+      status: 422,
+      error: expect.stringMatching(/^events_not_supported /),
+    });
+    const sent = await testEvent(id).expect(200);
+    expect(shownAction(sent.text)).toEqual({ error: expect.stringMatching(/^no_test_event /) });
+    expect(await subscriptionRows(id)).toEqual([]);
+  });
+});
+
+describe('what the page shows of a registered URL (shownUrl)', () => {
+  it('hides the events route token and any query', () => {
+    expect(shownUrl('http://127.0.0.1:3000/events/keap/abcDEF_-123')).toBe(
+      'http://127.0.0.1:3000/events/keap/[hidden]',
+    );
+    expect(shownUrl('https://hooks.example/in?key=s3cret')).toBe('https://hooks.example/in?[hidden]');
+    expect(shownUrl('not a url')).toBe('[hidden]');
   });
 });
 

@@ -24,11 +24,17 @@ export async function readAnswer(answer: ProxyAnswer): Promise<ShownAnswer> {
 /** The same, in text that is not (or no longer, once shortened) JSON as a whole: `"…token…": "…"`. */
 const SECRET_MEMBER = /("[^"\\]*(?:token|secret|password)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
+const hidden = (key: string, value: unknown) =>
+  key && SECRET_KEY.test(key) && typeof value === 'string' ? '[hidden]' : value;
+
+/** A value the service answered itself (the page's other actions), as the page shows a provider's JSON. */
+export function shownJson(value: unknown): string {
+  return JSON.stringify(value, hidden, 2);
+}
+
 function shown(text: string, truncated: boolean): string {
   if (!truncated) {
     try {
-      const hidden = (key: string, value: unknown) =>
-        key && SECRET_KEY.test(key) && typeof value === 'string' ? '[hidden]' : value;
       return JSON.stringify(JSON.parse(text), hidden, 2);
     } catch {
       // not JSON: shown as text

@@ -1,16 +1,20 @@
-import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/public.decorator';
 import { ConnectionNotFound, DomainError } from '../../common/errors';
+import { Connection } from '../../connections/connection.dto';
 import { UuidParam } from '../../common/validation';
 import { appConfig } from '../../config/app.config';
 import { ConnectSessionsService } from '../../connect-sessions/connect-sessions.service';
 import { ConnectionsService } from '../../connections/connections.service';
 import { ProviderCatalog } from '../../providers/core/provider-catalog';
 import { ProxyService } from '../../proxy/proxy.service';
+import { internalOrigin } from '../sandbox/simulators/wire';
 import { readAnswer } from './api-answer';
+import { DevEvents } from './dev-events';
 import { ApiCallResult, DevPageModel, renderDevPage } from './dev-page';
 import { sampleCallFor } from './sample-calls';
 
@@ -21,8 +25,9 @@ const USER_AGENT = 'oauth-connections-dev-page';
 
 /**
  * Development only (mounted with the sandbox, which production refuses): a page to try the flows, a
- * server route that creates connect sessions for a demo owner so no API key reaches the browser, and
- * one that makes a sample API call for one of the demo owner's connections through the proxy.
+ * server route that creates connect sessions for a demo owner so no API key reaches the browser, one
+ * that makes a sample API call for one of the demo owner's connections through the proxy, and two for
+ * provider events: Subscribe, and a test event from the provider's simulator.
  */
 @ApiExcludeController()
 @Public()
@@ -33,6 +38,7 @@ export class DevController {
     private readonly sessions: ConnectSessionsService,
     private readonly connections: ConnectionsService,
     private readonly proxy: ProxyService,
+    private readonly events: DevEvents,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
@@ -74,8 +80,7 @@ export class DevController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (this.refusedCrossSite(origin, reply)) return;
-    const connection = await this.connections.get(id);
-    if (connection.ownerId !== DEMO_OWNER) throw new ConnectionNotFound(id);
+    const connection = await this.demoConnection(id);
     const sample = sampleCallFor(connection);
     if (!sample) {
       const error = { code: 'no_sample_call', message: 'The page knows no sample call for this provider' };
@@ -114,6 +119,69 @@ export class DevController {
     await this.render(reply, { highlight: id, call: result });
   }
 
+  /**
+   * "Subscribe": registers a webhook at the provider for the event the form names (the provider's
+   * first when it names none), through the subscriptions API's own service; the page comes back with
+   * the service's answer and the connection's subscriptions. Only the demo owner's connections.
+   */
+  @Post('dev/connections/:id/subscriptions')
+  @RouteConfig({ formBody: true })
+  @HttpCode(200)
+  async subscribe(
+    @Param('id', UuidParam) id: string,
+    @Headers('origin') origin: string | undefined,
+    @Body() body: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (this.refusedCrossSite(origin, reply)) return;
+    const connection = await this.demoConnection(id);
+    const field = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).event : undefined;
+    if (field !== undefined && typeof field !== 'string') {
+      const error = { code: 'validation_failed', message: 'event: one event name' };
+      await this.render(reply, {
+        highlight: id,
+        action: {
+          action: 'subscribe',
+          connectionId: id,
+          provider: connection.provider,
+          label: '-',
+          status: 400,
+          error,
+        },
+      });
+      return;
+    }
+    const action = await this.events.subscribe(connection, field || undefined);
+    await this.render(reply, { highlight: id, action });
+  }
+
+  /**
+   * "Send a test event": the provider's simulator posts one signed event to every webhook the
+   * connection's account registered, as POST /sandbox/{provider}/webhooks/test-event does; the page
+   * comes back with the deliveries and the connection's latest events (stored by then: the service
+   * answers a delivery once it has stored it).
+   */
+  @Post('dev/connections/:id/test-event')
+  @HttpCode(200)
+  async testEvent(
+    @Param('id', UuidParam) id: string,
+    @Headers('origin') origin: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (this.refusedCrossSite(origin, reply)) return;
+    const connection = await this.demoConnection(id);
+    const action = await this.events.sendTestEvent(connection, internalOrigin(req));
+    await this.render(reply, { highlight: id, action });
+  }
+
+  /** One of the demo owner's connections; any other is not found (404), as unknown ones. */
+  private async demoConnection(id: string): Promise<Connection> {
+    const connection = await this.connections.get(id);
+    if (connection.ownerId !== DEMO_OWNER) throw new ConnectionNotFound(id);
+    return connection;
+  }
+
   /** Only our own page may post here (browsers send Origin on form posts). */
   private refusedCrossSite(origin: string | undefined, reply: FastifyReply): boolean {
     if (origin === undefined || origin === new URL(this.app.publicUrl).origin) return false;
@@ -123,9 +191,10 @@ export class DevController {
 
   private async render(
     reply: FastifyReply,
-    extra: Omit<DevPageModel, 'owner' | 'providers' | 'connections'>,
+    extra: Omit<DevPageModel, 'owner' | 'providers' | 'connections' | 'events' | 'forwarding'>,
   ): Promise<void> {
     const { data } = await this.connections.list({ ownerId: DEMO_OWNER, limit: 100 });
+    const events = await this.events.view(data);
     reply.header('Cache-Control', 'no-store');
     // Its forms POST to routes that refuse a foreign Origin, and under the service's Referrer-Policy
     // no-referrer browsers send `Origin: null` on a form POST (security-headers.ts gives `/` this
@@ -139,6 +208,8 @@ export class DevController {
           .list()
           .map(({ settings: p }) => ({ name: p.name, displayName: p.displayName, sandbox: p.sandbox })),
         connections: data,
+        events,
+        forwarding: { webhookUrl: this.events.forwarding, deliveriesUrl: this.events.deliveriesUrl },
         ...extra,
       }),
     );

@@ -2,10 +2,12 @@ import { Module } from '@nestjs/common';
 import { ConnectSessionsModule } from '../../connect-sessions/connect-sessions.module';
 import { ConnectionsModule } from '../../connections/connections.module';
 import { ProxyModule } from '../../proxy/proxy.module';
+import { DevEvents } from './dev-events';
 import { DevController } from './dev.controller';
 
 @Module({
   imports: [ConnectSessionsModule, ConnectionsModule, ProxyModule],
   controllers: [DevController],
+  providers: [DevEvents],
 })
 export class DevModule {}
