@@ -19,7 +19,7 @@ export class EventsRouteGuard implements CanActivate {
   async beforeBody(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const params = request.params as { provider?: string; token?: string };
     try {
-      await this.events.target(params.provider ?? '', params.token);
+      await this.events.target(params.provider ?? '', params.token, request);
       return true;
     } catch (error) {
       sendError(reply, error, request.id);

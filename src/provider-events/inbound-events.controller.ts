@@ -51,11 +51,12 @@ export class InboundEventsController {
     reply: FastifyReply,
   ): Promise<{ received: true }> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const receipt = await this.events.receive(provider, token, {
-      headers: request.headers,
-      body,
-      receivedAt: new Date(),
-    });
+    const receipt = await this.events.receive(
+      provider,
+      token,
+      { headers: request.headers, body, receivedAt: new Date() },
+      request,
+    );
     void reply.headers({ 'cache-control': 'no-store', ...receipt.headers });
     return { received: true };
   }

@@ -104,23 +104,24 @@ export class InboundEventsRepository {
 
   /**
    * Records an event unless one with its dedupe key is already there, and runs `forward` (which queues
-   * its outbound delivery and returns that delivery's id) in the same transaction: an event is either
-   * stored and queued, or neither. False for a repeat.
+   * its outbound delivery under `deliveryId`) in the same transaction: an event is either stored and
+   * queued, or neither. The row names its delivery from the start (`deliveryId`, null when nothing is
+   * forwarded), so it takes one statement. False for a repeat.
    */
   recordOnce(
     event: NewInboundEvent,
-    forward: (tx: EntityManager, eventId: string) => Promise<string | null>,
+    deliveryId: string | null,
+    forward: (tx: EntityManager) => Promise<void>,
   ): Promise<boolean> {
     return this.events.manager.transaction(async (tx) => {
-      const id = randomUUID();
       // An INSERT … RETURNING answers its rows (no affected count, unlike UPDATE and DELETE).
       const inserted: { id: string }[] = await tx.query(
-        `INSERT INTO inbound_events (id, provider, dedupe_key, subscription_id, connection_id, event_type, event_id, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        `INSERT INTO inbound_events (id, provider, dedupe_key, subscription_id, connection_id, event_type, event_id, received_at, delivery_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (provider, dedupe_key) DO NOTHING
          RETURNING id`,
         [
-          id,
+          randomUUID(),
           event.provider,
           event.dedupeKey,
           event.subscriptionId,
@@ -128,11 +129,11 @@ export class InboundEventsRepository {
           event.eventType,
           event.eventId,
           event.receivedAt,
+          deliveryId,
         ],
       );
       if (!inserted.length) return false;
-      const deliveryId = await forward(tx, id);
-      if (deliveryId) await tx.query(`UPDATE inbound_events SET delivery_id = $2 WHERE id = $1`, [id, deliveryId]);
+      await forward(tx);
       return true;
     });
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { MetricsService } from '../metrics/metrics.service';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../common/errors';
 import { hasUnstorableText } from '../common/validation';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
@@ -11,9 +11,11 @@ import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 import { hashSecret } from '../crypto/secret-hash';
 import { nestedDeeperThan, JSON_MAX_DEPTH } from '../http/body-parsers';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
-import { DescribedEvent, InboundDelivery, ProofKeys } from '../providers/core/provider-events';
+import { OAuthProvider } from '../providers/core/provider';
+import { DescribedEvent, InboundDelivery, ProofKeys, ProviderEvents } from '../providers/core/provider-events';
 import { WebhookDeliveriesRepository } from '../webhooks/webhook-deliveries.repository';
 import { webhooksConfig } from '../webhooks/webhooks.config';
+import { EventSubscriptionEntity } from './event-subscription.entity';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { providerEventsConfig } from './provider-events.config';
 import { subscriptionSecretContext } from './subscription-context';
@@ -37,6 +39,13 @@ function bounded(event: DescribedEvent): DescribedEvent {
     eventId: event.eventId?.slice(0, 255),
     accountRef: event.accountRef?.slice(0, 255),
   };
+}
+
+/** What a delivery URL names. */
+export interface EventsTarget {
+  provider: OAuthProvider;
+  events: ProviderEvents;
+  subscription: EventSubscriptionEntity | null;
 }
 
 /** A subscription's URL token: 32 random bytes, base64url. */
@@ -64,6 +73,7 @@ const unreadable = () =>
 @Injectable()
 export class InboundEventsService {
   private readonly logger = new Logger('ProviderEvents');
+  private readonly checkedBeforeBody = new WeakMap<object, EventsTarget>();
 
   constructor(
     private readonly catalog: ProviderCatalog,
@@ -83,7 +93,7 @@ export class InboundEventsService {
    * or malformed token, and an app-level route the provider does not post to. Run before the body is
    * read (EventsRouteGuard) and again with it.
    */
-  async target(providerName: string, token: string | undefined) {
+  async target(providerName: string, token: string | undefined, request?: object): Promise<EventsTarget> {
     const provider = this.catalog.find(providerName.toLowerCase());
     const events = provider?.events;
     if (!provider || !events) {
@@ -92,7 +102,7 @@ export class InboundEventsService {
       throw notFound();
     }
     if (token === undefined) {
-      if (events.appLevel) return { provider, events, subscription: null };
+      if (events.appLevel) return this.found(request, { provider, events, subscription: null });
       this.log(provider.name, 'not_found', {});
       throw notFound();
     }
@@ -103,12 +113,26 @@ export class InboundEventsService {
       this.log(provider.name, 'not_found', {});
       throw notFound();
     }
-    return { provider, events, subscription };
+    return this.found(request, { provider, events, subscription });
+  }
+
+  /** Kept for the request it was found for: the route reads it after the body instead of querying again. */
+  private found(request: object | undefined, target: EventsTarget): EventsTarget {
+    if (request) this.checkedBeforeBody.set(request, target);
+    return target;
   }
 
   /** One delivery to `/events/{provider}/{token}` (token given) or `/events/{provider}` (app-level). */
-  async receive(providerName: string, token: string | undefined, delivery: InboundDelivery): Promise<Receipt> {
-    const { provider, events, subscription } = await this.target(providerName, token);
+  async receive(
+    providerName: string,
+    token: string | undefined,
+    delivery: InboundDelivery,
+    request?: object,
+  ): Promise<Receipt> {
+    // Found before the body was read (EventsRouteGuard), moments ago; a subscription deleted since
+    // then still finds no connection below.
+    const { provider, events, subscription } =
+      (request && this.checkedBeforeBody.get(request)) ?? (await this.target(providerName, token));
 
     const handshake = subscription ? events.handshake?.(delivery) : undefined;
     if (handshake && subscription) {
@@ -180,6 +204,7 @@ export class InboundEventsService {
       ? `${scope}:id:${described.eventId.length <= 200 ? described.eventId : sha256(described.eventId)}`
       : `${scope}:sha256:${sha256(delivery.body)}`;
     const receivedAt = delivery.receivedAt;
+    const deliveryId = this.webhooks.url ? randomUUID() : null;
     const recorded = await this.repo.recordOnce(
       {
         provider: provider.name,
@@ -190,6 +215,7 @@ export class InboundEventsService {
         eventId: described.eventId ?? null,
         receivedAt,
       },
+      deliveryId,
       async (tx) => {
         if (described.uninstall) {
           for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type, tx);
@@ -198,10 +224,11 @@ export class InboundEventsService {
             tx,
           );
         }
-        if (!this.webhooks.url) return null;
-        return this.deliveries.enqueue(
+        if (!deliveryId) return;
+        await this.deliveries.enqueue(
           tx,
           {
+            id: deliveryId,
             eventType: 'provider.event',
             connectionId: connection?.id ?? null,
             payload: {

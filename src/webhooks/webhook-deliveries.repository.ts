@@ -7,6 +7,8 @@ import { deleteInBatches } from '../database/batched-delete';
 import { DeliveryStatus, WebhookDeliveryEntity, WebhookEvent } from './webhook-delivery.entity';
 
 export interface NewDelivery {
+  /** The id to give it, when the caller must name it before it exists (an inbound event's row points at it). */
+  id?: string;
   eventType: WebhookEvent;
   connectionId: string | null;
   payload: Record<string, unknown>;
@@ -28,7 +30,7 @@ export class WebhookDeliveriesRepository {
 
   /** A new pending delivery, inside the caller's transaction (the change it reports commits with it); its id. */
   async enqueue(tx: EntityManager, delivery: NewDelivery, now: Date): Promise<string> {
-    const id = randomUUID();
+    const id = delivery.id ?? randomUUID();
     await tx.getRepository(WebhookDeliveryEntity).insert({
       id,
       eventType: delivery.eventType,

@@ -6,6 +6,7 @@ import {
   countSubscriptionsUnderRetiredKeys,
   rotateSubscriptionKeys,
 } from '../../src/provider-events/subscription-key-rotation';
+import { InboundEventsRepository } from '../../src/provider-events/inbound-events.repository';
 import { subscriptionSecretContext } from '../../src/provider-events/subscription-context';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
 import { rawRequest } from '../support/raw-http';
@@ -275,6 +276,26 @@ describe('provider events: /events/{provider}/{token}', () => {
   });
 
   describe('after review', () => {
+    it('a delivery looks its subscription up once, before its body is read, and stores itself and its delivery in one transaction', async () => {
+      const id = await connection('webflow', 'one-lookup');
+      const sub = await subscription('webflow', id, ['site_publish']);
+      const lookups = jest.spyOn(t.app.get(InboundEventsRepository), 'findSubscriptionByToken');
+      try {
+        const body = JSON.stringify({ triggerType: 'site_publish', payload: { siteId: 'one' } });
+        expect((await post(`/events/webflow/${sub.token}`, webflowHeaders(body), body)).status).toBe(200);
+        expect(lookups).toHaveBeenCalledTimes(1);
+      } finally {
+        lookups.mockRestore();
+      }
+      const [row] = await t.dataSource.query(
+        `SELECT e.delivery_id, d.id AS delivery FROM inbound_events e LEFT JOIN webhook_deliveries d ON d.id = e.delivery_id
+          WHERE e.connection_id = $1`,
+        [id],
+      );
+      expect(row.delivery_id).toBe(row.delivery);
+      expect(row.delivery).not.toBeNull();
+    });
+
     it('the same bytes to two owners’ subscriptions are two events: each is forwarded to its own connection', async () => {
       const one = await connection('webflow', 'shared-site-a');
       const two = await connection('webflow', 'shared-site-b');
