@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ModuleRef } from '@nestjs/core';
-import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors';
 import type { Connection } from '../../connections/connection.dto';
+import { InboundEventsRepository } from '../../provider-events/inbound-events.repository';
 import { SubscriptionsService } from '../../provider-events/subscriptions.service';
 import { ProviderCatalog } from '../../providers/core/provider-catalog';
 import { loadConsoleConfig } from '../../console/console.config';
@@ -11,7 +11,7 @@ import { webhooksConfig } from '../../webhooks/webhooks.config';
 import { SandboxWebhooksService } from '../sandbox/sandbox-webhooks.service';
 import { simulatorFor } from '../sandbox/simulators/registry';
 import { shownJson } from './api-answer';
-import type { ConnectionEvents, EventsActionResult, ReceivedEvent } from './dev-page';
+import type { ConnectionEvents, EventsActionResult } from './dev-page';
 
 /** The page lists at most this many of a connection's latest inbound events. */
 export const LATEST_EVENTS = 5;
@@ -46,7 +46,7 @@ export class DevEvents implements OnModuleInit {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly catalog: ProviderCatalog,
-    private readonly dataSource: DataSource,
+    private readonly inbound: InboundEventsRepository,
     @Inject(webhooksConfig.KEY) private readonly webhooks: ConfigType<typeof webhooksConfig>,
   ) {}
 
@@ -123,64 +123,33 @@ export class DevEvents implements OnModuleInit {
     const shown = connections
       .map((c) => ({ c, names: this.namesFor(c.provider), testEvent: this.simulates(c.provider) }))
       .filter(({ names, testEvent }) => names.length > 0 || testEvent);
-    if (!shown.length) return new Map();
-    const latest = await this.latestEvents(shown.map(({ c }) => c.id));
     const entries = await Promise.all(
       shown.map(async ({ c, names, testEvent }): Promise<[string, ConnectionEvents]> => {
-        const subscriptions = await this.subscriptions.list(c.id).catch((error: unknown) => {
-          // Deleted since the list was read: nothing to show.
-          if (error instanceof DomainError && error.status === 404) return [];
-          throw error;
-        });
+        const [subscriptions, latest] = await Promise.all([
+          this.subscriptions.list(c.id).catch((error: unknown) => {
+            // Deleted since the list was read: nothing to show.
+            if (error instanceof DomainError && error.status === 404) return [];
+            throw error;
+          }),
+          // Names, times and delivery states only: the payload is in the outbound delivery, not read here.
+          this.inbound.latestEventsOfConnection(c.id, LATEST_EVENTS),
+        ]);
         return [
           c.id,
           {
             names,
             testEvent,
             subscriptions: subscriptions.map(({ id, events, status }) => ({ id, events, status })),
-            latest: latest.get(c.id) ?? [],
+            latest: latest.map((e) => ({
+              type: e.eventType,
+              receivedAt: e.receivedAt.toISOString(),
+              forwarded: e.deliveryId !== null,
+              delivery: e.deliveryStatus,
+            })),
           },
         ];
       }),
     );
     return new Map(entries);
-  }
-
-  /**
-   * The latest inbound events of each connection, newest first, with the state of the `provider.event`
-   * delivery each became (none: stored only, no WEBHOOK_URL). Only names, times and states: the
-   * payload is in the outbound delivery, which is not read here.
-   */
-  private async latestEvents(connectionIds: string[]): Promise<Map<string, ReceivedEvent[]>> {
-    const rows: {
-      connection_id: string;
-      event_type: string;
-      received_at: Date;
-      forwarded: boolean;
-      delivery_status: string | null;
-    }[] = await this.dataSource.query(
-      `SELECT connection_id, event_type, received_at, forwarded, delivery_status FROM (
-           SELECT e.connection_id, e.event_type, e.received_at, e.delivery_id IS NOT NULL AS forwarded,
-                  d.status AS delivery_status,
-                  row_number() OVER (PARTITION BY e.connection_id ORDER BY e.received_at DESC, e.id DESC) AS n
-             FROM inbound_events e LEFT JOIN webhook_deliveries d ON d.id = e.delivery_id
-            WHERE e.connection_id = ANY($1::uuid[])
-         ) latest
-         WHERE n <= $2
-         ORDER BY received_at DESC`,
-      [connectionIds, LATEST_EVENTS],
-    );
-    const byConnection = new Map<string, ReceivedEvent[]>();
-    for (const row of rows) {
-      const list = byConnection.get(row.connection_id) ?? [];
-      list.push({
-        type: row.event_type,
-        receivedAt: new Date(row.received_at).toISOString(),
-        forwarded: row.forwarded,
-        delivery: row.delivery_status,
-      });
-      byConnection.set(row.connection_id, list);
-    }
-    return byConnection;
   }
 }
