@@ -161,15 +161,13 @@ const rowName = (c: Connection) => `${c.provider} ${c.accountId}`;
 function eventButtons(c: Connection, events: ConnectionEvents | undefined): string {
   if (!events) return '<small>no events</small>';
   const id = esc(c.id);
+  const who = `<span class="vh"> (${esc(rowName(c))})</span>`;
+  const options = events.names.map((name, i) => `<option${i === 0 ? ' selected' : ''}>${esc(name)}</option>`);
   const subscribe = events.names.length
-    ? `<form method="post" action="/dev/connections/${id}/subscriptions"><label class="vh" for="event-${id}">Event to subscribe to (${esc(rowName(c))})</label><select id="event-${id}" name="event">${events.names
-        .map((name, i) => `<option${i === 0 ? ' selected' : ''}>${esc(name)}</option>`)
-        .join(
-          '',
-        )}</select> <button id="subscribe-${id}" type="submit">Subscribe<span class="vh"> (${esc(rowName(c))})</span></button></form>`
+    ? `<form method="post" action="/dev/connections/${id}/subscriptions"><label class="vh" for="event-${id}">Event to subscribe to (${esc(rowName(c))})</label><select id="event-${id}" name="event">${options.join('')}</select> <button id="subscribe-${id}" type="submit">Subscribe${who}</button></form>`
     : '';
   const test = events.testEvent
-    ? `<form method="post" action="/dev/connections/${id}/test-event"><button id="test-event-${id}" type="submit">Send a test event<span class="vh"> (${esc(rowName(c))})</span></button></form>`
+    ? `<form method="post" action="/dev/connections/${id}/test-event"><button id="test-event-${id}" type="submit">Send a test event${who}</button></form>`
     : '';
   return subscribe + test || '<small>no events</small>';
 }
