@@ -41,6 +41,14 @@ const schema = z.object({
     .min(0, 'must be at least 0 (0 turns the limit off)')
     .max(10_000, 'must be at most 10000')
     .default(10),
+  // Deliveries per minute to one event subscription's URL (/events/{provider}/{token}), or to one
+  // provider's app-level route (/events/{provider}); 0 turns the limit off.
+  EVENTS_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0 (0 turns the limit off)')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(1200),
   // Which proxies in front of the service may say who the client is (X-Forwarded-For): see trustProxyOf.
   TRUST_PROXY: z
     .string()
@@ -112,6 +120,8 @@ function parseAppConfig(source: Env) {
     oauthRateLimitPerMinute: vars.OAUTH_RATE_LIMIT_PER_MINUTE,
     /** Per client and minute on POST /admin/sign-in; 0 = no limit. */
     signInRateLimitPerMinute: vars.ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE,
+    /** Per event subscription (or app-level events route) and minute; 0 = no limit. */
+    eventsRateLimitPerMinute: vars.EVENTS_RATE_LIMIT_PER_MINUTE,
     /** Fastify's `trustProxy`: false (the socket's address is the client), a hop count or the proxies' addresses. */
     trustProxy: vars.TRUST_PROXY ?? false,
     /** Postgres statement_timeout of every pooled connection, in ms; 0 = no limit. */

@@ -10,7 +10,7 @@ import { closeAfterAnswer } from './check-before-body';
 import { clientErrorHandler, parseBoundedQuery, QUERY_MAX_PARAMETERS, TOO_MANY_PARAMETERS } from './client-errors';
 import { DomainError } from '../common/errors';
 import { loadAppConfig } from '../config/app.config';
-import { registerOAuthRateLimit } from './rate-limit';
+import { registerRateLimits } from './rate-limit';
 import { registerSecurityHeaders, securityHeaders } from './security-headers';
 
 /** What the HTTP layer reads from the app config (loadAppConfig). */
@@ -20,6 +20,7 @@ export type HttpSettings = Pick<
   | 'trustProxy'
   | 'oauthRateLimitPerMinute'
   | 'signInRateLimitPerMinute'
+  | 'eventsRateLimitPerMinute'
   | 'requestTimeoutMs'
   | 'headersTimeoutMs'
   | 'keepAliveTimeoutMs'
@@ -97,7 +98,11 @@ export function createHttpAdapter(logger?: Logger, settings: HttpSettings = load
   });
   // Headers first: the rate limit's 429 (and every other early answer) carries them.
   registerSecurityHeaders(fastify, headersFor);
-  registerOAuthRateLimit(fastify, settings.oauthRateLimitPerMinute, settings.signInRateLimitPerMinute);
+  registerRateLimits(fastify, {
+    oauthPerMinute: settings.oauthRateLimitPerMinute,
+    signInPerMinute: settings.signInRateLimitPerMinute,
+    eventsPerMinute: settings.eventsRateLimitPerMinute,
+  });
   registerBodyParsers(fastify, BODY_LIMIT_BYTES);
   return adapter;
 }

@@ -1,5 +1,6 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { DomainError } from '../common/errors';
 import { RESULT_PAGE_CSP, rateLimitedPage } from '../oauth/result-page';
@@ -11,23 +12,38 @@ export const RATE_LIMIT_WINDOW_MS = 60_000;
 export const isOAuthRoute = (routeUrl: string | undefined): boolean =>
   routeUrl !== undefined && routeUrl.toLowerCase().startsWith('/oauth/');
 
+export interface RateLimits {
+  /** Per client and minute on /oauth/*; 0 = off. */
+  oauthPerMinute: number;
+  /** Per client and minute on POST /admin/sign-in, apart from /oauth/*'s count; 0 = off. */
+  signInPerMinute: number;
+  /** Per event subscription URL (its token), or per provider's app-level route, and minute; 0 = off. */
+  eventsPerMinute: number;
+}
+
 /**
- * Per-client limit on the public OAuth routes (@fastify/rate-limit, in-memory per replica): at most
- * `perMinute` requests per client and minute (fixed window from the client's first request), keyed by
- * `request.ip` (an IPv6 address by its /64), which is the socket's address unless TRUST_PROXY names
- * the proxies in front. The API and the probes are not limited. Over the limit: 429 `rate_limited`
- * with Retry-After, an HTML page for a browser, the JSON error shape otherwise. `perMinute` 0: off.
+ * The limits on public routes (@fastify/rate-limit, in-memory per replica, fixed windows of a minute
+ * from the first request):
+ * - /oauth/* per client, keyed by `request.ip` (an IPv6 address by its /64), which is the socket's
+ *   address unless TRUST_PROXY names the proxies in front; the console's sign-in per client, apart.
+ * - /events/{provider}/{token} per subscription (the token's SHA-256 is the key), /events/{provider}
+ *   per provider: a provider posts from many addresses, so the address would not bound a leaked URL,
+ *   and one busy subscription does not starve the others.
+ * The API and the probes are not limited. Over a limit: 429 `rate_limited` with Retry-After, an HTML
+ * page for a browser, the JSON error shape otherwise.
  *
  * Registered after the security headers, so its answers carry them; the check runs in onRequest,
  * before the body is read and before anything touches the database.
  */
-export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: number, signInPerMinute = 0): void {
-  if (perMinute <= 0 && signInPerMinute <= 0) return;
-  void fastify.register(fastifyRateLimit, { global: false, max: perMinute, timeWindow: RATE_LIMIT_WINDOW_MS });
+export function registerRateLimits(fastify: FastifyInstance, limits: RateLimits): void {
+  const { oauthPerMinute, signInPerMinute, eventsPerMinute } = limits;
+  if (oauthPerMinute <= 0 && signInPerMinute <= 0 && eventsPerMinute <= 0) return;
+  void fastify.register(fastifyRateLimit, { global: false, timeWindow: RATE_LIMIT_WINDOW_MS });
   void fastify.after(() => {
     const oauth =
-      perMinute > 0 ? fastify.createRateLimit({ keyGenerator: (request) => clientKey(request.ip) }) : undefined;
-    // The console's sign-in (POST /admin/sign-in): its own count per client, apart from /oauth/*'s.
+      oauthPerMinute > 0
+        ? fastify.createRateLimit({ max: oauthPerMinute, keyGenerator: (request) => clientKey(request.ip) })
+        : undefined;
     const signIn =
       signInPerMinute > 0
         ? fastify.createRateLimit({
@@ -35,13 +51,18 @@ export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: numb
             keyGenerator: (request) => `sign-in ${clientKey(request.ip)}`,
           })
         : undefined;
+    const events =
+      eventsPerMinute > 0 ? fastify.createRateLimit({ max: eventsPerMinute, keyGenerator: eventsKey }) : undefined;
     // A callback hook: every other route passes without a promise.
     fastify.addHook('onRequest', (request, reply, done) => {
-      const check = isOAuthRoute(request.routeOptions.url)
+      const url = request.routeOptions.url;
+      const check = isOAuthRoute(url)
         ? oauth
-        : isSignIn(request.method, request.routeOptions.url)
+        : isSignIn(request.method, url)
           ? signIn
-          : undefined;
+          : isEventsRoute(request.method, url)
+            ? events
+            : undefined;
       if (!check) return done();
       check(request).then((result) => {
         if (result.isAllowed || !result.isExceeded) return done();
@@ -50,6 +71,17 @@ export function registerOAuthRateLimit(fastify: FastifyInstance, perMinute: numb
       }, done);
     });
   });
+}
+
+const isEventsRoute = (method: string, routeUrl: string | undefined) =>
+  method === 'POST' && routeUrl !== undefined && routeUrl.toLowerCase().startsWith('/events/');
+
+/** One count per subscription URL (never the token itself in memory), one per provider's app-level route. */
+function eventsKey(request: FastifyRequest): string {
+  const { provider = '', token } = request.params as { provider?: string; token?: string };
+  return token === undefined
+    ? `events app ${provider.toLowerCase().slice(0, 64)}`
+    : `events ${createHash('sha256').update(token).digest('base64url')}`;
 }
 
 /**

@@ -115,6 +115,7 @@ describe('the HTTP adapter alone (Fastify inject, no app, no database)', () => {
     trustProxy: false,
     oauthRateLimitPerMinute: LIMIT,
     signInRateLimitPerMinute: 0,
+    eventsRateLimitPerMinute: LIMIT,
     requestTimeoutMs: 30_000,
     headersTimeoutMs: 10_000,
     keepAliveTimeoutMs: 72_000,
@@ -124,6 +125,8 @@ describe('the HTTP adapter alone (Fastify inject, no app, no database)', () => {
     fastify = createHttpAdapter(undefined, settings).getInstance<FastifyInstance>();
     fastify.get('/oauth/:provider/authorize', (_request, reply) => reply.send({ ok: true }));
     fastify.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
+    fastify.post('/events/:provider/:token', (_request, reply) => reply.send({ received: true }));
+    fastify.post('/events/:provider', (_request, reply) => reply.send({ received: true }));
     fastify.get('/docs', (_request, reply) => reply.type('text/html').send('<!doctype html>'));
     await fastify.ready();
   });
@@ -144,7 +147,31 @@ describe('the HTTP adapter alone (Fastify inject, no app, no database)', () => {
     expect((await authorize('192.0.2.1', { 'x-forwarded-for': '192.0.2.3' })).statusCode).toBe(429);
   });
 
-  it('never limits anything but /oauth/*', async () => {
+  it('counts event deliveries per subscription URL and per app-level route, whatever the address', async () => {
+    const deliver = (url: string, remoteAddress: string) =>
+      fastify.inject({
+        method: 'POST',
+        url,
+        remoteAddress,
+        payload: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+    const a = `/events/keap/${'a'.repeat(43)}`;
+    const b = `/events/keap/${'b'.repeat(43)}`;
+    // A provider posts from many addresses: the URL is what is counted.
+    for (let i = 0; i < LIMIT; i++) expect((await deliver(a, `198.51.100.${i}`)).statusCode).toBe(200);
+    const limited = await deliver(a, '198.51.100.99');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ code: 'rate_limited' });
+    // Another subscription is not affected, nor is another provider's app-level route.
+    expect((await deliver(b, '198.51.100.1')).statusCode).toBe(200);
+    for (let i = 0; i < LIMIT; i++)
+      expect((await deliver('/events/clickfunnels', `203.0.113.${i}`)).statusCode).toBe(200);
+    expect((await deliver('/events/clickfunnels', '203.0.113.50')).statusCode).toBe(429);
+    expect((await deliver('/events/lightfunnels', '203.0.113.50')).statusCode).toBe(200);
+  });
+
+  it('never limits anything but /oauth/*, sign-in and /events/*', async () => {
     for (let i = 0; i < LIMIT * 3; i++)
       expect(
         (await fastify.inject({ method: 'GET', url: '/health/live', remoteAddress: '192.0.2.9' })).statusCode,
