@@ -71,6 +71,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly subscriptionRemovals = new Counter({
+    name: 'subscription_removals_total',
+    help: "Attempts to unregister a deleted connection's webhooks, by provider and outcome (removed, failed: retried later, given_up; during the DELETE or by the removal worker)",
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly inboundEvents = new Counter({
     name: 'inbound_events_total',
     help: "Deliveries to /events/{provider}: forwarded, stored (no WEBHOOK_URL), duplicate, handshake, or the refusal's code",

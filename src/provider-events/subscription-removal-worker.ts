@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { backoffDelay } from '../common/backoff';
 import { LeasedQueue } from '../common/leased-queue';
+import { MetricsService } from '../metrics/metrics.service';
 import { newLeaseOwner } from '../common/lease-owner';
 import { DecryptionError } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
@@ -43,6 +44,7 @@ export class SubscriptionRemovalWorker implements OnApplicationBootstrap, Before
   constructor(
     private readonly removals: SubscriptionRemovalsRepository,
     private readonly catalog: ProviderCatalog,
+    private readonly metrics: MetricsService,
     scheduler: SchedulerRegistry,
     @Inject(providerEventsConfig.KEY) private readonly config: ConfigType<typeof providerEventsConfig>,
   ) {
@@ -123,6 +125,7 @@ export class SubscriptionRemovalWorker implements OnApplicationBootstrap, Before
       )
         return null;
     }
+    this.metrics.subscriptionRemovals.inc({ provider: row.provider, outcome });
     const fields = { subscriptionId: row.id, connectionId: row.connectionId, provider: row.provider, attempts };
     if (outcome === 'removed') this.logger.log(fields, 'webhook of a deleted connection unregistered');
     else

@@ -16,6 +16,7 @@ import { ConnectionHooks, PreparedDeletion } from '../connections/connection-hoo
 import { ConnectionStatus } from '../connections/connection-status';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { ConnectionsRepository } from '../connections/persistence/connections.repository';
+import { MetricsService } from '../metrics/metrics.service';
 import { tokenContext } from '../connections/token-context';
 import { hashSecret } from '../crypto/secret-hash';
 import { TokenCipher } from '../crypto/token-cipher';
@@ -73,6 +74,7 @@ export class SubscriptionsService implements OnModuleInit {
     private readonly cipher: TokenCipher,
     private readonly removals: SubscriptionRemovalsRepository,
     private readonly hooks: ConnectionHooks,
+    private readonly metrics: MetricsService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(providerEventsConfig.KEY) private readonly config: ConfigType<typeof providerEventsConfig>,
   ) {}
@@ -123,6 +125,10 @@ export class SubscriptionsService implements OnModuleInit {
       const target = this.target(provider, connection);
       await forEachLimited(registered, 4, async (row) => {
         const result = await unregister(provider, accessToken, target, row.remoteIds);
+        this.metrics.subscriptionRemovals.inc({
+          provider: provider.name,
+          outcome: result.removed ? 'removed' : result.final ? 'given_up' : 'failed',
+        });
         if (result.removed) removed++;
         // A token the provider no longer accepts cannot remove it later either.
         else if (!result.final) failed.push({ id: row.id, error: result.error });

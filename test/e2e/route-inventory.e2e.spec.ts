@@ -35,6 +35,8 @@ const PUBLIC: { path: string; methods: string[]; why: string; dev?: true }[] = [
   { path: '/', methods: ['GET', 'HEAD'], why: 'development page', dev: true },
   { path: '/dev/connect/:provider', methods: ['POST'], why: 'development page', dev: true },
   { path: '/dev/connections/:id/call', methods: ['POST'], why: 'development page', dev: true },
+  { path: '/dev/connections/:id/subscriptions', methods: ['POST'], why: 'development page', dev: true },
+  { path: '/dev/connections/:id/test-event', methods: ['POST'], why: 'development page', dev: true },
   ...[
     ['/sandbox/:provider/authorize', ['GET', 'HEAD']],
     ['/sandbox/:provider/consent', ['POST']],

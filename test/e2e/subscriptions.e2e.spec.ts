@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { ConnectionLifecycleRepository } from '../../src/connections/persistence/connection-lifecycle.repository';
 import { TokenCipher } from '../../src/crypto/token-cipher';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { SubscriptionRemovalWorker } from '../../src/provider-events/subscription-removal-worker';
 import { RevocationWorker } from '../../src/revocations/revocation-worker';
 import { subscriptionSecretContext, subscriptionTokenContext } from '../../src/provider-events/subscription-context';
@@ -548,6 +549,11 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
         outcomes.push(report.givenUp ? 'given_up' : report.failed ? 'failed' : 'none');
       }
       expect(outcomes).toEqual([...Array(8).fill('failed'), 'given_up']);
+      const counted = (await t.app.get(MetricsService).subscriptionRemovals.get()).values.filter(
+        (v) => v.labels.provider === 'keap',
+      );
+      expect(counted.find((v) => v.labels.outcome === 'given_up')?.value).toBeGreaterThanOrEqual(1);
+      expect(counted.find((v) => v.labels.outcome === 'failed')?.value).toBeGreaterThanOrEqual(9);
       expect(fake.requestsTo(`${hooks}/${keys[0]}`)).toHaveLength(10);
       expect(await removalRows(id)).toEqual([]);
 
