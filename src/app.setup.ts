@@ -16,6 +16,8 @@ import { authorize } from './auth/api-key.guard';
 import { ApiKeys } from './auth/api-keys';
 import type { Scope } from './auth/scopes';
 import { proxyPathItem } from './proxy/proxy.openapi';
+import { toOpenApi31 } from './http/openapi-3-1';
+import { addWebhooks } from './webhooks/webhooks.openapi';
 
 /** A guard with checks that can run before the body is read (ConsoleGuard). */
 interface BeforeBodyGuard {
@@ -90,7 +92,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('connect-sessions', "One-time links that send a user through a provider's OAuth flow")
     .addTag('providers', 'Configured OAuth providers')
     .addTag('api-keys', 'API keys and their scopes (admin)')
-    .addTag('webhooks', 'Deliveries of the webhook events: their state, and redelivery')
+    .addTag('webhooks', 'The webhook events sent to WEBHOOK_URL (`webhooks`), their deliveries, and redelivery')
     .addTag('proxy', "The connection's provider API, with its token injected")
     .addTag('health', 'Liveness and readiness probes (no API key)')
     .build();
@@ -111,5 +113,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       }
     }
   }
-  return document;
+  addWebhooks(document);
+  return toOpenApi31(document);
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { createConnectionsClient } from '../../clients/typescript/src';
 import type {
   Connection,
+  ConnectionEventWebhook,
   ConnectionList,
   ConnectionsClient,
   Credentials,
@@ -13,7 +14,13 @@ import type {
   ListConnectionsParams,
   OperationData,
   OperationError,
+  OperationId,
+  ProviderEventData,
+  ProviderEventWebhook,
+  WebhookBody,
+  webhooks,
 } from '../../clients/typescript/src';
+import type { WebhookEvent } from '../../src/webhooks/webhook-delivery.entity';
 
 // Compile-time checks (`npm test` type-checks the tests with tsc first): operations read as the spec names them.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -29,7 +36,23 @@ const typeChecks: [
     Pick<ListConnectionsParams, 'provider' | 'limit' | 'cursor'>,
     { provider?: string; limit?: number; cursor?: string }
   >,
-] = [true, true, true, true, true, true, true, true];
+  // The webhooks: one per event type the service sends, each body typed.
+  Same<keyof webhooks, WebhookEvent>,
+  Same<WebhookBody<'provider.event'>, ProviderEventWebhook>,
+  Same<WebhookBody<'connection.revoked'>, ConnectionEventWebhook>,
+  Same<WebhookBody, ConnectionEventWebhook | ProviderEventWebhook>,
+  Same<ProviderEventData['payload'], unknown>,
+  Same<ProviderEventData['connectionId'], string | null>,
+  Same<ConnectionEventWebhook['data']['error'], { code: string; message: string } | undefined>,
+  // A webhook is not an operation the client calls.
+  Same<Extract<OperationId, 'providerEventWebhook' | 'connectionCreatedWebhook'>, never>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+
+/** Never called: what a receiver writes, told apart by `type`. */
+export function receive(body: WebhookBody): string | null {
+  if (body.type === 'provider.event') return `${body.data.provider} ${body.data.event} ${body.data.subscriptionId}`;
+  return body.data.error?.code ?? body.data.status;
+}
 
 /** Never called: tsc must reject these calls. */
 export function misuses(client: ConnectionsClient): void {
@@ -41,6 +64,16 @@ export function misuses(client: ConnectionsClient): void {
   void client.importConnection({ provider: 'keap' });
   // @ts-expect-error listConnections has no such filter
   void client.listConnections({ accountId: 'x' });
+}
+
+/** Never called: tsc must reject these types. */
+export type WebhookMisuses = [
+  // @ts-expect-error no such webhook
+  WebhookBody<'connection.exploded'>,
+];
+export function webhookMisuses(body: WebhookBody<'connection.created'>): void {
+  // @ts-expect-error a connection event carries no provider payload
+  void body.data.payload;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -141,6 +174,16 @@ describe('generated TypeScript client (clients/typescript)', () => {
       .filter(Boolean);
     expect(reexported).toEqual(Object.keys(spec.components.schemas).sort());
     expect(reexported).toEqual(expect.arrayContaining(['Connection', 'ErrorResponse', 'Credentials']));
+  });
+
+  it('refuses a webhook it cannot type (not one JSON POST), naming it', () => {
+    const spec = JSON.parse(fs.readFileSync(path.join(ROOT, 'openapi.json'), 'utf8'));
+    spec.webhooks['provider.event'].post.requestBody.content = { 'text/plain': { schema: { type: 'string' } } };
+    const file = path.join(tmp, 'webhook-not-json.json');
+    fs.writeFileSync(file, JSON.stringify(spec));
+    const { status, output } = generate(['--spec', file, '--out', path.join(tmp, 'd')]);
+    expect(status).toBe(1);
+    expect(output).toContain('webhook provider.event: needs an application/json request body');
   });
 
   it('refuses a spec it cannot generate a faithful client for, naming the problem', () => {

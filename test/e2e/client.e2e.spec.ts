@@ -41,15 +41,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
- * OpenAPI 3.0 schema → JSON Schema (draft-07) for Ajv: `nullable` becomes a union with null (also around
- * allOf/$ref, where Ajv's own `nullable` support does not reach), `example` is dropped, refs point into
- * the registered components, and objects that list their properties are closed (additionalProperties:
- * false unless the spec says otherwise), so an undocumented response field is drift too.
+ * An OpenAPI 3.1 schema (JSON Schema; nullable fields are `type: [x, 'null']` or `anyOf` with null) for
+ * Ajv: `example` (OpenAPI's own annotation) is dropped, refs point into the registered components, and
+ * objects that list their properties are closed (additionalProperties: false unless the spec says
+ * otherwise), so an undocumented response field is drift too.
  */
 function toJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toJsonSchema);
   if (!node || typeof node !== 'object') return node;
-  const { nullable, example: _example, ...rest } = node as Record<string, unknown>;
+  const { example: _example, ...rest } = node as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
     if (key === 'properties')
@@ -63,7 +63,7 @@ function toJsonSchema(node: unknown): unknown {
     else out[key] = value;
   }
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
-  return nullable === true ? { anyOf: [out, { type: 'null' }] } : out;
+  return out;
 }
 
 const ajv = new Ajv({ allErrors: true, strictTypes: false });

@@ -10,7 +10,8 @@ import { startTestApp, TestApp } from '../support/app';
  */
 
 interface Schema {
-  type?: string;
+  /** A list in OpenAPI 3.1 where the value may also be null (`['string', 'null']`). */
+  type?: string | string[];
   format?: string;
   maxLength?: number;
   maxItems?: number;
@@ -35,6 +36,7 @@ const spec = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'ope
 };
 
 const schemaOf = (s: Schema): Schema => (s.$ref ? spec.components.schemas[s.$ref.split('/').pop()!] : s);
+const isType = (s: Schema, type: string) => s.type === type || (Array.isArray(s.type) && s.type.includes(type));
 
 /** A valid string of exactly `length` characters for `field` (or one character more, still well-formed). */
 function valueOf(field: string, schema: Schema, length: number): string {
@@ -83,7 +85,7 @@ function bodyCases(): Case[] {
           if (field === 'expiresAt') delete body.expiresIn;
           return body;
         };
-        if (schema.type === 'string' && schema.maxLength !== undefined) {
+        if (isType(schema, 'string') && schema.maxLength !== undefined) {
           const n = schema.maxLength;
           cases.push({
             operation,
@@ -92,10 +94,10 @@ function bodyCases(): Case[] {
             over: withField(valueOf(field, schema, n + 1)),
           });
         }
-        if (schema.type === 'array' && schema.items) {
+        if (isType(schema, 'array') && schema.items) {
           const items = schemaOf(schema.items);
           // Not enums (API key scopes): a list longer than the enum repeats a value.
-          if (items.type !== 'string' || items.enum) continue;
+          if (!isType(items, 'string') || items.enum) continue;
           const item = (i: number) => `s${i}`;
           const list = (count: number) => Array.from({ length: count }, (_, i) => item(i));
           if (schema.maxItems !== undefined)
@@ -122,7 +124,7 @@ function bodyCases(): Case[] {
 function queryCases(): { route: string; name: string; maxLength: number }[] {
   return Object.entries(spec.paths).flatMap(([route, item]) =>
     (item.get?.parameters ?? [])
-      .filter((p) => p.in === 'query' && p.schema.type === 'string' && p.schema.maxLength !== undefined)
+      .filter((p) => p.in === 'query' && isType(p.schema, 'string') && p.schema.maxLength !== undefined)
       .map((p) => ({ route, name: p.name, maxLength: p.schema.maxLength! })),
   );
 }

@@ -88,6 +88,52 @@ describe('openapi.json and Spectral (.spectral.yaml: spectral:oas and the OWASP 
     expect(status).toBe(1);
   }, 70_000);
 
+  it('holds in OpenAPI 3.1 too: nullable type lists and webhook bodies are checked', () => {
+    const spec = {
+      openapi: '3.1.0',
+      info: { title: 'unbounded', version: '1', description: 'x', contact: { name: 'x' } },
+      servers: [{ url: '/' }],
+      tags: [{ name: 't' }],
+      paths: {},
+      webhooks: {
+        'thing.changed': {
+          post: {
+            operationId: 'thingChanged',
+            description: 'x',
+            tags: ['t'],
+            requestBody: {
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      name: { type: ['string', 'null'] },
+                      ids: { type: ['array', 'null'], items: { type: 'string', format: 'uuid', maxLength: 36 } },
+                      count: { type: ['integer', 'null'] },
+                      bounded: { type: ['string', 'null'], maxLength: 5 },
+                      payload: { description: 'any JSON value' },
+                    },
+                  },
+                },
+              },
+            },
+            responses: { '2XX': { description: 'ok' } },
+          },
+        },
+      },
+    };
+    const file = path.join(tmp, 'unbounded-3.1.json');
+    fs.writeFileSync(file, JSON.stringify(spec));
+    const { status, results } = lint(file);
+    const errors = results.filter((r) => r.severity === 0).map((r) => `${r.code} ${r.path.at(-1)}`);
+    expect(errors.sort()).toEqual([
+      'owasp:api4:2023-array-limit ids',
+      'owasp:api4:2023-integer-format count',
+      'owasp:api4:2023-string-limit name',
+    ]);
+    expect(status).toBe(1);
+  }, 70_000);
+
   it('is part of `npm run lint`', () => {
     const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;

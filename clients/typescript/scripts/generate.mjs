@@ -197,12 +197,40 @@ const PROXY_IMPLEMENTATION = `    proxy: (connectionId, path, init = {}) => {
       return (options.fetch ?? globalThis.fetch)(request);
     },`;
 
+/**
+ * The operationIds of the webhooks (openapi.json `webhooks`: the requests the service sends to WEBHOOK_URL),
+ * checked for what the client's webhook types need: one POST each, with a JSON body.
+ */
+function collectWebhooks(spec) {
+  const ids = [];
+  for (const [name, item] of Object.entries(spec.webhooks ?? {})) {
+    const methods = HTTP_METHODS.filter((method) => item[method]);
+    if (methods.length !== 1 || methods[0] !== 'post') throw new Error(`webhook ${name}: only one POST per webhook is supported (got ${methods.join(', ') || 'none'})`);
+    const types = Object.keys(item.post.requestBody?.content ?? {});
+    if (types.length !== 1 || types[0] !== 'application/json') throw new Error(`webhook ${name}: needs an application/json request body (got ${types.join(', ') || 'none'})`);
+    if (item.post.operationId) ids.push(item.post.operationId);
+  }
+  return ids.sort();
+}
+
+const WEBHOOK_TYPES = `/**
+ * The JSON body the service POSTs to WEBHOOK_URL for webhook event E (openapi.json \`webhooks\`), e.g.
+ * \`WebhookBody<'provider.event'>\`; without E, any of them, told apart by \`type\`. Verify the signature on the raw
+ * body before parsing it.
+ */
+export type WebhookBody<E extends keyof webhooks = keyof webhooks> = NonNullable<webhooks[E]['post']>['requestBody']['content']['application/json'];
+`;
+
 function generateIndex(spec, operations) {
+  const webhookOperationIds = collectWebhooks(spec);
+  const shared = webhookOperationIds.find((id) => operations.some((op) => op.id === id));
+  if (shared) throw new Error(`operationId ${shared} is used by a webhook and a route`);
+  const hasWebhooks = Object.keys(spec.webhooks ?? {}).length > 0;
   const schemaNames = Object.keys(spec.components?.schemas ?? {}).sort();
   for (const name of schemaNames) {
     if (!IDENTIFIER.test(name)) throw new Error(`schema name ${JSON.stringify(name)} is not a valid identifier`);
   }
-  const ownNames = ['ConnectionsClient', 'ConnectionsClientOptions', 'RequestOptions', 'OperationId', 'OperationData', 'OperationError', 'OperationResult', 'createConnectionsClient', 'paths', 'operations', 'components'];
+  const ownNames = ['ConnectionsClient', 'ConnectionsClientOptions', 'RequestOptions', 'OperationId', 'OperationData', 'OperationError', 'OperationResult', 'WebhookBody', 'createConnectionsClient', 'paths', 'operations', 'components', 'webhooks'];
   const paramsTypes = operations.filter((op) => op.path.length || op.query.length).map((op) => ({ name: `${pascal(op.id)}Params`, op }));
   const taken = new Set(ownNames);
   for (const name of [...schemaNames, ...paramsTypes.map((p) => p.name)]) {
@@ -215,9 +243,9 @@ function generateIndex(spec, operations) {
   const out = [];
   out.push(HEADER(`TypeScript client of ${spec.info?.title ?? 'the API'} ${spec.info?.version ?? ''}`.trimEnd() + '.'));
   out.push("import createClient, { type Client } from 'openapi-fetch';");
-  out.push(`import type { ${['operations', 'paths', ...bodySchemas].sort().join(', ')} } from './schema';`);
+  out.push(`import type { ${['operations', 'paths', ...(hasWebhooks ? ['webhooks'] : []), ...bodySchemas].sort().join(', ')} } from './schema';`);
   out.push('');
-  out.push("export type { components, operations, paths } from './schema';");
+  out.push("export type { components, operations, paths, webhooks } from './schema';");
   out.push('/** The spec\'s schemas (components.schemas) under their own names. */');
   out.push(`export type {\n${schemaNames.map((n) => `  ${n},`).join('\n')}\n} from './schema';`);
   out.push(`
@@ -240,7 +268,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export type OperationId = keyof operations;
+${
+  webhookOperationIds.length
+    ? `/** The operations of the API's routes (a webhook's operation is a request the service sends, not a call). */
+export type OperationId = Exclude<keyof operations, ${webhookOperationIds.map((id) => `'${id}'`).join(' | ')}>;`
+    : 'export type OperationId = keyof operations;'
+}
 type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
 type Responses<K extends OperationId> = operations[K]['responses'];
 type JsonBody<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
@@ -257,6 +290,7 @@ export type OperationResult<K extends OperationId> =
   | { data?: never; error: OperationError<K>; response: Response };
 `);
   if (hasProxy(spec)) out.push(PROXY_TYPES);
+  if (hasWebhooks) out.push(WEBHOOK_TYPES);
   for (const { name, op } of paramsTypes) {
     const kinds = [op.path.length ? 'path' : '', op.query.length ? 'query' : ''].filter(Boolean).join(' and ');
     out.push(`/** The ${kinds} parameters of \`${op.id}\`. */`);

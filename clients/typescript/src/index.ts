@@ -5,9 +5,9 @@
  */
 
 import createClient, { type Client } from 'openapi-fetch';
-import type { CreateApiKeyRequest, CreateConnectSessionRequest, CreateSubscriptionRequest, ImportConnectionRequest, UpdateConnectionRequest, operations, paths } from './schema';
+import type { CreateApiKeyRequest, CreateConnectSessionRequest, CreateSubscriptionRequest, ImportConnectionRequest, UpdateConnectionRequest, operations, paths, webhooks } from './schema';
 
-export type { components, operations, paths } from './schema';
+export type { components, operations, paths, webhooks } from './schema';
 /** The spec's schemas (components.schemas) under their own names. */
 export type {
   ApiKey,
@@ -16,6 +16,9 @@ export type {
   ConnectSession,
   Connection,
   ConnectionError,
+  ConnectionEventData,
+  ConnectionEventError,
+  ConnectionEventWebhook,
   ConnectionList,
   ConnectionStatus,
   CreateApiKeyRequest,
@@ -25,12 +28,15 @@ export type {
   Credentials,
   DeleteConnectionResponse,
   DeleteSubscriptionResponse,
+  DeletedConnectionSubscriptions,
   ErrorCode,
   ErrorResponse,
   ImportConnectionRequest,
   Provider,
   ProviderCapabilities,
+  ProviderEventData,
   ProviderEventSupport,
+  ProviderEventWebhook,
   ProviderList,
   ProviderRevocation,
   Subscription,
@@ -62,7 +68,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export type OperationId = keyof operations;
+/** The operations of the API's routes (a webhook's operation is a request the service sends, not a call). */
+export type OperationId = Exclude<keyof operations, 'connectionCreatedWebhook' | 'connectionDeletedWebhook' | 'connectionNeedsReauthWebhook' | 'connectionReconnectedWebhook' | 'connectionRefreshFailedWebhook' | 'connectionRevokedWebhook' | 'providerEventWebhook'>;
 type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
 type Responses<K extends OperationId> = operations[K]['responses'];
 type JsonBody<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
@@ -88,6 +95,13 @@ export interface ProxyInit extends RequestOptions {
   /** Proxy-Retries: retries of an idempotent call on 429, 5xx or no connection (0–5). */
   retries?: number;
 }
+
+/**
+ * The JSON body the service POSTs to WEBHOOK_URL for webhook event E (openapi.json `webhooks`), e.g.
+ * `WebhookBody<'provider.event'>`; without E, any of them, told apart by `type`. Verify the signature on the raw
+ * body before parsing it.
+ */
+export type WebhookBody<E extends keyof webhooks = keyof webhooks> = NonNullable<webhooks[E]['post']>['requestBody']['content']['application/json'];
 
 /** The path parameters of `createSubscription`. */
 export type CreateSubscriptionParams = operations['createSubscription']['parameters']['path'];

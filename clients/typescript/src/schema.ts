@@ -421,7 +421,162 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "connection.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A connection was made
+         * @description A browser flow or an import created a connection.
+         *
+         *     POSTed to WEBHOOK_URL with Standard Webhooks headers, signed with each WEBHOOK_SECRET. Delivery is at least once and not ordered: be idempotent on `webhook-id`.
+         */
+        post: operations["connectionCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "connection.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A connection was deleted
+         * @description `DELETE /connections/{id}` deleted the connection.
+         *
+         *     POSTed to WEBHOOK_URL with Standard Webhooks headers, signed with each WEBHOOK_SECRET. Delivery is at least once and not ordered: be idempotent on `webhook-id`.
+         */
+        post: operations["connectionDeletedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "connection.needs_reauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A connection needs its user to connect again
+         * @description The status became `needs_reauth`: the user must connect again (`data.error` says why).
+         *
+         *     POSTed to WEBHOOK_URL with Standard Webhooks headers, signed with each WEBHOOK_SECRET. Delivery is at least once and not ordered: be idempotent on `webhook-id`.
+         */
+        post: operations["connectionNeedsReauthWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "connection.reconnected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A connection was made again
+         * @description The same (provider, owner, account) was connected or imported again.
+         *
+         *     POSTed to WEBHOOK_URL with Standard Webhooks headers, signed with each WEBHOOK_SECRET. Delivery is at least once and not ordered: be idempotent on `webhook-id`.
+         */
+        post: operations["connectionReconnectedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "connection.refresh_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A connection's refreshes keep failing
+         * @description The status became `refresh_failed` (`data.error` says why).
+         *
+         *     POSTed to WEBHOOK_URL with Standard Webhooks headers, signed with each WEBHOOK_SECRET. Delivery is at least once and not ordered: be idempotent on `webhook-id`.
+         */
+        post: operations["connectionRefreshFailedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "connection.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The user uninstalled the app at the provider
+         * @description The provider reported that the user uninstalled the app: the status became `revoked` and the tokens were deleted (`data.revokedAt`, `data.error.code` `uninstalled`).
+         *
+         *     POSTed to WEBHOOK_URL with Standard Webhooks headers, signed with each WEBHOOK_SECRET. Delivery is at least once and not ordered: be idempotent on `webhook-id`.
+         */
+        post: operations["connectionRevokedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "provider.event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A provider's own event
+         * @description A provider's own event (an order, a form submission, an uninstall…), proven and stored once, for a subscription's connection or an app-level delivery (docs/events.md).
+         *
+         *     POSTed to WEBHOOK_URL with Standard Webhooks headers, signed with each WEBHOOK_SECRET. Delivery is at least once and not ordered: be idempotent on `webhook-id`.
+         */
+        post: operations["providerEventWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         ApiKey: {
@@ -573,6 +728,41 @@ export interface components {
             /** @example Token endpoint answered 503 */
             message: string;
         };
+        ConnectionEventData: {
+            /** @example ab123 */
+            accountId: string;
+            /** Format: uuid */
+            connectionId: string;
+            error?: components["schemas"]["ConnectionEventError"];
+            /** @example user_42 */
+            ownerId: string;
+            /** @example keap */
+            provider: string;
+            /**
+             * Format: date-time
+             * @description When the provider reported the uninstall; only while the connection is `revoked`
+             */
+            revokedAt?: string;
+            status: components["schemas"]["ConnectionStatus"];
+        };
+        /** @description The connection's last error, on status changes (`needs_reauth`, `refresh_failed`, `revoked`) and deletes of a connection that has one */
+        ConnectionEventError: {
+            /** @example invalid_grant */
+            code: string;
+            /** @example Token endpoint answered 400 invalid_grant */
+            message: string;
+        };
+        /** @description The body of the `connection.*` webhooks: who and what, never a token. */
+        ConnectionEventWebhook: {
+            data: components["schemas"]["ConnectionEventData"];
+            /**
+             * Format: date-time
+             * @description When the event happened (the change was committed, or the provider event arrived)
+             */
+            timestamp: string;
+            /** @enum {string} */
+            type: "connection.created" | "connection.reconnected" | "connection.needs_reauth" | "connection.refresh_failed" | "connection.revoked" | "connection.deleted";
+        };
         ConnectionList: {
             data: components["schemas"]["Connection"][];
             /**
@@ -709,10 +899,11 @@ export interface components {
              */
             id: string;
             /**
-             * @description Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried) or unsupported by the provider
+             * @description Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried), unsupported by the provider, or queued (it waits until the connection's webhooks are unregistered at the provider)
              * @example unsupported
              */
             providerRevocation: components["schemas"]["ProviderRevocation"];
+            subscriptions: components["schemas"]["DeletedConnectionSubscriptions"];
         };
         DeleteSubscriptionResponse: {
             /** Format: uuid */
@@ -722,6 +913,20 @@ export interface components {
              * @example true
              */
             removedAtProvider: boolean;
+        };
+        DeletedConnectionSubscriptions: {
+            /**
+             * Format: int32
+             * @description Registrations the provider could not remove now: queued and retried with the connection's token, whose revocation waits for them
+             * @example 0
+             */
+            queued: number;
+            /**
+             * Format: int32
+             * @description Webhook registrations removed at the provider during the DELETE (docs/events.md)
+             * @example 1
+             */
+            removed: number;
         };
         /**
          * @description Stable machine-readable code
@@ -856,6 +1061,44 @@ export interface components {
              */
             verify: boolean;
         };
+        ProviderEventData: {
+            /**
+             * Format: uuid
+             * @description The subscription's connection; null for an app-level event whose account matches no connection
+             */
+            connectionId: string | null;
+            /**
+             * @description The provider's event name (`GET /providers` lists them); `unknown` when the delivery does not say
+             * @example form_submission
+             */
+            event: string;
+            /** @description The provider's own id of the event, where it sends one */
+            eventId: string | null;
+            /** @description The connection's owner; null with it */
+            ownerId: string | null;
+            /**
+             * @description The provider's JSON as received (parsed and written again: whitespace and key order may differ). Any JSON value, in practice an object; from a body of at most EVENTS_MAX_BODY_BYTES (1 MB by default, at most 10 MB), nested at most 64 levels.
+             * @example {
+             *       "payload": {
+             *         "siteId": "65f0c0ffee"
+             *       },
+             *       "triggerType": "form_submission"
+             *     }
+             */
+            payload: unknown;
+            /** @example webflow */
+            provider: string;
+            /**
+             * Format: date-time
+             * @description When the service received it
+             */
+            receivedAt: string;
+            /**
+             * Format: uuid
+             * @description The subscription whose URL received it (POST /connections/{id}/subscriptions); null for app-level events
+             */
+            subscriptionId: string | null;
+        };
         ProviderEventSupport: {
             /**
              * @description The event names a subscription (POST /connections/{id}/subscriptions) may ask for, the uninstall event included; empty when the provider has none (events_not_supported)
@@ -881,14 +1124,25 @@ export interface components {
              */
             uninstallEvent: string | null;
         };
+        /** @description The body of the `provider.event` webhook: a provider's event, tied to its connection. */
+        ProviderEventWebhook: {
+            data: components["schemas"]["ProviderEventData"];
+            /**
+             * Format: date-time
+             * @description When the event happened (the change was committed, or the provider event arrived)
+             */
+            timestamp: string;
+            /** @enum {string} */
+            type: "provider.event";
+        };
         ProviderList: {
             data: components["schemas"]["Provider"][];
         };
         /**
-         * @description Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried) or unsupported by the provider
+         * @description Whether the provider revoked the token: revoked, failed (deleted here anyway; the revocation is queued and retried), unsupported by the provider, or queued (it waits until the connection's webhooks are unregistered at the provider)
          * @enum {string}
          */
-        ProviderRevocation: "revoked" | "failed" | "unsupported";
+        ProviderRevocation: "revoked" | "failed" | "unsupported" | "queued";
         Subscription: {
             /** Format: uuid */
             connectionId: string;
@@ -917,7 +1171,7 @@ export interface components {
          * @description `pending_verification`: registered, but the provider's handshake has not arrived yet (Keap's X-Hook-Secret)
          * @enum {string}
          */
-        SubscriptionStatus: "active" | "pending_verification";
+        SubscriptionStatus: "active" | "pending_verification" | "removing";
         UpdateConnectionRequest: {
             /**
              * @description Replaces the stored metadata (JSON object, at most 16 kB)
@@ -971,7 +1225,14 @@ export interface components {
         WebhookEventType: "connection.created" | "connection.reconnected" | "connection.needs_reauth" | "connection.refresh_failed" | "connection.revoked" | "connection.deleted" | "provider.event";
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+        WebhookId: string;
+        /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+        WebhookSignature: string;
+        /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+        WebhookTimestamp: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -982,6 +1243,9 @@ export type ApiKeyScope = components['schemas']['ApiKeyScope'];
 export type ConnectSession = components['schemas']['ConnectSession'];
 export type Connection = components['schemas']['Connection'];
 export type ConnectionError = components['schemas']['ConnectionError'];
+export type ConnectionEventData = components['schemas']['ConnectionEventData'];
+export type ConnectionEventError = components['schemas']['ConnectionEventError'];
+export type ConnectionEventWebhook = components['schemas']['ConnectionEventWebhook'];
 export type ConnectionList = components['schemas']['ConnectionList'];
 export type ConnectionStatus = components['schemas']['ConnectionStatus'];
 export type CreateApiKeyRequest = components['schemas']['CreateApiKeyRequest'];
@@ -991,12 +1255,15 @@ export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Credentials = components['schemas']['Credentials'];
 export type DeleteConnectionResponse = components['schemas']['DeleteConnectionResponse'];
 export type DeleteSubscriptionResponse = components['schemas']['DeleteSubscriptionResponse'];
+export type DeletedConnectionSubscriptions = components['schemas']['DeletedConnectionSubscriptions'];
 export type ErrorCode = components['schemas']['ErrorCode'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ImportConnectionRequest = components['schemas']['ImportConnectionRequest'];
 export type Provider = components['schemas']['Provider'];
 export type ProviderCapabilities = components['schemas']['ProviderCapabilities'];
+export type ProviderEventData = components['schemas']['ProviderEventData'];
 export type ProviderEventSupport = components['schemas']['ProviderEventSupport'];
+export type ProviderEventWebhook = components['schemas']['ProviderEventWebhook'];
 export type ProviderList = components['schemas']['ProviderList'];
 export type ProviderRevocation = components['schemas']['ProviderRevocation'];
 export type Subscription = components['schemas']['Subscription'];
@@ -1007,6 +1274,9 @@ export type WebhookDelivery = components['schemas']['WebhookDelivery'];
 export type WebhookDeliveryList = components['schemas']['WebhookDeliveryList'];
 export type WebhookDeliveryStatus = components['schemas']['WebhookDeliveryStatus'];
 export type WebhookEventType = components['schemas']['WebhookEventType'];
+export type ParameterWebhookId = components['parameters']['WebhookId'];
+export type ParameterWebhookSignature = components['parameters']['WebhookSignature'];
+export type ParameterWebhookTimestamp = components['parameters']['WebhookTimestamp'];
 export type $defs = Record<string, never>;
 export interface operations {
     listApiKeys: {
@@ -3817,6 +4087,258 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
+            };
+        };
+    };
+    connectionCreatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionEventWebhook"];
+            };
+        };
+        responses: {
+            /** @description Delivered: this event is not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within HTTP_TIMEOUT_MS: retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, then `failed` (POST /webhook-deliveries/{id}/redeliver sends it again) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connectionDeletedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionEventWebhook"];
+            };
+        };
+        responses: {
+            /** @description Delivered: this event is not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within HTTP_TIMEOUT_MS: retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, then `failed` (POST /webhook-deliveries/{id}/redeliver sends it again) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connectionNeedsReauthWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionEventWebhook"];
+            };
+        };
+        responses: {
+            /** @description Delivered: this event is not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within HTTP_TIMEOUT_MS: retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, then `failed` (POST /webhook-deliveries/{id}/redeliver sends it again) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connectionReconnectedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionEventWebhook"];
+            };
+        };
+        responses: {
+            /** @description Delivered: this event is not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within HTTP_TIMEOUT_MS: retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, then `failed` (POST /webhook-deliveries/{id}/redeliver sends it again) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connectionRefreshFailedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionEventWebhook"];
+            };
+        };
+        responses: {
+            /** @description Delivered: this event is not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within HTTP_TIMEOUT_MS: retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, then `failed` (POST /webhook-deliveries/{id}/redeliver sends it again) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connectionRevokedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionEventWebhook"];
+            };
+        };
+        responses: {
+            /** @description Delivered: this event is not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within HTTP_TIMEOUT_MS: retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, then `failed` (POST /webhook-deliveries/{id}/redeliver sends it again) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    providerEventWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery, `msg_<delivery id>`: the same on every retry of one event, so a receiver drops duplicates by it (GET /webhook-deliveries lists the delivery id). */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix seconds of this attempt (signed): reject one more than a few minutes from your clock, to stop replays. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the bytes of a WEBHOOK_SECRET after `whsec_`; one per configured secret, space-separated (rotation). Verify against the raw body before parsing it (docs/operations.md "Verifying a webhook"). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderEventWebhook"];
+            };
+        };
+        responses: {
+            /** @description Delivered: this event is not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within HTTP_TIMEOUT_MS: retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, then `failed` (POST /webhook-deliveries/{id}/redeliver sends it again) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
