@@ -2,7 +2,9 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches } from 'class-validator';
 import { DATE_TIME_SCHEMA, PROVIDER_NAME_SCHEMA, UUID_SCHEMA } from '../common/limits';
 import { NO_NUL } from '../common/validation';
-import { SUBSCRIPTION_STATUSES, SubscriptionStatus } from './event-subscription.entity';
+import { SubscriptionStatus } from './event-subscription.entity';
+
+const API_SUBSCRIPTION_STATUSES = ['active', 'pending_verification'] as const;
 
 /** Event names per subscription: far above any provider's list (the longest, Keap's, has about 40). */
 export const SUBSCRIPTION_EVENTS_MAX_ITEMS = 100;
@@ -48,12 +50,13 @@ export class Subscription {
   events!: string[];
 
   @ApiProperty({
-    enum: SUBSCRIPTION_STATUSES,
+    // `removing` is the queue state of a deleted connection's subscriptions: the API never shows one.
+    enum: API_SUBSCRIPTION_STATUSES,
     enumName: 'SubscriptionStatus',
     description:
       "`pending_verification`: registered, but the provider's handshake has not arrived yet (Keap's X-Hook-Secret)",
   })
-  status!: SubscriptionStatus;
+  status!: Exclude<SubscriptionStatus, 'removing'>;
 
   @ApiProperty(DATE_TIME_SCHEMA)
   createdAt!: string;

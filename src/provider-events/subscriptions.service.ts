@@ -48,7 +48,8 @@ export function toSubscriptionDto(row: EventSubscriptionEntity): Subscription {
     connectionId: row.connectionId,
     provider: row.provider,
     events: row.events,
-    status: row.status,
+    // Only a deleted connection's rows are `removing`, and a deleted connection lists nothing.
+    status: row.status as Subscription['status'],
     createdAt: row.createdAt.toISOString(),
   };
 }

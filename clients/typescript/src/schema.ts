@@ -1171,7 +1171,7 @@ export interface components {
          * @description `pending_verification`: registered, but the provider's handshake has not arrived yet (Keap's X-Hook-Secret)
          * @enum {string}
          */
-        SubscriptionStatus: "active" | "pending_verification" | "removing";
+        SubscriptionStatus: "active" | "pending_verification";
         UpdateConnectionRequest: {
             /**
              * @description Replaces the stored metadata (JSON object, at most 16 kB)
