@@ -3,7 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -29,5 +31,11 @@ export default async function globalSetup() {
   // once to /tmp here, launched by the browser tests with playwright-core.
   const { default: chromium } = await import('@sparticuz/chromium');
   process.env.TEST_CHROMIUM_PATH = await chromium.executablePath();
+  // The browser package (clients/browser, dist not tracked): the embedded-connect browser tests load
+  // it into their host pages and the development page serves it. One tsc run, about a second.
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'clients/browser/tsconfig.json'], {
+    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
+    stdio: 'inherit',
+  });
   globalThis.__TEST_PG__ = { stop: pg.stop, dataDir };
 }
