@@ -429,4 +429,14 @@ export class Credentials {
 
   @ApiProperty({ ...ID_SCHEMA, example: 'default' })
   accountId!: string;
+
+  @ApiProperty({
+    type: String,
+    pattern: '^[0-9]{1,10}$',
+    maxLength: 10,
+    example: '7',
+    description:
+      'The version of these tokens (opaque; changes with every refresh and reconnect). When the provider refuses this access token, pass it back as `staleVersion` with `forceRefresh=true`: the service refreshes only while the stored tokens are still this version, so every caller holding a refused token causes one refresh in all',
+  })
+  version!: string;
 }

@@ -249,7 +249,14 @@ export class ProxyService implements OnApplicationShutdown {
       outcome.renewWithheld = true;
       return undefined;
     }
-    const renewed = await this.credentials.usableToken(connectionId, true, since, true);
+    // Only the tokens this call sent are renewed (their version); newer ones are replayed as they are.
+    const renewed = await this.credentials.usableToken(
+      connectionId,
+      true,
+      since,
+      true,
+      String(refused.connection.tokenVersion),
+    );
     if (renewed.accessToken !== refused.accessToken) return renewed;
     // Another replica renewed it within the window while this one waited for the lease.
     outcome.renewWithheld = true;

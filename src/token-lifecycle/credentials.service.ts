@@ -41,8 +41,8 @@ export class CredentialsService {
    * with `force` (unless a refresh finished after this request began; then that result is returned).
    * Never the refresh token: a caller that used a rotating one would kill the connection.
    */
-  async credentials(id: string, force: boolean, startedAt = new Date()): Promise<Credentials> {
-    const { connection, accessToken } = await this.usableToken(id, force, startedAt);
+  async credentials(id: string, force: boolean, startedAt = new Date(), staleVersion?: string): Promise<Credentials> {
+    const { connection, accessToken } = await this.usableToken(id, force, startedAt, false, staleVersion);
     return {
       accessToken,
       tokenType: connection.tokenType,
@@ -50,6 +50,7 @@ export class CredentialsService {
       apiBaseUrl: connection.apiBaseUrl,
       scopes: connection.scopes,
       accountId: connection.accountId,
+      version: String(connection.tokenVersion),
     };
   }
 
@@ -63,12 +64,21 @@ export class CredentialsService {
     startedAt = new Date(),
     /** A forced refresh that fails is an error, never the current token (the proxy's 401: it was just refused). */
     strict = false,
+    /**
+     * With `force`: the version of the tokens the caller saw refused. Only tokens of that version are
+     * refreshed; newer ones are handed out as they are (docs/token-lifecycle.md "Forced refresh by version").
+     */
+    staleVersion?: string,
   ): Promise<UsableToken> {
     let connection: CredentialsRow = await this.loadForCredentials(id);
     if (force && !connection.hasRefreshToken) throw new RefreshNotSupported(id);
+    // The refused tokens were replaced already: the caller gets the current ones by the ordinary rule.
+    if (force && staleVersion !== undefined && String(connection.tokenVersion) !== staleVersion) force = false;
     const now = startedAt.getTime();
     const fresh: Satisfied = force
-      ? refreshedSince(startedAt)
+      ? staleVersion !== undefined
+        ? replacedSince(staleVersion, startedAt)
+        : refreshedSince(startedAt)
       : (c) => !c.expiresAt || c.expiresAt.getTime() - now > this.config.credentialsSkewMs;
     // Connections without a refresh token are served as they are (they never expire by the clock).
     if (force || (connection.hasRefreshToken && !fresh(connection))) {
@@ -162,6 +172,15 @@ const refreshedSince =
   (startedAt: Date): Satisfied =>
   (c) =>
     c.lastRefreshedAt !== null && c.lastRefreshedAt.getTime() >= startedAt.getTime();
+
+/**
+ * Satisfied once the tokens are no longer `version` (a refresh or a reconnect replaced them, however
+ * long ago), or were refreshed since `startedAt`: one refresh per refused token, whenever its callers come.
+ */
+const replacedSince =
+  (version: string, startedAt: Date): Satisfied =>
+  (c) =>
+    String(c.tokenVersion) !== version || refreshedSince(startedAt)(c);
 
 function unavailable(error: ProviderError): ProviderUnavailable {
   return new ProviderUnavailable(

@@ -1,8 +1,9 @@
 import { Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { ValidationFailed } from '../common/errors';
 import { ArrivedAt } from '../http/arrived-at.decorator';
 import { UuidParam } from '../common/validation';
 import { Connection, Credentials } from '../connections/connection.dto';
@@ -19,6 +20,18 @@ export class CredentialsQuery {
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'forceRefresh must be true or false' })
   forceRefresh?: 'true' | 'false';
+
+  @ApiPropertyOptional({
+    type: String,
+    pattern: '^[0-9]{1,10}$',
+    maxLength: 10,
+    example: '7',
+    description:
+      'The `version` of the credentials the provider refused (implies forceRefresh=true). The tokens are refreshed only while they are still that version; newer ones are returned at once. However spread out in time the callers holding one refused token are, that is one refresh',
+  })
+  @IsOptional()
+  @Matches(/^[0-9]{1,10}$/, { message: 'staleVersion must be the version a credentials answer gave' })
+  staleVersion?: string;
 }
 
 @ApiTags('connections')
@@ -35,7 +48,7 @@ export class LifecycleController {
     operationId: 'getConnectionCredentials',
     summary: 'Get a valid access token for a connection',
     description:
-      'Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.',
+      'Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true; with staleVersion too, only while the stored tokens are still that version). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.',
   })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: Credentials })
@@ -47,7 +60,11 @@ export class LifecycleController {
     @Query() query: CredentialsQuery,
     @ArrivedAt() arrivedAt: Date,
   ): Promise<Credentials> {
-    return this.credentials.credentials(id, query.forceRefresh === 'true', arrivedAt);
+    // staleVersion asks for a refresh of that version: alone it implies forceRefresh, against false it is a contradiction.
+    if (query.staleVersion !== undefined && query.forceRefresh === 'false')
+      throw new ValidationFailed('staleVersion asks for a forced refresh: it cannot go with forceRefresh=false');
+    const force = query.forceRefresh === 'true' || query.staleVersion !== undefined;
+    return this.credentials.credentials(id, force, arrivedAt, query.staleVersion);
   }
 
   @RequireScope('connections:write')

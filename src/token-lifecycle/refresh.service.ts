@@ -33,7 +33,9 @@ export type RefreshOutcome =
   | { kind: 'deferred'; connection: ConnectionEntity };
 
 /** Whether a connection, as it is now, already gives the caller what it asked for. */
-export type Satisfied = (connection: Pick<ConnectionEntity, 'expiresAt' | 'lastRefreshedAt'>) => boolean;
+export type Satisfied = (
+  connection: Pick<ConnectionEntity, 'expiresAt' | 'lastRefreshedAt' | 'tokenVersion'>,
+) => boolean;
 
 const WRITE_ATTEMPTS = 5;
 

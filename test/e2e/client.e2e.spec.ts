@@ -412,6 +412,7 @@ describe('generated TypeScript client (clients/typescript) against the real app'
         apiBaseUrl: 'https://api.infusionsoft.com/crm/rest',
         scopes: ['full'],
         accountId: 'default',
+        version: '1',
       });
       expect(result.response.headers.get('cache-control')).toBe('no-store');
       expect(dataOf(await client.getConnectionCredentials({ id: created.id, forceRefresh: false })).accessToken).toBe(

@@ -328,6 +328,7 @@ describe('REST API: /connections (real app, real Postgres)', () => {
         apiBaseUrl: 'http://127.0.0.1:9/api',
         scopes: ['full'],
         accountId: 'default',
+        version: '1',
       });
       expect(JSON.stringify(res.body)).not.toContain('rt-cred-1');
     });

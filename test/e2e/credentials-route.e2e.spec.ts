@@ -108,6 +108,7 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
     apiBaseUrl: `${provider.url}/api`,
     scopes: ['full'],
     accountId: 'default',
+    version: '1',
   });
 
   describe('a token that is still fresh', () => {

@@ -221,6 +221,58 @@ describe('exactly one refresh per connection across two replicas', () => {
     expect((await refreshCalls(a, 'keap')).map((c) => c.status)).toEqual([200, 200]);
   }, 60_000);
 
+  it('forced refresh by version: 50 callers holding one refused version, spread over 3 s on two replicas against a 5 ms token endpoint, cause one refresh and all get its token; an older version gets the current token at once', async () => {
+    const id = await connectThroughSandbox(a, 'keap', 'race-version');
+    const first = await a.api.get(`/connections/${id}/credentials`).expect(200);
+    const stale = first.body.version as string;
+    expect(stale).toMatch(/^[0-9]+$/);
+    await addFault(a, 'keap', { endpoint: 'refresh', kind: 'slow', delayMs: 5, remaining: 100 });
+    // 50 callers that all saw `stale` refused, one every 60 ms: most arrive after the refresh finished.
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 60));
+        return (i % 2 ? a : b).api
+          .get(`/connections/${id}/credentials`)
+          .query({ forceRefresh: 'true', staleVersion: stale });
+      }),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(new Set(results.map((r) => r.body.accessToken)).size).toBe(1);
+    expect(results[0].body.accessToken).not.toBe(first.body.accessToken);
+    expect(new Set(results.map((r) => r.body.version)).size).toBe(1);
+    expect(results[0].body.version).not.toBe(stale);
+    const calls = await refreshCalls(a, 'keap');
+    expect(calls.map((c) => c.status)).toEqual([200]);
+
+    // A caller still holding the older version: the current tokens, no refresh.
+    const older = await b.api
+      .get(`/connections/${id}/credentials`)
+      .query({ forceRefresh: 'true', staleVersion: stale })
+      .expect(200);
+    expect(older.body.accessToken).toBe(results[0].body.accessToken);
+    expect(await refreshCalls(a, 'keap')).toHaveLength(1);
+    // Without staleVersion, the arrival-time rule: a forced call now refreshes again.
+    const forcedAgain = await forced(a, id).expect(200);
+    expect(forcedAgain.body.version).not.toBe(results[0].body.version);
+    expect(await refreshCalls(a, 'keap')).toHaveLength(2);
+  }, 60_000);
+
+  it('staleVersion: digits only, never with forceRefresh=false; alone it is a forced refresh of that version', async () => {
+    const id = await connectThroughSandbox(a, 'keap', 'race-version-bad');
+    for (const query of [
+      { forceRefresh: 'false', staleVersion: '1' },
+      { forceRefresh: 'true', staleVersion: 'v1' },
+    ]) {
+      const res = await a.api.get(`/connections/${id}/credentials`).query(query).expect(400);
+      expect(res.body.code).toBe('validation_failed');
+    }
+    expect(await refreshCalls(a, 'keap')).toHaveLength(0);
+    const { version } = (await a.api.get(`/connections/${id}/credentials`).expect(200)).body;
+    const alone = await a.api.get(`/connections/${id}/credentials`).query({ staleVersion: version }).expect(200);
+    expect(alone.body.version).not.toBe(version);
+    expect(await refreshCalls(a, 'keap')).toHaveLength(1);
+  });
+
   it('a full rotation re-encrypts exactly the rows still under the old key; a replica with only the new key then refreshes them all', async () => {
     const ids = await connectUnderKeyA('rotate-all', 4);
     // Two of them are refreshed first: these replicas write under the new key (B, listed first).

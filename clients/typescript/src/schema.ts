@@ -139,7 +139,7 @@ export interface paths {
         };
         /**
          * Get a valid access token for a connection
-         * @description Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.
+         * @description Returns the decrypted access token, refreshed first when it expires within CREDENTIALS_SKEW_SECONDS (or with forceRefresh=true; with staleVersion too, only while the stored tokens are still that version). Never the refresh token. Responses carry Cache-Control: no-store. A still-valid token is served even when its refresh failed; 502 provider_unavailable only when it has expired.
          *
          *     Requires an API key with the `credentials:read` scope (or `admin`).
          */
@@ -891,6 +891,11 @@ export interface components {
             scopes: string[];
             /** @example Bearer */
             tokenType: string;
+            /**
+             * @description The version of these tokens (opaque; changes with every refresh and reconnect). When the provider refuses this access token, pass it back as `staleVersion` with `forceRefresh=true`: the service refreshes only while the stored tokens are still this version, so every caller holding a refused token causes one refresh in all
+             * @example 7
+             */
+            version: string;
         };
         DeleteConnectionResponse: {
             /**
@@ -2124,6 +2129,8 @@ export interface operations {
             query?: {
                 /** @description Refresh first, unless a refresh finished after this request began (then that result is returned) */
                 forceRefresh?: boolean;
+                /** @description The `version` of the credentials the provider refused (implies forceRefresh=true). The tokens are refreshed only while they are still that version; newer ones are returned at once. However spread out in time the callers holding one refused token are, that is one refresh */
+                staleVersion?: string;
             };
             header?: never;
             path: {

@@ -54,6 +54,7 @@ export type CredentialsRow = Pick<
   | 'lastError'
   | 'nextRefreshAt'
   | 'lastRefreshedAt'
+  | 'tokenVersion'
 > & { hasRefreshToken: boolean };
 
 /** What markRevokedByProvider did: the connection as it is now, and whether this call revoked it. */
@@ -77,6 +78,7 @@ interface RawCredentialsRow {
   last_error: LastError | null;
   next_refresh_at: Date | null;
   last_refreshed_at: Date | null;
+  token_version: number;
 }
 
 /**
@@ -101,7 +103,7 @@ const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 
 /** The credentials hot path's one statement: only the columns it needs (explicit, so a new column never changes the prepared result). */
 const CREDENTIALS_BY_ID = `SELECT id, provider, status, access_token, refresh_token IS NOT NULL AS has_refresh_token, token_type, expires_at, api_base_url, scopes,
-        account_id, last_error, next_refresh_at, last_refreshed_at
+        account_id, last_error, next_refresh_at, last_refreshed_at, token_version
    FROM connections WHERE id = $1`;
 
 /**
@@ -159,6 +161,7 @@ export class ConnectionLifecycleRepository {
       lastError: r.last_error,
       nextRefreshAt: r.next_refresh_at,
       lastRefreshedAt: r.last_refreshed_at,
+      tokenVersion: r.token_version,
     };
   }
 
