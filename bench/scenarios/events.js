@@ -312,6 +312,8 @@ async function run({
     WEBHOOK_URL,
     WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
     WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+    // Throughput, not the per-subscription limit (1,200 a minute), is what is measured here.
+    EVENTS_RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: logLevel,
     ...(poolSize ? { DATABASE_POOL_SIZE: String(poolSize) } : {}),
   };

@@ -24,8 +24,14 @@ export interface ConnectionDeletionHook {
   prepareDelete(connection: ConnectionEntity): Promise<PreparedDeletion>;
 }
 
+/** How a browser flow stored its connection. */
+export interface Connected {
+  /** A reconnect of a connection the user had uninstalled (status `revoked` before). */
+  revived: boolean;
+}
+
 /** Called after a browser flow stored a connection (created, or reconnected in place). */
-export type ConnectedListener = (connection: ConnectionEntity) => Promise<void>;
+export type ConnectedListener = (connection: ConnectionEntity, how: Connected) => Promise<void>;
 
 const NOTHING: PreparedDeletion = {
   holdRevocation: false,
@@ -58,10 +64,10 @@ export class ConnectionHooks {
   }
 
   /** Runs every listener; a listener's failure is logged and never undoes or fails the connect. */
-  async connected(connection: ConnectionEntity): Promise<void> {
+  async connected(connection: ConnectionEntity, how: Connected = { revived: false }): Promise<void> {
     for (const listener of this.connectedListeners) {
       try {
-        await listener(connection);
+        await listener(connection, how);
       } catch (error) {
         this.logger.warn(
           {

@@ -4,6 +4,7 @@ import { ConnectionNotFound, ValidationFailed } from '../common/errors';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
 import { ConnectionHooks } from './connection-hooks';
+import { ConnectionStatus } from './connection-status';
 import { ConnectionEntity } from './connection.entity';
 import {
   Connection,
@@ -232,15 +233,19 @@ export class ConnectionsService {
    * provider revokes, a reconnect queues the tokens it supersedes (those the new ones do not reuse) in
    * its transaction; the revocation worker revokes them, never this request.
    */
-  saveTokens(input: TokensToStore): Promise<{ connection: ConnectionEntity; created: boolean }> {
+  async saveTokens(
+    input: TokensToStore,
+  ): Promise<{ connection: ConnectionEntity; created: boolean; revived: boolean }> {
     const key = { provider: input.provider, ownerId: input.ownerId, accountId: input.accountId };
     const provider = this.catalog.find(input.provider);
     const revokes = provider?.supports.revoke === true && provider.settings.revokeSupersededTokens;
-    const onReconnect = revokes
-      ? (tx: EntityManager, previous: ConnectionEntity) =>
-          this.queueRevocation(tx, previous, 'reconnect', (old) => supersededTokens(old, input))
-      : undefined;
-    return this.connections.saveForAccount(
+    let revived = false;
+    const onReconnect = async (tx: EntityManager, previous: ConnectionEntity) => {
+      // The user had uninstalled the app: what was registered for it at the provider may be gone.
+      revived = previous.status === ConnectionStatus.Revoked;
+      if (revokes) await this.queueRevocation(tx, previous, 'reconnect', (old) => supersededTokens(old, input));
+    };
+    const saved = await this.connections.saveForAccount(
       key,
       (id) => ({
         accessToken: this.cipher.encrypt(input.accessToken, tokenContext(id, 'access_token')),
@@ -260,6 +265,7 @@ export class ConnectionsService {
       }),
       onReconnect,
     );
+    return { ...saved, revived };
   }
 
   private async require(id: string): Promise<ConnectionEntity> {

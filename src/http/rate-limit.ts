@@ -26,9 +26,9 @@ export interface RateLimits {
  * from the first request):
  * - /oauth/* per client, keyed by `request.ip` (an IPv6 address by its /64), which is the socket's
  *   address unless TRUST_PROXY names the proxies in front; the console's sign-in per client, apart.
- * - /events/{provider}/{token} per subscription (the token's SHA-256 is the key), /events/{provider}
- *   per provider: a provider posts from many addresses, so the address would not bound a leaked URL,
- *   and one busy subscription does not starve the others.
+ * - /events/{provider}/{token} per subscription (the token's SHA-256 is the key): a provider posts
+ *   from many addresses, so the address would not bound a leaked URL, and one busy subscription does
+ *   not starve the others. /events/{provider} (app-level, no secret in the URL) per provider and client.
  * The API and the probes are not limited. Over a limit: 429 `rate_limited` with Retry-After, an HTML
  * page for a browser, the JSON error shape otherwise.
  *
@@ -76,11 +76,15 @@ export function registerRateLimits(fastify: FastifyInstance, limits: RateLimits)
 const isEventsRoute = (method: string, routeUrl: string | undefined) =>
   method === 'POST' && routeUrl !== undefined && routeUrl.toLowerCase().startsWith('/events/');
 
-/** One count per subscription URL (never the token itself in memory), one per provider's app-level route. */
+/**
+ * One count per subscription URL (its token's hash, never the token itself in memory). The app-level
+ * route has no secret in its URL and is checked before the signature: counted per provider and client,
+ * so unsigned floods from one network cannot use up the count of the provider's genuine deliveries.
+ */
 function eventsKey(request: FastifyRequest): string {
   const { provider = '', token } = request.params as { provider?: string; token?: string };
   return token === undefined
-    ? `events app ${provider.toLowerCase().slice(0, 64)}`
+    ? `events app ${provider.toLowerCase().slice(0, 64)} ${clientKey(request.ip)}`
     : `events ${createHash('sha256').update(token).digest('base64url')}`;
 }
 

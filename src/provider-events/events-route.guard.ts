@@ -6,7 +6,8 @@ import { InboundEventsService } from './inbound-events.service';
 /**
  * The event routes are public, and their bodies may be a megabyte: the URL is checked before the body
  * is read (http/check-before-body.ts), so a request to an unknown provider or token is answered 404 at
- * once and its body never read. The route itself checks again, with the body.
+ * once and its body never read. What it found is kept for the request (InboundEventsService.target),
+ * so the route does not look it up again.
  */
 @Injectable()
 export class EventsRouteGuard implements CanActivate {

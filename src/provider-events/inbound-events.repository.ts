@@ -42,8 +42,17 @@ export class InboundEventsRepository {
    * handshake (Keap may post it before its create call returns) finds its URL token, and so that no
    * webhook is ever registered for a URL the service does not know.
    */
-  async insertPendingSubscription(row: NewSubscription): Promise<void> {
-    await this.subscriptions.insert({ ...row, status: 'pending_verification', remoteIds: [], secret: null });
+  async insertPendingSubscription(row: NewSubscription): Promise<boolean> {
+    // Only while the connection exists, holding its row's key (FOR KEY SHARE) until the insert commits:
+    // a DELETE of the connection either sees this row in its transaction or makes this insert find none.
+    const inserted: { id: string }[] = await this.subscriptions.query(
+      `INSERT INTO event_subscriptions (id, connection_id, provider, events, status, token_hash, remote_ids, secret)
+       SELECT $1, $2, $3, $4, 'pending_verification', $5, '{}', NULL
+        WHERE EXISTS (SELECT 1 FROM connections WHERE id = $2 FOR KEY SHARE)
+       RETURNING id`,
+      [row.id, row.connectionId, row.provider, row.events, row.tokenHash],
+    );
+    return inserted.length === 1;
   }
 
   /**
@@ -86,20 +95,6 @@ export class InboundEventsRepository {
   /** A subscription whose registration handshake the provider completed (Keap's X-Hook-Secret). */
   async markVerified(id: string): Promise<void> {
     await this.subscriptions.update({ id, status: 'pending_verification' }, { status: 'active' });
-  }
-
-  /**
-   * The user uninstalled the app: what was registered at the provider for these connections ended with
-   * it. The rows stay (a repeated delivery to their URLs is still recognised) without remote ids, so a
-   * delete calls nothing and a reconnect registers the uninstall event again.
-   */
-  async forgetRegistrations(connectionIds: readonly string[], tx?: EntityManager): Promise<void> {
-    if (!connectionIds.length) return;
-    await (tx ?? this.subscriptions.manager).query(
-      `UPDATE event_subscriptions SET remote_ids = '{}', updated_at = now()
-        WHERE connection_id = ANY($1::uuid[]) AND status <> 'removing'`,
-      [connectionIds],
-    );
   }
 
   /**

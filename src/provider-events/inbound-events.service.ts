@@ -129,8 +129,9 @@ export class InboundEventsService {
     delivery: InboundDelivery,
     request?: object,
   ): Promise<Receipt> {
-    // Found before the body was read (EventsRouteGuard), moments ago; a subscription deleted since
-    // then still finds no connection below.
+    // Found before the body was read (EventsRouteGuard), as long ago as the upload took. A subscription
+    // deleted meanwhile (not its connection) still has this one delivery stored and forwarded: what a
+    // delivery that arrived just before the DELETE would have had.
     const { provider, events, subscription } =
       (request && this.checkedBeforeBody.get(request)) ?? (await this.target(providerName, token));
 
@@ -217,13 +218,8 @@ export class InboundEventsService {
       },
       deliveryId,
       async (tx) => {
-        if (described.uninstall) {
+        if (described.uninstall)
           for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type, tx);
-          await this.repo.forgetRegistrations(
-            connections.map((c) => c.id),
-            tx,
-          );
-        }
         if (!deliveryId) return;
         await this.deliveries.enqueue(
           tx,
@@ -252,10 +248,8 @@ export class InboundEventsService {
     );
     // An uninstall again after a reconnect may repeat its body exactly (Lightfunnels' `{node: {id}}`):
     // revoking is idempotent, so a repeat still revokes what a reconnect revived.
-    if (!recorded && described.uninstall) {
+    if (!recorded && described.uninstall)
       for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type);
-      await this.repo.forgetRegistrations(connections.map((c) => c.id));
-    }
     const outcome: InboundOutcome = !recorded
       ? 'duplicate'
       : !connection && !subscription

@@ -17,10 +17,11 @@ const schema = z.object({
     .default(60),
   /**
    * Attempts before an unregistration is given up (the row is deleted; the provider keeps posting to a
-   * URL that answers 404). With the defaults the retries span about a day, which is as long as the
-   * access token kept for them is likely to work (Keap's last 24 hours).
+   * URL that answers 404). With the defaults the retries span about a day (1, 2, 4 … 128 minutes, then
+   * every 4 hours: about 24 h before jitter), as long as the kept access token is likely to work
+   * (Keap's last 24 hours).
    */
-  EVENTS_REMOVAL_MAX_ATTEMPTS: env.positiveInt(10, 100),
+  EVENTS_REMOVAL_MAX_ATTEMPTS: env.positiveInt(14, 100),
   EVENTS_REMOVAL_RETRY_BASE_SECONDS: env.positiveInt(60, 86_400),
   EVENTS_REMOVAL_RETRY_MAX_SECONDS: env.positiveInt(14_400, 7 * 86_400),
 });

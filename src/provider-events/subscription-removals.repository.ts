@@ -56,6 +56,16 @@ export class SubscriptionRemovalsRepository {
       );
   }
 
+  /** The ids of a connection's registered subscriptions (not yet queued), inside the caller's transaction. */
+  async registeredOfConnection(tx: EntityManager, connectionId: string): Promise<string[]> {
+    const rows: { id: string }[] = await tx.query(
+      `SELECT id FROM event_subscriptions
+        WHERE connection_id = $1 AND status <> 'removing' AND cardinality(remote_ids) > 0`,
+      [connectionId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** The rest of a deleted connection's subscriptions (unregistered, or nothing to unregister), in its delete transaction. */
   async deleteOthersOfConnection(tx: EntityManager, connectionId: string): Promise<void> {
     await tx.query(`DELETE FROM event_subscriptions WHERE connection_id = $1 AND status <> 'removing'`, [connectionId]);
@@ -124,13 +134,5 @@ export class SubscriptionRemovalsRepository {
           WHERE id = ANY($1::uuid[]) AND lease_owner = $2`,
         [ids, owner],
       );
-  }
-
-  /** Removals still pending (metrics). */
-  async countPending(): Promise<number> {
-    const [row]: { n: number }[] = await this.repo.query(
-      `SELECT count(*)::int AS n FROM event_subscriptions WHERE status = 'removing'`,
-    );
-    return row.n;
   }
 }

@@ -12,7 +12,7 @@ import {
 import { backoffDelay } from '../common/backoff';
 import { forEachLimited } from '../common/concurrency';
 import { appConfig } from '../config/app.config';
-import { ConnectionHooks, PreparedDeletion } from '../connections/connection-hooks';
+import { Connected, ConnectionHooks, PreparedDeletion } from '../connections/connection-hooks';
 import { ConnectionStatus } from '../connections/connection-status';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { ConnectionsRepository } from '../connections/persistence/connections.repository';
@@ -38,6 +38,9 @@ import { QueuedRemoval, SubscriptionRemovalsRepository } from './subscription-re
 import { unregister } from './unregister';
 import { DeleteSubscriptionResponse, Subscription, SUBSCRIPTIONS_LIST_MAX_ITEMS } from './subscription.dto';
 import { subscriptionSecretContext } from './subscription-context';
+
+/** Unregistration failures that say the provider is not answering: the DELETE stops calling it. */
+const TRANSPORT_FAILURES = new Set(['timeout', 'network', 'unavailable', 'rate_limited']);
 
 /** An event name as it may be repeated in an error message; anything else is not echoed. */
 const PRINTABLE_NAME = /^[A-Za-z0-9_./:-]{1,100}$/;
@@ -82,24 +85,29 @@ export class SubscriptionsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.hooks.setDeletionHook({ prepareDelete: (connection) => this.prepareDelete(connection) });
-    this.hooks.onConnected((connection) => this.subscribeUninstall(connection));
+    this.hooks.onConnected((connection, how) => this.subscribeUninstall(connection, how));
   }
 
   /**
    * After a browser flow connected an account: subscribes the provider's per-account uninstall event
    * where the provider needs one registered (Lightfunnels `app/uninstalled`, `<P>_SUBSCRIBE_UNINSTALL`),
-   * unless the connection already has it registered. A failure is logged; the connection stands, and
-   * POST /connections/{id}/subscriptions can subscribe it later.
+   * unless the connection has one already. A connection the user had uninstalled (`revived`) gets a
+   * new one: whether the provider kept the old registration through the uninstall is not documented,
+   * so the old ones are unregistered first (a 404 counts as removed). A failure is logged; the
+   * connection stands, and POST /connections/{id}/subscriptions can subscribe it later.
    */
-  async subscribeUninstall(connection: ConnectionEntity): Promise<void> {
+  async subscribeUninstall(connection: ConnectionEntity, { revived }: Connected): Promise<void> {
     const provider = this.catalog.find(connection.provider);
     const events = provider?.events;
     const uninstall = events?.uninstallEvent;
     if (!provider || !events?.subscribeUninstallAtConnect || !uninstall || !registrationOf(events)) return;
-    const existing = await this.repo.listSubscriptionsOfConnection(connection.id, SUBSCRIPTIONS_LIST_MAX_ITEMS);
-    // An uninstall ended what was registered before it (remote ids cleared): a reconnect registers again.
-    if (existing.some((s) => s.events.includes(uninstall) && s.remoteIds.length > 0)) return;
+    const existing = (
+      await this.repo.listSubscriptionsOfConnection(connection.id, SUBSCRIPTIONS_LIST_MAX_ITEMS)
+    ).filter((s) => s.events.includes(uninstall));
+    // In flight or registered: a second one would forward every uninstall twice.
+    if (existing.length && !revived) return;
     try {
+      for (const old of existing) await this.delete(connection.id, old.id);
       await this.create(connection.id, [uninstall]);
     } catch (error) {
       this.logger.warn(
@@ -113,26 +121,45 @@ export class SubscriptionsService implements OnModuleInit {
    * Before a connection is deleted (ConnectionHooks): unregisters its webhooks at the provider while its
    * token still works. What the provider could not remove now is queued (status `removing`, with the
    * token, in the delete's transaction) for the removal worker, and the token's revocation waits for it.
-   * Rows with nothing registered, or whose connection has no usable token, are deleted with the connection.
+   * Once the provider fails to answer (down, timing out), the rest is queued without calling it, so a
+   * provider that hangs holds the DELETE for one timeout, not one per subscription. Rows with nothing
+   * registered, or whose connection has no usable token, are deleted with the connection; rows
+   * registered while this ran (a subscribe racing the DELETE) are queued in the transaction.
    */
   async prepareDelete(connection: ConnectionEntity): Promise<PreparedDeletion> {
     const rows = await this.repo.listSubscriptionsOfConnection(connection.id, SUBSCRIPTIONS_LIST_MAX_ITEMS);
     const provider = this.catalog.find(connection.provider);
     const registered = provider ? rows.filter((row) => row.remoteIds.length > 0) : [];
     const accessToken = registered.length && !isRevoked(connection) ? await this.tokenForRemoval(connection) : null;
-    const failed: { id: string; error: string }[] = [];
+    const failed = new Map<string, string>();
+    const handled = new Set(rows.map((row) => row.id));
     let removed = 0;
+    let providerDown = false;
     if (provider && accessToken) {
       const target = this.target(provider, connection);
       await forEachLimited(registered, 4, async (row) => {
+        if (providerDown) {
+          failed.set(row.id, 'not_attempted');
+          return;
+        }
         const result = await unregister(provider, accessToken, target, row.remoteIds);
         this.metrics.subscriptionRemovals.inc({
           provider: provider.name,
           outcome: result.removed ? 'removed' : result.final ? 'given_up' : 'failed',
         });
-        if (result.removed) removed++;
+        if (result.removed) {
+          removed++;
+          return;
+        }
+        if (TRANSPORT_FAILURES.has(result.error)) providerDown = true;
+        this.logger.warn(
+          { subscriptionId: row.id, connectionId: connection.id, provider: provider.name, error: result.error },
+          result.final
+            ? 'the provider refused the token: the deleted connection’s webhook cannot be unregistered'
+            : 'could not unregister the deleted connection’s webhook; queued',
+        );
         // A token the provider no longer accepts cannot remove it later either.
-        else if (!result.final) failed.push({ id: row.id, error: result.error });
+        if (!result.final) failed.set(row.id, result.error);
       });
     } else if (registered.length && !isRevoked(connection)) {
       this.logger.warn(
@@ -141,26 +168,33 @@ export class SubscriptionsService implements OnModuleInit {
       );
     }
     const now = new Date();
-    const nextAttemptAt = new Date(
+    const retryAt = new Date(
       now.getTime() + backoffDelay(1, this.config.removal.retryBaseMs, this.config.removal.retryMaxMs),
     );
     return {
-      holdRevocation: failed.length > 0,
-      subscriptions: { removed, queued: failed.length },
+      holdRevocation: failed.size > 0,
+      subscriptions: { removed, queued: failed.size },
       inTransaction: async (tx, row) => {
-        if (failed.length && provider && accessToken) {
-          // The newest token the row holds now (a refresh may have replaced the one used above).
-          const current = row.accessToken ? this.decryptStored(row) : null;
-          const queued: QueuedRemoval[] = failed.map((f) => ({
-            id: f.id,
-            accessToken: current ?? accessToken,
-            target: this.target(provider, row),
-            attempts: 1,
-            lastError: f.error,
-            nextAttemptAt,
-          }));
-          await this.removals.enqueue(tx, queued);
+        const current = row.accessToken ? this.decryptStored(row) : null;
+        const token = current ?? accessToken;
+        const queued: QueuedRemoval[] = [];
+        if (provider && token) {
+          const target = this.target(provider, row);
+          for (const [id, error] of failed)
+            queued.push({
+              id,
+              accessToken: token,
+              target,
+              attempts: error === 'not_attempted' ? 0 : 1,
+              lastError: error,
+              nextAttemptAt: retryAt,
+            });
+          // Registered after the list above was read (a subscribe that raced this DELETE): due at once.
+          for (const late of await this.removals.registeredOfConnection(tx, connection.id))
+            if (!handled.has(late))
+              queued.push({ id: late, accessToken: token, target, attempts: 0, lastError: null, nextAttemptAt: now });
         }
+        await this.removals.enqueue(tx, queued);
         await this.removals.deleteOthersOfConnection(tx, connection.id);
       },
     };
@@ -202,13 +236,15 @@ export class SubscriptionsService implements OnModuleInit {
     const { accessToken } = await this.credentials.usableToken(connectionId, false);
     const id = randomUUID();
     const token = randomBytes(32).toString('base64url');
-    await this.repo.insertPendingSubscription({
+    const inserted = await this.repo.insertPendingSubscription({
       id,
       connectionId,
       provider: provider.name,
       events,
       tokenHash: hashSecret(token),
     });
+    // Deleted meanwhile: nothing registered, nothing left behind.
+    if (!inserted) throw new ConnectionNotFound(connectionId);
     const target = this.target(provider, connection);
     let registered: Registration;
     try {

@@ -3,6 +3,8 @@ import { ConnectionLifecycleRepository } from '../../src/connections/persistence
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { SubscriptionRemovalWorker } from '../../src/provider-events/subscription-removal-worker';
+import { SubscriptionsService } from '../../src/provider-events/subscriptions.service';
+import { ConnectionsRepository } from '../../src/connections/persistence/connections.repository';
 import { RevocationWorker } from '../../src/revocations/revocation-worker';
 import { subscriptionSecretContext, subscriptionTokenContext } from '../../src/provider-events/subscription-context';
 import { parseKeyring } from '../../src/crypto/keyring';
@@ -535,7 +537,7 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
       expect(revokes().map((r) => r.body)).toEqual([expect.objectContaining({ access_token: 'at-wf-del' })]);
     });
 
-    it('given up after EVENTS_REMOVAL_MAX_ATTEMPTS (10 with the DELETE’s own), or at once when the token is refused', async () => {
+    it('given up after EVENTS_REMOVAL_MAX_ATTEMPTS (14 by default, the DELETE’s own included), or at once when the token is refused', async () => {
       const { id, keys } = await keapSubscribed('kp-giveup', ['task.add']);
       fake.on('DELETE', `${hooks}/${keys[0]}`, { status: 500 });
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body.subscriptions).toEqual({
@@ -544,17 +546,17 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
       });
       const removals = t.app.get(SubscriptionRemovalWorker);
       const outcomes: string[] = [];
-      for (let day = 1; day <= 12 && (await removalRows(id)).length; day++) {
+      for (let day = 1; day <= 16 && (await removalRows(id)).length; day++) {
         const report = await removals.runOnce(new Date(Date.now() + day * DAY));
         outcomes.push(report.givenUp ? 'given_up' : report.failed ? 'failed' : 'none');
       }
-      expect(outcomes).toEqual([...Array(8).fill('failed'), 'given_up']);
+      expect(outcomes).toEqual([...Array(12).fill('failed'), 'given_up']);
       const counted = (await t.app.get(MetricsService).subscriptionRemovals.get()).values.filter(
         (v) => v.labels.provider === 'keap',
       );
       expect(counted.find((v) => v.labels.outcome === 'given_up')?.value).toBeGreaterThanOrEqual(1);
-      expect(counted.find((v) => v.labels.outcome === 'failed')?.value).toBeGreaterThanOrEqual(9);
-      expect(fake.requestsTo(`${hooks}/${keys[0]}`)).toHaveLength(10);
+      expect(counted.find((v) => v.labels.outcome === 'failed')?.value).toBeGreaterThanOrEqual(13);
+      expect(fake.requestsTo(`${hooks}/${keys[0]}`)).toHaveLength(14);
       expect(await removalRows(id)).toEqual([]);
 
       const refused = await keapSubscribed('kp-refused', ['task.add']);
@@ -582,7 +584,7 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
       await t.dataSource.query(`DELETE FROM event_subscriptions WHERE id = $1`, [row.id]);
     });
 
-    it('a subscription whose registration an uninstall ended is deleted without a provider call', async () => {
+    it('a revoked connection (uninstalled) has no token: its subscriptions are deleted with it, without a provider call', async () => {
       const id = await connection('lightfunnels', 'lf-del');
       fake.on('POST', LF, () => ({ json: { data: { createWebhook: { id: 'lf-wh-del' } } } }));
       await t.api
@@ -596,7 +598,8 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
       expect(
         (await post(path, { 'content-type': 'application/json', 'lightfunnels-hmac': signature }, body)).status,
       ).toBe(200);
-      expect((await rows(id))[0].remote_ids).toEqual([]);
+      // Whether Lightfunnels dropped the webhook with the install is not documented: its id is kept.
+      expect((await rows(id))[0].remote_ids).toEqual(['lf-wh-del']);
       const before = fake.requestsTo(LF).length;
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body.subscriptions).toEqual({
         removed: 0,
@@ -604,6 +607,57 @@ describe('subscriptions: POST|GET|DELETE /connections/{id}/subscriptions', () =>
       });
       expect(fake.requestsTo(LF)).toHaveLength(before);
       expect(await rows(id)).toEqual([]);
+    });
+
+    it('a provider that stops answering is called for the first subscriptions only; the rest is queued without a call', async () => {
+      const id = await connection('keap', 'kp-down');
+      const keys: string[] = [];
+      for (const event of ['contact.add', 'contact.edit', 'note.add', 'order.add', 'task.add']) {
+        fake.on('POST', hooks, (req) => ({ json: { key: `key-down-${event}`, ...req.body, status: 'Verified' } }));
+        await t.api
+          .post(`/connections/${id}/subscriptions`)
+          .send({ events: [event] })
+          .expect(201);
+        keys.push(`key-down-${event}`);
+        fake.on('DELETE', `${hooks}/key-down-${event}`, { status: 503 });
+      }
+      const res = await t.api.delete(`/connections/${id}`).expect(200);
+      expect(res.body.subscriptions).toEqual({ removed: 0, queued: 5 });
+      // Four at a time: the first four were tried (and failed); the fifth was not.
+      expect(keys.filter((key) => fake.requestsTo(`${hooks}/${key}`).length > 0)).toHaveLength(4);
+      const queued = await removalRows(id);
+      expect(queued.map((r) => r.status)).toEqual(Array(5).fill('removing'));
+      expect(queued.filter((r) => r.last_error === 'not_attempted').map((r) => r.attempts)).toEqual([0]);
+      await t.dataSource.query(`DELETE FROM event_subscriptions WHERE connection_id = $1`, [id]);
+    });
+
+    it('a subscription registered while the DELETE unregistered the others is queued in its transaction, not forgotten', async () => {
+      const id = await connection('keap', 'kp-late');
+      const entity = (await t.app.get(ConnectionsRepository).findById(id))!;
+      const prepared = await t.app.get(SubscriptionsService).prepareDelete(entity);
+      fake.on('POST', hooks, (req) => ({ json: { key: 'key-late-sub', ...req.body, status: 'Verified' } }));
+      const late = await t.api
+        .post(`/connections/${id}/subscriptions`)
+        .send({ events: ['task.add'] })
+        .expect(201);
+      expect(await t.app.get(ConnectionsRepository).deleteById(id, (tx, row) => prepared.inTransaction(tx, row))).toBe(
+        true,
+      );
+      expect(await removalRows(id)).toEqual([
+        expect.objectContaining({ id: late.body.id, status: 'removing', attempts: 0, last_error: null }),
+      ]);
+      // And a subscribe that comes after the delete committed registers nothing.
+      const before = fake.requestsTo(hooks).length;
+      expect(
+        (
+          await t.api
+            .post(`/connections/${id}/subscriptions`)
+            .send({ events: ['task.add'] })
+            .expect(404)
+        ).body.code,
+      ).toBe('connection_not_found');
+      expect(fake.requestsTo(hooks)).toHaveLength(before);
+      await t.dataSource.query(`DELETE FROM event_subscriptions WHERE connection_id = $1`, [id]);
     });
   });
 });
