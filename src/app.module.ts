@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
 import { OAuthModule } from './oauth/oauth.module';
+import { ConnectModule } from './connect/connect.module';
 import { TokenLifecycleModule } from './token-lifecycle/token-lifecycle.module';
 import { tokenLifecycleConfig } from './token-lifecycle/token-lifecycle.config';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -50,6 +51,7 @@ export class AppModule {
         ConnectionsModule,
         ConnectSessionsModule,
         OAuthModule,
+        ConnectModule,
         TokenLifecycleModule,
         WebhooksModule,
         EventsModule,

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'invalid_signature',
   'event_too_old',
   'connection_not_found',
+  'connect_session_not_found',
   'provider_not_configured',
   'invalid_cursor',
   'return_url_not_allowed',
@@ -65,6 +66,16 @@ export class ValidationFailed extends DomainError {
 export class ConnectionNotFound extends DomainError {
   constructor(id: string) {
     super('connection_not_found', 404, `Connection ${id} does not exist`);
+  }
+}
+
+export class ConnectSessionNotFound extends DomainError {
+  constructor(id: string) {
+    super(
+      'connect_session_not_found',
+      404,
+      `Connect session ${id} does not exist (or was purged a day after it expired)`,
+    );
   }
 }
 

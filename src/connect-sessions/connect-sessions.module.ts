@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConnectionsModule } from '../connections/connections.module';
 import { ConnectSessionEntity } from './connect-session.entity';
 import { ConnectSessionsController } from './connect-sessions.controller';
 import { ConnectSessionsService } from './connect-sessions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ConnectSessionEntity])],
+  // A reconnect session is checked against its connection when it is created.
+  imports: [TypeOrmModule.forFeature([ConnectSessionEntity]), ConnectionsModule],
   controllers: [ConnectSessionsController],
   providers: [ConnectSessionsService],
   exports: [ConnectSessionsService],

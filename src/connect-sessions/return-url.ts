@@ -25,3 +25,20 @@ export function withQuery(base: string, params: Record<string, string>): string 
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return url.toString();
 }
+
+/**
+ * The opener page's origin a browser named (`origin=` on the connect link), when it is the origin of
+ * an ALLOWED_RETURN_URLS entry: only the bare origin (`https://app.example.com`, a trailing slash
+ * allowed), compared after parsing; anything with a path, query, user info or another scheme is null.
+ */
+export function allowedOrigin(candidate: string, allowed: readonly string[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return null;
+  if (candidate.replace(/\/$/, '').toLowerCase() !== url.origin.toLowerCase()) return null;
+  return allowed.some((entry) => new URL(entry).origin === url.origin) ? url.origin : null;
+}

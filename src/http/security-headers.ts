@@ -55,19 +55,33 @@ export function securityHeaderOptions(publicUrl: string): HelmetOptions {
   };
 }
 
+/** /oauth/*, /connect and /connect/*: the pages of a browser flow (and its observe channel). */
+export const isConnectPage = (path: string) =>
+  path.startsWith('/oauth/') || path === '/connect' || path.startsWith('/connect/');
+
 /** Per-route differences from securityHeaderOptions, by route pattern (undefined: unknown route). */
 function routeOptionsFor(routeUrl: string | undefined): HelmetOptions {
   const path = routeUrl?.toLowerCase() ?? '';
   if (path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`))
     return { contentSecurityPolicy: { useDefaults: false, directives: DOCS_DIRECTIVES } };
-  // The browser flow may run in a popup its application opened and watches (window.closed, or a
-  // postMessage from the return URL's page): Cross-Origin-Opener-Policy: same-origin on our pages
-  // would cut it off from its opener.
-  if (path.startsWith('/oauth/')) return { crossOriginOpenerPolicy: false };
+  // The connect pages (the hosted picker, the flow, its result page; the observe channel beside them)
+  // run in a popup its application opened, and the result page posts to window.opener:
+  // Cross-Origin-Opener-Policy: same-origin on any page of the popup would cut it off from its opener
+  // for good. Said explicitly (unsafe-none), not left out. The simulators' consent page stands in for
+  // a provider's page in the same popup (sandbox only); a real provider's own policy is its own, and
+  // the observe channel covers an opener it cuts off.
+  if (isConnectPage(path) || path === '/sandbox/:provider/authorize' || path === '/sandbox/:provider/consent')
+    return { crossOriginOpenerPolicy: { policy: 'unsafe-none' } };
   // The development page (src/dev/page, mounted with the sandbox only): its forms POST to
   // /dev/connect/{provider}, which refuses a foreign Origin, and under Referrer-Policy: no-referrer
-  // browsers send `Origin: null` on a form POST. same-origin still sends nothing to other sites.
-  if (path === '/') return { referrerPolicy: { policy: 'same-origin' } };
+  // browsers send `Origin: null` on a form POST. same-origin still sends nothing to other sites. It
+  // opens the connect popup itself: same-origin-allow-popups keeps its own isolation without cutting
+  // the popup (whose pages say unsafe-none) off from it.
+  if (path === '/')
+    return {
+      referrerPolicy: { policy: 'same-origin' },
+      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    };
   // The console: its own script and stylesheet, forms to itself. Referrer-Policy same-origin, so a form
   // post carries a real Origin (no-referrer makes browsers send `Origin: null`).
   if (path === '/admin' || path.startsWith('/admin/'))

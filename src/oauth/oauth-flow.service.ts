@@ -2,17 +2,32 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { appConfig } from '../config/app.config';
 import type { FastifyReply } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import passport from 'passport';
+import { DataSource } from 'typeorm';
+import { URL_MAX_LENGTH } from '../common/limits';
 import { ConnectSessionEntity } from '../connect-sessions/connect-session.entity';
-import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
-import { withQuery } from '../connect-sessions/return-url';
+import { BrowserContext, ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
+import { allowedOrigin, isAllowedReturnUrl, withQuery } from '../connect-sessions/return-url';
 import { ConnectionHooks } from '../connections/connection-hooks';
 import { ConnectionsService } from '../connections/connections.service';
+import { ConnectionEntity } from '../connections/connection.entity';
+import { ConnectionsRepository } from '../connections/persistence/connections.repository';
+import { tokenContext } from '../connections/token-context';
+import { TokenCipher } from '../crypto/token-cipher';
 import { AccountIdentity, OAuthProvider } from '../providers/core/provider';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { TokenRevocationsRepository } from '../revocations/token-revocations.repository';
 import { bindingCookieName, FlowRequest, OAuthStateStore, STATE_TTL_MS } from './oauth-state.store';
 import { ProviderError } from '../providers/core/provider-errors';
-import { errorPage, OAuthFailure, successPage, RESULT_PAGE_CSP } from './result-page';
+import {
+  errorPage,
+  OAuthFailure,
+  OpenerScript,
+  resultPageCspWithScript,
+  RESULT_PAGE_CSP,
+  successPage,
+} from './result-page';
 import { grantedScopes, tokenLifetimes } from '../providers/core/token-lifetimes';
 import { TokenSet } from '../providers/core/token-response';
 
@@ -27,6 +42,17 @@ const wellFormed = (value: string | undefined): value is string => value !== und
 /** Where a flow ends: the connect session's return URL, or a small page of our own. */
 type Ending = { ok: true; connectionId: string } | { ok: false; error: OAuthFailure };
 
+/**
+ * `record`: this request ends the session's flow (it opened the link, or consumed the flow's state),
+ * so the outcome is recorded on the session and told to its opener. A request that merely failed to
+ * join a flow (a reused link, a replayed callback) records nothing: the flow it names has, or will
+ * have, its own ending. `returnTo`: the browser's return URL, for a session that has none (checked).
+ */
+interface EndOptions {
+  record?: boolean;
+  returnTo?: string | null;
+}
+
 @Injectable()
 export class OAuthFlowService {
   private readonly logger = new Logger('OAuthFlow');
@@ -36,22 +62,39 @@ export class OAuthFlowService {
     private readonly sessions: ConnectSessionsService,
     private readonly states: OAuthStateStore,
     private readonly connections: ConnectionsService,
+    private readonly connectionsRepo: ConnectionsRepository,
     private readonly hooks: ConnectionHooks,
+    private readonly revocations: TokenRevocationsRepository,
+    private readonly cipher: TokenCipher,
+    private readonly dataSource: DataSource,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
-  /** GET /oauth/{provider}/authorize?session=… → 302 to the provider's consent screen. */
+  /**
+   * GET /oauth/{provider}/authorize?session=…[&origin=…][&return_to=…] → 302 to the provider's consent
+   * screen. `origin` (the opener page's) and `return_to` (the redirect fallback's return URL) are kept
+   * on the session only when ALLOWED_RETURN_URLS allows them, else ignored.
+   */
   async authorize(
     providerName: string,
     sessionToken: string | undefined,
+    query: { origin?: string; returnTo?: string },
     req: FlowRequest,
     res: FastifyReply,
   ): Promise<void> {
     const provider = this.catalog.find(providerName);
     if (!provider || !wellFormed(sessionToken))
       return this.end(res, null, providerName, { ok: false, error: 'invalid_state' });
-    const opened = await this.sessions.open(sessionToken, provider.name);
-    if (!opened.ok) return this.end(res, opened.session ?? null, providerName, { ok: false, error: opened.reason });
+    const browser = this.browserContext(query);
+    const opened = await this.sessions.open(sessionToken, provider.name, browser);
+    if (!opened.ok)
+      return this.end(
+        res,
+        opened.session ?? null,
+        providerName,
+        { ok: false, error: opened.reason },
+        { returnTo: browser.returnTo },
+      );
     const { session } = opened;
     req.flowSession = {
       id: session.id,
@@ -68,10 +111,11 @@ export class OAuthFlowService {
         });
       },
     };
-    const scope = session.scopes.length ? session.scopes : undefined;
+    const requested = requestedScopes(provider, session);
+    const scope = requested.length ? requested : undefined;
     const failed = (error: unknown) => {
       this.logger.error({ err: error, provider: provider.name }, 'could not start the authorization');
-      this.end(res, session, providerName, { ok: false, error: 'invalid_state' });
+      void this.end(res, session, providerName, { ok: false, error: 'invalid_state' }, { record: true });
     };
     // Passport answers with the 302 itself (its store writes the state row first).
     authenticate(this.catalog.strategy(provider.name), { session: false, scope }, failed)(
@@ -103,15 +147,18 @@ export class OAuthFlowService {
     const checked = await this.states.consume(stateValue, providerName, req.cookies[cookie]);
     res.clearCookie(cookie, { path: `/oauth/${providerName}/callback` });
     const session = checked.state ? await this.sessions.findById(checked.state.connectSessionId) : null;
-    if (!checked.ok) return this.end(res, session, providerName, { ok: false, error: checked.reason });
+    // From here on this request ends the flow, unless the state had already been spent by another.
+    const end = (ending: Ending) => this.end(res, session, providerName, ending, { record: true });
+    if (!checked.ok)
+      return this.end(res, session, providerName, { ok: false, error: checked.reason }, { record: !checked.spent });
     const provider = this.catalog.find(providerName);
-    if (!provider || !session) return this.end(res, session, providerName, { ok: false, error: 'invalid_state' });
-    if (param('error')) return this.end(res, session, providerName, { ok: false, error: 'access_denied' });
-    if (!param('code')) return this.end(res, session, providerName, { ok: false, error: 'token_exchange_failed' });
+    if (!provider || !session) return end({ ok: false, error: 'invalid_state' });
+    if (param('error')) return end({ ok: false, error: 'access_denied' });
+    if (!param('code')) return end({ ok: false, error: 'token_exchange_failed' });
 
     req.flowState = checked.state;
     const tokens = await this.exchangeThroughPassport(provider, req, res);
-    if (!tokens) return this.end(res, session, providerName, { ok: false, error: 'token_exchange_failed' });
+    if (!tokens) return end({ ok: false, error: 'token_exchange_failed' });
 
     let identity: AccountIdentity;
     try {
@@ -121,19 +168,28 @@ export class OAuthFlowService {
         { provider: provider.name, kind: (error as ProviderError).kind, reason: (error as Error).message },
         'identity lookup failed',
       );
-      return this.end(res, session, providerName, { ok: false, error: 'identity_failed' });
+      return end({ ok: false, error: 'identity_failed' });
     }
     const cleaned = cleanIdentity(identity);
-    if (!cleaned.accountId) return this.end(res, session, providerName, { ok: false, error: 'identity_failed' });
+    if (!cleaned.accountId) return end({ ok: false, error: 'identity_failed' });
     let connectionId: string;
     try {
+      const reconnected = session.reconnectConnectionId
+        ? await this.connectionsRepo.findById(session.reconnectConnectionId)
+        : null;
+      // A reconnect must bring back the connection's own account: another one is not stored at all.
+      // (A connection deleted meanwhile is simply connected anew.)
+      if (reconnected && reconnected.accountId !== cleaned.accountId) {
+        await this.discard(provider, tokens, cleaned.accountId, reconnected);
+        return end({ ok: false, error: 'account_mismatch' });
+      }
       connectionId = await this.store(provider, session, tokens, cleaned);
     } catch (error) {
       // The flow still ends on the return URL or a page, never on a JSON 500.
       this.logger.error({ err: error, provider: provider.name }, 'could not store the connection');
-      return this.end(res, session, providerName, { ok: false, error: 'internal_error' });
+      return end({ ok: false, error: 'internal_error' });
     }
-    return this.end(res, session, providerName, { ok: true, connectionId });
+    return end({ ok: true, connectionId });
   }
 
   private exchangeThroughPassport(
@@ -175,7 +231,7 @@ export class OAuthFlowService {
       { expiresIn: tokens.expiresIn, hasRefreshToken: Boolean(tokens.refreshToken), createdAt: tokens.raw.created_at },
       now,
     );
-    const { connection } = await this.connections.saveTokens({
+    const { connection, revived } = await this.connections.saveTokens({
       provider: provider.name,
       ownerId: session.ownerId,
       accountId: identity.accountId,
@@ -183,7 +239,9 @@ export class OAuthFlowService {
       refreshToken: tokens.refreshToken,
       tokenType: tokens.tokenType,
       ...lifetimes,
-      scopes: provider.grantedScopes?.(tokens, session.scopes) ?? grantedScopes(tokens.scope, session.scopes),
+      scopes:
+        provider.grantedScopes?.(tokens, requestedScopes(provider, session)) ??
+        grantedScopes(tokens.scope, requestedScopes(provider, session)),
       teamId: identity.teamId,
       teamName: identity.teamName,
       workspaceId: identity.workspaceId,
@@ -191,31 +249,137 @@ export class OAuthFlowService {
       apiBaseUrl: identity.apiBaseUrl ?? provider.settings.apiBaseUrl,
       metadata: Object.keys(session.metadata).length ? session.metadata : undefined,
     });
-    await this.sessions.recordConnection(session.id, connection.id);
     // Provider-side steps of a new connection (the uninstall subscription); never fails the connect.
-    await this.hooks.connected(connection);
+    await this.hooks.connected(connection, { revived });
     return connection.id;
   }
 
-  private end(res: FastifyReply, session: ConnectSessionEntity | null, providerName: string, ending: Ending): void {
-    if (!ending.ok) this.logger.warn({ provider: providerName, error: ending.error }, 'connect flow failed');
-    if (session?.returnUrl) {
-      const params: Record<string, string> = ending.ok
-        ? { connectionId: ending.connectionId, status: 'connected' }
-        : { status: 'error', error: ending.error };
-      void res.redirect(withQuery(session.returnUrl, params), 302);
+  /**
+   * The tokens of a reconnect that came back with another account (account_mismatch): never stored,
+   * and revoked where the provider revokes, unless that could end a connection the service holds. A
+   * provider that may end the user's whole grant with one token (not revokeSupersededTokens) is not
+   * asked while that account has a connection here; nor is any provider when a connection of that
+   * account holds one of these very tokens (a provider may hand out the same token again). A revocation
+   * that fails is queued for the revocation worker, as a reconnect's superseded tokens are.
+   */
+  private async discard(
+    provider: OAuthProvider,
+    tokens: TokenSet,
+    accountId: string,
+    reconnected: ConnectionEntity,
+  ): Promise<void> {
+    const plain = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+    const log = { provider: provider.name, connectionId: reconnected.id };
+    if (!provider.supports.revoke) return;
+    const held = await this.connectionsRepo.findAllByAccount(provider.name, accountId);
+    if (held.length && (!provider.settings.revokeSupersededTokens || held.some((c) => this.holdsAny(c, plain)))) {
+      this.logger.log(log, 'account_mismatch: the other account has connections here; its new tokens are not revoked');
       return;
     }
-    res.header('Content-Security-Policy', RESULT_PAGE_CSP);
+    try {
+      if ((await provider.revoke(plain)) !== 'failed') return;
+    } catch (error) {
+      this.logger.warn({ ...log, reason: error instanceof Error ? error.name : 'unknown' }, 'revocation failed');
+    }
+    await this.revocations.enqueue(this.dataSource.manager, {
+      provider: provider.name,
+      connectionId: reconnected.id,
+      reason: 'reconnect',
+      ...plain,
+    });
+  }
+
+  /** Whether a stored connection holds any of `tokens` (an unreadable one is assumed to). */
+  private holdsAny(c: ConnectionEntity, tokens: { accessToken: string; refreshToken?: string }): boolean {
+    try {
+      const live = new Set([tokens.accessToken, tokens.refreshToken].filter(Boolean));
+      const access = c.accessToken ? this.cipher.decrypt(c.accessToken, tokenContext(c.id, 'access_token')) : null;
+      const refresh = c.refreshToken ? this.cipher.decrypt(c.refreshToken, tokenContext(c.id, 'refresh_token')) : null;
+      return (access !== null && live.has(access)) || (refresh !== null && live.has(refresh));
+    } catch {
+      return true;
+    }
+  }
+
+  /** The browser's `origin` and `return_to`, kept only when ALLOWED_RETURN_URLS allows them. */
+  private browserContext(query: { origin?: string; returnTo?: string }): BrowserContext {
+    const allowed = this.app.allowedReturnUrls;
+    const bounded = (v: string | undefined) => (v !== undefined && v.length <= URL_MAX_LENGTH ? v : undefined);
+    const origin = bounded(query.origin);
+    const returnTo = bounded(query.returnTo);
+    return {
+      origin: origin !== undefined ? allowedOrigin(origin, allowed) : null,
+      // Stored as parsed, as a session's returnUrl is.
+      returnTo: returnTo !== undefined && isAllowedReturnUrl(returnTo, allowed) ? new URL(returnTo).toString() : null,
+    };
+  }
+
+  private async end(
+    res: FastifyReply,
+    session: ConnectSessionEntity | null,
+    providerName: string,
+    ending: Ending,
+    { record = false, returnTo = null }: EndOptions = {},
+  ): Promise<void> {
+    if (!ending.ok) this.logger.warn({ provider: providerName, error: ending.error }, 'connect flow failed');
+    const provider = session?.provider ?? this.catalog.find(providerName)?.name ?? providerName;
+    // Recorded before the browser hears of it, so whatever the browser then asks (the observe channel,
+    // the product's backend) the session already says it.
+    if (session && record) {
+      try {
+        await this.sessions.finish(
+          session.id,
+          ending.ok
+            ? { status: 'connected', connectionId: ending.connectionId, provider }
+            : { status: 'error', error: ending.error },
+        );
+      } catch (error) {
+        this.logger.error({ err: error, provider }, 'could not record the end of the connect session');
+      }
+    }
+    const returnUrl = session ? (session.returnUrl ?? returnTo) : null;
+    if (session && returnUrl) {
+      const params: Record<string, string> = ending.ok
+        ? { status: 'connected', connectionId: ending.connectionId, provider, sessionId: session.id }
+        : { status: 'error', error: ending.error, sessionId: session.id };
+      void res.redirect(withQuery(returnUrl, params), 302);
+      return;
+    }
+    // The opener hears only of an ending this request recorded, and only at the origin it named.
+    let script: OpenerScript | undefined;
+    if (session && record && session.origin) {
+      script = {
+        nonce: randomBytes(16).toString('base64'),
+        origin: session.origin,
+        message: ending.ok
+          ? {
+              type: 'oauth-connections:result',
+              sessionId: session.id,
+              status: 'connected',
+              connectionId: ending.connectionId,
+              provider,
+            }
+          : { type: 'oauth-connections:result', sessionId: session.id, status: 'error', error: ending.error },
+      };
+    }
+    res.header('Content-Security-Policy', script ? resultPageCspWithScript(script.nonce) : RESULT_PAGE_CSP);
     void res
       .status(ending.ok ? 200 : 400)
       .type('text/html; charset=utf-8')
       .send(
         ending.ok
-          ? successPage(this.catalog.find(providerName)?.settings.displayName ?? providerName, ending.connectionId)
-          : errorPage(ending.error),
+          ? successPage(this.catalog.find(provider)?.settings.displayName ?? provider, ending.connectionId, script)
+          : errorPage(ending.error, script),
       );
   }
+}
+
+/**
+ * The scopes a flow asks for: the session's, or, for a session of several providers created without
+ * any, the chosen provider's defaults (a one-provider session stored its provider's already).
+ */
+function requestedScopes(provider: OAuthProvider, session: ConnectSessionEntity): string[] {
+  return session.scopes.length || session.providers.length <= 1 ? session.scopes : provider.settings.scopes;
 }
 
 /**

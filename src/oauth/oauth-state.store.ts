@@ -5,9 +5,11 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../crypto/secret-hash';
 import { IsNull, LessThan, Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
+import { FLOW_TTL_MS } from '../connect-sessions/session-outcome';
 import { OAuthStateEntity } from './oauth-state.entity';
 
-export const STATE_TTL_MS = 10 * 60 * 1000;
+/** A flow's own lifetime once its link was opened; a connect session reads as expired only after it. */
+export const STATE_TTL_MS = FLOW_TTL_MS;
 
 /** The binding cookie of one flow: named after its state, so parallel flows in one browser do not collide. */
 export const bindingCookieName = (state: string) => `oauth_flow_${hashSecret(state).slice(0, 16)}`;
@@ -23,9 +25,18 @@ export interface FlowRequest extends FastifyRequest {
   flowState?: OAuthStateEntity;
 }
 
+/**
+ * `spent`: the state had been consumed before this request (a replayed or racing callback): the flow
+ * it belongs to was ended, or is being ended, by another request, whose outcome stands.
+ */
 export type StateCheck =
   | { ok: true; state: OAuthStateEntity }
-  | { ok: false; reason: 'invalid_state' | 'session_expired' | 'provider_mismatch'; state?: OAuthStateEntity };
+  | {
+      ok: false;
+      reason: 'invalid_state' | 'session_expired' | 'provider_mismatch';
+      state?: OAuthStateEntity;
+      spent?: true;
+    };
 
 type StoreCallback = (err: Error | null, state?: string) => void;
 type VerifyCallback = (err: Error | null, ok?: string | boolean, info?: unknown) => void;
@@ -114,7 +125,7 @@ export class OAuthStateStore {
     const raw = (result.raw as Record<string, unknown>[])[0];
     if (!raw) {
       const spent = await this.states.findOneBy({ stateHash });
-      return { ok: false, reason: 'invalid_state', state: spent ?? undefined };
+      return { ok: false, reason: 'invalid_state', state: spent ?? undefined, spent: true };
     }
     const state = this.states.create({
       id: raw.id as string,

@@ -12,15 +12,23 @@ import type { FlowRequest } from './oauth-state.store';
 export class OAuthController {
   constructor(private readonly flow: OAuthFlowService) {}
 
+  /** `origin` and `return_to`: what the browser package (or the hosted picker) passes on; optional. */
   @Get(':provider/authorize')
   authorize(
     @Param('provider') provider: string,
-    @Query('session') session: unknown,
+    @Query() query: Record<string, unknown>,
     @Req() req: FlowRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     noStore(reply);
-    return this.flow.authorize(provider, typeof session === 'string' ? session : undefined, req, reply);
+    const text = (name: string) => (typeof query[name] === 'string' ? query[name] : undefined);
+    return this.flow.authorize(
+      provider,
+      text('session'),
+      { origin: text('origin'), returnTo: text('return_to') },
+      req,
+      reply,
+    );
   }
 
   @Get(':provider/callback')
@@ -36,7 +44,7 @@ export class OAuthController {
 }
 
 /** Every answer here can carry a session link, state or code in a URL: never cache it, never leak it in a Referer. */
-function noStore(reply: FastifyReply): void {
+export function noStore(reply: FastifyReply): void {
   reply.header('Cache-Control', 'no-store');
   reply.header('Referrer-Policy', 'no-referrer');
 }

@@ -91,7 +91,7 @@ describe('HTTP hardening', () => {
       expect(cspOf(res.headers)['default-src']).toEqual(["'none'"]);
     });
 
-    it("an OAuth result page keeps its own CSP (inline style) with frame-ancestors 'none' added; no COOP that would cut a popup from its opener", async () => {
+    it("an OAuth result page keeps its own CSP (inline style) with frame-ancestors 'none' added; COOP unsafe-none, so a popup keeps its opener", async () => {
       const res = await rawRequest(t.baseUrl, 'GET', '/oauth/keap/authorize?session=nope', HTML);
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -101,7 +101,7 @@ describe('HTTP hardening', () => {
       );
       expectSecurityHeaders(res);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
+      expect(res.headers['cross-origin-opener-policy']).toBe('unsafe-none');
     });
 
     it("the development page keeps its CSP (form-action 'self') and gains frame-ancestors 'none'; its forms keep their Origin", async () => {

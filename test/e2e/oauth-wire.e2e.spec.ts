@@ -78,11 +78,20 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
     return cookie ? req.set('Cookie', cookie) : req;
   }
 
+  /**
+   * The return URL's query. Every ending names its session (`sessionId`), a connected one its provider
+   * too (test/e2e/connect-sessions.e2e.spec.ts checks their values): both are checked here and left
+   * out of the answer, so each test states the rest.
+   */
   function landed(res: { status: number; headers: Record<string, string> }) {
     expect(res.status).toBe(302);
     const url = new URL(res.headers.location);
     expect(`${url.origin}${url.pathname}`).toBe(RETURN_URL);
-    return Object.fromEntries(url.searchParams) as Record<string, string>;
+    const { sessionId, provider, ...rest } = Object.fromEntries(url.searchParams) as Record<string, string>;
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    if (rest.status === 'connected') expect(provider).toMatch(/^[a-z0-9-]+$/);
+    else expect(provider).toBeUndefined();
+    return rest;
   }
 
   const tokenRequest = (name: Name): RecordedRequest => {
@@ -596,6 +605,8 @@ describe('OAuth flows on the wire (a recording stand-in provider over real HTTP)
         id: expect.any(String),
         url: expect.stringMatching(/^http:\/\/localhost:3000\/oauth\/keap\/authorize\?session=[A-Za-z0-9_-]{43}$/),
         expiresAt: expect.any(String),
+        observeToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        providers: ['keap'],
       });
       const ttl = Date.parse(res.body.expiresAt) - before;
       expect(ttl).toBeGreaterThan(599_000);

@@ -87,7 +87,11 @@ describe('single-use values under racing requests', () => {
     if (`${url.origin}${url.pathname}` === `${stub.fake.url}/authorize`)
       return { status: 'at_provider', state: url.searchParams.get('state')! };
     expect(`${url.origin}${url.pathname}`).toBe(RETURN_URL);
-    return Object.fromEntries(url.searchParams);
+    // Every ending names its session, a connected one its provider: left out, each test states the rest.
+    const { sessionId, provider, ...rest } = Object.fromEntries(url.searchParams);
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(provider).toBe(rest.status === 'connected' ? 'stub' : undefined);
+    return rest;
   }
 
   /**
