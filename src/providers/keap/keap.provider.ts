@@ -3,9 +3,10 @@ import { AccountIdentity, CodeExchange, TokenSet } from '../core/provider';
 import { OAuth2Provider } from '../core/oauth2-provider';
 import { keapEvents, keapRegistration } from './keap.events';
 
+/** What userinfo may answer: read as unknown, since a field may be empty, null or of another type. */
 interface KeapUserInfo {
-  global_user_id?: string | number;
-  infusionsoft_id?: string;
+  global_user_id?: unknown;
+  infusionsoft_id?: unknown;
 }
 
 /**
@@ -41,21 +42,40 @@ export class KeapProvider extends OAuth2Provider {
 
   /**
    * A user may belong to several Keap apps; the token's scope names the one granted:
-   * `full|ab123.infusionsoft.com` → account `ab123`. Without it, ask userinfo.
+   * `full|ab123.infusionsoft.com` → account `ab123`. Without it, ask userinfo: its `infusionsoft_id`
+   * (the app, `ab123.infusionsoft.com` or bare), else `global_user_id`. An empty or blank value is no
+   * id: it falls through to the next field, and an answer with neither is `bad_response`, so `""` never
+   * becomes an account id (all of an owner's Keap connections would collapse onto it).
    */
   async identify(tokens: TokenSet): Promise<AccountIdentity> {
     const app = keapAppFromScope(tokens.scope);
     if (app) return { accountId: app };
-    const info = await this.http.api<KeapUserInfo>(
+    const info = await this.http.api<KeapUserInfo | null>(
       'GET',
       `${this.settings.apiBaseUrl}/oauth/connect/userinfo`,
       tokens.accessToken,
     );
-    const fallback = keapAppFromScope(`|${info.infusionsoft_id ?? ''}`) ?? info.infusionsoft_id ?? info.global_user_id;
-    if (fallback === undefined || fallback === '')
+    const accountId = infusionsoftApp(info?.infusionsoft_id) ?? idText(info?.global_user_id);
+    if (accountId === undefined)
       throw new ProviderError('bad_response', 'Keap userinfo has no infusionsoft_id or global_user_id');
-    return { accountId: String(fallback) };
+    return { accountId };
   }
+}
+
+/** The app of a userinfo `infusionsoft_id`: `ab123.infusionsoft.com` → `ab123`, a bare `ab123` as it is. */
+function infusionsoftApp(value: unknown): string | undefined {
+  const id = idText(value);
+  if (id === undefined) return undefined;
+  // Only the domain, with no app before it: as empty as "".
+  if (/^\.?infusionsoft\.com$/i.test(id.trim())) return undefined;
+  return keapAppFromScope(`|${id}`) ?? id;
+}
+
+/** A string with something besides white space, or a whole number, as text; anything else is no id. */
+function idText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() ? value : undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return undefined;
 }
 
 export function keapAppFromScope(scope: string | undefined): string | undefined {

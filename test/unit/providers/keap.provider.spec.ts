@@ -88,8 +88,27 @@ describe('KeapProvider', () => {
       expect(await keap(new FakeHttp(response(200, body))).identify(tokens())).toEqual({ accountId: expected });
     });
 
-    it('refuses a userinfo without any id as bad_response', async () => {
-      const error = await keap(new FakeHttp(response(200, {})))
+    // An empty (or blank) infusionsoft_id is no id: the next field decides, never `""` as the account.
+    it.each([
+      ['an empty infusionsoft_id', { infusionsoft_id: '', global_user_id: 'g-1' }, 'g-1'],
+      ['a blank infusionsoft_id', { infusionsoft_id: '  ', global_user_id: 77 }, '77'],
+      ['an infusionsoft_id of only the domain', { infusionsoft_id: '.infusionsoft.com', global_user_id: 8 }, '8'],
+      ['an infusionsoft_id that is not text', { infusionsoft_id: { id: 'x' }, global_user_id: 'g-2' }, 'g-2'],
+      ['a missing infusionsoft_id', { global_user_id: 'g-3' }, 'g-3'],
+    ])('falls back to global_user_id past %s', async (_name, body, expected) => {
+      expect(await keap(new FakeHttp(response(200, body))).identify(tokens())).toEqual({ accountId: expected });
+    });
+
+    it.each([
+      ['no fields', {}],
+      ['both empty', { infusionsoft_id: '', global_user_id: '' }],
+      ['both blank', { infusionsoft_id: ' ', global_user_id: '\t' }],
+      ['both null', { infusionsoft_id: null, global_user_id: null }],
+      ['an empty infusionsoft_id and no global_user_id', { infusionsoft_id: '' }],
+      ['ids that are not text or whole numbers', { infusionsoft_id: ['a'], global_user_id: 1.5 }],
+      ['a JSON null answer', null],
+    ])('refuses a userinfo with %s as bad_response, never an empty account id', async (_name, body) => {
+      const error = await keap(new FakeHttp(response(200, body)))
         .identify(tokens())
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
