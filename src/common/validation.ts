@@ -146,6 +146,29 @@ export function IsJsonObject(maxBytes: number, options?: ValidationOptions) {
 export const RFC3339 =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 
+/**
+ * An RFC 3339 date-time of a day that exists: the pattern alone lets through 2026-02-30 and 2026-04-31,
+ * which Date.parse quietly rolls over into the next month (an import would store 2 March). So the
+ * written year, month, day, hour, minute and second must come back unchanged from Date; a leap second
+ * (`:60`) does not, and is refused as before.
+ */
+export function isDateTime(value: unknown): value is string {
+  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) return false;
+  const [y, mo, d, h, mi, s] = value.slice(0, 19).split(/[-T:]/i).map(Number);
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, 0);
+  return (
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s
+  );
+}
+
 export function IsDateTime(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({
@@ -154,8 +177,7 @@ export function IsDateTime(options?: ValidationOptions) {
       propertyName,
       options,
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value)),
+        validate: isDateTime,
         defaultMessage: () => `${propertyName} must be an RFC 3339 date-time such as 2030-01-02T03:04:05Z`,
       },
     });

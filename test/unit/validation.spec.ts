@@ -1,10 +1,12 @@
 import { ArgumentMetadata } from '@nestjs/common';
 import { Type } from 'class-transformer';
+import fc from 'fast-check';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { ValidationFailed } from '../../src/common/errors';
 import {
   createValidationPipe,
   IsDateTime,
+  isDateTime,
   IsJsonObject,
   NO_NUL,
   RFC3339,
@@ -197,6 +199,14 @@ describe('IsDateTime / RFC3339', () => {
     '2030-01-02T03:04:05+2:00',
     '2030-01-01T23:59:60Z',
     'tomorrow',
+    // Well-formed but no such day: Date.parse rolls these over into the next month.
+    '2026-02-30T00:00:00Z',
+    '2026-02-29T00:00:00Z',
+    '2100-02-29T12:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '2026-06-31T00:00:00+02:00',
+    '2026-09-31T00:00:00.5Z',
+    '2026-11-31t00:00:00z',
   ])('refuses %s', async (at) => {
     expect(await refusal(createValidationPipe().transform({ externalId: 'x', at }, body(CreateDto)))).toBe(
       'at must be an RFC 3339 date-time such as 2030-01-02T03:04:05Z',
@@ -206,6 +216,52 @@ describe('IsDateTime / RFC3339', () => {
   it('is anchored at both ends', () => {
     expect(RFC3339.test('x2030-01-02T03:04:05Z')).toBe(false);
     expect(RFC3339.test('2030-01-02T03:04:05Zx')).toBe(false);
+  });
+
+  it.each(['2024-02-29T00:00:00Z', '2000-02-29T23:59:59Z', '2026-12-31T23:59:59-12:00', '0001-01-01T00:00:00Z'])(
+    'accepts the real day %s',
+    (at) => expect(isDateTime(at)).toBe(true),
+  );
+
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  // Independent of Date: the Gregorian calendar's month lengths.
+  const daysIn = (y: number, m: number) => [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+
+  it('accepts exactly the fields of a real calendar day and time, whatever the offset (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          y: fc.integer({ min: 0, max: 9999 }),
+          m: fc.integer({ min: 1, max: 12 }),
+          d: fc.integer({ min: 1, max: 31 }),
+          h: fc.integer({ min: 0, max: 23 }),
+          mi: fc.integer({ min: 0, max: 59 }),
+          s: fc.integer({ min: 0, max: 60 }),
+          zone: fc.constantFrom('Z', 'z', '+00:00', '-12:00', '+14:00', '+05:30', '-23:59'),
+          fraction: fc.constantFrom('', '.0', '.123456789'),
+        }),
+        ({ y, m, d, h, mi, s, zone, fraction }) => {
+          const text = `${pad(y, 4)}-${pad(m)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${fraction}${zone}`;
+          expect(RFC3339.test(text)).toBe(true);
+          expect(isDateTime(text)).toBe(d <= daysIn(y, m) && s < 60);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("accepts every instant's own ISO string (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('0001-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
+          noInvalidDate: true,
+        }),
+        (date) => expect(isDateTime(date.toISOString())).toBe(true),
+      ),
+    );
   });
 });
 
