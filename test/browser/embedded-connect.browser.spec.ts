@@ -4,6 +4,7 @@ import { freePort } from '../../src/database/embedded-postgres';
 import { startTestApp, TestApp } from '../support/app';
 import { launchBrowser } from '../support/browser';
 import { HostPage, startHostPage } from '../support/host-page';
+import { waitFor } from '../support/wait';
 
 /** What the host page keeps on `window` (test/support/host-page.ts). */
 interface HostWindow {
@@ -32,6 +33,8 @@ interface Session {
   observeToken: string;
 }
 
+/** The observe channel's requests, as a Playwright route pattern. */
+const OBSERVE = '**/connect/observe/**';
 const AXE = require.resolve('axe-core/axe.min.js');
 const VIEWPORTS = [
   { width: 1280, height: 800 },
@@ -127,6 +130,8 @@ describe('embedded connect: the browser package against the service, in real Chr
   }
 
   it('a popup opened in the click shows "Preparing…" until the session comes, then resolves with the new connection', async () => {
+    // The observe channel cut off for this page: the result must come by the result page's message.
+    await context.route(OBSERVE, (route) => route.abort());
     await openHost();
     const popup = await clickConnect({ deferred: true });
     // Opened before anything was awaited; the product's backend has not answered yet.
@@ -135,7 +140,7 @@ describe('embedded connect: the browser package against the service, in real Chr
     const session = await createSession({ provider: 'keap', ownerId: 'owner-popup' });
     await page.evaluate((s) => window.__deliverSession(s), session);
     await popup.waitForURL(/\/sandbox\/keap\//);
-    await consent(popup, 'popup-user');
+    await consent(popup, 'popupuser');
     const outcome = await result();
     expect(outcome).toEqual({
       status: 'connected',
@@ -144,11 +149,10 @@ describe('embedded connect: the browser package against the service, in real Chr
       sessionId: session.id,
     });
     const connection = (await t.api.get(`/connections/${outcome.connectionId as string}`).expect(200)).body;
-    expect(connection).toMatchObject({ provider: 'keap', ownerId: 'owner-popup', accountId: 'abpopup-user' });
+    expect(connection).toMatchObject({ provider: 'keap', ownerId: 'owner-popup', accountId: 'abpopupuser' });
     const confirmed = (await t.api.get(`/connect-sessions/${session.id}`).expect(200)).body;
     expect(confirmed).toMatchObject({ id: session.id, status: 'connected', connectionId: outcome.connectionId });
     // The result page posted its message to exactly this page's origin, and the popup is gone.
-    await page.waitForFunction(() => window.__messages.length > 0);
     expect(await messages()).toEqual([
       {
         origin: new URL(t.baseUrl).origin,
@@ -161,12 +165,13 @@ describe('embedded connect: the browser package against the service, in real Chr
         },
       },
     ]);
-    await popup.waitForEvent('close');
+    await waitFor(() => popup.isClosed(), 'the popup closed');
     const seen = await events();
     expect(seen.map((e) => e.type)).toEqual(['opened', 'result']);
     expect(JSON.stringify(seen)).not.toContain(session.observeToken);
     expect(JSON.stringify(seen)).not.toContain(new URL(session.url).searchParams.get('session'));
     // The observe channel answers this page (its origin is allowed), with the token in a header.
+    await context.unroute(OBSERVE);
     const observed = await page.evaluate(
       async ({ base, id, token }) =>
         (await fetch(`${base}/connect/observe/${id}?wait=0`, { headers: { 'X-Observe-Token': token } })).json(),
@@ -183,7 +188,7 @@ describe('embedded connect: the browser package against the service, in real Chr
     await popup.waitForURL(/\/connect\?/);
     expect(new URL(popup.url()).searchParams.get('origin')).toBe(host.origin);
     await popup.getByRole('link', { name: /Webflow/ }).click();
-    await consent(popup, 'picker-user');
+    await consent(popup, 'pickeruser');
     const outcome = await result();
     expect(outcome).toMatchObject({ status: 'connected', provider: 'webflow', sessionId: session.id });
     const connection = (await t.api.get(`/connections/${outcome.connectionId as string}`).expect(200)).body;
@@ -218,7 +223,7 @@ describe('embedded connect: the browser package against the service, in real Chr
     await page.evaluate((s) => void (window.__connectOptions = { session: s }), session);
     await page.click('#connect');
     await page.waitForURL(/\/sandbox\/keap\//);
-    await consent(page, 'redirect-user');
+    await consent(page, 'redirectuser');
     await page.waitForURL(`${host.origin}/**`);
     await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
     const outcome = (await page.evaluate(() => window.__redirectResult)) as Record<string, unknown>;
@@ -231,7 +236,7 @@ describe('embedded connect: the browser package against the service, in real Chr
     // The outcome's parameters are gone from the address bar; the page's own stay.
     expect(page.url()).toBe(`${host.origin}/?tab=integrations`);
     const connection = (await t.api.get(`/connections/${outcome.connectionId as string}`).expect(200)).body;
-    expect(connection).toMatchObject({ ownerId: 'owner-redirect', accountId: 'abredirect-user' });
+    expect(connection).toMatchObject({ ownerId: 'owner-redirect', accountId: 'abredirectuser' });
     // Read once: the same URL again (a reload, a shared link) yields nothing.
     await page.goto(
       `${host.origin}/?status=connected&connectionId=${outcome.connectionId as string}&provider=keap&sessionId=${session.id}`,
@@ -255,11 +260,11 @@ describe('embedded connect: the browser package against the service, in real Chr
     await popup.waitForSelector('#account');
     // As a provider page, a browser feature or a webview may do: the popup no longer knows its opener.
     await popup.evaluate(() => void (window.opener = null));
-    await consent(popup, 'severed-user');
+    await consent(popup, 'severeduser');
     const outcome = await result();
     expect(outcome).toMatchObject({ status: 'connected', provider: 'keap', sessionId: session.id });
     const connection = (await t.api.get(`/connections/${outcome.connectionId as string}`).expect(200)).body;
-    expect(connection).toMatchObject({ ownerId: 'owner-severed', accountId: 'absevered-user' });
+    expect(connection).toMatchObject({ ownerId: 'owner-severed', accountId: 'absevereduser' });
     // No message could come: the result came by the observe channel.
     expect(await messages()).toEqual([]);
   });
@@ -276,12 +281,12 @@ describe('embedded connect: the browser package against the service, in real Chr
   });
 
   it('a reconnect with the same account keeps the connection id; another account is account_mismatch, the old connection untouched', async () => {
-    const first = await connectInPopup({ provider: 'keap', ownerId: 'owner-reconnect' }, 'reconnect-user');
+    const first = await connectInPopup({ provider: 'keap', ownerId: 'owner-reconnect' }, 'reconnectuser');
     expect(first).toMatchObject({ status: 'connected' });
     const id = first.connectionId as string;
     const before = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
 
-    const again = await connectInPopup({ reconnect: { connectionId: id } }, 'reconnect-user');
+    const again = await connectInPopup({ reconnect: { connectionId: id } }, 'reconnectuser');
     expect(again).toMatchObject({ status: 'connected', connectionId: id, provider: 'keap' });
     const renewed = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
     expect(renewed.accessToken).not.toBe(before.accessToken);
@@ -289,14 +294,14 @@ describe('embedded connect: the browser package against the service, in real Chr
     const session = await createSession({ reconnect: { connectionId: id } });
     await openHost();
     const popup = await clickConnect({ session });
-    await consent(popup, 'somebody-else');
+    await consent(popup, 'somebodyelse');
     expect(await result()).toEqual({ status: 'error', error: 'account_mismatch', sessionId: session.id });
     expect((await t.api.get(`/connect-sessions/${session.id}`).expect(200)).body).toMatchObject({
       status: 'error',
       error: 'account_mismatch',
     });
     const connection = (await t.api.get(`/connections/${id}`).expect(200)).body;
-    expect(connection).toMatchObject({ ownerId: 'owner-reconnect', accountId: 'abreconnect-user', status: 'active' });
+    expect(connection).toMatchObject({ ownerId: 'owner-reconnect', accountId: 'abreconnectuser', status: 'active' });
     const after = (await t.api.get(`/connections/${id}/credentials`).expect(200)).body;
     expect(after.accessToken).toBe(renewed.accessToken);
     const list = (await t.api.get('/connections').query({ ownerId: 'owner-reconnect' }).expect(200)).body.data;
@@ -307,7 +312,7 @@ describe('embedded connect: the browser package against the service, in real Chr
     const session = await createSession({ provider: 'keap', ownerId: 'owner-outsider' });
     await openHost(outsider.origin);
     const popup = await clickConnect({ session });
-    await consent(popup, 'outsider-user');
+    await consent(popup, 'outsideruser');
     // The flow itself completes (the user approved), on the service's own result page.
     await popup.waitForSelector('#result[data-status="connected"]');
     const confirmed = (await t.api.get(`/connect-sessions/${session.id}`).expect(200)).body;
@@ -405,7 +410,7 @@ describe('embedded connect: the browser package against the service, in real Chr
     it('the result pages (connected, failed): no serious or critical violation at both sizes', async () => {
       const ok = await createSession({ provider: 'keap', ownerId: 'owner-axe' });
       await axePage.goto(ok.url);
-      await axePage.fill('#account', 'axe-user');
+      await axePage.fill('#account', 'axeuser');
       await axePage.click('#approve');
       await axePage.waitForSelector('#result[data-status="connected"]');
       expect(await seriousViolations()).toEqual([]);

@@ -54,12 +54,6 @@ const POPUP_NAME = 'oauth-connections';
 const LONG_POLL_SECONDS = 20;
 const CLOSED_CHECK_MS = 400;
 
-const PREPARING =
-  '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
-  '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Preparing…</title></head>' +
-  '<body style="font:1rem system-ui,sans-serif;margin:3rem 1rem;text-align:center">' +
-  '<p role="status">Preparing the connection…</p></body></html>';
-
 type Emit = (event: ConnectEvent) => void;
 /** An observe answer: an outcome, or still pending. */
 type Observed = ConnectResult | 'pending';
@@ -100,14 +94,7 @@ export function connect(options: ConnectOptions): Promise<ConnectResult> {
     emit({ type: 'opened', sessionId: given.id });
     return watch(opened, given, emit);
   }
-  try {
-    // about:blank opened by this page is same-origin with it: the user sees something at once.
-    opened.document.open();
-    opened.document.write(PREPARING);
-    opened.document.close();
-  } catch {
-    // Nothing shown then; the flow goes on.
-  }
+  preparing(opened);
   return sessionOf(source).then(
     (session) => {
       if (opened.closed) {
@@ -328,6 +315,27 @@ function centred(width: number, height: number): string {
   const left = Math.max(0, Math.round(window.screenX + (window.outerWidth - width) / 2));
   const top = Math.max(0, Math.round(window.screenY + (window.outerHeight - height) / 2));
   return `popup=yes,width=${width},height=${height},left=${left},top=${top}`;
+}
+
+/**
+ * "Preparing…" in the popup's about:blank (same-origin with this page) while the session is created.
+ * Built with the DOM, not document.open/write: a written document is no longer the initial
+ * about:blank, and a page with `Cross-Origin-Opener-Policy: same-origin-allow-popups` would then lose
+ * the popup as soon as it goes to the service.
+ */
+function preparing(popup: Window): void {
+  try {
+    const doc = popup.document;
+    doc.documentElement.lang = 'en';
+    doc.title = 'Preparing…';
+    const text = doc.createElement('p');
+    text.setAttribute('role', 'status');
+    text.textContent = 'Preparing the connection…';
+    text.style.cssText = 'font:1rem system-ui,sans-serif;margin:3rem 1rem;text-align:center';
+    doc.body.appendChild(text);
+  } catch {
+    // Nothing shown then; the flow goes on.
+  }
 }
 
 function closeQuietly(popup: Window): void {
