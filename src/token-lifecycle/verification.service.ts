@@ -14,7 +14,11 @@ export type VerifyResult = 'ok' | 'unauthorized' | 'unsupported' | 'failed';
 
 /**
  * The whoami check: a 401 means the provider no longer accepts the token (revoked, uninstalled), so the
- * connection needs its user; any other failure is recorded and changes nothing else.
+ * connection needs its user; any other failure is recorded and changes nothing else. That includes a
+ * 403 (`forbidden`): the provider knew the token but refused it this call, usually a scope or permission
+ * the grant lacks (RFC 6750 3.1 insufficient_scope). The token may still serve the calls the product
+ * makes, and a reconnect with the same scopes would not change the answer, so it is no reason for
+ * needs_reauth (PROVIDERS.md: needs_reauth "only when the provider rejects it (401 on a verify call)").
  */
 @Injectable()
 export class VerificationService {
@@ -73,6 +77,11 @@ export class VerificationService {
         this.logger.warn(
           { connectionId: connection.id, provider: connection.provider },
           'provider no longer accepts the token: needs reauth',
+        );
+      } else if (failure.kind === 'forbidden') {
+        this.logger.warn(
+          { connectionId: connection.id, provider: connection.provider },
+          'provider refused the whoami call (403): the grant lacks a scope or permission; status unchanged',
         );
       }
       await this.repo.recordVerification(

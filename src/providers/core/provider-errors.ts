@@ -11,7 +11,8 @@ export type ProviderErrorKind =
   | 'network'
   | 'bad_response' // not JSON, no access_token, a redirect…
   | 'rejected' // any other 4xx / OAuth error
-  | 'unauthorized'; // an API call (whoami) answered 401: the token is no longer accepted
+  | 'unauthorized' // an API call (whoami) answered 401: the token is no longer accepted
+  | 'forbidden'; // an API call answered 403: the token is accepted but lacks a scope or permission for it
 
 export class ProviderError extends Error {
   constructor(

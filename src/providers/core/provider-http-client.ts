@@ -59,7 +59,7 @@ export class ProviderHttpClient {
     }
   }
 
-  /** An API call with the access token; 401 means the provider no longer accepts it. */
+  /** An API call with the access token; 401 means the provider no longer accepts it, 403 that it may not do this. */
   async api<T = unknown>(method: 'GET' | 'POST', url: string, accessToken: string, json?: unknown): Promise<T> {
     const res = await this.send({ method, url, headers: { Authorization: `Bearer ${accessToken}` }, json });
     refuseUnlessOk(res);
@@ -96,10 +96,14 @@ export class ProviderHttpClient {
   }
 }
 
-/** An API answer other than 2xx as a ProviderError: 401/403 the token is refused, 429, 5xx, other 4xx. */
+/**
+ * An API answer other than 2xx as a ProviderError: 401 the token is refused; 403 the token was accepted
+ * but may not do this (a missing scope or permission, RFC 6750 3.1 insufficient_scope), which says
+ * nothing about the token being dead; 429, 5xx, other 4xx.
+ */
 function refuseUnlessOk(res: HttpResponse): void {
-  if (res.status === 401 || res.status === 403)
-    throw new ProviderError('unauthorized', `API call answered ${res.status}`);
+  if (res.status === 401) throw new ProviderError('unauthorized', 'API call answered 401');
+  if (res.status === 403) throw new ProviderError('forbidden', 'API call answered 403');
   if (res.status === 429)
     throw new ProviderError('rate_limited', 'API call answered 429', parseRetryAfter(res.headers.get('retry-after')));
   if (res.status >= 500)

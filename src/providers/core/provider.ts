@@ -44,7 +44,8 @@ export interface OAuthProvider {
   identify(tokens: TokenSet): Promise<AccountIdentity>;
   /**
    * Checks that the provider still accepts the access token (its whoami call). Throws
-   * ProviderError('unauthorized') on 401; 'unsupported' where the provider documents no such call.
+   * ProviderError('unauthorized') on 401, 'forbidden' on 403 (the token lacks a scope or permission for
+   * the call: not a dead token); 'unsupported' where the provider documents no such call.
    */
   verify(accessToken: string): Promise<'ok' | 'unsupported'>;
   /**

@@ -129,10 +129,11 @@ describe('KeapProvider', () => {
       expect(http.only).toMatchObject({ method: 'GET', url: USERINFO, headers: { Authorization: 'Bearer at-7' } });
     });
 
-    it.each([401, 403])('throws unauthorized on %i', async (status) => {
-      await expect(keap(new FakeHttp(response(status, ''))).verify('at')).rejects.toMatchObject({
-        kind: 'unauthorized',
-      });
+    it.each([
+      [401, 'unauthorized'],
+      [403, 'forbidden'],
+    ])('throws on %i as %s', async (status, kind) => {
+      await expect(keap(new FakeHttp(response(status, ''))).verify('at')).rejects.toMatchObject({ kind });
     });
   });
 

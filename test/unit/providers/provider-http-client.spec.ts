@@ -162,7 +162,8 @@ describe('ProviderHttpClient', () => {
 
     it.each([
       [401, 'unauthorized', false],
-      [403, 'unauthorized', false],
+      // A 403 is a refusal of this call (scope, permission), not of the token.
+      [403, 'forbidden', false],
       [404, 'rejected', false],
       [302, 'rejected', false],
       [429, 'rate_limited', true],
