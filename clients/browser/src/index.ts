@@ -148,7 +148,6 @@ function watch(popup: Window, session: ConnectSession, emit: Emit): Promise<Conn
   const polling = new AbortController();
   return new Promise<ConnectResult>((resolve) => {
     let done = false;
-    let timer: ReturnType<typeof setInterval> | undefined;
     const finish = (result: ConnectResult) => {
       if (done) return;
       done = true;
@@ -158,6 +157,14 @@ function watch(popup: Window, session: ConnectSession, emit: Emit): Promise<Conn
       closeQuietly(popup);
       resolve(settle(emit, result));
     };
+    // A popup closed without a result: ask the service once more; only "still pending" is `closed`.
+    const timer = setInterval(() => {
+      if (done || !popup.closed) return;
+      clearInterval(timer);
+      polling.abort();
+      emit({ type: 'closed', sessionId: session.id });
+      void lastWord(base, session).then((result) => finish(result));
+    }, CLOSED_CHECK_MS);
     const onMessage = (event: MessageEvent) => {
       // Only the service's page in this very popup, about this very session.
       if (event.origin !== origin || event.source !== popup) return;
@@ -185,15 +192,6 @@ function watch(popup: Window, session: ConnectSession, emit: Emit): Promise<Conn
         }
       }
     })();
-
-    // A popup closed without a result: ask the service once more; only "still pending" is `closed`.
-    timer = setInterval(() => {
-      if (done || !popup.closed) return;
-      clearInterval(timer);
-      polling.abort();
-      emit({ type: 'closed', sessionId: session.id });
-      void lastWord(base, session).then((result) => finish(result));
-    }, CLOSED_CHECK_MS);
   });
 }
 
