@@ -23,6 +23,7 @@ import { providerEventsConfig } from '../provider-events/provider-events.config'
 import { CredentialsService } from '../token-lifecycle/credentials.service';
 import { VerificationService } from '../token-lifecycle/verification.service';
 import { ConsoleExceptionFilter } from './console.filter';
+import { ShownDate, shownDate } from './console-dates';
 import { ConsoleGuard } from './console.guard';
 import { CONSOLE_PATH } from './console-session';
 import { Flash, sendPage } from './console-views';
@@ -73,30 +74,8 @@ const REVOCATION: Record<DeleteConnectionResponse['providerRevocation'], string>
     'The connection’s webhooks could not all be unregistered at the provider yet. Their removal is retried in the background, and the tokens are revoked after it.',
 };
 
-/** A date-time as the pages show it: ISO for <time>, UTC text, and how far from now. */
-interface When {
-  iso: string;
-  text: string;
-  relative: string;
-}
-
-function when(iso: string | null, now = Date.now()): When | null {
-  if (!iso) return null;
-  const at = new Date(iso);
-  const text = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  const diff = at.getTime() - now;
-  const abs = Math.abs(diff);
-  const amount =
-    abs < 60_000
-      ? undefined
-      : abs < 3_600_000
-        ? `${Math.round(abs / 60_000)} min`
-        : abs < 48 * 3_600_000
-          ? `${Math.round(abs / 3_600_000)} h`
-          : `${Math.round(abs / 86_400_000)} d`;
-  const relative = amount === undefined ? 'now' : diff > 0 ? `in ${amount}` : `${amount} ago`;
-  return { iso: at.toISOString(), text, relative };
-}
+/** A date-time of a page, as every console page shows it (console-dates.ts), relative to the page's `now`. */
+const when = (at: Date | string | null, now = Date.now()): ShownDate | null => shownDate(at, { now });
 
 /** A query or form field: a string (empty = not given), or whatever else came (refused by validation). */
 function field(value: unknown): unknown {
@@ -371,7 +350,7 @@ export class ConsoleConnectionsController {
     request: FastifyRequest,
     reply: FastifyReply,
     c: Connection,
-    extra: { flash?: Flash; reconnect?: { url: string; expires: When | null } },
+    extra: { flash?: Flash; reconnect?: { url: string; expires: ShownDate | null } },
   ): Promise<void> {
     const provider = this.catalog.find(c.provider);
     const [subscriptions, events] = await Promise.all([
@@ -381,7 +360,7 @@ export class ConsoleConnectionsController {
     const now = Date.now();
     const shownEvents = events.map((e) => ({
       type: e.eventType,
-      received: when(e.receivedAt.toISOString(), now),
+      received: when(e.receivedAt, now),
       delivery: deliveryState(e),
     }));
     await sendPage(request, reply, 'connection', {
@@ -409,7 +388,7 @@ export class ConsoleConnectionsController {
         id: s.id,
         events: s.events,
         status: s.status,
-        created: when(s.createdAt.toISOString(), now),
+        created: when(s.createdAt, now),
       })),
       subscriptionsCut: subscriptions.length > SUBSCRIPTIONS_SHOWN ? SUBSCRIPTIONS_SHOWN : 0,
       events: shownEvents,

@@ -8,6 +8,7 @@ import { Public } from '../auth/public.decorator';
 import { SCOPE_DESCRIPTIONS, SCOPES } from '../auth/scopes';
 import { ApiKeyFromEnvironment, ApiKeyNotFound, ValidationFailed } from '../common/errors';
 import { ConsoleExceptionFilter } from './console.filter';
+import { shownDate } from './console-dates';
 import { ConsoleGuard } from './console.guard';
 import { CONSOLE_PATH } from './console-session';
 import { Flash, sendPage } from './console-views';
@@ -23,9 +24,6 @@ const DONE: Record<string, Flash> = {
     text: 'That key comes from API_KEYS: remove it there and restart the service to revoke it.',
   },
 };
-
-/** A date as the console shows it (UTC, to the minute). */
-const shown = (iso: string | null) => (iso ? { iso, text: `${iso.slice(0, 16).replace('T', ' ')} UTC` } : null);
 
 /** What the create form showed: kept when the form is shown again with an error. */
 interface FormValues {
@@ -151,9 +149,9 @@ export class ConsoleKeysController {
       name: key.name,
       scopes: key.scopes,
       prefix: key.prefix,
-      createdAt: shown(key.createdAt),
-      lastUsedAt: shown(key.lastUsedAt),
-      revokedAt: shown(key.revokedAt),
+      createdAt: shownDate(key.createdAt),
+      lastUsedAt: shownDate(key.lastUsedAt),
+      revokedAt: shownDate(key.revokedAt),
       current: key.id === sessionKeyId,
     };
   }

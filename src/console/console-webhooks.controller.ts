@@ -4,29 +4,29 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
-import { DomainError, ValidationFailed } from '../common/errors';
+import { DomainError } from '../common/errors';
 import { decodeCursor, keysetPage } from '../common/keyset';
-import { UuidParam } from '../common/validation';
+import { createValidationPipe, UuidParam } from '../common/validation';
 import { WebhookDeliveriesRepository } from '../webhooks/webhook-deliveries.repository';
+import { ListWebhookDeliveriesQuery } from '../webhooks/webhook-delivery.dto';
 import { DELIVERY_STATUSES, DeliveryStatus, WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
 import { webhooksConfig } from '../webhooks/webhooks.config';
 import { ConsoleExceptionFilter } from './console.filter';
 import { ConsoleGuard } from './console.guard';
+import { shownDate } from './console-dates';
 import { CONSOLE_PATH } from './console-session';
 import { Flash, sendPage } from './console-views';
 
 const FORM = { formBody: true } as const;
 const PAGE_SIZE = 50;
-const CURSOR = /^[A-Za-z0-9_-]{1,512}$/;
 
 /** The flashes a redirect back may ask for (`?done=`): fixed texts, never anything the request brought. */
 const DONE: Record<string, Flash> = {
   redelivered: { kind: 'ok', text: 'The delivery is pending again: the dispatcher sends it on its next round.' },
 };
 
-/** A date as the console shows it (UTC, to the second). */
-const shown = (date: Date | null) =>
-  date ? { iso: date.toISOString(), text: `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC` } : null;
+/** A date as every console page shows it (console-dates.ts), to the second: deliveries come in bursts. */
+const shown = (date: Date | null) => shownDate(date, { seconds: true });
 
 /** Where the list was: the filter, the page size and the page, as far as they are valid. */
 interface ListState {
@@ -35,8 +35,33 @@ interface ListState {
   cursor?: string;
 }
 
-const isStatus = (value: unknown): value is DeliveryStatus =>
-  typeof value === 'string' && (DELIVERY_STATUSES as readonly string[]).includes(value);
+/** The fields of GET /webhook-deliveries the list takes from a query or a form (`done` is the console's own). */
+const LIST_FIELDS = ['status', 'limit', 'cursor'] as const;
+
+/**
+ * The API's pipe (the global one of app.setup.ts): the list's fields are checked exactly as
+ * GET /webhook-deliveries checks its query, with its DTO, rules and messages.
+ */
+const apiValidation = createValidationPipe();
+
+/**
+ * `fields` as ListWebhookDeliveriesQuery checks them (ValidationFailed naming the field otherwise). A
+ * field that is absent or empty is not given (the filter form sends `status=` for "any"); other
+ * parameters are ignored. `limit` is kept only when given: the console's own page size is 50.
+ */
+async function checkedState(fields: Record<string, unknown>): Promise<ListState> {
+  const given: Record<string, unknown> = {};
+  for (const name of LIST_FIELDS) if (fields[name] !== undefined && fields[name] !== '') given[name] = fields[name];
+  const query = (await apiValidation.transform(given, {
+    type: 'query',
+    metatype: ListWebhookDeliveriesQuery,
+  })) as ListWebhookDeliveriesQuery;
+  return {
+    ...(query.status ? { status: query.status } : {}),
+    ...('limit' in given ? { limit: query.limit } : {}),
+    ...(query.cursor ? { cursor: query.cursor } : {}),
+  };
+}
 
 /** The list's URL for a state (and a flash): the path is fixed, so a redirect never leaves the console. */
 function listUrl(state: ListState, done?: string): string {
@@ -49,36 +74,12 @@ function listUrl(state: ListState, done?: string): string {
   return `${CONSOLE_PATH}/webhooks${query ? `?${query}` : ''}`;
 }
 
-/** The list state of the query string; anything invalid is a 400 page naming it. */
-function stateOfQuery(query: Record<string, unknown>): ListState {
-  const state: ListState = {};
-  const { status, limit, cursor } = query;
-  if (status !== undefined && status !== '') {
-    if (!isStatus(status)) throw new ValidationFailed(`status must be one of: ${DELIVERY_STATUSES.join(', ')}`);
-    state.status = status;
-  }
-  if (limit !== undefined && limit !== '') {
-    const n = typeof limit === 'string' && /^\d{1,3}$/.test(limit) ? Number(limit) : NaN;
-    if (!(n >= 1 && n <= 100)) throw new ValidationFailed('limit must be a whole number from 1 to 100');
-    state.limit = n;
-  }
-  if (cursor !== undefined && cursor !== '') {
-    if (typeof cursor !== 'string' || !CURSOR.test(cursor)) throw new ValidationFailed('cursor is not valid');
-    state.cursor = cursor;
-  }
-  return state;
-}
-
-/** The list state a form carried back (hidden fields): what is not valid is dropped, never echoed. */
-function stateOfForm(form: Record<string, unknown>): ListState {
-  const state: ListState = {};
-  if (isStatus(form.status)) state.status = form.status;
-  if (typeof form.limit === 'string' && /^\d{1,3}$/.test(form.limit)) {
-    const n = Number(form.limit);
-    if (n >= 1 && n <= 100) state.limit = n;
-  }
-  if (typeof form.cursor === 'string' && CURSOR.test(form.cursor)) state.cursor = form.cursor;
-  return state;
+/** The list state a form carried back (hidden fields): each field checked alone, what is not valid dropped, never echoed. */
+async function stateOfForm(form: Record<string, unknown>): Promise<ListState> {
+  const parts = await Promise.all(
+    LIST_FIELDS.map((name) => checkedState({ [name]: form[name] }).catch((): ListState => ({}))),
+  );
+  return Object.assign({}, ...parts) as ListState;
 }
 
 /**
@@ -99,7 +100,8 @@ export class ConsoleWebhooksController {
   @Get()
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const query = (request.query ?? {}) as Record<string, unknown>;
-    const state = stateOfQuery(query);
+    // Anything invalid is a 400 page naming it, as the API's 400 does.
+    const state = await checkedState(query);
     const limit = state.limit ?? PAGE_SIZE;
     const after = state.cursor ? decodeCursor(state.cursor) : undefined;
     const rows = await this.deliveries.findPage(state.status, limit + 1, after);
@@ -141,7 +143,7 @@ export class ConsoleWebhooksController {
   ): Promise<void> {
     const delivery = await this.deliveries.redeliver(id, new Date());
     if (!delivery) throw new DomainError('webhook_delivery_not_found', 404, `Webhook delivery ${id} does not exist`);
-    const back = stateOfForm((request.body ?? {}) as Record<string, unknown>);
+    const back = await stateOfForm((request.body ?? {}) as Record<string, unknown>);
     void reply.redirect(listUrl(back, 'redelivered'), 303);
   }
 }
