@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { InsufficientScope, Unauthorized } from '../common/errors';
-import { ApiKeyIdentity, ApiKeys, ApiKeysUnavailable } from './api-keys';
+import { ApiKeyIdentity, ApiKeys } from './api-keys';
 import { Requirement, requirementOf } from './route-scopes';
 import { allows, Scope } from './scopes';
 
@@ -50,20 +50,18 @@ export class ApiKeyGuard implements CanActivate {
 /**
  * The key check of one request: 401 unauthorized (missing, malformed, unknown, revoked), 503 while
  * table keys cannot be trusted, 403 insufficient_scope; the key's identity goes on the request and its
- * log lines. Synchronous for a key the cache knows; a key it has not seen is looked up.
+ * log lines. The key itself is checked by ApiKeys.identify (as the console's sign-in checks it):
+ * synchronously for a key the cache knows; a key it has not seen is looked up.
  */
 export function authorize(apiKeys: ApiKeys, request: FastifyRequest, required: Scope): true | Promise<true> {
-  const check = apiKeys.check(request.headers.authorization);
-  if (check.kind === 'known') return admit(apiKeys, request, check.identity, required);
-  if (check.kind === 'unknown') throw new Unauthorized();
-  return apiKeys.lookUp(check.secretHash).then((identity) => {
-    if (!identity) throw new Unauthorized();
-    return admit(apiKeys, request, identity, required);
-  });
+  const identity = apiKeys.identify(request.headers.authorization);
+  return identity instanceof Promise
+    ? identity.then((found) => admit(request, found, required))
+    : admit(request, identity, required);
 }
 
-function admit(apiKeys: ApiKeys, request: FastifyRequest, identity: ApiKeyIdentity, required: Scope): true {
-  if (identity.source === 'api' && apiKeys.stale) throw new ApiKeysUnavailable();
+function admit(request: FastifyRequest, identity: ApiKeyIdentity | undefined, required: Scope): true {
+  if (!identity) throw new Unauthorized();
   request.apiKey = identity;
   (request.log as Logger).setBindings({ keyName: identity.name, keyId: identity.id });
   if (!allows(identity.scopes, required)) throw new InsufficientScope(required);

@@ -110,6 +110,28 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
       : { kind: 'unknown' };
   }
 
+  /**
+   * The one check of a presented key, for the API's guard (authorize) and the console's sign-in alike:
+   * the active key of an `Authorization: Bearer <key>` header, or undefined for a missing, malformed,
+   * unknown or revoked one. ApiKeysUnavailable (503, never a 401 that would call the key bad) for a
+   * table key while this replica's copy is too old to trust, or when a key it has not seen cannot be
+   * looked up. Synchronous for a key the cache knows (the hot path); a key it has not seen is looked up.
+   */
+  identify(
+    authorization: string | string[] | undefined,
+  ): ApiKeyIdentity | undefined | Promise<ApiKeyIdentity | undefined> {
+    const check = this.check(authorization);
+    if (check.kind === 'known') return this.trusted(check.identity);
+    if (check.kind === 'unknown') return undefined;
+    return this.lookUp(check.secretHash).then((identity) => identity && this.trusted(identity));
+  }
+
+  /** `identity`, unless it is a table key and the copy it came from is too old to trust (503). */
+  private trusted(identity: ApiKeyIdentity): ApiKeyIdentity {
+    if (identity.source === 'api' && this.stale) throw new ApiKeysUnavailable();
+    return identity;
+  }
+
   /** Whether this replica's copy of the table is too old to trust a table key (see the class). */
   get stale(): boolean {
     return Date.now() - this.readStartedAt > REVOCATION_WINDOW_MS;

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiKeys, ApiKeysUnavailable } from '../auth/api-keys';
+import { ApiKeys } from '../auth/api-keys';
 import { ConfigType } from '@nestjs/config';
 import { appConfig } from '../config/app.config';
 import { Public } from '../auth/public.decorator';
@@ -38,9 +38,11 @@ export class ConsoleAuthController {
   }
 
   /**
-   * The key is checked like an API request's (in memory, or looked up once if this replica has not seen
-   * it): anything but an active key with the admin scope gets the same answer, so the page says nothing
-   * about whether a key exists. Rate-limited per client (ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE).
+   * The key is checked as an API request's is, by the same code (ApiKeys.identify: in memory, or
+   * looked up once if this replica has not seen it, and 503 rather than "wrong key" when that cannot be
+   * done or table keys cannot be trusted right now): anything but an active key with the admin scope
+   * gets the same answer, so the page says nothing about whether a key exists. Rate-limited per client
+   * (ADMIN_SIGN_IN_RATE_LIMIT_PER_MINUTE).
    */
   @Post('sign-in')
   @RouteConfig(FORM)
@@ -49,18 +51,10 @@ export class ConsoleAuthController {
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== this.origin) throw new ConsoleForbidden();
     const key = (request.body as Record<string, unknown> | undefined)?.key;
-    const check = typeof key === 'string' && key.length <= 512 ? this.keys.check(`Bearer ${key.trim()}`) : undefined;
-    // A key this replica has not seen is looked up; if that cannot be done (database, too many lookups)
-    // the answer is 503 as for the API, never "wrong key".
     const identity =
-      check?.kind === 'known'
-        ? check.identity
-        : check?.kind === 'unseen'
-          ? await this.keys.lookUp(check.secretHash)
-          : undefined;
+      typeof key === 'string' && key.length <= 512 ? await this.keys.identify(`Bearer ${key.trim()}`) : undefined;
     if (!identity || !allows(identity.scopes, 'admin'))
       return sendPage(request, reply, 'sign-in', { title: 'Sign in', refused: true }, 401);
-    if (identity.source === 'api' && this.keys.stale) throw new ApiKeysUnavailable();
     // A browser that signs in again leaves no session of its own behind.
     await this.sessions.end(request.cookies[SESSION_COOKIE]);
     const session = await this.sessions.issue(identity);

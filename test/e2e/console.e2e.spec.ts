@@ -1,10 +1,15 @@
 import request from 'supertest';
+import { ApiKeys } from '../../src/auth/api-keys';
 import { ConnectionStatsRepository } from '../../src/connections/persistence/connection-stats.repository';
 import { cookiesOf } from '../support/sandbox-flow';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 import { consoleSignIn } from '../support/console';
 
 const HOUR = 3_600_000;
+
+/** Text as the console's templates write it (Eta's autoEscape). */
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
 
 /** The console's sessions, CSRF and headers over HTTP (the pages themselves: test/browser/console.browser.spec.ts). */
 describe('console (/admin): sign-in, session, CSRF', () => {
@@ -168,6 +173,85 @@ describe('console (/admin): sign-in, session, CSRF', () => {
     } finally {
       await rotated.close();
     }
+  });
+
+  it('checks a key with the API’s own check: the same keys get in, a key of another replica is looked up, and a stale key table is a 503 for both', async () => {
+    // Keys made on another replica: this one has not necessarily read them yet.
+    const other = await startTestApp({ databaseUrl: t.databaseUrl });
+    try {
+      const make = async (name: string, scopes: string[]) =>
+        (await other.api.post('/api-keys').send({ name, scopes }).expect(201)).body as { id: string; key: string };
+      const admin = await make('console-check-admin', ['admin']);
+      const reader = await make('console-check-reader', ['connections:read']);
+      const revoked = await make('console-check-revoked', ['admin']);
+      await other.api.delete(`/api-keys/${revoked.id}`).expect(200);
+      /** The API's answer to the key (an admin route) and the console's sign-in's. */
+      const answers = async (key: string) => [
+        (await t.anon.get('/api-keys').set('Authorization', `Bearer ${key}`)).status,
+        (await t.anon.post('/admin/sign-in').type('form').send({ key })).status,
+      ];
+      expect(await answers(admin.key)).toEqual([200, 303]);
+      expect(await answers(reader.key)).toEqual([403, 401]);
+      expect(await answers(revoked.key)).toEqual([401, 401]);
+      // Surrounding blanks in the form are the form's, not the key's.
+      expect(
+        (
+          await t.anon
+            .post('/admin/sign-in')
+            .type('form')
+            .send({ key: ` ${admin.key} ` })
+        ).status,
+      ).toBe(303);
+
+      // A copy of the key table too old to trust: table keys are a 503 on both, whatever their scopes
+      // (never "wrong key"); the keys of API_KEYS keep working.
+      const stale = jest.spyOn(t.app.get(ApiKeys), 'stale', 'get').mockReturnValue(true);
+      try {
+        expect(await answers(admin.key)).toEqual([503, 503]);
+        expect(await answers(reader.key)).toEqual([503, 503]);
+        expect(await answers(TEST_API_KEY)).toEqual([200, 303]);
+      } finally {
+        stale.mockRestore();
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('takes the webhook deliveries list’s query as GET /webhook-deliveries takes it: what the API refuses is a 400 page with the API’s message', async () => {
+    const { cookie } = await signIn();
+    const list = (query: string) => t.anon.get(`/admin/webhooks?${query}`).set('Cookie', cookie);
+    const refused = [
+      'status=lost',
+      'status=failed&status=pending',
+      'limit=0',
+      'limit=101',
+      'limit=ten',
+      'limit=1.5',
+      `cursor=${'a'.repeat(513)}`,
+      'cursor=not%20one',
+      'cursor=abc',
+    ];
+    for (const query of refused) {
+      const api = await t.api.get(`/webhook-deliveries?${query}`);
+      expect([query, api.status]).toEqual([query, 400]);
+      const page = await list(query);
+      expect([query, page.status]).toEqual([query, 400]);
+      expect([query, /<p>([^<]*)<\/p>/.exec(page.text)?.[1]]).toEqual([query, escapeHtml(api.body.message)]);
+      expect(page.text).toContain(`Code <code>${api.body.code}</code>`);
+    }
+    // What the API accepts, the list shows. An empty field (the filter form's "any") is not given, and
+    // the console's own `done` and parameters the API does not know are left alone.
+    for (const query of [
+      '',
+      'status=failed',
+      'limit=1',
+      'limit=100',
+      'status=&limit=&cursor=',
+      'done=redelivered',
+      'x=1',
+    ])
+      expect([query, (await list(query)).status]).toEqual([query, 200]);
   });
 
   it('counts refreshes due per hour from the start of this hour, by access token lead time or refresh token renewal', async () => {
