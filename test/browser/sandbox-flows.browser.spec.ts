@@ -4,6 +4,7 @@ import { TokenCipher } from '../../src/crypto/token-cipher';
 import { freePort } from '../../src/database/embedded-postgres';
 import { startTestApp, TestApp } from '../support/app';
 import { launchBrowser } from '../support/browser';
+import { waitFor } from '../support/wait';
 
 /**
  * What a user does: the product creates a connect session, the browser opens its link, the user
@@ -48,7 +49,12 @@ describe('connecting each provider in a real browser, through the sandbox simula
 
   async function connected(provider: string, owner: string, account: string) {
     const landed = await consent(await connectSession(provider, owner), 'approve', account);
-    expect(landed).toEqual({ connectionId: expect.any(String), status: 'connected' });
+    expect(landed).toEqual({
+      connectionId: expect.any(String),
+      status: 'connected',
+      provider,
+      sessionId: expect.any(String),
+    });
     const connection = (await t.api.get(`/connections/${landed.connectionId}`).expect(200)).body;
     expect(connection).toMatchObject({ provider, ownerId: owner, status: 'active' });
     const credentials = (await t.api.get(`/connections/${landed.connectionId}/credentials`).expect(200)).body;
@@ -106,7 +112,7 @@ describe('connecting each provider in a real browser, through the sandbox simula
 
   it('Deny on the consent page ends with access_denied and stores nothing', async () => {
     const landed = await consent(await connectSession('keap', 'owner-deny'), 'deny');
-    expect(landed).toEqual({ status: 'error', error: 'access_denied' });
+    expect(landed).toEqual({ status: 'error', error: 'access_denied', sessionId: expect.any(String) });
     expect((await t.api.get('/connections').query({ ownerId: 'owner-deny' }).expect(200)).body.data).toEqual([]);
   });
 
@@ -115,7 +121,10 @@ describe('connecting each provider in a real browser, through the sandbox simula
     expect((await consent(url, 'approve', 'reuse')).status).toBe('connected');
     await page.goto(url);
     await page.waitForURL(/\/done\?/);
-    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: 'error', error: 'invalid_state' });
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({
+      status: 'error',
+      error: 'invalid_state',
+    });
   });
 
   it('an expired connect link ends with session_expired', async () => {
@@ -125,7 +134,10 @@ describe('connecting each provider in a real browser, through the sandbox simula
     );
     await page.goto(url);
     await page.waitForURL(/\/done\?/);
-    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: 'error', error: 'session_expired' });
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({
+      status: 'error',
+      error: 'session_expired',
+    });
   });
 
   it('the development page refuses cross-site posts', async () => {
@@ -135,13 +147,27 @@ describe('connecting each provider in a real browser, through the sandbox simula
     expect(ok.status).toBe(303);
   });
 
-  it('the development page at / connects a provider in one click and shows the connection without tokens', async () => {
+  /**
+   * The development page's Connect button as a user with JavaScript meets it: the flow opens in a popup
+   * (the browser package, served by the dev module), the consent there, the page reloads with the new
+   * connection. Returns its id.
+   */
+  async function connectOnDevPage(account: string): Promise<string> {
     await page.goto(`${t.baseUrl}/`);
-    await page.click('#connect-keap');
-    await page.fill('#account', 'devpage');
-    await page.click('#approve');
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#connect-keap')]);
+    await popup.waitForSelector('#account');
+    await popup.fill('#account', account);
+    // The service's result page closes the popup once it has told the page.
+    await popup.click('#approve').catch((error: Error) => {
+      if (!popup.isClosed()) throw error;
+    });
     await page.waitForURL(/status=connected/);
-    const id = new URL(page.url()).searchParams.get('connectionId')!;
+    await waitFor(() => popup.isClosed(), 'the popup closed');
+    return new URL(page.url()).searchParams.get('connectionId')!;
+  }
+
+  it('the development page at / connects a provider in one click, in a popup, and shows the connection without tokens', async () => {
+    const id = await connectOnDevPage('devpage');
     expect(await page.textContent('#banner')).toContain(id);
     const row = page.locator(`tr[data-connection-id="${id}"]`);
     expect(await row.textContent()).toContain('abdevpage');
@@ -149,13 +175,25 @@ describe('connecting each provider in a real browser, through the sandbox simula
     expect(await page.content()).not.toContain(accessToken);
   });
 
+  it('the development page without JavaScript: the Connect form redirects to the flow and back', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const noScript = await context.newPage();
+      await noScript.goto(`${t.baseUrl}/`);
+      await noScript.click('#connect-keap');
+      await noScript.fill('#account', 'devnoscript');
+      await noScript.click('#approve');
+      await noScript.waitForURL(/status=connected/);
+      const id = new URL(noScript.url()).searchParams.get('connectionId')!;
+      expect(await noScript.textContent('#banner')).toContain(id);
+      expect(await noScript.locator(`tr[data-connection-id="${id}"]`).textContent()).toContain('abdevnoscript');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the development page calls a connection’s API through the proxy and shows the JSON answer without tokens', async () => {
-    await page.goto(`${t.baseUrl}/`);
-    await page.click('#connect-keap');
-    await page.fill('#account', 'devcall');
-    await page.click('#approve');
-    await page.waitForURL(/status=connected/);
-    const id = new URL(page.url()).searchParams.get('connectionId')!;
+    const id = await connectOnDevPage('devcall');
     await page.click(`#call-${id}`);
     await page.waitForURL(`${t.baseUrl}/dev/connections/${id}/call`);
     expect(await page.textContent('#call-result')).toContain('GET contacts');

@@ -1,5 +1,6 @@
 import { tokenContext } from '../../src/connections/token-context';
 import { TokenCipher } from '../../src/crypto/token-cipher';
+import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { freePort } from '../../src/database/embedded-postgres';
 import { readAnswer, SHOWN_BYTES } from '../../src/dev/page/api-answer';
@@ -9,6 +10,7 @@ import type { ProxyAnswer } from '../../src/proxy/proxy.service';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { startTestApp, TestApp } from '../support/app';
 import { FakeProvider } from '../support/fake-provider';
+import { BROWSER_PACKAGE } from '../support/host-page';
 import { addFault, clearSandbox, connectThroughSandbox, refreshCalls, unescapeHtml } from '../support/sandbox-flow';
 
 /** What the page shows of a call: the provider's status and answer (JSON parsed), or the service's error. */
@@ -106,9 +108,9 @@ describe('development page: Call the API', () => {
       const id = await connectThroughSandbox(t, provider, DEMO_OWNER, `dev-${provider}`);
       const res = await call(id).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
-      // No script may run on the page (the HTTP layer adds frame-ancestors).
+      // One script may run: the page's own, by its nonce (the HTTP layer adds frame-ancestors).
       expect(res.headers['content-security-policy']).toMatch(
-        /^default-src 'none'; style-src 'unsafe-inline'; form-action 'self'(;|$)/,
+        /^default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; script-src 'nonce-[A-Za-z0-9+/]{22}=='; connect-src 'self'(;|$)/,
       );
       expect(res.headers['cache-control']).toBe('no-store');
       // Else browsers would send `Origin: null` on the next form post from this page, which is refused.
@@ -133,7 +135,9 @@ describe('development page: Call the API', () => {
       })
       .expect(201);
     const res = await call(id).expect(200);
-    expect(res.text).not.toContain('<script');
+    // The page's own script (one, with the answer's nonce) is the only one: the answer's is text.
+    expect(res.text.match(/<script/g)).toEqual(['<script']);
+    expect(res.text).toMatch(/<script type="module" nonce="[^"]+">\nimport \{ connect/);
     expect(res.text).toContain('&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;');
     const shown = shownCall(res.text) as { answer: { contacts: { given_name: string }[] } };
     expect(shown.answer.contacts.map((c) => c.given_name)).toEqual(['<script>alert("x")</script>']);
@@ -196,6 +200,74 @@ describe('development page: Call the API', () => {
 
 /** The four providers whose webhooks the service registers (ClickFunnels Classic has none). */
 const WITH_EVENTS = ['keap', 'webflow', 'lightfunnels', 'clickfunnels'];
+
+/**
+ * The development page's Connect buttons with JavaScript (src/dev/page/dev-script.ts): the page's one
+ * script, allowed by its nonce, imports the browser package the dev module serves and asks the form
+ * route for a session as JSON; without JavaScript the same forms redirect (sandbox-flows.browser.spec.ts
+ * drives both in Chromium).
+ */
+describe('development page: Connect in a popup (the browser package)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ port: await freePort() });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('serves the built package at /dev/connect.js, the one script the page may load besides its nonced own', async () => {
+    const res = await t.anon.get('/dev/connect.js').expect(200);
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(res.text).toBe(fs.readFileSync(BROWSER_PACKAGE, 'utf8'));
+    expect(res.text).toMatch(/export function connect\(/);
+
+    const page = await t.anon.get('/').expect(200);
+    const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers['content-security-policy'])?.[1];
+    expect(nonce).toBeDefined();
+    const scripts = [...page.text.matchAll(/<script([^>]*)>([^]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0][1]).toBe(` type="module" nonce="${nonce}"`);
+    expect(scripts[0][2]).toContain("import { connect, handleRedirectResult } from '/dev/connect.js'");
+    // A new nonce per answer.
+    const again = await t.anon.get('/').expect(200);
+    expect(again.headers['content-security-policy']).not.toContain(nonce);
+    // The popup keeps its opener: same-origin would cut it off.
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin-allow-popups');
+    // Every Connect form is still a plain form (no JavaScript needed), marked for the script.
+    expect(page.text).toContain('<form method="post" action="/dev/connect/keap" data-connect="keap">');
+  });
+
+  it('the form route answers JSON {url, id, observeToken} for the script, a redirect for a form; both refuse other sites', async () => {
+    const json = await t.anon
+      .post('/dev/connect/keap')
+      .set('Origin', t.baseUrl)
+      .set('Accept', 'application/json')
+      .expect(201);
+    expect(Object.keys(json.body).sort()).toEqual(['id', 'observeToken', 'url']);
+    expect(json.headers['cache-control']).toBe('no-store');
+    expect(json.body.url).toMatch(new RegExp(`^${t.baseUrl}/oauth/keap/authorize\\?session=`));
+    // A session that ends on the service's result page (no return URL), for the demo owner.
+    const session = (await t.api.get(`/connect-sessions/${json.body.id}`).expect(200)).body;
+    expect(session).toMatchObject({ id: json.body.id, status: 'pending' });
+    const observed = await t.anon
+      .get(`/connect/observe/${json.body.id}`)
+      .query({ wait: 0 })
+      .set('X-Observe-Token', json.body.observeToken)
+      .expect(200);
+    expect(observed.body).toMatchObject({ status: 'pending' });
+
+    const form = await t.anon.post('/dev/connect/keap').set('Origin', t.baseUrl).redirects(0).expect(303);
+    expect(form.headers.location).toMatch(new RegExp(`^${t.baseUrl}/oauth/keap/authorize\\?session=`));
+    for (const accept of ['application/json', 'text/html']) {
+      const refused = await t.anon
+        .post('/dev/connect/keap')
+        .set('Origin', 'https://evil.example')
+        .set('Accept', accept)
+        .expect(403);
+      expect(refused.text).toBe('Forbidden: cross-site request');
+    }
+  });
+});
 
 /**
  * The development page's provider events: Subscribe (POST /dev/connections/{id}/subscriptions) registers

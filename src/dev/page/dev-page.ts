@@ -1,6 +1,7 @@
 import { Connection } from '../../connections/connection.dto';
 
 import { escapeHtml } from '../../common/html';
+import { DEV_PAGE_SCRIPT } from './dev-script';
 import { sampleCallFor } from './sample-calls';
 
 const esc = (s: string | null | undefined) => escapeHtml(s ?? '');
@@ -21,6 +22,8 @@ export interface DevPageModel {
   forwarding?: { webhookUrl: boolean; deliveriesUrl?: string };
   /** The answer of the last "Subscribe" or "Send a test event" click, shown above the table. */
   action?: EventsActionResult;
+  /** The CSP nonce of the page's script (dev-script.ts: Connect in a popup); no script without it. */
+  scriptNonce?: string;
 }
 
 /** A connection's provider events as the page shows them (docs/events.md): never a payload, URL token or secret. */
@@ -88,7 +91,8 @@ const FIELDS = [
 ] as const satisfies (keyof Connection)[];
 
 /**
- * The development page at `/`: one click per provider starts a flow for a demo owner, one click per
+ * The development page at `/`: one click per provider starts a flow for a demo owner (in a popup with
+ * the browser package when scripts run, a full-page redirect otherwise), one click per
  * connection makes a sample call of its provider's API through the proxy and shows the answer; per
  * connection whose provider has events, Subscribe and Send a test event, and below the table its
  * subscriptions and latest events.
@@ -103,7 +107,7 @@ export function renderDevPage(m: DevPageModel): string {
   const buttons = m.providers
     .map(
       (p) =>
-        `<form method="post" action="/dev/connect/${esc(p.name)}"><button id="connect-${esc(p.name)}" type="submit">Connect ${esc(p.displayName)}</button>${p.sandbox ? ' <small>(sandbox)</small>' : ''}</form>`,
+        `<form method="post" action="/dev/connect/${esc(p.name)}" data-connect="${esc(p.name)}"><button id="connect-${esc(p.name)}" type="submit">Connect ${esc(p.displayName)}</button>${p.sandbox ? ' <small>(sandbox)</small>' : ''}</form>`,
     )
     .join('\n');
   const rows = m.connections
@@ -129,8 +133,10 @@ ${banner}
 ${m.call ? renderCall(m.call) : ''}
 ${m.action ? renderAction(m.action) : ''}
 <div>${buttons || '<p>No provider is configured.</p>'}</div>
+<p id="connect-status" role="status"></p>
 <table id="connections"><thead><tr>${FIELDS.map((f) => `<th>${esc(f)}</th>`).join('')}<th>api</th><th>events</th></tr></thead><tbody>${rows}</tbody></table>
 ${m.events?.size ? renderEvents(m) : ''}
+${m.scriptNonce ? `<script type="module" nonce="${esc(m.scriptNonce)}">\n${DEV_PAGE_SCRIPT}</script>` : ''}
 </body></html>`;
 }
 

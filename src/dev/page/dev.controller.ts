@@ -3,6 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Public } from '../../auth/public.decorator';
 import { ConnectionNotFound, DomainError } from '../../common/errors';
 import { Connection } from '../../connections/connection.dto';
@@ -15,6 +17,7 @@ import { ProxyService } from '../../proxy/proxy.service';
 import { internalOrigin } from '../sandbox/simulators/wire';
 import { readAnswer } from './api-answer';
 import { DevEvents } from './dev-events';
+import { BROWSER_PACKAGE_ROUTE, browserPackageFile } from './dev-script';
 import { ApiCallResult, DevPageModel, renderDevPage } from './dev-page';
 import { sampleCallFor } from './sample-calls';
 
@@ -25,7 +28,8 @@ const USER_AGENT = 'oauth-connections-dev-page';
 
 /**
  * Development only (mounted with the sandbox, which production refuses): a page to try the flows, a
- * server route that creates connect sessions for a demo owner so no API key reaches the browser, one
+ * server route that creates connect sessions for a demo owner so no API key reaches the browser (the
+ * page opens them in a popup with the browser package it serves at /dev/connect.js), one
  * that makes a sample API call for one of the demo owner's connections through the proxy, and two for
  * provider events: Subscribe, and a test event from the provider's simulator.
  */
@@ -52,13 +56,47 @@ export class DevController {
     });
   }
 
+  /**
+   * The browser package (clients/browser/dist/index.js) the page's script imports: read on each
+   * request, so a rebuild shows at once. 404 while it has not been built; the page's forms then work
+   * as they do without JavaScript.
+   */
+  @Get(BROWSER_PACKAGE_ROUTE.slice(1))
+  async browserPackage(@Res() reply: FastifyReply): Promise<void> {
+    const file = browserPackageFile();
+    const code = file && (await readFile(file, 'utf8').catch(() => undefined));
+    reply.header('Cache-Control', 'no-cache');
+    if (code === undefined) {
+      void reply
+        .status(404)
+        .type('text/plain; charset=utf-8')
+        .send('clients/browser is not built: npm run build --prefix clients/browser');
+      return;
+    }
+    void reply.type('text/javascript; charset=utf-8').send(code);
+  }
+
+  /**
+   * "Connect": a form post answers with a redirect to the flow, which comes back to the page (no
+   * JavaScript); the page's script asks for JSON instead (`Accept: application/json`) and gets what a
+   * product's backend hands its frontend, `{url, id, observeToken}`, for `connect()` to open in a popup.
+   * That session has no return URL: the flow ends on the service's result page, which posts the outcome
+   * to this page. Same Origin check either way.
+   */
   @Post('dev/connect/:provider')
   async connect(
     @Param('provider') provider: string,
     @Headers('origin') origin: string | undefined,
+    @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (this.refusedCrossSite(origin, reply)) return;
+    if (accept?.includes('application/json')) {
+      const { url, id, observeToken } = await this.sessions.create({ provider, ownerId: DEMO_OWNER });
+      reply.header('Cache-Control', 'no-store');
+      void reply.status(201).send({ url, id, observeToken });
+      return;
+    }
     const session = await this.sessions.create(
       { provider, ownerId: DEMO_OWNER, returnUrl: `${this.app.publicUrl}/` },
       { returnUrlIsOurs: true },
@@ -191,18 +229,28 @@ export class DevController {
 
   private async render(
     reply: FastifyReply,
-    extra: Omit<DevPageModel, 'owner' | 'providers' | 'connections' | 'events' | 'forwarding'>,
+    extra: Omit<DevPageModel, 'owner' | 'providers' | 'connections' | 'events' | 'forwarding' | 'scriptNonce'>,
   ): Promise<void> {
     const { data } = await this.connections.list({ ownerId: DEMO_OWNER, limit: 100 });
     const events = await this.events.view(data);
+    const scriptNonce = randomBytes(16).toString('base64');
     reply.header('Cache-Control', 'no-store');
     // Its forms POST to routes that refuse a foreign Origin, and under the service's Referrer-Policy
     // no-referrer browsers send `Origin: null` on a form POST (security-headers.ts gives `/` this
     // policy by route; the page rendered by the call route needs it too). Nothing goes to other sites.
     reply.header('Referrer-Policy', 'same-origin');
-    reply.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    // One script: the inline module carrying this answer's nonce, and the browser package it imports
+    // (a module's imports inherit its nonce); its requests go to this origin only.
+    reply.header(
+      'Content-Security-Policy',
+      `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; script-src 'nonce-${scriptNonce}'; connect-src 'self'`,
+    );
+    // The page opens the flow in a popup and watches it: same-origin would cut the popup off from it
+    // (the connect pages themselves send unsafe-none); popups are all it lets keep the relationship.
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
     void reply.type('text/html; charset=utf-8').send(
       renderDevPage({
+        scriptNonce,
         owner: DEMO_OWNER,
         providers: this.catalog
           .list()
