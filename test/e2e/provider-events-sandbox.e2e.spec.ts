@@ -366,7 +366,7 @@ describe('provider events through the sandbox simulators (ClickFunnels 2.0, Ligh
       expect([late.status, late.body?.code]).toEqual([404, 'not_found']);
     });
 
-    it('PENDING (unregister on delete): DELETE /connections/{id} with a subscription removes its webhooks at the simulator', async () => {
+    it('DELETE /connections/{id} with a subscription removes its webhooks at the simulator first', async () => {
       const again = await subscribe(k.provider, c, k.events);
       const subscriptions = await t.api.get(`/connections/${c.id}/subscriptions`).expect(200);
       expect(subscriptions.body.data.map((x: { id: string }) => x.id)).toContain(again.subscription.id);
@@ -410,7 +410,7 @@ describe('provider events through the sandbox simulators (ClickFunnels 2.0, Ligh
     });
   });
 
-  it('PENDING (LIGHTFUNNELS_SUBSCRIBE_UNINSTALL): a Lightfunnels connection is subscribed to app/uninstalled at connect; its uninstall revokes it', async () => {
+  it('LIGHTFUNNELS_SUBSCRIBE_UNINSTALL: a Lightfunnels connection is subscribed to app/uninstalled at connect; its uninstall revokes it; the reconnect after it subscribes anew, a plain reconnect does not', async () => {
     const c = await connect('lightfunnels', 'pes-auto-uninstall');
     const subscriptions = await t.api.get(`/connections/${c.id}/subscriptions`).expect(200);
     expect(subscriptions.body.data).toEqual([
@@ -432,5 +432,22 @@ describe('provider events through the sandbox simulators (ClickFunnels 2.0, Ligh
     expect((await t.api.get(`/connections/${c.id}`).expect(200)).body.status).toBe('revoked');
     await receiver.waitFor('connection.revoked', { connectionId: c.id });
     expect((await t.api.get(`/connections/${c.id}/credentials`).expect(409)).body.code).toBe('connection_revoked');
+
+    // The user installs the app again: same connection, and one uninstall webhook, not the old one.
+    const revived = await connect('lightfunnels', 'pes-auto-uninstall');
+    expect(revived.id).toBe(c.id);
+    const after = (await t.api.get(`/connections/${c.id}/subscriptions`).expect(200)).body.data;
+    expect(after).toEqual([expect.objectContaining({ events: ['app/uninstalled'], status: 'active' })]);
+    expect(after[0].id).not.toBe(subscriptions.body.data[0].id);
+    const rehooked = await sandboxHooks(t, 'lightfunnels', c.accountId);
+    expect(rehooked).toEqual([expect.objectContaining({ events: ['app/uninstalled'] })]);
+    expect(rehooked[0].url).not.toBe(hooks[0].url);
+
+    // A reconnect of an active connection keeps what it has: no second uninstall webhook.
+    await connect('lightfunnels', 'pes-auto-uninstall');
+    expect(
+      (await t.api.get(`/connections/${c.id}/subscriptions`).expect(200)).body.data.map((x: { id: string }) => x.id),
+    ).toEqual([after[0].id]);
+    expect(await sandboxHooks(t, 'lightfunnels', c.accountId)).toEqual(rehooked);
   });
 });
