@@ -12,8 +12,15 @@ export const RATE_LIMIT_WINDOW_MS = 60_000;
 export const isOAuthRoute = (routeUrl: string | undefined): boolean =>
   routeUrl !== undefined && routeUrl.toLowerCase().startsWith('/oauth/');
 
+/** The hosted picker (/connect): a page of the same browser flow, counted with /oauth/*. */
+const isPicker = (routeUrl: string | undefined) => routeUrl?.toLowerCase() === '/connect';
+
+/** The observe channel's polls (GET and HEAD /connect/observe/{sessionId}; not the CORS preflight). */
+const isObserve = (method: string, routeUrl: string | undefined) =>
+  method !== 'OPTIONS' && routeUrl !== undefined && routeUrl.toLowerCase().startsWith('/connect/observe/');
+
 export interface RateLimits {
-  /** Per client and minute on /oauth/*; 0 = off. */
+  /** Per client and minute on /oauth/* and /connect; the same number, apart, on the observe channel; 0 = off. */
   oauthPerMinute: number;
   /** Per client and minute on POST /admin/sign-in, apart from /oauth/*'s count; 0 = off. */
   signInPerMinute: number;
@@ -24,8 +31,11 @@ export interface RateLimits {
 /**
  * The limits on public routes (@fastify/rate-limit, in-memory per replica, fixed windows of a minute
  * from the first request):
- * - /oauth/* per client, keyed by `request.ip` (an IPv6 address by its /64), which is the socket's
- *   address unless TRUST_PROXY names the proxies in front; the console's sign-in per client, apart.
+ * - /oauth/* and the hosted picker (/connect) per client, keyed by `request.ip` (an IPv6 address by
+ *   its /64), which is the socket's address unless TRUST_PROXY names the proxies in front; the
+ *   console's sign-in per client, apart; the observe channel (/connect/observe/{id}) per client too,
+ *   apart, with /oauth/*'s number: a browser waiting on a popup polls it a few times a minute, and a
+ *   count per session would not bound a client trying many session ids.
  * - /events/{provider}/{token} per subscription (the token's SHA-256 is the key): a provider posts
  *   from many addresses, so the address would not bound a leaked URL, and one busy subscription does
  *   not starve the others. /events/{provider} (app-level, no secret in the URL) per provider and client.
@@ -53,16 +63,26 @@ export function registerRateLimits(fastify: FastifyInstance, limits: RateLimits)
         : undefined;
     const events =
       eventsPerMinute > 0 ? fastify.createRateLimit({ max: eventsPerMinute, keyGenerator: eventsKey }) : undefined;
+    const observe =
+      oauthPerMinute > 0
+        ? fastify.createRateLimit({
+            max: oauthPerMinute,
+            keyGenerator: (request) => `observe ${clientKey(request.ip)}`,
+          })
+        : undefined;
     // A callback hook: every other route passes without a promise.
     fastify.addHook('onRequest', (request, reply, done) => {
       const url = request.routeOptions.url;
-      const check = isOAuthRoute(url)
-        ? oauth
-        : isSignIn(request.method, url)
-          ? signIn
-          : isEventsRoute(request.method, url)
-            ? events
-            : undefined;
+      const check =
+        isOAuthRoute(url) || isPicker(url)
+          ? oauth
+          : isObserve(request.method, url)
+            ? observe
+            : isSignIn(request.method, url)
+              ? signIn
+              : isEventsRoute(request.method, url)
+                ? events
+                : undefined;
       if (!check) return done();
       check(request).then((result) => {
         if (result.isAllowed || !result.isExceeded) return done();

@@ -14,6 +14,12 @@ const PUBLIC: { path: string; methods: string[]; why: string; dev?: true }[] = [
   { path: '/health/ready', methods: ['GET', 'HEAD'], why: 'readiness probe' },
   { path: '/oauth/:provider/authorize', methods: ['GET', 'HEAD'], why: 'browser OAuth flow (a connect session)' },
   { path: '/oauth/:provider/callback', methods: ['GET', 'HEAD'], why: 'browser OAuth flow (state)' },
+  { path: '/connect', methods: ['GET', 'HEAD'], why: 'hosted provider picker (a connect session)' },
+  {
+    path: '/connect/observe/:sessionId',
+    methods: ['GET', 'HEAD', 'OPTIONS'],
+    why: "a connect session's outcome (its observe token), and the CORS preflight",
+  },
   {
     path: '/events/:provider/:token',
     methods: ['POST'],
@@ -34,6 +40,7 @@ const PUBLIC: { path: string; methods: string[]; why: string; dev?: true }[] = [
   })),
   { path: '/', methods: ['GET', 'HEAD'], why: 'development page', dev: true },
   { path: '/dev/connect/:provider', methods: ['POST'], why: 'development page', dev: true },
+  { path: '/dev/connect.js', methods: ['GET', 'HEAD'], why: 'development page (the browser package)', dev: true },
   { path: '/dev/connections/:id/call', methods: ['POST'], why: 'development page', dev: true },
   { path: '/dev/connections/:id/subscriptions', methods: ['POST'], why: 'development page', dev: true },
   { path: '/dev/connections/:id/test-event', methods: ['POST'], why: 'development page', dev: true },
