@@ -3,6 +3,7 @@ import { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort } from '../../src/database/embedded-postgres';
 import { startTestApp, TestApp } from '../support/app';
 import { launchBrowser } from '../support/browser';
+import { unescapeHtml } from '../support/sandbox-flow';
 import { HostPage, startHostPage } from '../support/host-page';
 import { waitFor } from '../support/wait';
 
@@ -83,7 +84,9 @@ describe('embedded connect: the browser package against the service, in real Chr
     expect(res.body).toMatchObject({
       id: expect.any(String),
       url: expect.any(String),
+      expiresAt: expect.any(String),
       observeToken: expect.any(String),
+      providers: expect.any(Array),
     });
     const { url, id, observeToken } = res.body as Session;
     return { url, id, observeToken };
@@ -363,10 +366,22 @@ describe('embedded connect: the browser package against the service, in real Chr
       'referrer-policy': 'no-referrer',
     });
     expect(picker.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
-    // Links to each provider's flow, carrying the opener's origin along.
-    const withOrigin = await t.anon.get(`${link.pathname}${link.search}`).query({ origin: host.origin }).expect(200);
-    expect(withOrigin.text).toContain(`/oauth/keap/authorize?`);
-    expect(withOrigin.text).toContain(encodeURIComponent(host.origin));
+    // Links to each provider's flow, carrying the opener's origin and the return URL along.
+    const returnTo = `${host.origin}/settings?tab=1`;
+    const carried = await t.anon
+      .get(`${link.pathname}${link.search}`)
+      .query({ origin: host.origin, return_to: returnTo })
+      .expect(200);
+    const links = [...carried.text.matchAll(/href="([^"]*\/oauth\/[^"]*)"/g)].map(
+      (m) => new URL(unescapeHtml(m[1]), t.baseUrl),
+    );
+    expect(links.map((l) => l.pathname).sort()).toEqual(['/oauth/keap/authorize', '/oauth/webflow/authorize']);
+    for (const l of links)
+      expect(Object.fromEntries(l.searchParams)).toEqual({
+        session: link.searchParams.get('session'),
+        origin: host.origin,
+        return_to: returnTo,
+      });
   });
 
   describe('accessibility (axe-core; the axe runs only use bypassCSP, to inject axe into the pages)', () => {
