@@ -148,6 +148,16 @@ export class Connection {
   nextRefreshAt!: string | null;
 
   @ApiProperty({
+    ...DATE_TIME_SCHEMA,
+    type: String,
+    nullable: true,
+    description:
+      "When the provider last accepted the access token in a whoami check (POST /connections/{id}/verify, the periodic check of tokens that do not expire, the proxy's check after a 401); null when no check has passed, or when the latest check failed (`lastError` says why)",
+    example: null,
+  })
+  lastVerifiedAt!: string | null;
+
+  @ApiProperty({
     type: 'integer',
     format: 'int32',
     minimum: 0,

@@ -63,6 +63,10 @@ export function toConnectionDto(c: ConnectionEntity): Connection {
     refreshTokenExpiresAt: iso(c.refreshTokenExpiresAt),
     lastRefreshedAt: iso(c.lastRefreshedAt),
     nextRefreshAt: iso(c.nextRefreshAt),
+    // last_verified_at is written by every whoami check, failed ones too (the status machine's
+    // verify_failed): a check whose failure is the last error, at the same instant, is not a verification.
+    lastVerifiedAt:
+      c.lastVerifiedAt && c.lastError?.at !== c.lastVerifiedAt.toISOString() ? c.lastVerifiedAt.toISOString() : null,
     refreshFailures: c.refreshFailures,
     lastError: c.lastError,
     revokedAt: iso(c.revokedAt),

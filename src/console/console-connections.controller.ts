@@ -377,6 +377,8 @@ export class ConsoleConnectionsController {
       expires: when(c.expiresAt, now),
       refreshExpires: when(c.refreshTokenExpiresAt, now),
       lastRefreshed: when(c.lastRefreshedAt, now),
+      // The provider's last yes to a whoami check (the API's lastVerifiedAt).
+      lastVerified: when(c.lastVerifiedAt, now),
       nextRefresh: when(plannedRefresh(c, provider?.settings.refreshLeadSeconds, this.lifecycle.renewBeforeMs), now),
       backoffUntil: c.nextRefreshAt && Date.parse(c.nextRefreshAt) > now ? when(c.nextRefreshAt, now) : null,
       lastErrorAt: when(c.lastError?.at ?? null, now),
