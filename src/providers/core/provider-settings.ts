@@ -39,6 +39,12 @@ export interface ProviderSpec {
   defaults: ProviderEndpointsAndLimits;
   /** Extra provider-specific variables (e.g. LIGHTFUNNELS_CLIENT_AUTH), parsed with the same rules. */
   extra?: z.ZodObject;
+  /**
+   * Rules across this provider's variables, applied once they are parsed: a default that depends on
+   * another variable, or a combination refused with a ConfigError naming the variables. `isSet` tells
+   * whether the operator set a variable (not empty, as everywhere), so a default can be told from a choice.
+   */
+  resolve?: (settings: ProviderSettings, isSet: (variable: string) => boolean) => ProviderSettings;
 }
 
 /** A provider's configuration after reading the environment (still before the sandbox decision). */
@@ -69,6 +75,7 @@ export interface ProviderSettings extends ProviderEndpointsAndLimits {
 
 export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLeadSeconds: number): ProviderSettings {
   const p = spec.envPrefix;
+  const isSet = (variable: string) => Boolean(source[variable]?.trim());
   const schema = z.object({
     [`${p}_CLIENT_ID`]: z.string().optional(),
     [`${p}_CLIENT_SECRET`]: z.string().optional(),
@@ -93,7 +100,7 @@ export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLea
   }
   const extra: Record<string, unknown> = {};
   for (const key of Object.keys(spec.extra?.shape ?? {})) extra[key] = vars[key];
-  return {
+  const settings: ProviderSettings = {
     name: spec.name,
     displayName: spec.displayName,
     supports: spec.supports,
@@ -113,4 +120,5 @@ export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLea
     extra,
     sandbox: false,
   };
+  return spec.resolve ? spec.resolve(settings, isSet) : settings;
 }

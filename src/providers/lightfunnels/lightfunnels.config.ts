@@ -1,11 +1,47 @@
 import { z } from 'zod';
-import { env } from '../../config/env';
-import { ProviderSpec } from '../core/provider-settings';
+import { ConfigError, env } from '../../config/env';
+import { ProviderSettings, ProviderSpec } from '../core/provider-settings';
+
+/**
+ * The two token endpoints of Lightfunnels' doc versions (PROVIDERS.md): the current one takes JSON
+ * `{client_id, client_secret, code}`, the older one the code with HTTP Basic client authentication.
+ */
+export const LIGHTFUNNELS_TOKEN_URLS = {
+  json: 'https://api.lightfunnels.com/oauth/access_token',
+  basic: 'https://api.lightfunnels.com/api/access_token',
+} as const;
+
+type ClientAuth = keyof typeof LIGHTFUNNELS_TOKEN_URLS;
+
+/** The endpoint a URL is, when it is one of the two (compared without query, fragment or trailing slash). */
+function knownEndpoint(url: string): ClientAuth | undefined {
+  const { origin, pathname } = new URL(url);
+  const at = `${origin}${pathname.replace(/\/+$/, '')}`;
+  return (Object.keys(LIGHTFUNNELS_TOKEN_URLS) as ClientAuth[]).find((auth) => LIGHTFUNNELS_TOKEN_URLS[auth] === at);
+}
+
+/**
+ * LIGHTFUNNELS_CLIENT_AUTH picks the endpoint as well as the client authentication: `basic` alone used to
+ * keep the JSON endpoint's URL, which is documented for JSON client credentials only, so the operator had
+ * to know to change both. Unless LIGHTFUNNELS_TOKEN_URL is set, `basic` now means the older endpoint. A
+ * URL set to the other method's real endpoint is refused: a pair no doc version describes, which the start
+ * reports rather than every connect.
+ */
+function resolveTokenUrl(settings: ProviderSettings, isSet: (variable: string) => boolean): ProviderSettings {
+  const auth = settings.extra.LIGHTFUNNELS_CLIENT_AUTH as ClientAuth;
+  if (!isSet('LIGHTFUNNELS_TOKEN_URL')) return { ...settings, tokenUrl: LIGHTFUNNELS_TOKEN_URLS[auth] };
+  const endpoint = knownEndpoint(settings.tokenUrl);
+  if (endpoint && endpoint !== auth)
+    throw new ConfigError([
+      `LIGHTFUNNELS_TOKEN_URL: ${new URL(LIGHTFUNNELS_TOKEN_URLS[endpoint]).pathname} is the endpoint of LIGHTFUNNELS_CLIENT_AUTH=${endpoint}, not ${auth}; unset LIGHTFUNNELS_TOKEN_URL for the ${auth} endpoint`,
+    ]);
+  return settings;
+}
 
 /**
  * Lightfunnels: docs/providers.md#lightfunnels. Permanent tokens (no expiry, no refresh).
  * Doc versions disagree on the token call: JSON {client_id, client_secret, code} or HTTP Basic client
- * auth, hence LIGHTFUNNELS_CLIENT_AUTH.
+ * auth on an older endpoint, hence LIGHTFUNNELS_CLIENT_AUTH, which picks the default token URL too.
  */
 export const lightfunnelsSpec: ProviderSpec = {
   name: 'lightfunnels',
@@ -14,7 +50,8 @@ export const lightfunnelsSpec: ProviderSpec = {
   supports: { refresh: false, revoke: false, pkce: false, verify: true },
   defaults: {
     authorizeUrl: 'https://app.lightfunnels.com/admin/oauth',
-    tokenUrl: 'https://api.lightfunnels.com/oauth/access_token',
+    // LIGHTFUNNELS_TOKEN_URLS.basic with LIGHTFUNNELS_CLIENT_AUTH=basic (resolveTokenUrl).
+    tokenUrl: LIGHTFUNNELS_TOKEN_URLS.json,
     apiBaseUrl: 'https://services.lightfunnels.com/api/v2',
     scopes: ['orders', 'products'],
     refreshRatePerSecond: 5,
@@ -35,4 +72,5 @@ export const lightfunnelsSpec: ProviderSpec = {
      */
     LIGHTFUNNELS_SUBSCRIBE_UNINSTALL: env.boolean().default(true),
   }),
+  resolve: resolveTokenUrl,
 };
