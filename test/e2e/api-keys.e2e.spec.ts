@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { ApiKeys } from '../../src/auth/api-keys';
+import { loadSecurityConfig } from '../../src/crypto/secrets.config';
 import { rawClient } from '../support/database';
-import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
+import { startTestApp, TEST_API_KEY, TEST_KEY_A, TestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -38,6 +40,36 @@ const EXPECTED_SCOPES: Record<string, string> = {
   'PUT /proxy/{connectionId}/{path}': 'proxy',
   'PATCH /proxy/{connectionId}/{path}': 'proxy',
   'DELETE /proxy/{connectionId}/{path}': 'proxy',
+};
+/**
+ * What each operation answers a key with its scope, called as the test calls it (a random id, an empty
+ * JSON body): the route's own answer, and the error code where it is one.
+ */
+const PAST_THE_GUARD: Record<string, [number, string?]> = {
+  'GET /providers': [200],
+  'GET /connections': [200],
+  'GET /connections/{id}': [404, 'connection_not_found'],
+  'POST /connections': [400, 'validation_failed'],
+  'PATCH /connections/{id}': [400, 'validation_failed'],
+  'DELETE /connections/{id}': [404, 'connection_not_found'],
+  'DELETE /connections/{id}/subscriptions/{subscriptionId}': [404, 'connection_not_found'],
+  'POST /connections/{id}/refresh': [404, 'connection_not_found'],
+  'POST /connections/{id}/subscriptions': [400, 'validation_failed'],
+  'POST /connections/{id}/verify': [404, 'connection_not_found'],
+  'POST /connect-sessions': [400, 'validation_failed'],
+  'GET /connections/{id}/credentials': [404, 'connection_not_found'],
+  'GET /connections/{id}/subscriptions': [404, 'connection_not_found'],
+  'GET /webhook-deliveries': [200],
+  'POST /webhook-deliveries/{id}/redeliver': [404, 'webhook_delivery_not_found'],
+  'GET /api-keys': [200],
+  'POST /api-keys': [400, 'validation_failed'],
+  'DELETE /api-keys/{id}': [404, 'api_key_not_found'],
+  'GET /proxy/{connectionId}/{path}': [404, 'connection_not_found'],
+  'HEAD /proxy/{connectionId}/{path}': [404],
+  'POST /proxy/{connectionId}/{path}': [404, 'connection_not_found'],
+  'PUT /proxy/{connectionId}/{path}': [404, 'connection_not_found'],
+  'PATCH /proxy/{connectionId}/{path}': [404, 'connection_not_found'],
+  'DELETE /proxy/{connectionId}/{path}': [404, 'connection_not_found'],
 };
 const PUBLIC_OPERATIONS = ['GET /health/live', 'GET /health/ready'];
 
@@ -107,9 +139,15 @@ describe('API keys with scopes', () => {
       const keys = Object.fromEntries(
         await Promise.all(scopes.map(async (scope) => [scope, (await makeKey(`only-${scope}`, [scope])).key])),
       ) as Record<string, string>;
+      /** What each operation answered the key with its scope. */
+      const past: Record<string, [number, string?]> = {};
       for (const [operation, scope] of Object.entries(EXPECTED_SCOPES)) {
         const [method, route] = operation.split(' ');
-        const url = route.replace('{id}', randomUUID()).replace('{connectionId}', randomUUID()).replace('{path}', 'x');
+        const url = route
+          .replace('{id}', randomUUID())
+          .replace('{connectionId}', randomUUID())
+          .replace('{subscriptionId}', randomUUID())
+          .replace('{path}', 'x');
         const call = (key: string) => {
           const req = as(key)[method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete'](url);
           return method === 'GET' || method === 'HEAD' ? req : req.send({});
@@ -125,11 +163,55 @@ describe('API keys with scopes', () => {
             'insufficient_scope',
             scope,
           ]);
-        // Past the guard: whatever the route says next (400 for the empty body, 404 for the random id, 200).
+        // Past the guard: what the route itself answers (its list, 400 for the empty body, 404 for the
+        // random id), never a 401, a 403 or a failure of the service.
         const allowed = await call(keys[scope]);
-        expect([operation, allowed.status]).not.toEqual([operation, 403]);
-        expect(allowed.status).not.toBe(401);
+        past[operation] =
+          allowed.status < 300 || method === 'HEAD' ? [allowed.status] : [allowed.status, allowed.body.code];
       }
+      expect(past).toEqual(PAST_THE_GUARD);
+    });
+  });
+
+  describe('the documentation says what the code does', () => {
+    const doc = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+
+    it('API_KEY_RELOAD_MS: the range docs/configuration.md gives is the one the configuration accepts, and the other documents agree', () => {
+      const row = doc('docs/configuration.md')
+        .split('\n')
+        .find((line) => line.startsWith('| `API_KEY_RELOAD_MS` |'));
+      const [low, high] = /milliseconds, (\d+)–(\d+)/
+        .exec(row ?? '')
+        ?.slice(1)
+        .map(Number) ?? [NaN, NaN];
+      const reload = (value: number) => () =>
+        loadSecurityConfig({
+          DATA_DIR: ROOT,
+          API_KEYS: TEST_API_KEY,
+          ENCRYPTION_KEYS: TEST_KEY_A,
+          API_KEY_RELOAD_MS: String(value),
+        }).apiKeyReloadMs;
+      expect(reload(low)()).toBe(low);
+      expect(reload(high)()).toBe(high);
+      expect(reload(low - 1)).toThrow(/API_KEY_RELOAD_MS/);
+      expect(reload(high + 1)).toThrow(/API_KEY_RELOAD_MS/);
+      expect(doc('docs/api-keys.md')).toContain(`\`API_KEY_RELOAD_MS\` (2 s; at most ${high / 1000} s)`);
+      expect(doc('.env.example')).toContain(`(ms, at most ${high})`);
+    });
+
+    it('docs/api-keys.md: each scope’s row names the operations the guard requires it for, and no scope is planned', () => {
+      const rows = new Map(
+        [...doc('docs/api-keys.md').matchAll(/^\| `([a-z:]+)` \| (.*) \|$/gm)].map((m) => [m[1], m[2]] as const),
+      );
+      expect([...rows.keys()].sort()).toEqual([...new Set([...Object.values(EXPECTED_SCOPES), 'metrics'])].sort());
+      for (const [operation, scope] of Object.entries(EXPECTED_SCOPES)) {
+        const named = scope === 'proxy' ? '`/proxy/{connectionId}/…`' : `\`${operation}\``;
+        if (scope !== 'admin')
+          expect([operation, rows.get(scope)]).toEqual([operation, expect.stringContaining(named)]);
+      }
+      expect(rows.get('admin')).toContain('`/api-keys`');
+      expect(rows.get('metrics')).toContain('`GET /metrics`');
+      expect(doc('docs/api-keys.md')).not.toMatch(/planned/i);
     });
   });
 
