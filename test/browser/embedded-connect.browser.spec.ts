@@ -248,6 +248,29 @@ describe('embedded connect: the browser package against the service, in real Chr
     expect(await page.evaluate(() => window.__redirectResult)).toBeNull();
   });
 
+  it("mode: 'redirect' with a session function: no popup, the page leaves once the session comes, and comes back", async () => {
+    await openHost();
+    await page.evaluate(() => void (window.__connectOptions = { deferred: true, mode: 'redirect' }));
+    let popups = 0;
+    page.on('popup', () => popups++);
+    await page.click('#connect');
+    const session = await createSession({ provider: 'webflow', ownerId: 'owner-redirect-mode' });
+    await Promise.all([
+      page.waitForURL(/\/sandbox\/webflow\//),
+      page.evaluate((s) => window.__deliverSession(s), session),
+    ]);
+    await consent(page, 'redirectmode');
+    await page.waitForURL(`${host.origin}/`);
+    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
+    expect(await page.evaluate(() => window.__redirectResult)).toEqual({
+      status: 'connected',
+      connectionId: expect.any(String),
+      provider: 'webflow',
+      sessionId: session.id,
+    });
+    expect(popups).toBe(0);
+  });
+
   it('a crafted return URL for a session this tab did not start is ignored and left alone', async () => {
     const crafted = `${host.origin}/?status=connected&connectionId=${randomUUID()}&provider=keap&sessionId=${randomUUID()}`;
     await page.goto(crafted);
