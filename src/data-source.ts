@@ -6,13 +6,14 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadDatabaseConfig } from './config/database.config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
-import { typeormOptions } from './database/typeorm-options';
+import { migrationOptions } from './database/migrate';
 import { ENTITIES } from './entities';
 
 async function createDataSource(): Promise<DataSource> {
   const config = loadDatabaseConfig();
   const url = config.url ?? (await startEmbeddedPostgres({ dataDir: config.embeddedDir })).url;
-  return new DataSource(typeormOptions(url, 2, ENTITIES));
+  // Without the pool's statement_timeout: `migration:run` must not cancel a long migration.
+  return new DataSource(migrationOptions(url, 2, ENTITIES));
 }
 
 export default createDataSource();

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { databaseConfig } from '../config/database.config';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { runMigrations } from './migrate';
 import { typeormOptions } from './typeorm-options';
 
 export const DATABASE_SERVER = Symbol('DATABASE_SERVER');
@@ -56,11 +58,20 @@ class DatabaseServerModule {}
         // Each module registers the entities of the tables it owns (TypeOrmModule.forFeature).
         ...typeormOptions(server.url, config.poolSize, []),
         autoLoadEntities: true,
-        // Schema changes only through reviewed migrations, applied at start.
-        migrationsRun: true,
+        // Schema changes only through reviewed migrations, applied at start by dataSourceFactory below,
+        // not by this pool: its statement_timeout would cancel a long migration mid-way.
+        migrationsRun: false,
         retryAttempts: 3,
         retryDelay: 1000,
       }),
+      // Inside TypeOrmModule's retries, like migrationsRun was: the migrations first, on a connection of
+      // their own without the statement timeout (migrate.ts), then the pool.
+      dataSourceFactory: async (options) => {
+        const url = options?.type === 'postgres' ? options.url : undefined;
+        if (!url) throw new Error('DatabaseModule: the data source options carry no Postgres URL');
+        await runMigrations(url);
+        return new DataSource(options!);
+      },
     }),
   ],
 })
