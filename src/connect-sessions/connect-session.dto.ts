@@ -154,7 +154,7 @@ export class ConnectSession {
     pattern: SESSION_TOKEN_PATTERN.source,
     description:
       'Read-only proof for this session’s observe channel (GET /connect/observe/{sessionId}, header X-Observe-Token): it tells the outcome, nothing else. Shown once; only its SHA-256 is stored. Hand it to the browser with `url` and `id`.',
-    example: 'b2JzZXJ2ZS10b2tlbi1vZi00My1jaGFyYWN0ZXJzLWV4YW1wbA',
+    example: 'b2JzZXJ2ZS10b2tlbjogMzIgYnl0ZXMsIGV4YW1wbGU',
   })
   observeToken!: string;
 

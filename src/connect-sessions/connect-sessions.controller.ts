@@ -8,12 +8,12 @@ import { ConnectSession, ConnectSessionState, CreateConnectSessionRequest } from
 import { ConnectSessionsService } from './connect-sessions.service';
 
 @ApiTags('connect-sessions')
-@RequireScope('connections:write')
 @Controller('connect-sessions')
 export class ConnectSessionsController {
   constructor(private readonly service: ConnectSessionsService) {}
 
   @Post()
+  @RequireScope('connections:write')
   @ApiOperation({
     operationId: 'createConnectSession',
     summary: 'Create a one-time link that connects a user to a provider',

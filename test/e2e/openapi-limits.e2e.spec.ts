@@ -82,8 +82,9 @@ function bodyCases(): Case[] {
           const base = BODIES[operation];
           if (!base) throw new Error(`${operation}: add a valid body to BODIES`);
           const body: Record<string, unknown> = { ...base(), [field]: value };
-          // expiresIn and expiresAt exclude each other.
+          // expiresIn and expiresAt exclude each other, as do provider and providers.
           if (field === 'expiresAt') delete body.expiresIn;
+          if (field === 'providers') delete body.provider;
           return body;
         };
         if (isType(schema, 'string') && schema.maxLength !== undefined) {
