@@ -10,6 +10,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.production.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
+# The browser package the development page's Connect buttons use (built with the app by `npm run build`).
+COPY clients/browser ./clients/browser
 
 FROM deps AS build-development
 RUN npm run build && npm prune --omit=dev
@@ -24,6 +26,7 @@ WORKDIR /app
 COPY --from=build-development --chown=node:node /app/package.json ./
 COPY --from=build-development --chown=node:node /app/node_modules ./node_modules
 COPY --from=build-development --chown=node:node /app/dist ./dist
+COPY --from=build-development --chown=node:node /app/clients/browser/dist ./clients/browser/dist
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000

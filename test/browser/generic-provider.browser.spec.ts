@@ -179,6 +179,7 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body).toEqual({
         id,
         providerRevocation: 'revoked',
+        subscriptions: { removed: 0, queued: 0 },
       });
       await t.api.get(`/connections/${id}`).expect(404);
       expect((await whoami(currentAccessToken)).status).toBe(401);
@@ -204,7 +205,11 @@ describe('a generic provider from PROVIDERS_FILE against a strict authorization 
       await page.click('a[href*="abort"]');
       await page.waitForURL(/\/done\?/);
       const landed = new URL(page.url());
-      expect(Object.fromEntries(landed.searchParams)).toEqual({ status: 'error', error: 'access_denied' });
+      expect(Object.fromEntries(landed.searchParams)).toEqual({
+        status: 'error',
+        error: 'access_denied',
+        sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
       const list = await t.api.get('/connections').query({ ownerId: 'owner-acme-deny' }).expect(200);
       expect(list.body.data).toEqual([]);
     } finally {

@@ -113,6 +113,9 @@ describe('HTTP hardening', () => {
       expect(cspOf(res.headers)).toEqual({
         'default-src': ["'none'"],
         'style-src': ["'unsafe-inline'"],
+        // The one inline script that opens the flow in a popup (clients/browser), by a fresh nonce.
+        'script-src': [expect.stringMatching(/^'nonce-[A-Za-z0-9+/]{22}=='$/)],
+        'connect-src': ["'self'"],
         'form-action': ["'self'"],
         'frame-ancestors': ["'none'"],
       });
