@@ -85,8 +85,9 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
         batchSize: this.config.batchSize,
         maxBatches: MAX_BATCHES,
         concurrency: this.config.concurrency,
-        process: async (connection) => this.count(report, await this.refresh.refreshClaimed(connection)),
-        onError: (connection, error) => {
+        process: async ({ connection, previousOwner }) =>
+          this.count(report, await this.refresh.refreshClaimed(connection, previousOwner)),
+        onError: ({ connection }, error) => {
           // A store that kept failing (logged where it happened): the lease expires and the next sweep retries.
           report.failed++;
           this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed in the sweep');

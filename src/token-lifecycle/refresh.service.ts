@@ -17,6 +17,7 @@ import { RefreshHistory } from './refresh-history';
 import { tokenLifecycleConfig } from './token-lifecycle.config';
 import {
   ConnectionLifecycleRepository,
+  FailureRecord,
   NotStoredHook,
 } from '../connections/persistence/connection-lifecycle.repository';
 import { OAuthProvider } from '../providers/core/provider';
@@ -38,6 +39,21 @@ export type Satisfied = (
 ) => boolean;
 
 const WRITE_ATTEMPTS = 5;
+
+/** A failure record as one comparable value: a failure written since changes its count and its time. */
+const failureMark = (row: FailureRecord): string => `${row.refreshFailures}|${row.lastError?.at ?? ''}`;
+
+/**
+ * The failure recorded on `row` since its failure record was `mark`, as the error the refresh that
+ * recorded it got (its kind is `last_error.code`; a 429's wait is what remains of its backoff), or null.
+ */
+function failureSince(row: ConnectionEntity, mark: string): ProviderError | null {
+  if (!row.lastError || failureMark(row) === mark) return null;
+  const kind = row.lastError.code as ProviderError['kind'];
+  const retryAfterMs =
+    kind === 'rate_limited' && row.nextRefreshAt ? Math.max(0, row.nextRefreshAt.getTime() - Date.now()) : undefined;
+  return new ProviderError(kind, row.lastError.message, retryAfterMs);
+}
 
 /**
  * Exactly one refresh per connection across replicas and both paths (sweep and on demand):
@@ -78,9 +94,9 @@ export class RefreshService {
    * process is already waiting for it, that caller is polling for exactly this lease to produce a
    * result, so the sweep runs the refresh itself instead of joining the wait (which would deadlock).
    */
-  refreshClaimed(connection: ConnectionEntity): Promise<RefreshOutcome> {
-    if (this.inFlight.has(connection.id)) return this.tracked(this.refreshLeased(connection));
-    return this.singleFlight(connection.id, () => this.refreshLeased(connection));
+  refreshClaimed(connection: ConnectionEntity, previousOwner: string | null = null): Promise<RefreshOutcome> {
+    if (this.inFlight.has(connection.id)) return this.tracked(this.refreshLeased(connection, previousOwner));
+    return this.singleFlight(connection.id, () => this.refreshLeased(connection, previousOwner));
   }
 
   /**
@@ -112,33 +128,46 @@ export class RefreshService {
     return promise.finally(() => this.untracked.delete(promise));
   }
 
+  /**
+   * Takes the lease and refreshes, or waits for the holder of a live lease. A waiter answers with what
+   * that holder's refresh came to: its tokens when they satisfy the caller, and its failure when it
+   * failed. The signal for the failure is the row's failure record (refresh_failures, last_error.at)
+   * changing after the first take that found the lease live: that take read the record in the same
+   * statement that saw the lease, and a refresh writes its failure and releases its lease in one
+   * transaction, so the change is a failure recorded during the wait (clocks of other replicas play no
+   * part). Calling the provider again instead would repeat a refusal the caller was just waiting for
+   * (a dead grant, an outage, a 429 with its Retry-After).
+   */
   private async leaseAndRefresh(id: string, satisfied: Satisfied): Promise<RefreshOutcome> {
     const started = Date.now();
+    /** The failure record while another holder's lease was live: the wait began there. */
+    let waitedFrom: string | undefined;
     for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
       const now = new Date();
-      const leased = await this.repo.takeLease(
+      const take = await this.repo.takeLease(
         id,
         { owner: this.owner, until: new Date(now.getTime() + this.config.leaseMs) },
         now,
       );
+      if (!take) throw new ConnectionNotFound(id);
+      const leased = take.leased;
       if (leased) {
-        if (satisfied(leased)) {
+        const failed = waitedFrom === undefined ? null : failureSince(leased, waitedFrom);
+        if (satisfied(leased) || failed) {
           await this.repo.releaseLease(id, this.owner);
-          return { kind: 'current', connection: leased };
+          return failed
+            ? { kind: 'failed', connection: leased, error: failed }
+            : { kind: 'current', connection: leased };
         }
-        return this.refreshLeased(leased);
+        return this.refreshLeased(leased, take.previousOwner);
       }
+      waitedFrom ??= failureMark(take.failures);
       const current = await this.repo.findById(id);
       if (!current) throw new ConnectionNotFound(id);
       if (!current.refreshToken || satisfied(current)) return { kind: 'current', connection: current };
-      // The other holder's attempt failed after we began: report that instead of calling again.
-      if (current.lastError && Date.parse(current.lastError.at) >= started && !current.leaseOwner) {
-        return {
-          kind: 'failed',
-          connection: current,
-          error: new ProviderError(current.lastError.code as ProviderError['kind'], current.lastError.message),
-        };
-      }
+      // The holder we waited for failed (and another took the lease since): report that, do not call again.
+      const failed = failureSince(current, waitedFrom);
+      if (failed) return { kind: 'failed', connection: current, error: failed };
       if (Date.now() - started >= this.config.waitMs) {
         const leftMs = current.leaseUntil ? current.leaseUntil.getTime() - Date.now() : 1000;
         throw new RefreshInProgress(Math.ceil(leftMs / 1000));
@@ -147,7 +176,17 @@ export class RefreshService {
     }
   }
 
-  private async refreshLeased(connection: ConnectionEntity): Promise<RefreshOutcome> {
+  /** Provider calls out from this process, per connection (a stalled call can outlive its lease). */
+  private readonly calling = new Map<string, number>();
+
+  /**
+   * @param previousOwner whose unreleased lease ours replaced (it ran out): that holder may still have
+   * a call out with the same refresh token.
+   */
+  private async refreshLeased(
+    connection: ConnectionEntity,
+    previousOwner: string | null = null,
+  ): Promise<RefreshOutcome> {
     const provider = this.catalog.find(connection.provider);
     if (!provider || !connection.refreshToken) {
       await this.repo.releaseLease(connection.id, this.owner);
@@ -169,11 +208,14 @@ export class RefreshService {
       const current = (await this.repo.findById(connection.id)) ?? connection;
       return { kind: 'current', connection: current };
     }
+    // Our own earlier lease only counts when this process still has a call out for the row (a sweep's
+    // lease that ran out while the row waited in its batch had none).
+    const tookOver =
+      previousOwner !== null && (previousOwner !== this.owner || (this.calling.get(connection.id) ?? 0) > 0);
     let tokens: TokenSet;
     const timer = this.metrics.refreshDuration.startTimer({ provider: provider.name });
     try {
-      const refreshToken = this.cipher.decrypt(connection.refreshToken, tokenContext(connection.id, 'refresh_token'));
-      tokens = await provider.refresh(refreshToken);
+      tokens = await this.call(connection, provider, connection.refreshToken);
     } catch (error) {
       timer();
       const failure =
@@ -182,6 +224,10 @@ export class RefreshService {
         this.logger.error({ err: error, connectionId: connection.id }, 'refresh failed unexpectedly');
       this.metrics.refreshes.inc({ provider: provider.name, outcome: failure.kind });
       this.history.record(provider.name, 'failed');
+      if (failure.kind === 'invalid_grant' && tookOver) {
+        const theirs = await this.awaitEarlierCall(connection);
+        if (theirs) return theirs;
+      }
       return this.recordFailure(connection, failure);
     }
     timer();
@@ -190,10 +236,75 @@ export class RefreshService {
     return this.store(connection, provider, tokens);
   }
 
+  /** The provider call, counted in `calling` while it is out. */
+  private async call(connection: ConnectionEntity, provider: OAuthProvider, envelope: string): Promise<TokenSet> {
+    const id = connection.id;
+    this.calling.set(id, (this.calling.get(id) ?? 0) + 1);
+    try {
+      return await provider.refresh(this.cipher.decrypt(envelope, tokenContext(id, 'refresh_token')));
+    } finally {
+      const left = (this.calling.get(id) ?? 1) - 1;
+      if (left > 0) this.calling.set(id, left);
+      else this.calling.delete(id);
+    }
+  }
+
   /**
-   * From the provider's answer to the commit: only the write, retried on database errors. Tokens that
-   * are not stored (the connection was deleted, or a reconnect replaced its tokens, while the refresh
-   * was at the provider) are queued for revocation in the write's transaction.
+   * Our lease replaced one that ran out unreleased, and the provider refused the refresh token as
+   * invalid_grant. That refusal may only mean that the earlier holder's call, still out (a replica that
+   * stalled past its lease), used the token first: a rotating provider (Keap) takes a refresh token
+   * once. That call's tokens are then the grant, and its write still succeeds (the version has not
+   * moved). So the refusal is not written as needs_reauth at once: holding the lease, this waits up to
+   * REFRESH_WAIT_SECONDS for the tokens to be replaced and answers with them. Null when nothing came:
+   * the earlier holder crashed, or the grant is really dead; the caller then records the refusal (and
+   * if that call's answer still comes later, it is stored all the same, since nothing moved the version).
+   */
+  private async awaitEarlierCall(read: ConnectionEntity): Promise<RefreshOutcome | null> {
+    const deadline = Date.now() + this.config.waitMs;
+    this.logger.warn(
+      { connectionId: read.id, provider: read.provider },
+      'invalid_grant after taking over a lease that ran out: waiting for the earlier call to store its tokens',
+    );
+    const held = await this.repo.confirmLease(
+      read.id,
+      this.owner,
+      read.tokenVersion,
+      new Date(deadline + this.config.leaseMs),
+    );
+    const outcome = await this.awaitOutcome(read, failureMark(read), this.owner, held ? deadline : 0);
+    if (outcome) await this.repo.releaseLease(read.id, this.owner);
+    return outcome;
+  }
+
+  /**
+   * Polls the row until the tokens `read` holds are replaced (the row as it is then), a failure is
+   * recorded after `mark` (that failure), `holder` no longer holds a live lease on it, or `deadline`;
+   * null in the last two cases and when the row is gone.
+   */
+  private async awaitOutcome(
+    read: ConnectionEntity,
+    mark: string,
+    holder: string,
+    deadline: number,
+  ): Promise<RefreshOutcome | null> {
+    for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+      const current = await this.repo.findById(read.id);
+      if (!current) return null;
+      if (current.tokenVersion !== read.tokenVersion) return { kind: 'current', connection: current };
+      const failed = failureSince(current, mark);
+      if (failed) return { kind: 'failed', connection: current, error: failed };
+      const held = current.leaseOwner === holder && (current.leaseUntil?.getTime() ?? 0) > Date.now();
+      if (!held || Date.now() >= deadline) return null;
+      await sleep(Math.max(1, Math.min(pause, deadline - Date.now())));
+    }
+  }
+
+  /**
+   * From the provider's answer to the commit: only the write, retried on database errors. The tokens
+   * are stored whenever the version still allows it, even when our lease ran out meanwhile (a provider
+   * that rotated the refresh token has nothing else of the grant). Tokens that are not stored (the
+   * connection was deleted, or a reconnect replaced its tokens, while the refresh was at the provider)
+   * are queued for revocation in the write's transaction.
    */
   private async store(
     connection: ConnectionEntity,
@@ -232,7 +343,8 @@ export class RefreshService {
         const stored = await this.repo.findById(connection.id);
         if (!stored) throw new ConnectionNotFound(connection.id);
         if (!written) {
-          // A reconnect replaced the tokens meanwhile (or our lease was lost): theirs are newer; ours are dropped.
+          // A reconnect, an uninstall or another refresh replaced the tokens meanwhile: theirs stand;
+          // ours were queued for revocation where that is safe (revokeUnstored).
           this.logger.warn(
             { connectionId: connection.id },
             'refreshed tokens not stored: the connection changed during the refresh',
@@ -259,10 +371,13 @@ export class RefreshService {
    *   queued (reason `reconnect`) only where a reconnect queues the tokens it supersedes
    *   (`supports.revoke` and `revokeSupersededTokens`), and only those the stored ones do not reuse
    *   (supersededTokens): revoking a token the stored grant still uses would end the connection.
-   * - Only the lease was lost (the version has not moved), or another replica's refresh stored since
-   *   (last_refreshed_at moved): never queued. Those tokens are of the grant the row still holds, and a
-   *   provider may end the whole grant when one of its tokens is revoked (RFC 7009 2.1).
+   * - Another refresh stored first (last_refreshed_at moved; e.g. a replica that took over a lease this
+   *   one lost mid-call, against a provider that does not rotate or still honours the old token): never
+   *   queued. Those tokens are of the grant the row still holds, and a provider may end the whole grant
+   *   when one of its tokens is revoked (RFC 7009 2.1): revoking them could kill the stored ones. They
+   *   expire on their own; docs/token-lifecycle.md "Revocation" has the trade-off.
    * - The user uninstalled the app meanwhile (`revoked`): never queued; the provider ended the grant.
+   * A lost lease alone (the version has not moved) never gets here: those tokens are stored.
    */
   private revokeUnstored(read: ConnectionEntity, provider: OAuthProvider, tokens: TokenSet): NotStoredHook {
     const id = read.id;
@@ -334,9 +449,24 @@ export class RefreshService {
     const recorded = await this.repo.recordRefreshFailure(connection.id, this.owner, connection.tokenVersion, change);
     const stored = (await this.repo.findById(connection.id)) ?? connection;
     if (!recorded && stored.tokenVersion !== connection.tokenVersion) {
-      // A reconnect replaced the grant while the old one failed: the new tokens stand, nothing failed.
+      // A reconnect (or another holder's refresh) replaced the tokens while ours failed: they stand.
       await this.repo.releaseLease(connection.id, this.owner);
       return { kind: 'current', connection: stored };
+    }
+    if (!recorded && stored.leaseOwner !== null && stored.leaseOwner !== this.owner) {
+      // Our lease ran out mid-call and another holder has the row, with the tokens we used: its outcome,
+      // not our failure, is the connection's (a rotating provider refuses whichever call comes second).
+      this.logger.warn(
+        { connectionId: connection.id, provider: connection.provider, kind: error.kind },
+        'refresh failed after its lease was taken over: waiting for the new holder’s outcome',
+      );
+      const theirs = await this.awaitOutcome(
+        connection,
+        failureMark(stored),
+        stored.leaseOwner,
+        Date.now() + this.config.waitMs,
+      );
+      if (theirs) return theirs;
     }
     return { kind: 'failed', connection: stored, error };
   }

@@ -227,30 +227,41 @@ describe('tokens a refresh obtains after its connection was deleted or reconnect
     });
   });
 
-  describe('a refresh that lost its lease: its tokens are of the grant the row holds, never queued', () => {
+  /**
+   * A refresh whose lease ran out mid-call (its replica stalled) and was taken over: the provider has
+   * rotated the refresh token for it, so its tokens are never dropped. Stored when the version still
+   * allows it; else queued like any late tokens, except where they are of the grant the row holds.
+   */
+  describe('a refresh that lost its lease mid-call', () => {
     afterEach(() => {
       settings().revokeSupersededTokens = false;
     });
+    /** Another replica takes the lease over (this one stalled past it) and has not written yet. */
+    const takeOver = (id: string) =>
+      t.dataSource.query(
+        `UPDATE connections SET lease_owner = 'another-replica', lease_until = now() + interval '1 minute' WHERE id = $1`,
+        [id],
+      );
 
-    it('the lease taken over, nothing stored since: the late tokens are not queued (revoking them may end the grant)', async () => {
+    it('nothing stored since: its tokens are stored (the version still allows them), nothing is queued, the other holder keeps its lease', async () => {
       settings().revokeSupersededTokens = true;
       const { body: created } = await importTokens('lease-lost', '0').expect(201);
       const id: string = created.id;
       const held = holdRefresh();
       const refreshing = t.api.post(`/connections/${id}/refresh`).then((res) => res);
       await fake.waitForRequests('/token', 1);
-      // Another replica took the lease (this one stalled past it) and has not written yet.
-      await t.dataSource.query(
-        `UPDATE connections SET lease_owner = 'another-replica', lease_until = now() + interval '1 minute' WHERE id = $1`,
-        [id],
-      );
+      await takeOver(id);
       held.release();
-      await refreshing;
-      expect(await stored(id)).toEqual({ accessToken: 'at-0', refreshToken: 'rt-0' });
+      expect((await refreshing).status).toBe(200);
+      expect(await stored(id)).toEqual({ accessToken: 'at-late', refreshToken: 'rt-late' });
       expect(await queue(id)).toEqual([]);
+      // That holder's call is still out: its lease stays until it finds the version moved on.
+      expect((await t.dataSource.query('SELECT lease_owner FROM connections WHERE id = $1', [id]))[0]).toEqual({
+        lease_owner: 'another-replica',
+      });
     });
 
-    it('another replica’s refresh stored meanwhile (version and last_refreshed_at moved): not queued either', async () => {
+    it('another replica’s refresh stored meanwhile (version and last_refreshed_at moved): not queued (same grant: revoking them may end the stored tokens)', async () => {
       settings().revokeSupersededTokens = true;
       const { body: created } = await importTokens('lease-lost-stored', '0').expect(201);
       const id: string = created.id;
@@ -270,6 +281,41 @@ describe('tokens a refresh obtains after its connection was deleted or reconnect
       await refreshing;
       expect(await stored(id)).toEqual({ accessToken: 'at-other', refreshToken: 'rt-other' });
       expect(await queue(id)).toEqual([]);
+    });
+
+    it('a reconnect replaced the tokens meanwhile: its tokens are queued under the reconnect’s rule', async () => {
+      settings().revokeSupersededTokens = true;
+      const { body: created } = await importTokens('lease-lost-rc', '0').expect(201);
+      const id: string = created.id;
+      const held = holdRefresh();
+      const refreshing = t.api.post(`/connections/${id}/refresh`).then((res) => res);
+      await fake.waitForRequests('/token', 1);
+      await takeOver(id);
+      await importTokens('lease-lost-rc', 'new').expect(200);
+      held.release();
+      expect((await refreshing).status).toBe(200);
+      expect(await stored(id)).toEqual({ accessToken: 'at-new', refreshToken: 'rt-new' });
+      expect((await queue(id)).map(queued)).toEqual([
+        { reason: 'reconnect', status: 'pending', accessToken: 'at-0', refreshToken: 'rt-0' },
+        { reason: 'reconnect', status: 'pending', accessToken: 'at-late', refreshToken: 'rt-late' },
+      ]);
+    });
+
+    it('the connection was deleted meanwhile: its tokens are queued (delete) and revoked', async () => {
+      const { body: created } = await importTokens('lease-lost-del', '0').expect(201);
+      const id: string = created.id;
+      const held = holdRefresh();
+      const refreshing = t.api.post(`/connections/${id}/refresh`).then((res) => res);
+      await fake.waitForRequests('/token', 1);
+      await takeOver(id);
+      await t.api.delete(`/connections/${id}`).expect(200);
+      held.release();
+      expect((await refreshing).status).toBe(404);
+      expect((await queue(id)).map(queued)).toEqual([
+        { reason: 'delete', status: 'pending', accessToken: 'at-late', refreshToken: 'rt-late' },
+      ]);
+      expect((await worker().runOnce()).revoked).toBe(1);
+      expect(revoked()).toEqual(['rt-0', 'rt-late']);
     });
   });
 

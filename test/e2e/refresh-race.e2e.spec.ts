@@ -16,6 +16,8 @@ import {
   refreshCalls,
   storedGrant,
 } from '../support/sandbox-flow';
+import { ConnectionLifecycleRepository } from '../../src/connections/persistence/connection-lifecycle.repository';
+import { FakeResponse } from '../support/fake-provider';
 import { StubProvider } from '../support/stub-provider';
 import { gate, waitFor } from '../support/wait';
 
@@ -448,4 +450,267 @@ describe('a refresh whose provider answer outlives its lease', () => {
     await a.api.post(`/connections/${id}/refresh`).expect(200);
     expect(refreshTokensSent()).toEqual(['rt-0', 'rt-0', 'rt-b']);
   }, 30_000);
+});
+
+/**
+ * What a replica answers when another replica's refresh decides the outcome, and which tokens stand
+ * when a lease is lost mid-call, on two replicas (a third with a short REFRESH_WAIT_SECONDS) against a
+ * recording stand-in provider whose answers the test holds and releases. HTTP_TIMEOUT_MS is long, so
+ * only the test decides when an answer comes; a replica "stalls past its lease" by having its
+ * lease_until written into the past while its call is held (a pause no timeout bounds). The stand-in
+ * plays a rotating provider (Keap): a refresh token is taken once, the second call with it is
+ * invalid_grant.
+ */
+describe('waiters and lost leases: what a replica reports, and which tokens stand', () => {
+  const stub = new StubProvider();
+  const fake = stub.fake;
+  const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+  let a: TestApp;
+  let b: TestApp;
+  /** A replica that waits for an earlier call only 1 s. */
+  let c: TestApp;
+
+  beforeAll(async () => {
+    await stub.start();
+    const databaseUrl = await createTestDatabase();
+    const env = {
+      ...stub.env,
+      HTTP_TIMEOUT_MS: '10000',
+      REFRESH_LEASE_SECONDS: '30',
+      REFRESH_WAIT_SECONDS: '15',
+      // Status changes stay in the outbox (nothing is sent): the tests read them there.
+      WEBHOOK_URL: 'http://127.0.0.1:9/hooks',
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+    };
+    a = await startTestApp({ databaseUrl, env });
+    b = await startTestApp({ databaseUrl, env });
+    c = await startTestApp({ databaseUrl, env: { ...env, REFRESH_WAIT_SECONDS: '1' } });
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await c?.close();
+    await stub.stop();
+  });
+  beforeEach(() => stub.reset());
+
+  const INVALID_GRANT = { status: 400, json: { error: 'invalid_grant' } };
+  const refresh = (t: TestApp, id: string) => t.api.post(`/connections/${id}/refresh`).then((res) => res);
+  const forced = (t: TestApp, id: string) =>
+    t.api
+      .get(`/connections/${id}/credentials`)
+      .query({ forceRefresh: 'true' })
+      .then((res) => res);
+  const row = async (id: string) =>
+    (
+      await a.dataSource.query(
+        'SELECT status, token_version, lease_owner, lease_until, last_error, refresh_failures, refresh_token FROM connections WHERE id = $1',
+        [id],
+      )
+    )[0];
+  const storedRefreshToken = async (id: string) =>
+    a.app.get(TokenCipher).decrypt((await row(id)).refresh_token, tokenContext(id, 'refresh_token'));
+  const events = async (id: string): Promise<string[]> =>
+    (
+      await a.dataSource.query(
+        'SELECT event_type FROM webhook_deliveries WHERE connection_id = $1 ORDER BY created_at',
+        [id],
+      )
+    ).map((r: { event_type: string }) => r.event_type);
+  /** The replica's own call stalls past its lease: its lease_until is now in the past. */
+  const stall = (id: string) =>
+    a.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 millisecond' WHERE id = $1`, [id]);
+  const logged = (t: TestApp, message: string) => t.logs.entries().some((e) => e.msg === message);
+  /** Queues a token answer that waits for `release`. */
+  function held(answer: FakeResponse) {
+    const g = gate();
+    stub.tokenAnswers.push(async () => {
+      await g.promise;
+      return answer;
+    });
+    return g;
+  }
+
+  async function connection(owner: string): Promise<string> {
+    const res = await a.api
+      .post('/connections')
+      .send({ provider: 'stub', ownerId: owner, accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 })
+      .expect(201);
+    return res.body.id;
+  }
+
+  describe('a waiter on another replica’s failing refresh reports that failure instead of calling again', () => {
+    it.each([
+      ['a 503', { status: 503, json: { error: 'temporarily_unavailable' } }, 502, 'provider_unavailable'],
+      ['invalid_grant', INVALID_GRANT, 409, 'connection_needs_reauth'],
+      [
+        'a 429 with Retry-After',
+        { status: 429, headers: { 'Retry-After': '120' }, json: {} },
+        502,
+        'provider_unavailable',
+      ],
+    ])('%s', async (name, answer: FakeResponse, status, code) => {
+      const id = await connection(`waiter-${name}`);
+      const aAnswers = held(answer);
+      // A second call would be answered with fresh tokens, so one shows in the answers and the counts.
+      stub.tokenAnswers.push(() => StubProvider.tokens('second'));
+      const first = refresh(a, id);
+      await fake.waitForRequests('/token', 1);
+      // b waits for a's lease: known once one of b's takes found it live.
+      const repoB = b.app.get(ConnectionLifecycleRepository);
+      const take = repoB.takeLease.bind(repoB);
+      const bWaits = gate();
+      const spy = jest.spyOn(repoB, 'takeLease').mockImplementation(async (...args) => {
+        const result = await take(...args);
+        if (result && !result.leased) bWaits.release();
+        return result;
+      });
+      try {
+        const second = refresh(b, id);
+        await bWaits.promise;
+        aAnswers.release();
+        const [one, two] = await Promise.all([first, second]);
+        expect(one.status).toBe(status);
+        expect(one.body.code).toBe(code);
+        // The same answer on both replicas, from one provider call.
+        expect(two.status).toBe(status);
+        expect(two.body.code).toBe(code);
+        expect(two.body.message).toBe(one.body.message);
+        expect(fake.requestsTo('/token')).toHaveLength(1);
+        if (one.headers['retry-after']) {
+          expect(Number(one.headers['retry-after'])).toBe(120);
+          // What is left of the backoff a recorded: the same wait, give or take the seconds since.
+          expect(Number(two.headers['retry-after'])).toBeGreaterThanOrEqual(115);
+          expect(Number(two.headers['retry-after'])).toBeLessThanOrEqual(120);
+        }
+        expect(await row(id)).toMatchObject({ refresh_failures: 1, lease_owner: null });
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+
+  describe('a lease lost mid-call against a rotating provider: the tokens it obtained are stored, never dropped', () => {
+    it('the second call’s invalid_grant comes first: it is not written as needs_reauth; the first call’s tokens are stored and both callers get them', async () => {
+      const id = await connection('lost-refusal-first');
+      const before = await row(id);
+      const aAnswers = held(StubProvider.tokens('a'));
+      // The provider took rt-0 from a's call: b's call with it is refused.
+      stub.tokenAnswers.push(() => INVALID_GRANT);
+      const first = forced(a, id);
+      await fake.waitForRequests('/token', 1);
+      await stall(id);
+      const second = forced(b, id);
+      await fake.waitForRequests('/token', 2);
+      // b has dealt with its refusal: without the rule it has written needs_reauth; with it, it waits
+      // for the earlier call (and says so).
+      await waitFor(
+        async () =>
+          (await row(id)).status === 'needs_reauth' ||
+          logged(
+            b,
+            'invalid_grant after taking over a lease that ran out: waiting for the earlier call to store its tokens',
+          ),
+        'b has dealt with the refusal',
+      );
+      aAnswers.release();
+      const [one, two] = await Promise.all([first, second]);
+      expect([one.status, one.body.accessToken]).toEqual([200, 'at-a']);
+      expect([two.status, two.body.accessToken]).toEqual([200, 'at-a']);
+      expect(await row(id)).toMatchObject({
+        status: 'active',
+        token_version: before.token_version + 1,
+        lease_owner: null,
+        last_error: null,
+      });
+      expect(await storedRefreshToken(id)).toBe('rt-a');
+      expect(await events(id)).toEqual(['connection.created']);
+      // The next refresh sends the token the provider issued last.
+      stub.tokenAnswers.push(() => StubProvider.tokens('next'));
+      await refresh(b, id).then((res) => expect(res.status).toBe(200));
+      expect(stub.refreshTokensSent()).toEqual(['rt-0', 'rt-0', 'rt-a']);
+    });
+
+    it('the first call’s tokens come first: they are stored although the lease moved on, and the second call’s invalid_grant then changes nothing', async () => {
+      const id = await connection('lost-tokens-first');
+      const before = await row(id);
+      const aAnswers = held(StubProvider.tokens('a'));
+      const bAnswers = held(INVALID_GRANT);
+      const first = forced(a, id);
+      await fake.waitForRequests('/token', 1);
+      await stall(id);
+      const second = forced(b, id);
+      await fake.waitForRequests('/token', 2);
+      aAnswers.release();
+      const one = await first;
+      expect([one.status, one.body.accessToken]).toEqual([200, 'at-a']);
+      // Stored with b's lease left in place: b's call is still out.
+      expect(await row(id)).toMatchObject({ token_version: before.token_version + 1, status: 'active' });
+      expect(await storedRefreshToken(id)).toBe('rt-a');
+      bAnswers.release();
+      const two = await second;
+      expect([two.status, two.body.accessToken]).toEqual([200, 'at-a']);
+      expect(await row(id)).toMatchObject({
+        status: 'active',
+        token_version: before.token_version + 1,
+        lease_owner: null,
+        refresh_failures: 0,
+      });
+      expect(await events(id)).toEqual(['connection.created']);
+    });
+
+    it('the first call is refused (the second one reached the provider first): its caller gets the tokens the second stores, not needs_reauth', async () => {
+      const id = await connection('lost-first-refused');
+      const aAnswers = held(INVALID_GRANT);
+      const bAnswers = held(StubProvider.tokens('b'));
+      const first = forced(a, id);
+      let firstDone = false;
+      void first.then(() => (firstDone = true));
+      await fake.waitForRequests('/token', 1);
+      await stall(id);
+      const second = forced(b, id);
+      await fake.waitForRequests('/token', 2);
+      aAnswers.release();
+      // a has dealt with its refusal: without the rule it has answered 409 already; with it, it waits
+      // for b's outcome (and says so).
+      await waitFor(
+        () =>
+          firstDone || logged(a, 'refresh failed after its lease was taken over: waiting for the new holder’s outcome'),
+        'a has dealt with the refusal',
+      );
+      bAnswers.release();
+      const [one, two] = await Promise.all([first, second]);
+      expect([two.status, two.body.accessToken]).toEqual([200, 'at-b']);
+      expect([one.status, one.body.accessToken]).toEqual([200, 'at-b']);
+      expect(await row(id)).toMatchObject({ status: 'active', lease_owner: null, refresh_failures: 0 });
+      expect(await storedRefreshToken(id)).toBe('rt-b');
+      expect(await events(id)).toEqual(['connection.created']);
+    });
+
+    it('an earlier call that does not answer within REFRESH_WAIT_SECONDS: needs_reauth, and its tokens, when they come after all, are still stored', async () => {
+      const id = await connection('lost-no-answer');
+      const before = await row(id);
+      const aAnswers = held(StubProvider.tokens('a'));
+      stub.tokenAnswers.push(() => INVALID_GRANT);
+      const first = forced(a, id);
+      await fake.waitForRequests('/token', 1);
+      await stall(id);
+      // c waits 1 s for a's call, then believes the refusal (a crashed holder leaves nothing else).
+      const third = await forced(c, id);
+      expect([third.status, third.body.code]).toEqual([409, 'connection_needs_reauth']);
+      expect(await row(id)).toMatchObject({ status: 'needs_reauth', token_version: before.token_version });
+      expect(await events(id)).toEqual(['connection.created', 'connection.needs_reauth']);
+      // a's answer arrives: nothing replaced the tokens it started from, so it is the grant now.
+      aAnswers.release();
+      const one = await first;
+      expect([one.status, one.body.accessToken]).toEqual([200, 'at-a']);
+      expect(await row(id)).toMatchObject({
+        status: 'active',
+        token_version: before.token_version + 1,
+        last_error: null,
+      });
+      expect(await storedRefreshToken(id)).toBe('rt-a');
+    });
+  });
 });

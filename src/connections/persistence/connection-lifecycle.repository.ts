@@ -23,6 +23,29 @@ export interface Lease {
   until: Date;
 }
 
+/** The failure record of a row: a failure written since a read changes it (a count and a time). */
+export type FailureRecord = Pick<ConnectionEntity, 'refreshFailures' | 'lastError'>;
+
+/** What `takeLease` found and did, in one statement. */
+export interface LeaseTake {
+  /** The row, now leased to the caller; null when another holder's lease is live (or there is no refresh token). */
+  leased: ConnectionEntity | null;
+  /**
+   * The row's lease owner before the statement. With `leased`: the owner of a lease that ran out without
+   * being released (a takeover: that holder may still have a provider call out), or null. Without: the
+   * live holder.
+   */
+  previousOwner: string | null;
+  /** The failure record as the statement found it: while another's lease is live, its outcome is not in it yet. */
+  failures: FailureRecord;
+}
+
+/** A row the sweep claimed, and whose unreleased (run-out) lease the claim took over, if any. */
+export interface ClaimedConnection {
+  connection: ConnectionEntity;
+  previousOwner: string | null;
+}
+
 export interface RefreshedTokens {
   accessToken: string;
   refreshToken: string | null;
@@ -34,8 +57,7 @@ export interface RefreshedTokens {
 
 /**
  * Called inside the transaction of a refresh's write that was not stored, with the row as it is now
- * (locked; other tokens than the refresh started from, or a lease it lost) or null when the row was
- * deleted meanwhile.
+ * (locked; other tokens than the refresh started from) or null when the row was deleted meanwhile.
  */
 export type NotStoredHook = (tx: EntityManager, current: ConnectionEntity | null) => Promise<void>;
 
@@ -82,12 +104,12 @@ interface RawCredentialsRow {
 }
 
 /**
- * The sweep's claim statement. Parameters: lease owner, lease until, provider, now, expiring before,
- * refresh token expiring before, limit.
+ * The sweep's claim statement, returning each claimed row's previous lease owner (a lease that ran out
+ * unreleased). Parameters: lease owner, lease until, provider, now, expiring before, refresh token
+ * expiring before, limit.
  */
-const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, lease_until = $2
-        WHERE id IN (
-          SELECT id FROM connections
+const CLAIM_DUE_FOR_REFRESH = `WITH due AS (
+          SELECT id, lease_owner FROM connections
            WHERE provider = $3
              AND refresh_token IS NOT NULL
              AND status IN (${sqlList(REFRESHABLE_STATUSES)})
@@ -97,7 +119,24 @@ const CLAIM_DUE_FOR_REFRESH = `UPDATE connections SET lease_owner = $1, lease_un
            ORDER BY expires_at NULLS LAST
            LIMIT $7
            FOR UPDATE SKIP LOCKED)
-        RETURNING id`;
+        UPDATE connections c SET lease_owner = $1, lease_until = $2
+          FROM due WHERE c.id = due.id
+        RETURNING c.id, due.lease_owner AS previous_owner`;
+
+/**
+ * One connection's lease, taken when it is free (no lease, or one that ran out), and what the row held
+ * before, in one statement: the lock (FOR NO KEY UPDATE, what the UPDATE takes anyway) makes what it
+ * reads and what it changes one moment. Parameters: id, lease owner, lease until, now.
+ */
+const TAKE_LEASE = `WITH cur AS (
+          SELECT id, lease_owner, refresh_failures, last_error,
+                 refresh_token IS NOT NULL AND (lease_until IS NULL OR lease_until < $4) AS free
+            FROM connections WHERE id = $1 FOR NO KEY UPDATE
+        ), taken AS (
+          UPDATE connections c SET lease_owner = $2, lease_until = $3 FROM cur WHERE c.id = cur.id AND cur.free
+          RETURNING c.id
+        )
+        SELECT cur.lease_owner, cur.refresh_failures, cur.last_error, EXISTS (SELECT 1 FROM taken) AS leased FROM cur`;
 
 const ids = (result: [{ id: string }[], number]) => result[0].map((r) => r.id);
 
@@ -170,17 +209,14 @@ export class ConnectionLifecycleRepository {
    * the same time take disjoint rows) and leases them in the same statement. Rows without a refresh
    * token, needing reauth, leased by someone else or backing off (next_refresh_at) are skipped.
    */
-  async claimDueForRefresh(q: DueQuery, lease: Lease): Promise<ConnectionEntity[]> {
-    const result: [{ id: string }[], number] = await this.repo.query(CLAIM_DUE_FOR_REFRESH, [
-      lease.owner,
-      lease.until,
-      q.provider,
-      q.now,
-      q.expiringBefore,
-      q.refreshTokenExpiringBefore,
-      q.limit,
-    ]);
-    return this.loadAll(ids(result));
+  async claimDueForRefresh(q: DueQuery, lease: Lease): Promise<ClaimedConnection[]> {
+    const [claimed]: [{ id: string; previous_owner: string | null }[], number] = await this.repo.query(
+      CLAIM_DUE_FOR_REFRESH,
+      [lease.owner, lease.until, q.provider, q.now, q.expiringBefore, q.refreshTokenExpiringBefore, q.limit],
+    );
+    const rows = await this.loadAll(claimed.map((c) => c.id));
+    const previous = new Map(claimed.map((c) => [c.id, c.previous_owner]));
+    return rows.map((connection) => ({ connection, previousOwner: previous.get(connection.id) ?? null }));
   }
 
   /** Claims active connections without refresh token whose whoami check is due. */
@@ -210,15 +246,27 @@ export class ConnectionLifecycleRepository {
     );
   }
 
-  /** Leases one connection for a refresh, in its own committed statement; null when someone else holds it. */
-  async takeLease(id: string, lease: Lease, now: Date): Promise<ConnectionEntity | null> {
-    const result: [{ id: string }[], number] = await this.repo.query(
-      `UPDATE connections SET lease_owner = $2, lease_until = $3
-        WHERE id = $1 AND refresh_token IS NOT NULL AND (lease_until IS NULL OR lease_until < $4)
-        RETURNING id`,
-      [id, lease.owner, lease.until, now],
-    );
-    return result[0].length ? this.repo.findOneBy({ id }) : null;
+  /**
+   * Leases one connection for a refresh, in its own committed statement, unless someone else's lease is
+   * live (or the row has no refresh token). Says whose lease was there before and what the failure
+   * record was at that moment; null when there is no such connection.
+   */
+  async takeLease(id: string, lease: Lease, now: Date): Promise<LeaseTake | null> {
+    const rows: {
+      lease_owner: string | null;
+      refresh_failures: number;
+      last_error: LastError | null;
+      leased: boolean;
+    }[] = await this.repo.query(TAKE_LEASE, [id, lease.owner, lease.until, now]);
+    const found = rows[0];
+    if (!found) return null;
+    const leased = found.leased ? await this.repo.findOneBy({ id }) : null;
+    if (found.leased && !leased) return null;
+    return {
+      leased,
+      previousOwner: found.lease_owner,
+      failures: { refreshFailures: found.refresh_failures, lastError: found.last_error },
+    };
   }
 
   /**
@@ -248,11 +296,16 @@ export class ConnectionLifecycleRepository {
   }
 
   /**
-   * The write after a successful refresh: compare-and-set on token_version and our lease. Returns false
-   * when the row changed under us (a reconnect, or a lease we lost) or is gone (a DELETE), in which case
-   * nothing is written and `onNotStored` sees the row as it is now (locked), or null when it was
-   * deleted, in the same transaction: whatever it writes (the revocation queue) commits exactly when
-   * the decision not to store does, so tokens that are not stored are never lost either.
+   * The write after a successful refresh: compare-and-set on token_version alone. Tokens the provider
+   * issued are stored whenever nothing replaced the ones the refresh started from, even when its lease
+   * ran out mid-call and another holder has it now: the provider has rotated the refresh token, so the
+   * answer is the grant (the other holder's call with the old token fails or loses the same
+   * compare-and-set). Our lease is released; another holder's stays with it (its call is still out).
+   * Returns false when the row changed under us (a reconnect, an uninstall, another refresh stored
+   * first) or is gone (a DELETE), in which case nothing is written and `onNotStored` sees the row as it
+   * is now (locked), or null when it was deleted, in the same transaction: whatever it writes (the
+   * revocation queue) commits exactly when the decision not to store does, so tokens that are not
+   * stored are never lost either.
    */
   async saveRefreshedTokens(
     id: string,
@@ -268,9 +321,11 @@ export class ConnectionLifecycleRepository {
             SET access_token = $4, refresh_token = COALESCE($5, refresh_token), token_type = $6, expires_at = $7,
                 refresh_token_expires_at = CASE WHEN $5::text IS NULL THEN refresh_token_expires_at ELSE $8 END,
                 scopes = $9, last_refreshed_at = $10, status = $11, next_refresh_at = $12, refresh_failures = $13,
-                last_error = $14, token_version = token_version + 1, lease_owner = NULL, lease_until = NULL,
+                last_error = $14, token_version = token_version + 1,
+                lease_owner = CASE WHEN lease_owner = $3 THEN NULL ELSE lease_owner END,
+                lease_until = CASE WHEN lease_owner = $3 THEN NULL ELSE lease_until END,
                 updated_at = now()
-          WHERE id = $1 AND token_version = $2 AND lease_owner = $3`,
+          WHERE id = $1 AND token_version = $2`,
         [
           id,
           version,
