@@ -12,6 +12,7 @@ import { DomainError } from '../common/errors';
 import { loadAppConfig } from '../config/app.config';
 import { registerRateLimits } from './rate-limit';
 import { registerSecurityHeaders, securityHeaders } from './security-headers';
+import { registerTrustProxyWarning } from './trust-proxy-warning';
 
 /** What the HTTP layer reads from the app config (loadAppConfig). */
 export type HttpSettings = Pick<
@@ -79,6 +80,8 @@ export function createHttpAdapter(logger?: Logger, settings: HttpSettings = load
     }),
   });
   const fastify = adapter.getInstance();
+  // First, so that requests answered by the hooks below count too.
+  registerTrustProxyWarning(fastify, settings.trustProxy, logger);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     // An unknown route is answered here, before its body would be read and parsed for nothing.
