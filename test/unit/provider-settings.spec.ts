@@ -1,7 +1,12 @@
 import { ConfigError } from '../../src/config/env';
 import { readProviderSettings } from '../../src/providers/core/provider-settings';
+import { clickfunnelsClassicSpec } from '../../src/providers/clickfunnels-classic/clickfunnels-classic.config';
+import { clickfunnelsSpec } from '../../src/providers/clickfunnels/clickfunnels.config';
+import { keapSpec } from '../../src/providers/keap/keap.config';
 import { LIGHTFUNNELS_TOKEN_URLS, lightfunnelsSpec } from '../../src/providers/lightfunnels/lightfunnels.config';
 import { LightfunnelsProvider } from '../../src/providers/lightfunnels/lightfunnels.provider';
+import { loadProvidersConfig } from '../../src/providers/providers.config';
+import { webflowSpec } from '../../src/providers/webflow/webflow.config';
 import { basicOf, FakeHttp, jsonOf, response } from './support/fake-http';
 
 function configError(fn: () => unknown): ConfigError {
@@ -13,6 +18,48 @@ function configError(fn: () => unknown): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
+
+describe('<P>_REVOKE_URL (issue 27)', () => {
+  it.each([
+    ['KEAP', keapSpec],
+    ['LIGHTFUNNELS', lightfunnelsSpec],
+    ['CLICKFUNNELS_CLASSIC', clickfunnelsClassicSpec],
+  ])('is refused for %s, which has no revoke call, naming the variable and not the value', (prefix, spec) => {
+    expect(spec.supports.revoke).toBe(false);
+    const error = configError(() =>
+      readProviderSettings(spec, { [`${prefix}_REVOKE_URL`]: 'https://secret-host.test/revoke' }, 3600),
+    );
+    expect(error.problems).toEqual([
+      `${prefix}_REVOKE_URL: ${spec.displayName} has no revoke call, so this variable would do nothing; unset it (deleting a connection only forgets its tokens)`,
+    ]);
+    expect(error.message).not.toContain('secret-host');
+  });
+
+  it('stops the whole configuration, as the app start reads it', () => {
+    const error = configError(() => loadProvidersConfig({ KEAP_REVOKE_URL: 'https://x.test/revoke' }));
+    expect(error.message).toContain('KEAP_REVOKE_URL');
+  });
+
+  it.each(['', '   '])('is fine empty (%j counts as unset, as in .env.example)', (value) => {
+    expect(readProviderSettings(keapSpec, { KEAP_REVOKE_URL: value }, 3600).revokeUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['WEBFLOW', webflowSpec],
+    ['CLICKFUNNELS', clickfunnelsSpec],
+  ])('is read for %s, which revokes', (prefix, spec) => {
+    expect(readProviderSettings(spec, { [`${prefix}_REVOKE_URL`]: 'http://127.0.0.1:1/r' }, 3600).revokeUrl).toBe(
+      'http://127.0.0.1:1/r',
+    );
+    expect(readProviderSettings(spec, {}, 3600).revokeUrl).toBe(spec.defaults.revokeUrl);
+  });
+
+  it('ClickFunnels 2.0 revokes, Classic does not: the prefixes do not mix', () => {
+    const env = { CLICKFUNNELS_REVOKE_URL: 'http://127.0.0.1:1/r' };
+    expect(readProviderSettings(clickfunnelsSpec, env, 3600).revokeUrl).toBe('http://127.0.0.1:1/r');
+    expect(readProviderSettings(clickfunnelsClassicSpec, env, 3600).revokeUrl).toBeUndefined();
+  });
+});
 
 describe('LIGHTFUNNELS_CLIENT_AUTH and the token URL (issue 27)', () => {
   const read = (env: Record<string, string>) => readProviderSettings(lightfunnelsSpec, env, 3600);

@@ -76,12 +76,18 @@ export interface ProviderSettings extends ProviderEndpointsAndLimits {
 export function readProviderSettings(spec: ProviderSpec, source: Env, refreshLeadSeconds: number): ProviderSettings {
   const p = spec.envPrefix;
   const isSet = (variable: string) => Boolean(source[variable]?.trim());
+  // A provider without a revoke call would read the variable and never use it: an operator who sets it
+  // believes deletes revoke at the provider. Refused, so the start says so instead of doing nothing.
+  if (!spec.supports.revoke && isSet(`${p}_REVOKE_URL`))
+    throw new ConfigError([
+      `${p}_REVOKE_URL: ${spec.displayName} has no revoke call, so this variable would do nothing; unset it (deleting a connection only forgets its tokens)`,
+    ]);
   const schema = z.object({
     [`${p}_CLIENT_ID`]: z.string().optional(),
     [`${p}_CLIENT_SECRET`]: z.string().optional(),
     [`${p}_AUTHORIZE_URL`]: env.url().default(spec.defaults.authorizeUrl),
     [`${p}_TOKEN_URL`]: env.url().default(spec.defaults.tokenUrl),
-    [`${p}_REVOKE_URL`]: env.url().optional(),
+    ...(spec.supports.revoke ? { [`${p}_REVOKE_URL`]: env.url().optional() } : {}),
     [`${p}_API_BASE_URL`]: env.url().default(spec.defaults.apiBaseUrl),
     [`${p}_ALLOW_PRIVATE_API_HOST`]: env.boolean().default(false),
     [`${p}_SCOPES`]: env.list().optional(),
