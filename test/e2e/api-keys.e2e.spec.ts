@@ -27,6 +27,7 @@ const EXPECTED_SCOPES: Record<string, string> = {
   'POST /connections/{id}/subscriptions': 'connections:write',
   'POST /connections/{id}/verify': 'connections:write',
   'POST /connect-sessions': 'connections:write',
+  'GET /connect-sessions/{id}': 'connections:read',
   'GET /connections/{id}/credentials': 'credentials:read',
   'GET /connections/{id}/subscriptions': 'connections:read',
   'GET /webhook-deliveries': 'webhooks',
@@ -57,6 +58,7 @@ const PAST_THE_GUARD: Record<string, [number, string?]> = {
   'POST /connections/{id}/subscriptions': [400, 'validation_failed'],
   'POST /connections/{id}/verify': [404, 'connection_not_found'],
   'POST /connect-sessions': [400, 'validation_failed'],
+  'GET /connect-sessions/{id}': [404, 'connect_session_not_found'],
   'GET /connections/{id}/credentials': [404, 'connection_not_found'],
   'GET /connections/{id}/subscriptions': [404, 'connection_not_found'],
   'GET /webhook-deliveries': [200],
@@ -71,7 +73,8 @@ const PAST_THE_GUARD: Record<string, [number, string?]> = {
   'PATCH /proxy/{connectionId}/{path}': [404, 'connection_not_found'],
   'DELETE /proxy/{connectionId}/{path}': [404, 'connection_not_found'],
 };
-const PUBLIC_OPERATIONS = ['GET /health/live', 'GET /health/ready'];
+// The observe channel is proven by a connect session's observe token, not a key.
+const PUBLIC_OPERATIONS = ['GET /connect/observe/{sessionId}', 'GET /health/live', 'GET /health/ready'];
 
 describe('API keys with scopes', () => {
   let t: TestApp;
