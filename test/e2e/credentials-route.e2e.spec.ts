@@ -48,7 +48,6 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
         KEAP_CLIENT_SECRET: 'csecret',
         KEAP_AUTHORIZE_URL: `${provider.url}/authorize`,
         KEAP_TOKEN_URL: `${provider.url}/token`,
-        KEAP_REVOKE_URL: `${provider.url}/revoke`,
         KEAP_API_BASE_URL: `${provider.url}/api`,
         HTTP_TIMEOUT_MS: '2000',
       },

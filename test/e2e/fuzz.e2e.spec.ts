@@ -196,7 +196,6 @@ describe('fuzz: every operation of openapi.json with schema-derived and hostile 
         KEAP_CLIENT_SECRET: 'fuzz-secret',
         KEAP_AUTHORIZE_URL: `${provider.url}/authorize`,
         KEAP_TOKEN_URL: `${provider.url}/token`,
-        KEAP_REVOKE_URL: `${provider.url}/revoke`,
         KEAP_API_BASE_URL: `${provider.url}/crm/rest/v1`,
         // Connection events are written to the outbox (deliveries to fuzz); the dispatcher stays off.
         WEBHOOK_URL: 'https://receiver.example/hooks',

@@ -26,7 +26,8 @@ function providerEnv(fake: FakeProvider, extra: Record<string, string> = {}): Re
     env[`${p}_CLIENT_SECRET`] = `csecret-${name}`;
     env[`${p}_AUTHORIZE_URL`] = `${fake.url}/${name}/authorize`;
     env[`${p}_TOKEN_URL`] = `${fake.url}/${name}/token`;
-    env[`${p}_REVOKE_URL`] = `${fake.url}/${name}/revoke`;
+    // Only the providers with a revoke call read it; for the others it is refused at start.
+    if (name === 'webflow' || name === 'clickfunnels') env[`${p}_REVOKE_URL`] = `${fake.url}/${name}/revoke`;
     env[`${p}_API_BASE_URL`] = `${fake.url}/${name}/api`;
   }
   env.WEBFLOW_SCOPES = 'sites:read,sites:write';
