@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { ProxyService } from '../../src/proxy/proxy.service';
 import { FakeProvider } from '../support/fake-provider';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 import { RawAnswer, rawRequest, rawSocketRequest } from '../support/raw-http';
@@ -135,7 +136,6 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
       KEAP_CLIENT_SECRET: 'csecret',
       KEAP_AUTHORIZE_URL: `${tokens.url}/authorize`,
       KEAP_TOKEN_URL: `${tokens.url}/token`,
-      KEAP_REVOKE_URL: `${tokens.url}/revoke`,
       KEAP_API_BASE_URL: `${api.url}/crm/rest/v1`,
       // Webflow's API is somewhere nothing listens.
       WEBFLOW_CLIENT_ID: 'wid',
@@ -487,17 +487,27 @@ describe('proxy: /proxy/{connectionId}/… to the provider API with the token in
       if (req.url.endsWith('/oauth/connect/userinfo')) await held.promise;
       json(res, 401, { message: 'Invalid Access Token' });
     };
-    const calls = Array.from({ length: 5 }, () =>
-      rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, { Authorization: `Bearer ${TEST_API_KEY}` }),
-    );
-    await waitFor(() => api.seen.filter((s) => s.url.endsWith('/contacts')).length === 5, 'five first attempts');
-    await waitFor(() => api.seen.some((s) => s.url.endsWith('/userinfo')), 'the whoami call');
-    // Time for the last 401s, already sent, to reach the service and join the check in flight.
-    await new Promise((r) => setTimeout(r, 300));
-    held.release();
-    expect((await Promise.all(calls)).map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
-    expect(api.seen.filter((s) => s.url.endsWith('/userinfo'))).toHaveLength(1);
-    expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('needs_reauth');
+    // Each call that got a 401 asks for the connection's whoami check (ProxyService.verifyOnce, private:
+    // watched here, not changed), which starts the check or joins the one in flight.
+    const proxy = t.app.get<ProxyService, { verifyOnce(id: string): unknown }>(ProxyService);
+    const checks = jest.spyOn(proxy, 'verifyOnce');
+    try {
+      const calls = Array.from({ length: 5 }, () =>
+        rawRequest(t.baseUrl, 'GET', `/proxy/${id}/contacts`, { Authorization: `Bearer ${TEST_API_KEY}` }),
+      );
+      // All five 401s have reached the service and asked while the one whoami call is held: the answer
+      // is released only then, so no call can come late and start a second one (the order is forced).
+      await waitFor(() => checks.mock.calls.length === 5, 'five calls asking for the whoami check');
+      expect(checks.mock.calls.every(([asked]) => asked === id)).toBe(true);
+      await waitFor(() => api.seen.some((s) => s.url.endsWith('/userinfo')), 'the whoami call');
+      held.release();
+      expect((await Promise.all(calls)).map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
+      expect(api.seen.filter((s) => s.url.endsWith('/contacts'))).toHaveLength(5);
+      expect(api.seen.filter((s) => s.url.endsWith('/userinfo'))).toHaveLength(1);
+      expect((await t.api.get(`/connections/${id}`).expect(200)).body.status).toBe('needs_reauth');
+    } finally {
+      checks.mockRestore();
+    }
   });
 
   describe('caches: every answer is private to its caller', () => {

@@ -9,6 +9,7 @@ import { RefreshSweep } from '../../src/token-lifecycle/refresh-sweep';
 import { RefreshService } from '../../src/token-lifecycle/refresh.service';
 import { addFault, connectThroughSandbox, faultsTaken, queryOf, refreshCalls } from '../support/sandbox-flow';
 import { StubProvider } from '../support/stub-provider';
+import { settled, watchHook } from '../support/hooks';
 import { gate, waitFor, within } from '../support/wait';
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import { tokenContext } from '../../src/connections/token-context';
@@ -159,17 +160,22 @@ describe('graceful shutdown', () => {
       expect(
         (await t.dataSource.query('SELECT count(*)::int AS n FROM connections WHERE lease_owner = $1', [owner]))[0].n,
       ).toBe(2);
-      // Shutdown begins while the refresh is at the provider. The answer is released after a second,
-      // or as soon as the close has finished without waiting for it.
-      let answered = false;
-      let closedBeforeAnswer = false;
-      const closing = t.close().then(() => (closedBeforeAnswer = !answered));
-      await Promise.race([closing, new Promise((r) => setTimeout(r, 1000))]);
-      answered = true;
+      // Shutdown reaches the sweep's hook while the refresh is at the provider. Once every job that needs
+      // no answer has had its turn, the hook must still be waiting: only then is the answer released
+      // (the order is forced, not timed).
+      const hook = watchHook(t.app.get(RefreshSweep), 'beforeApplicationShutdown');
+      const order: string[] = [];
+      const closing = t.close().then(() => order.push('closed'));
+      void hook.finished.then(() => order.push('hook finished'));
+      await within(hook.entered, 15_000, 'the close reaching the sweep');
+      await settled();
+      expect(hook.done).toBe(false);
+      order.push('answered');
       held.release();
       const report = await within(sweeping, 15_000, 'the sweep');
       await within(closing, 15_000, 'app.close');
       closed = true;
+      expect(order).toEqual(['answered', 'hook finished', 'closed']);
       expect(report).toMatchObject({ claimed: 2, failed: 0 });
       expect(t.logs.lines.join('')).not.toContain('could not store refreshed tokens');
 
@@ -189,8 +195,6 @@ describe('graceful shutdown', () => {
       } finally {
         await next.close();
       }
-      // And the close had waited for the provider's answer.
-      expect(closedBeforeAnswer).toBe(false);
     } finally {
       // After a failed shutdown a second close may hang: bounded, and its error does not hide the first.
       if (!closed) await within(t.close(), 5000, 'app.close').catch(() => undefined);

@@ -4,6 +4,7 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { startTestApp, TestApp } from '../support/app';
 import { createTestDatabase, rawClient } from '../support/database';
 import { FakeProvider } from '../support/fake-provider';
+import { settled, watchHook } from '../support/hooks';
 import { gate, waitFor, within } from '../support/wait';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -97,19 +98,25 @@ describe('the webhook dispatcher', () => {
         await held.promise;
         return { status: 204 };
       });
-      const dispatching = t.app.get(WebhookDispatcher).runOnce();
+      const dispatcher = t.app.get(WebhookDispatcher);
+      const dispatching = dispatcher.runOnce();
       await receiver.waitForRequests('/hooks', 1);
-      // The close begins while the receiver holds its answer; the answer comes after a second, or as
-      // soon as the close has finished without waiting for it.
-      let answered = false;
-      let closedBeforeAnswer = false;
-      const closing = t.close().then(() => (closedBeforeAnswer = !answered));
-      await Promise.race([closing, new Promise((r) => setTimeout(r, 1000))]);
-      answered = true;
+      // The close reaches the dispatcher's shutdown hook while the receiver holds its answer. Once every
+      // job that needs no answer has had its turn, the hook must still be waiting: only then does the
+      // answer come (the order is forced, not timed).
+      const hook = watchHook(dispatcher, 'beforeApplicationShutdown');
+      const order: string[] = [];
+      const closing = t.close().then(() => order.push('closed'));
+      void hook.finished.then(() => order.push('hook finished'));
+      await within(hook.entered, 10_000, 'the close reaching the dispatcher');
+      await settled();
+      expect(hook.done).toBe(false);
+      order.push('answered');
       held.release();
       expect(await within(dispatching, 10_000, 'the dispatch round')).toBe(1);
       await within(closing, 10_000, 'app.close');
       closed = true;
+      expect(order).toEqual(['answered', 'hook finished', 'closed']);
       const db = await rawClient(t.databaseUrl);
       try {
         const { rows } = await db.query(
@@ -120,7 +127,6 @@ describe('the webhook dispatcher', () => {
       } finally {
         await db.end();
       }
-      expect(closedBeforeAnswer).toBe(false);
     } finally {
       if (!closed) await within(t.close(), 5000, 'app.close').catch(() => undefined);
     }
