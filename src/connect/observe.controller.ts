@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, HttpCode, Inject, Options, Param, Query, Res } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import {
+  ApiExtension,
   ApiExcludeEndpoint,
   ApiHeader,
   ApiOkResponse,
@@ -51,6 +52,9 @@ export class ObserveController {
   ) {}
 
   @Get(':sessionId')
+  // For the browser package (clients/browser), not for backends (they use getConnectSession with their
+  // key): the generated backend client leaves it out, as it leaves out the proxy's operations.
+  @ApiExtension('x-browser', true)
   @ApiOperation({
     operationId: 'observeConnectSession',
     summary: 'Wait for a connect session to end (for the browser; proven by the observe token)',

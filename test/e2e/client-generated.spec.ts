@@ -150,13 +150,15 @@ describe('generated TypeScript client (clients/typescript)', () => {
   it('has one method per operationId and exports every schema under its own name', () => {
     expect(typeChecks.every(Boolean)).toBe(true);
     const spec = JSON.parse(fs.readFileSync(path.join(ROOT, 'openapi.json'), 'utf8')) as {
-      paths: Record<string, Record<string, { operationId: string; 'x-proxy'?: boolean }>>;
+      paths: Record<string, Record<string, { operationId: string; 'x-proxy'?: boolean; 'x-browser'?: boolean }>>;
       components: { schemas: Record<string, unknown> };
     };
-    // The proxy's operations (x-proxy) are one helper, proxy(), instead of a method each.
+    // The proxy's operations (x-proxy) are one helper, proxy(), instead of a method each; the browser's
+    // (x-browser: the observe channel, clients/browser calls it) are not a backend client's.
     const operations = Object.values(spec.paths).flatMap((item) => Object.values(item));
-    const operationIds = operations.filter((op) => !op['x-proxy']).map((op) => op.operationId);
+    const operationIds = operations.filter((op) => !op['x-proxy'] && !op['x-browser']).map((op) => op.operationId);
     expect(operations.some((op) => op['x-proxy'])).toBe(true);
+    expect(operations.filter((op) => op['x-browser']).map((op) => op.operationId)).toEqual(['observeConnectSession']);
     const client = createConnectionsClient({ baseUrl: 'http://127.0.0.1:1', apiKey: 'unused' });
     expect(
       Object.keys(client)

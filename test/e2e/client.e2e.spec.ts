@@ -20,6 +20,8 @@ interface OpenApiOperation {
   operationId: string;
   /** The proxy's operations: one helper, client.proxy(), instead of a method each. */
   'x-proxy'?: boolean;
+  /** For the browser package (the observe channel): not a backend client's method. */
+  'x-browser'?: boolean;
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
 }
 const SPEC = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'openapi.json'), 'utf8')) as {
@@ -29,7 +31,7 @@ const SPEC = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'ope
 const OPERATIONS = new Map<string, OpenApiOperation & { method: string; route: string }>(
   Object.entries(SPEC.paths).flatMap(([route, item]) =>
     Object.entries(item)
-      .filter(([, op]) => !op['x-proxy'])
+      .filter(([, op]) => !op['x-proxy'] && !op['x-browser'])
       .map(([method, op]) => [op.operationId, { ...op, method, route }] as const),
   ),
 );
@@ -225,6 +227,7 @@ describe('generated TypeScript client (clients/typescript) against the real app'
       nextRefreshAt: null,
       refreshFailures: 0,
       lastError: null,
+      lastVerifiedAt: null,
       revokedAt: null,
       metadata: {},
       createdAt: new Date().toISOString(),
@@ -556,6 +559,15 @@ describe('generated TypeScript client (clients/typescript) against the real app'
       expect(new URL(session.url).searchParams.get('session')).toBeTruthy();
       expect(Date.parse(session.expiresAt) - before).toBeGreaterThan(9 * 60_000);
       expect(Date.parse(session.expiresAt) - before).toBeLessThanOrEqual(10 * 60_000 + 5_000);
+      // getConnectSession: what a backend reads to confirm what a browser says.
+      expect(dataOf(await client.getConnectSession({ id: session.id }))).toEqual({
+        id: session.id,
+        status: 'pending',
+        provider: 'keap',
+        expiresAt: session.expiresAt,
+      });
+      const missing = await client.getConnectSession({ id: '00000000-0000-4000-8000-000000000000' });
+      expectError(errorOf(missing, 404), missing.response, 404, 'connect_session_not_found');
     });
 
     it('typed 400s: return_url_not_allowed and provider_not_configured', async () => {

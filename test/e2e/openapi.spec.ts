@@ -58,6 +58,8 @@ describe('openapi.json', () => {
         'listApiKeys',
         'revokeApiKey',
         'createConnectSession',
+        'getConnectSession',
+        'observeConnectSession',
         'createSubscription',
         'listSubscriptions',
         'deleteSubscription',
@@ -91,10 +93,11 @@ describe('openapi.json', () => {
     );
   });
 
-  it('marks every operation outside /health as needing the API key, and documents its 401', () => {
+  it('marks every operation outside /health and the observe channel as needing the API key, and documents its 401', () => {
     for (const [route, item] of Object.entries(spec.paths)) {
       for (const op of Object.values(item)) {
-        if (route.startsWith('/health/')) {
+        // The probes, and the connect session's observe channel (its observe token is the proof).
+        if (route.startsWith('/health/') || route.startsWith('/connect/observe/')) {
           expect(op.security).toEqual([]);
         } else {
           expect(op.security).toEqual([{ bearer: [] }]);

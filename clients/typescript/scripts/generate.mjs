@@ -53,8 +53,9 @@ function collectOperations(spec) {
   for (const [route, item] of Object.entries(spec.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const op = item[method];
-      // Proxy operations (x-proxy) get one helper, proxy(), instead of a method each.
-      if (!op || op['x-proxy']) continue;
+      // Proxy operations (x-proxy) get one helper, proxy(), instead of a method each; operations for the
+      // browser (x-browser: the connect session's observe channel) are the browser package's, not a backend's.
+      if (!op || op['x-proxy'] || op['x-browser']) continue;
       const where = `${method.toUpperCase()} ${route}`;
       const id = op.operationId;
       if (!id || !IDENTIFIER.test(id)) throw new Error(`${where}: needs an operationId that is a valid identifier (got ${JSON.stringify(id)})`);

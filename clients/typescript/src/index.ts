@@ -13,7 +13,10 @@ export type {
   ApiKey,
   ApiKeyList,
   ApiKeyScope,
+  ConnectFlowError,
   ConnectSession,
+  ConnectSessionState,
+  ConnectSessionStatus,
   Connection,
   ConnectionError,
   ConnectionEventData,
@@ -32,6 +35,7 @@ export type {
   ErrorCode,
   ErrorResponse,
   ImportConnectionRequest,
+  ObservedSession,
   Provider,
   ProviderCapabilities,
   ProviderEventData,
@@ -39,6 +43,7 @@ export type {
   ProviderEventWebhook,
   ProviderList,
   ProviderRevocation,
+  ReconnectTarget,
   Subscription,
   SubscriptionList,
   SubscriptionStatus,
@@ -109,6 +114,8 @@ export type CreateSubscriptionParams = operations['createSubscription']['paramet
 export type DeleteConnectionParams = operations['deleteConnection']['parameters']['path'];
 /** The path parameters of `deleteSubscription`. */
 export type DeleteSubscriptionParams = operations['deleteSubscription']['parameters']['path'];
+/** The path parameters of `getConnectSession`. */
+export type GetConnectSessionParams = operations['getConnectSession']['parameters']['path'];
 /** The path parameters of `getConnection`. */
 export type GetConnectionParams = operations['getConnection']['parameters']['path'];
 /** The path and query parameters of `getConnectionCredentials`. */
@@ -147,7 +154,7 @@ export interface ConnectionsClient {
   /**
    * Create a one-time link that connects a user to a provider
    *
-   * Send the user’s browser to `url`. After consent the browser lands on `returnUrl?connectionId=…&status=connected` (or `status=error&error=<code>`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed). Connecting the same provider account again updates the same connection.
+   * Send the user’s browser to `url` (one provider: its authorize route; `providers`: a hosted page where the user picks one). After consent the browser lands on `returnUrl?status=connected&connectionId=…&provider=…&sessionId=…` (or `status=error&error=<code>&sessionId=…`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed, internal_error, account_mismatch). Connecting the same provider account again updates the same connection; `reconnect` insists on it. `observeToken` lets a browser learn the outcome (GET /connect/observe/{sessionId}); GET /connect-sessions/{id} tells your backend.
    *
    * Requires an API key with the `connections:write` scope (or `admin`).
    *
@@ -182,6 +189,16 @@ export interface ConnectionsClient {
    * `DELETE /connections/{id}/subscriptions/{subscriptionId}` (operationId `deleteSubscription`)
    */
   deleteSubscription(params: DeleteSubscriptionParams, options?: RequestOptions): Promise<OperationResult<'deleteSubscription'>>;
+  /**
+   * How a connect session ended, or that it has not
+   *
+   * So your backend can confirm what a browser reports. A session is kept a day after it expires, then 404.
+   *
+   * Requires an API key with the `connections:read` scope (or `admin`).
+   *
+   * `GET /connect-sessions/{id}` (operationId `getConnectSession`)
+   */
+  getConnectSession(params: GetConnectSessionParams, options?: RequestOptions): Promise<OperationResult<'getConnectSession'>>;
   /**
    * Get one connection (never its tokens)
    *
@@ -365,6 +382,7 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
     createSubscription: ({ id }, body, init) => raw.POST('/connections/{id}/subscriptions', { ...init, params: { path: { id } }, body }),
     deleteConnection: ({ id }, init) => raw.DELETE('/connections/{id}', { ...init, params: { path: { id } } }),
     deleteSubscription: ({ id, subscriptionId }, init) => raw.DELETE('/connections/{id}/subscriptions/{subscriptionId}', { ...init, params: { path: { id, subscriptionId } } }),
+    getConnectSession: ({ id }, init) => raw.GET('/connect-sessions/{id}', { ...init, params: { path: { id } } }),
     getConnection: ({ id }, init) => raw.GET('/connections/{id}', { ...init, params: { path: { id } } }),
     getConnectionCredentials: ({ id, ...query }, init) => raw.GET('/connections/{id}/credentials', { ...init, params: { path: { id }, query } }),
     getLiveness: (init) => raw.GET('/health/live', { ...init }),

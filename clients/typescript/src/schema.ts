@@ -65,11 +65,53 @@ export interface paths {
         put?: never;
         /**
          * Create a one-time link that connects a user to a provider
-         * @description Send the user’s browser to `url`. After consent the browser lands on `returnUrl?connectionId=…&status=connected` (or `status=error&error=<code>`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed). Connecting the same provider account again updates the same connection.
+         * @description Send the user’s browser to `url` (one provider: its authorize route; `providers`: a hosted page where the user picks one). After consent the browser lands on `returnUrl?status=connected&connectionId=…&provider=…&sessionId=…` (or `status=error&error=<code>&sessionId=…`: access_denied, invalid_state, session_expired, provider_mismatch, token_exchange_failed, identity_failed, internal_error, account_mismatch). Connecting the same provider account again updates the same connection; `reconnect` insists on it. `observeToken` lets a browser learn the outcome (GET /connect/observe/{sessionId}); GET /connect-sessions/{id} tells your backend.
          *
          *     Requires an API key with the `connections:write` scope (or `admin`).
          */
         post: operations["createConnectSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connect-sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a connect session ended, or that it has not
+         * @description So your backend can confirm what a browser reports. A session is kept a day after it expires, then 404.
+         *
+         *     Requires an API key with the `connections:read` scope (or `admin`).
+         */
+        get: operations["getConnectSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connect/observe/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Wait for a connect session to end (for the browser; proven by the observe token)
+         * @description Long-poll: answers at once when the session is no longer `pending`, else when it ends or after `wait` seconds (then `pending`, or `expired`). No API key: the header `X-Observe-Token` (the session’s `observeToken`) is the proof; a wrong or missing token and an unknown session are the same 404 `not_found`. CORS: readable from the origins of ALLOWED_RETURN_URLS only. Rate-limited per client like /oauth/*.
+         */
+        get: operations["observeConnectSession"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -621,18 +663,57 @@ export interface components {
         };
         /** @enum {string} */
         ApiKeyScope: "connections:read" | "connections:write" | "credentials:read" | "proxy" | "webhooks" | "metrics" | "admin";
+        /**
+         * @description Why the flow failed (the return URL’s `error`); `account_mismatch`: a reconnect came back with another provider account
+         * @enum {string}
+         */
+        ConnectFlowError: "access_denied" | "invalid_state" | "session_expired" | "provider_mismatch" | "token_exchange_failed" | "identity_failed" | "internal_error" | "account_mismatch";
         ConnectSession: {
             /** Format: date-time */
             expiresAt: string;
             /** Format: uuid */
             id: string;
             /**
+             * @description Read-only proof for this session’s observe channel (GET /connect/observe/{sessionId}, header X-Observe-Token): it tells the outcome, nothing else. Shown once; only its SHA-256 is stored. Hand it to the browser with `url` and `id`.
+             * @example b2JzZXJ2ZS10b2tlbjogMzIgYnl0ZXMsIGV4YW1wbGU
+             */
+            observeToken: string;
+            /**
+             * @description The providers the link may connect
+             * @example [
+             *       "keap"
+             *     ]
+             */
+            providers: string[];
+            /**
              * Format: uri
-             * @description One-time link to send the user to; valid 10 minutes
+             * @description One-time link to send the user to; valid 10 minutes. One provider: its authorize route; several: the hosted picker (`/connect`).
              * @example http://localhost:3000/oauth/keap/authorize?session=q3J0b2tlbi1vZi00My1jaGFyYWN0ZXJzLWV4YW1wbGU
              */
             url: string;
         };
+        ConnectSessionState: {
+            /**
+             * Format: uuid
+             * @description The connection made or updated (status connected)
+             */
+            connectionId?: string;
+            /** @description Why the flow failed (the return URL’s `error`); `account_mismatch`: a reconnect came back with another provider account */
+            error?: components["schemas"]["ConnectFlowError"];
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The provider of the flow, once known (several providers: the one the user picked) */
+            provider?: string;
+            /** @description `pending` until the flow ends; `connected` (with connectionId and provider) or `error` (with error) once it has; `expired` when it is pending and can no longer end (the link’s 10 minutes passed, and a flow started from it had its own 10 minutes) */
+            status: components["schemas"]["ConnectSessionStatus"];
+        };
+        /**
+         * @description `pending` until the flow ends; `connected` (with connectionId and provider) or `error` (with error) once it has; `expired` when it is pending and can no longer end (the link’s 10 minutes passed, and a flow started from it had its own 10 minutes)
+         * @enum {string}
+         */
+        ConnectSessionStatus: "pending" | "connected" | "error" | "expired";
         Connection: {
             /**
              * @description The provider-side account ('default' when the provider has none)
@@ -665,6 +746,12 @@ export interface components {
             lastError: components["schemas"]["ConnectionError"] | null;
             /** Format: date-time */
             lastRefreshedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the provider last accepted the access token in a whoami check (POST /connections/{id}/verify, the periodic check of tokens that do not expire, the proxy's check after a 401); null when no check has passed, or when the latest check failed (`lastError` says why)
+             * @example null
+             */
+            lastVerifiedAt: string | null;
             /**
              * @example {
              *       "plan": "pro"
@@ -792,22 +879,32 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
-             * @description Your own user's id; the connection will carry it
+             * @description Your own user's id; the connection will carry it. Required unless `reconnect` is given.
              * @example user_42
              */
-            ownerId: string;
+            ownerId?: string;
             /**
-             * @description A provider listed by GET /providers
+             * @description A provider listed by GET /providers. Give `provider` or `providers`, not both (with `reconnect`, neither is needed).
              * @example keap
              */
-            provider: string;
+            provider?: string;
             /**
-             * @description Where the browser lands after the flow, with ?connectionId=…&status=connected or ?status=error&error=<code>. Must match ALLOWED_RETURN_URLS. Without it the flow ends on a small result page.
+             * @description Several providers: the link opens a hosted page where the user picks one. A one-element list is the same as `provider`.
+             * @example [
+             *       "keap",
+             *       "webflow"
+             *     ]
+             */
+            providers?: string[];
+            /** @description Reconnect this connection: the flow must come back with the same provider account (then it is updated in place, same id), else it ends with `account_mismatch` and the connection is left as it was. A `provider`, `providers` or `ownerId` given as well must be the connection’s. */
+            reconnect?: components["schemas"]["ReconnectTarget"];
+            /**
+             * @description Where the browser lands after the flow, with ?status=connected&connectionId=…&provider=…&sessionId=… or ?status=error&error=<code>&sessionId=…. Must match ALLOWED_RETURN_URLS. Without it the flow ends on a small result page.
              * @example http://localhost:3000/connected
              */
             returnUrl?: string;
             /**
-             * @description Scopes to request; default: the provider's default scopes
+             * @description Scopes to request; default: the provider's default scopes (with several providers, those of the one the user picks)
              * @example [
              *       "full"
              *     ]
@@ -937,7 +1034,7 @@ export interface components {
          * @description Stable machine-readable code
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "not_found" | "invalid_signature" | "event_too_old" | "connection_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "connection_revoked" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "events_not_supported" | "subscription_not_found" | "event_already_subscribed" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "payload_too_large" | "headers_too_large" | "request_timeout" | "unauthorized" | "insufficient_scope" | "route_not_found" | "not_found" | "invalid_signature" | "event_too_old" | "connection_not_found" | "connect_session_not_found" | "provider_not_configured" | "invalid_cursor" | "return_url_not_allowed" | "connection_needs_reauth" | "connection_revoked" | "refresh_not_supported" | "provider_unavailable" | "rate_limited" | "refresh_in_progress" | "verify_not_supported" | "events_not_supported" | "subscription_not_found" | "event_already_subscribed" | "webhook_delivery_not_found" | "api_key_not_found" | "api_key_from_environment" | "invalid_proxy_path" | "proxy_target_not_allowed" | "upstream_timeout" | "request_aborted" | "service_unavailable" | "internal_error";
         ErrorResponse: {
             /**
              * @description Stable machine-readable code
@@ -1019,6 +1116,19 @@ export interface components {
             tokenType?: string;
             workspaceId?: string;
             workspaceName?: string;
+        };
+        ObservedSession: {
+            /**
+             * Format: uuid
+             * @description The connection made or updated (status connected)
+             */
+            connectionId?: string;
+            /** @description Why the flow failed (the return URL’s `error`); `account_mismatch`: a reconnect came back with another provider account */
+            error?: components["schemas"]["ConnectFlowError"];
+            /** @description The provider of the flow, once known */
+            provider?: string;
+            /** @description `pending` until the flow ends; `connected` (with connectionId and provider) or `error` (with error) once it has; `expired` when it is pending and can no longer end (the link’s 10 minutes passed, and a flow started from it had its own 10 minutes) */
+            status: components["schemas"]["ConnectSessionStatus"];
         };
         Provider: {
             /**
@@ -1148,6 +1258,13 @@ export interface components {
          * @enum {string}
          */
         ProviderRevocation: "revoked" | "failed" | "unsupported" | "queued";
+        ReconnectTarget: {
+            /**
+             * Format: uuid
+             * @description The connection to reconnect: its provider and owner are the session’s
+             */
+            connectionId: string;
+        };
         Subscription: {
             /** Format: uuid */
             connectionId: string;
@@ -1245,7 +1362,10 @@ export interface components {
 export type ApiKey = components['schemas']['ApiKey'];
 export type ApiKeyList = components['schemas']['ApiKeyList'];
 export type ApiKeyScope = components['schemas']['ApiKeyScope'];
+export type ConnectFlowError = components['schemas']['ConnectFlowError'];
 export type ConnectSession = components['schemas']['ConnectSession'];
+export type ConnectSessionState = components['schemas']['ConnectSessionState'];
+export type ConnectSessionStatus = components['schemas']['ConnectSessionStatus'];
 export type Connection = components['schemas']['Connection'];
 export type ConnectionError = components['schemas']['ConnectionError'];
 export type ConnectionEventData = components['schemas']['ConnectionEventData'];
@@ -1264,6 +1384,7 @@ export type DeletedConnectionSubscriptions = components['schemas']['DeletedConne
 export type ErrorCode = components['schemas']['ErrorCode'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ImportConnectionRequest = components['schemas']['ImportConnectionRequest'];
+export type ObservedSession = components['schemas']['ObservedSession'];
 export type Provider = components['schemas']['Provider'];
 export type ProviderCapabilities = components['schemas']['ProviderCapabilities'];
 export type ProviderEventData = components['schemas']['ProviderEventData'];
@@ -1271,6 +1392,7 @@ export type ProviderEventSupport = components['schemas']['ProviderEventSupport']
 export type ProviderEventWebhook = components['schemas']['ProviderEventWebhook'];
 export type ProviderList = components['schemas']['ProviderList'];
 export type ProviderRevocation = components['schemas']['ProviderRevocation'];
+export type ReconnectTarget = components['schemas']['ReconnectTarget'];
 export type Subscription = components['schemas']['Subscription'];
 export type SubscriptionList = components['schemas']['SubscriptionList'];
 export type SubscriptionStatus = components['schemas']['SubscriptionStatus'];
@@ -1631,6 +1753,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description reconnect.connectionId names no connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Body over 100 kB */
             413: {
                 headers: {
@@ -1643,6 +1782,158 @@ export interface operations {
                      *       "message": "The request body is larger than the 100 kB limit",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getConnectSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectSessionState"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:read",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:read",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connect session with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connect_session_not_found",
+                     *       "message": "Connect session 0b7e... does not exist (or was purged a day after it expired)",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    observeConnectSession: {
+        parameters: {
+            query?: {
+                /** @description How long to wait for the end, in seconds */
+                wait?: number;
+            };
+            header: {
+                /** @description The session’s observeToken */
+                "X-Observe-Token": string;
+            };
+            path: {
+                /** @description The connect session’s id */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObservedSession"];
+                };
+            };
+            /** @description `wait` is not an integer from 0 to 25 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "wait must be an integer from 0 to 25",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such session, or not this observe token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "message": "No connect session with this id and observe token",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
