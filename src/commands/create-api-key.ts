@@ -10,6 +10,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { runMigrations } from '../database/migrate';
 import { CreateApiKeyRequest } from '../auth/api-key.dto';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
@@ -65,7 +66,9 @@ async function main(): Promise<void> {
   let dataSource: DataSource | undefined;
   try {
     const url = database.url ?? (embedded = await startEmbeddedPostgres({ dataDir: database.embeddedDir })).url;
-    dataSource = await new DataSource({ ...typeormOptions(url, 1, ENTITIES), migrationsRun: true }).initialize();
+    // Migrations without the pool's statement_timeout (database/migrate.ts), as the app applies them.
+    await runMigrations(url);
+    dataSource = await new DataSource({ ...typeormOptions(url, 1, ENTITIES), migrationsRun: false }).initialize();
     const { row, key } = await new ApiKeysRepository(dataSource.getRepository(ApiKeyEntity)).create(
       request.name,
       request.scopes,

@@ -2,7 +2,7 @@ import { OAuthProvider } from '../providers/core/provider';
 import { ProviderError } from '../providers/core/provider-errors';
 import { SubscriptionConnection } from '../providers/core/provider-events';
 
-/** What one unregistration attempt came to; `final`: retrying cannot help (the token is no longer accepted). */
+/** What one unregistration attempt came to; `final`: retrying cannot help (the token is refused, or may not do it). */
 export type UnregisterResult = { removed: true } | { removed: false; error: string; final: boolean };
 
 /**
@@ -27,7 +27,8 @@ export async function unregister(
       return {
         removed: false,
         error: error.kind,
-        final: error.kind === 'unauthorized' || error.kind === 'invalid_grant',
+        // Refused (401), or accepted but not allowed to remove it (403): the kept token never will be.
+        final: error.kind === 'unauthorized' || error.kind === 'forbidden' || error.kind === 'invalid_grant',
       };
     return { removed: false, error: 'provider_error', final: false };
   }
