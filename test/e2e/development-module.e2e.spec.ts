@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../src/database/embedded-postgres';
 import { createTestDatabase } from '../support/database';
+import { SpawnedService, spawnService, stopService, waitUntilReady } from '../support/spawn';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SRC = path.join(ROOT, 'src');
@@ -46,8 +47,7 @@ describe('the development module (simulators, development page)', () => {
 
   describe('the production bundle (built as the Dockerfile builds it)', () => {
     const outDir = path.join(ROOT, '.data', `production-build-${randomBytes(4).toString('hex')}`);
-    let service: ChildProcess | undefined;
-    let output = '';
+    let service: SpawnedService | undefined;
 
     beforeAll(() => {
       const tsc = spawnSync(
@@ -66,11 +66,7 @@ describe('the development module (simulators, development page)', () => {
     }, 180_000);
 
     afterAll(async () => {
-      if (service && service.exitCode === null) {
-        const exited = new Promise((resolve) => service!.on('exit', resolve));
-        service.kill('SIGTERM');
-        await exited;
-      }
+      if (service) await stopService(service);
       fs.rmSync(outDir, { recursive: true, force: true });
     });
 
@@ -102,11 +98,8 @@ describe('the development module (simulators, development page)', () => {
     it('runs in production with real credentials: no sandbox tables, /sandbox/* and / are 404', async () => {
       const databaseUrl = await createTestDatabase();
       const port = await freePort();
-      service = spawn(process.execPath, [path.join(outDir, 'src', 'main.js')], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: os.homedir(),
+      service = spawnService(
+        {
           NODE_ENV: 'production',
           PORT: String(port),
           DATABASE_URL: databaseUrl,
@@ -116,20 +109,10 @@ describe('the development module (simulators, development page)', () => {
           KEAP_CLIENT_SECRET: 'real-client-secret',
           LOG_LEVEL: 'warn',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      service.stdout!.on('data', (chunk) => (output += chunk));
-      service.stderr!.on('data', (chunk) => (output += chunk));
+        { main: path.join(outDir, 'src', 'main.js') },
+      );
       const base = `http://127.0.0.1:${port}`;
-      for (let ready = false, started = Date.now(); !ready;) {
-        if (service.exitCode !== null) throw new Error(`service exited:\n${output}`);
-        if (Date.now() - started > 60_000) throw new Error(`service not ready:\n${output}`);
-        ready = await fetch(`${base}/health/ready`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (!ready) await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitUntilReady(base, service, 60_000);
       for (const route of ['/', '/sandbox/keap/authorize', '/sandbox/keap/token', '/dev/connect/keap']) {
         const method = route === '/' || route.endsWith('authorize') ? 'GET' : 'POST';
         expect([route, (await fetch(`${base}${route}`, { method })).status]).toEqual([route, 404]);

@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,45 +7,12 @@ import { remoteApp, startTestApp, TEST_API_KEY, TEST_KEY_A } from '../support/ap
 import { RefreshSweep } from '../../src/token-lifecycle/refresh-sweep';
 import { RefreshService } from '../../src/token-lifecycle/refresh.service';
 import { addFault, connectThroughSandbox, faultsTaken, queryOf, refreshCalls } from '../support/sandbox-flow';
+import { spawnService, waitUntilReady } from '../support/spawn';
 import { StubProvider } from '../support/stub-provider';
 import { settled, watchHook } from '../support/hooks';
 import { gate, waitFor, within } from '../support/wait';
 import { TokenCipher } from '../../src/crypto/token-cipher';
 import { tokenContext } from '../../src/connections/token-context';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-
-function startService(env: Record<string, string>): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | string | null>;
-} {
-  let output = '';
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal)),
-  );
-  return { child, output: () => output, exited };
-}
-
-async function waitReady(baseUrl: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${baseUrl}/health/ready`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('service not ready');
-}
 
 describe('graceful shutdown', () => {
   it('SIGTERM during a refresh: the request completes and the rotated token is stored', async () => {
@@ -54,7 +20,7 @@ describe('graceful shutdown', () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-shutdown-'));
-    const service = startService({
+    const service = spawnService({
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       PUBLIC_URL: baseUrl,
@@ -64,7 +30,7 @@ describe('graceful shutdown', () => {
       REFRESH_SWEEP_INTERVAL_SECONDS: '0',
     });
     try {
-      await waitReady(baseUrl);
+      await waitUntilReady(baseUrl, service, 60_000);
       const remote = remoteApp(baseUrl, TEST_API_KEY);
       const id = await connectThroughSandbox(remote, 'keap', 'shutdown-owner');
       const before = (await remote.api.get(`/connections/${id}/credentials`).expect(200)).body.accessToken;

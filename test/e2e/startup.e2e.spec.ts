@@ -1,66 +1,19 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  /** Exit code, or the signal name when Nest re-raised SIGTERM after closing the app. */
-  exited: Promise<number | string | null>;
-}
+import { ROOT, SpawnedService, spawnService, stopService, waitForOutput, waitUntilReady } from '../support/spawn';
 
 /** `node dist/src/main` exactly as `npm start` runs it, with an empty environment apart from the data dir and port. */
-function startService(dataDir: string, port: number, extraEnv: Record<string, string> = {}, cwd = ROOT): Running {
-  let output = '';
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), DATA_DIR: dataDir, PORT: String(port), ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal)),
-  );
-  return { child, output: () => output, exited };
-}
-
-async function waitForReady(baseUrl: string, running: Running): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (running.child.exitCode !== null) throw new Error(`service exited early:\n${running.output()}`);
-    try {
-      const res = await fetch(`${baseUrl}/health/ready`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`service not ready in time:\n${running.output()}`);
-}
-
-/** Output arrives through a pipe, a little after the service has done what wrote it. */
-async function waitForOutput(running: Running, text: string): Promise<void> {
-  for (let i = 0; i < 100 && !running.output().includes(text); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(running.output()).toContain(text);
-}
-
-async function stop(running: Running): Promise<number | string | null> {
-  running.child.kill('SIGTERM');
-  return running.exited;
-}
+const startService = (dataDir: string, port: number, extraEnv: Record<string, string> = {}, cwd = ROOT) =>
+  spawnService({ DATA_DIR: dataDir, PORT: String(port), ...extraEnv }, { cwd });
 
 describe('npm start with no configuration (embedded Postgres, generated development secrets)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-conn-start-'));
-  let running: Running | undefined;
+  let running: SpawnedService | undefined;
 
   afterAll(async () => {
-    if (running && running.child.exitCode === null) await stop(running);
+    if (running && running.child.exitCode === null) await stopService(running);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -68,7 +21,7 @@ describe('npm start with no configuration (embedded Postgres, generated developm
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     running = startService(dataDir, port);
-    await waitForReady(baseUrl, running);
+    await waitUntilReady(baseUrl, running);
 
     expect((await fetch(`${baseUrl}/docs`)).status).toBe(200);
     const keyFile = path.join(dataDir, 'api-key');
@@ -100,17 +53,19 @@ describe('npm start with no configuration (embedded Postgres, generated developm
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
 
-    expect(await stop(running)).toBe('SIGTERM');
+    expect(await stopService(running)).toBe('SIGTERM');
     // Postgres was shut down with the service: its pid file is gone.
     expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    // The whole output (read to its end): no token, and not the key either.
     expect(running.output()).not.toContain('at-restart');
+    expect(running.output()).not.toContain(apiKey);
 
     running = startService(dataDir, port);
-    await waitForReady(baseUrl, running);
+    await waitUntilReady(baseUrl, running);
     const creds = await fetch(`${baseUrl}/connections/${id}/credentials`, { headers });
     expect(creds.status).toBe(200);
     expect(((await creds.json()) as { accessToken: string }).accessToken).toBe('at-restart');
-    expect(await stop(running)).toBe('SIGTERM');
+    expect(await stopService(running)).toBe('SIGTERM');
   }, 240_000);
 
   it('refuses to start in production without API_KEYS and ENCRYPTION_KEYS, naming them', async () => {
@@ -135,15 +90,22 @@ describe('npm start with no configuration (embedded Postgres, generated developm
     fs.writeFileSync(path.join(dir, '.env'), `LOG_LEVEL=warn\nPORT=1\n`);
     const running = startService(path.join(dir, 'data'), port, {}, dir);
     try {
-      await waitForReady(`http://127.0.0.1:${port}`, running);
-      expect((await fetch(`http://127.0.0.1:${port}/providers`)).status).toBe(401); // a warn request line
-      expect((await fetch(`http://127.0.0.1:${port}/docs-json`)).status).toBe(200); // an info one
-      await waitForOutput(running, 'GET /providers 401');
+      const base = `http://127.0.0.1:${port}`;
+      await waitUntilReady(base, running);
+      expect((await fetch(`${base}/providers`)).status).toBe(401); // a warn request line
+      const docs = await fetch(`${base}/docs-json`); // an info one
+      expect(docs.status).toBe(200);
+      await docs.text();
+      // A warn line for a request sent only once the info one was answered in full: when it is in the
+      // output, the info line (written when its answer finished) had its chance to be there before it.
+      expect((await fetch(`${base}/api-keys`)).status).toBe(401);
+      await waitForOutput(running, 'GET /api-keys 401');
+      expect(running.output()).toContain('GET /providers 401');
       // Nothing at info level was written, Nest's start-up lines included.
       expect(running.output()).not.toMatch(/\bINFO\b/);
       expect(running.output()).not.toContain('/docs-json');
     } finally {
-      await stop(running);
+      await stopService(running);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
