@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { from, switchMap } from 'rxjs';
 import { FakeProvider } from '../support/fake-provider';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
+import { metricCount, scrapeMetrics } from '../support/metrics';
 import { eventually, rawRequest, RawAnswer } from '../support/raw-http';
 
 /**
@@ -339,12 +340,8 @@ describe('GET /connections/{id}/credentials through the Nest pipeline', () => {
   });
 
   describe('metrics', () => {
-    const count = async (method: string, route: string, status: string): Promise<number> => {
-      const text = (await t.api.get('/metrics').expect(200)).text;
-      const line = `http_request_duration_seconds_count{method="${method}",route="${route}",status="${status}"} `;
-      const found = text.split('\n').find((l) => l.startsWith(line));
-      return found ? Number(found.slice(line.length)) : 0;
-    };
+    const count = async (method: string, route: string, status: string): Promise<number> =>
+      metricCount(await scrapeMetrics(t), 'http_request_duration_seconds_count', { method, route, status });
 
     it('counts each request once under the route pattern', async () => {
       const { id } = await seed();

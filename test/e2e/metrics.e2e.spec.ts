@@ -1,23 +1,7 @@
 import { freePort } from '../../src/database/embedded-postgres';
 import { startTestApp, TestApp } from '../support/app';
+import { metricSample as sample } from '../support/metrics';
 import { addFault, connectThroughSandbox } from '../support/sandbox-flow';
-
-/** One sample of a metric from the Prometheus text format. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const match = /^[^{ ]+(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match) continue;
-    const got = Object.fromEntries(
-      (match[1] ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((kv) => kv.split('=').map((s) => s.replace(/^"|"$/g, '')) as [string, string]),
-    );
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[2]);
-  }
-  return undefined;
-}
 
 describe('GET /metrics (Prometheus)', () => {
   let t: TestApp;

@@ -7,6 +7,7 @@ import { RevocationWorker } from '../../src/revocations/revocation-worker';
 import { parseKeyring } from '../../src/crypto/keyring';
 import { rotateRevocationKeys } from '../../src/revocations/revocation-key-rotation';
 import { startTestApp, TEST_KEY_A, TEST_KEY_B, TestApp } from '../support/app';
+import { metricCount as sample, scrapeMetrics } from '../support/metrics';
 import { addFault, clearSandbox, connectThroughSandbox, faultsTaken } from '../support/sandbox-flow';
 import { waitFor } from '../support/wait';
 
@@ -33,20 +34,6 @@ interface Call {
   grantId: string | null;
   status: number;
   error: string | null;
-}
-
-/** One sample of a metric from the Prometheus text format (0 when absent). */
-function sample(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const match = /^[^{ ]+\{([^}]*)\} (\S+)$/.exec(line);
-    if (!match) continue;
-    const got = Object.fromEntries(
-      match[1].split(',').map((kv) => kv.split('=').map((s) => s.replace(/^"|"$/g, '')) as [string, string]),
-    );
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[2]);
-  }
-  return 0;
 }
 
 describe('token revocations: reconnects and failed deletes are revoked by the worker (simulators)', () => {
@@ -94,7 +81,7 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
     // ClickFunnels blocks requests without a User-Agent.
     (await t.anon.get(WHOAMI[provider]).set('Authorization', `Bearer ${token}`).set('User-Agent', 'revocations-test'))
       .status;
-  const metrics = async () => (await t.api.get('/metrics').expect(200)).text;
+  const metrics = () => scrapeMetrics(t);
 
   describe('reconnect', () => {
     it.each(['webflow', 'clickfunnels'])(
