@@ -6,6 +6,7 @@ import { freePort } from '../../src/database/embedded-postgres';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 import { launchBrowser } from '../support/browser';
+import { consoleSignInInBrowser } from '../support/console-browser';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -86,11 +87,7 @@ describe('console: webhook deliveries and API keys in a real browser', () => {
     await context.close();
   });
 
-  async function signIn(key = TEST_API_KEY, on: Page = page): Promise<void> {
-    await on.goto(`${t.baseUrl}/admin/sign-in`);
-    await on.fill('#key', key);
-    await Promise.all([on.waitForURL(`${t.baseUrl}/admin`), on.click('form[action="/admin/sign-in"] button')]);
-  }
+  const signIn = (key = TEST_API_KEY, on: Page = page) => consoleSignInInBrowser(on, t.baseUrl, key);
 
   /** Form controls (not hidden) without a label: none on any page. */
   async function unlabelled(on: Page = page): Promise<string[]> {

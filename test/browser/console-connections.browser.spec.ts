@@ -6,6 +6,7 @@ import { freePort } from '../../src/database/embedded-postgres';
 import { ProviderCatalog } from '../../src/providers/core/provider-catalog';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 import { docsScreenshot, launchBrowser } from '../support/browser';
+import { consoleSignInInBrowser } from '../support/console-browser';
 import { connectThroughSandbox, refreshCalls } from '../support/sandbox-flow';
 
 /**
@@ -111,10 +112,7 @@ describe('console: connections in a real browser', () => {
     // Signed in once, through the form, like an operator; the session cookie serves every test.
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
-    await page.goto(`${t.baseUrl}/admin/connections`);
-    await page.waitForURL(/\/admin\/sign-in$/);
-    await page.fill('#key', TEST_API_KEY);
-    await Promise.all([page.waitForURL(`${t.baseUrl}/admin`), page.click('form[action$="/sign-in"] button')]);
+    await consoleSignInInBrowser(page, t.baseUrl, TEST_API_KEY, '/admin/connections');
     await page.close();
   }, 90_000);
   afterAll(async () => {
@@ -292,6 +290,11 @@ describe('console: connections in a real browser', () => {
     await record();
     expect(await page.textContent('.flash.ok')).toBe('Verified: the provider accepts the connection’s access token.');
     expect(await page.textContent('#connection-status')).toBe('active');
+    // The check it made is the connection's last verification, as the API says.
+    const checked = (await t.api.get(`/connections/${keapId}`).expect(200)).body;
+    expect(checked.lastVerifiedAt).not.toBeNull();
+    expect(await page.getAttribute('#last-verified time', 'datetime')).toBe(checked.lastVerifiedAt);
+    expect(await page.textContent('#last-verified')).toMatch(/UTC \(now\)$/);
 
     // A token the simulator never issued: its whoami answers 401, the connection needs its user.
     const bogus = await imported('console-bogus-owner', 'bogus');
@@ -301,6 +304,7 @@ describe('console: connections in a real browser', () => {
     expect(await page.textContent('.flash.error')).toMatch(/only its user can fix it.*\(connection_needs_reauth\)$/);
     expect(await page.textContent('#connection-status')).toBe('needs_reauth');
     expect(await page.textContent('#last-error-code')).toBe('unauthorized');
+    expect(await page.textContent('#last-verified')).toBe('no passed check on record');
     expect(await page.$('#refresh-now')).toBeNull();
     expect(await page.getAttribute('#make-reconnect-link', 'class')).toBe('primary');
     // A code that is not one of the service's shows nothing.

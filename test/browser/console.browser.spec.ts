@@ -2,6 +2,7 @@ import { Browser, Page } from 'playwright-core';
 import { freePort } from '../../src/database/embedded-postgres';
 import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
 import { docsScreenshot, launchBrowser } from '../support/browser';
+import { submitConsoleSignIn } from '../support/console-browser';
 
 const HOUR = 3_600_000;
 
@@ -72,12 +73,8 @@ describe('console: sign-in and overview in a real browser', () => {
     await page.close();
   });
 
-  async function signIn(key: string): Promise<void> {
-    await page.goto(`${t.baseUrl}/admin`);
-    await page.waitForURL(/\/admin\/sign-in$/);
-    await page.fill('#key', key);
-    await page.click('button[type=submit]');
-  }
+  /** The sign-in form, reached from the overview as a browser without a session is. */
+  const signIn = (key: string) => submitConsoleSignIn(page, t.baseUrl, key, '/admin');
 
   it('refuses a wrong key with a clear message, and signs in with an admin key', async () => {
     await signIn('not-a-key-at-all-0000');
