@@ -17,8 +17,7 @@ export type Scope = (typeof SCOPES)[number];
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'connections:read':
     'GET /providers, GET /connections, GET /connections/{id}, its subscriptions, GET /connect-sessions/{id}',
-  'connections:write':
-    'import, PATCH and DELETE connections, refresh, verify, subscriptions, POST /connect-sessions',
+  'connections:write': 'import, PATCH and DELETE connections, refresh, verify, subscriptions, POST /connect-sessions',
   'credentials:read': 'GET /connections/{id}/credentials (the tokens themselves)',
   proxy:
     "/proxy/{connectionId}/…: call the provider's API with the connection's token; a provider 401 can trigger a token refresh (at most one per connection per PROXY_RENEW_MIN_INTERVAL_SECONDS)",
