@@ -50,8 +50,13 @@ export const FLOW_TTL_MS = 10 * 60 * 1000;
  * the link was opened, past the flow's time too: a session whose user is still at the provider after
  * the link's ten minutes may yet connect, and must not be reported as over.
  */
+/** See isOver. */
+const FLOW_GRACE_MS = 30_000;
+
 export function isOver(session: { expiresAt: Date; usedAt: Date | null }, now: Date = new Date()): boolean {
   const t = now.getTime();
   if (t < session.expiresAt.getTime()) return false;
-  return session.usedAt === null || t >= session.usedAt.getTime() + FLOW_TTL_MS;
+  // The flow's own state row is written a moment after the link is opened: a grace, so a callback
+  // that arrives at the very end of the flow's time is not preceded by an `expired`.
+  return session.usedAt === null || t >= session.usedAt.getTime() + FLOW_TTL_MS + FLOW_GRACE_MS;
 }

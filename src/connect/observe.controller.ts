@@ -116,6 +116,8 @@ export class ObserveController {
     const gone = new AbortController();
     const leave = () => gone.abort();
     reply.raw.once('close', leave);
+    // A client that left during the lookup above: its 'close' has passed already.
+    if (reply.raw.destroyed || reply.request.raw.socket?.destroyed) gone.abort();
     try {
       const state = await this.observer.until(session.id, stateOf(session), waitMs, gone.signal);
       if (!state) throw new ObservedNotFound();

@@ -256,10 +256,10 @@ export class OAuthFlowService {
 
   /**
    * The tokens of a reconnect that came back with another account (account_mismatch): never stored,
-   * and revoked where the provider revokes, unless that could end a connection the service holds. A
-   * provider that may end the user's whole grant with one token (not revokeSupersededTokens) is not
-   * asked while that account has a connection here; nor is any provider when a connection of that
-   * account holds one of these very tokens (a provider may hand out the same token again). A revocation
+   * and revoked where the provider revokes single tokens (revokeSupersededTokens: Webflow, ClickFunnels
+   * 2.0), unless a connection of that account holds one of these very tokens (a provider may hand out
+   * the same token again). A provider that may end the user's whole grant with one token is not asked
+   * at all: that grant may be the reconnected connection's own. A revocation
    * that fails is queued for the revocation worker, as a reconnect's superseded tokens are.
    */
   private async discard(
@@ -270,9 +270,12 @@ export class OAuthFlowService {
   ): Promise<void> {
     const plain = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
     const log = { provider: provider.name, connectionId: reconnected.id };
-    if (!provider.supports.revoke) return;
+    // A provider whose one revocation may end the user's whole grant (not revokeSupersededTokens) is
+    // never asked: the grant behind these tokens may be the one behind the connection being reconnected
+    // (one user, several tenants), as the rest of the service never revokes for such a provider either.
+    if (!provider.supports.revoke || !provider.settings.revokeSupersededTokens) return;
     const held = await this.connectionsRepo.findAllByAccount(provider.name, accountId);
-    if (held.length && (!provider.settings.revokeSupersededTokens || held.some((c) => this.holdsAny(c, plain)))) {
+    if (held.some((c) => this.holdsAny(c, plain))) {
       this.logger.log(log, 'account_mismatch: the other account has connections here; its new tokens are not revoked');
       return;
     }

@@ -3,7 +3,8 @@ import { request as httpRequest } from 'node:http';
 import * as vm from 'node:vm';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { SessionObserver } from '../../src/connect/session-observer';
+import { MAX_WAITERS, OBSERVE_POLL_MS, SessionObserver } from '../../src/connect/session-observer';
+import { ConnectSessionsService } from '../../src/connect-sessions/connect-sessions.service';
 import { SessionState } from '../../src/connect-sessions/session-outcome';
 import { typeormOptions } from '../../src/database/typeorm-options';
 import { ENTITIES } from '../../src/entities';
@@ -12,7 +13,7 @@ import { startTestApp, TestApp } from '../support/app';
 import { createTestDatabase } from '../support/database';
 import { rawRequest } from '../support/raw-http';
 import { connectThroughSandbox, cookiesOf } from '../support/sandbox-flow';
-import { gate, within } from '../support/wait';
+import { gate, waitFor, within } from '../support/wait';
 
 /**
  * Embedded connect, the service side (issue 25, docs/connect.md "How it works (service side)"):
@@ -571,10 +572,13 @@ describe('embedded connect: connect sessions, the picker, the observe channel', 
       expect(b.body).toEqual({ status: 'expired', provider: 'keap' });
     });
 
-    it('a waiting poll answers as soon as the flow completes', async () => {
+    it('a waiting poll answers as soon as the flow completes on this replica (woken, not polled)', async () => {
       const s = await create({ provider: 'keap', ownerId: 'cs-observe-wait-done' });
       const cb = await atProvider(pathOf(s.url), 'long-poll');
       const watch = watchObserver(t);
+      // The shared poll cannot be what answers within a second here: only the local end's wake can.
+      const observer = t.app.get(SessionObserver);
+      observer.pollMs = 10_000;
       try {
         const started = Date.now();
         const poll = observe(t, s.id, s.observeToken, '?wait=20');
@@ -589,6 +593,38 @@ describe('embedded connect: connect sessions, the picker, the observe channel', 
         expect(answer.body).toEqual({ status: 'connected', connectionId, provider: 'keap' });
       } finally {
         watch.restore();
+        observer.pollMs = OBSERVE_POLL_MS;
+      }
+    });
+
+    it('one statement per poll for every waiting session, and at most maxWaiters waits at once (more: answered at once)', async () => {
+      const observer = t.app.get(SessionObserver);
+      const sessions = t.app.get(ConnectSessionsService);
+      const reads = jest.spyOn(sessions, 'statesNow');
+      const single = jest.spyOn(sessions, 'stateNow');
+      const waiting = await Promise.all([1, 2, 3].map((i) => create({ provider: 'keap', ownerId: `cs-shared-${i}` })));
+      observer.maxWaiters = 3;
+      try {
+        const polls = waiting.map((s) => observe(t, s.id, s.observeToken, '?wait=2'));
+        await waitFor(
+          () => reads.mock.calls.some((call) => call[0].length === 3),
+          'one poll reading the three sessions',
+        );
+        // A fourth waiter over the cap: answered at once, pending.
+        const extra = await create({ provider: 'keap', ownerId: 'cs-shared-4' });
+        const started = Date.now();
+        const over = await observe(t, extra.id, extra.observeToken, '?wait=20');
+        expect(Date.now() - started).toBeLessThan(1_500);
+        expect(over.body).toEqual({ status: 'pending', provider: 'keap' });
+        for (const answer of await Promise.all(polls))
+          expect(answer.body).toEqual({ status: 'pending', provider: 'keap' });
+        // Each poll read all waiting sessions together; no waiter read its own row while waiting.
+        expect(reads.mock.calls.every((call) => call[0].length <= 3)).toBe(true);
+        expect(single.mock.calls.length).toBeLessThanOrEqual(3);
+      } finally {
+        observer.maxWaiters = MAX_WAITERS;
+        reads.mockRestore();
+        single.mockRestore();
       }
     });
 

@@ -81,7 +81,9 @@ export function connect(options: ConnectOptions): Promise<ConnectResult> {
   let popup: Window | null = null;
   try {
     // Before any await: the user activation of the click is still there.
-    popup = window.open(given ? withOrigin(given.url) : '', POPUP_NAME, options.popupFeatures ?? centred(500, 720));
+    // A name of its own per call: two calls (a double click, two buttons) never share one window, and
+    // no other page can aim at it by a known name.
+    popup = window.open(given ? withOrigin(given.url) : '', popupName(), options.popupFeatures ?? centred(500, 720));
   } catch {
     popup = null;
   }
@@ -95,22 +97,46 @@ export function connect(options: ConnectOptions): Promise<ConnectResult> {
     return watch(opened, given, emit);
   }
   preparing(opened);
-  return sessionOf(source).then(
-    (session) => {
-      if (opened.closed) {
-        // Never sent to the service, so nothing can have completed.
-        emit({ type: 'closed', sessionId: session.id });
-        return settle(emit, { status: 'closed', sessionId: session.id });
-      }
-      opened.location.replace(withOrigin(session.url));
-      emit({ type: 'opened', sessionId: session.id });
-      return watch(opened, session, emit);
-    },
-    () => {
-      closeQuietly(opened);
-      return settle(emit, { status: 'error', error: 'session_failed' });
-    },
-  );
+  return new Promise<ConnectResult>((resolve) => {
+    let settled = false;
+    const end = (result: ConnectResult | Promise<ConnectResult>) => {
+      settled = true;
+      clearInterval(closedCheck);
+      resolve(result);
+    };
+    // Closed while the session is still being prepared (which may never settle): nothing was sent to
+    // the service, so nothing can have completed.
+    const closedCheck = setInterval(() => {
+      if (settled || !opened.closed) return;
+      emit({ type: 'closed' });
+      end(settle(emit, { status: 'closed' }));
+    }, CLOSED_CHECK_MS);
+    sessionOf(source).then(
+      (session) => {
+        if (settled) return;
+        if (opened.closed) {
+          emit({ type: 'closed', sessionId: session.id });
+          return end(settle(emit, { status: 'closed', sessionId: session.id }));
+        }
+        opened.location.replace(withOrigin(session.url));
+        emit({ type: 'opened', sessionId: session.id });
+        end(watch(opened, session, emit));
+      },
+      () => {
+        if (settled) return;
+        closeQuietly(opened);
+        end(settle(emit, { status: 'error', error: 'session_failed' }));
+      },
+    );
+  });
+}
+
+function popupName(): string {
+  const random =
+    typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
+      ? crypto.randomUUID()
+      : Math.random().toString(36).slice(2);
+  return `${POPUP_NAME}-${random}`;
 }
 
 /**
