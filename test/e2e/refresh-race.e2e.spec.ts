@@ -422,9 +422,7 @@ describe('a refresh whose provider answer outlives its lease', () => {
     const first = forced(a, id);
     await fake.waitForRequests('/token', 1);
     // Replica a stalls past its lease (written in the past: a pause the HTTP timeout cannot bound).
-    await a.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 millisecond' WHERE id = $1`, [
-      id,
-    ]);
+    await a.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
     // Replica b finds the lease expired and refreshes: with a lost lease, a second call with the same
     // refresh token is possible — the write is what must stay consistent.
     const second = await forced(b, id);
@@ -520,7 +518,7 @@ describe('waiters and lost leases: what a replica reports, and which tokens stan
     ).map((r: { event_type: string }) => r.event_type);
   /** The replica's own call stalls past its lease: its lease_until is now in the past. */
   const stall = (id: string) =>
-    a.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 millisecond' WHERE id = $1`, [id]);
+    a.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
   const logged = (t: TestApp, message: string) => t.logs.entries().some((e) => e.msg === message);
   /** Queues a token answer that waits for `release`. */
   function held(answer: FakeResponse) {

@@ -594,9 +594,7 @@ describe('a crashed lease holder', () => {
       expect(blocked.body.code).toBe('refresh_in_progress');
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       // The dead replica's lease runs out (written in the past rather than waited for): the next call takes over.
-      await t.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 millisecond' WHERE id = $1`, [
-        id,
-      ]);
+      await t.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
       await t.api.get(`/connections/${id}/credentials`).query({ forceRefresh: 'true' }).expect(200);
       expect(await t.dataSource.query('SELECT lease_owner FROM connections WHERE id = $1', [id])).toEqual([
         { lease_owner: null },
