@@ -5,7 +5,9 @@ import { backoffDelay } from '../common/backoff';
 import { LeasedQueue } from '../common/leased-queue';
 import { newLeaseOwner } from '../common/lease-owner';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
+import type { OAuthProvider } from '../providers/core/provider';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
+import { ProviderCallBudget } from './provider-call-budget';
 import { revocationContext } from './revocation-context';
 import { revocationsConfig } from './revocations.config';
 import { RevocationError, TokenRevocationEntity } from './token-revocation.entity';
@@ -22,6 +24,8 @@ export interface RevocationReport {
   revoked: number;
   failed: number;
   givenUp: number;
+  /** Not tried: the provider's call budget was spent; due again on the next run, nothing counted. */
+  deferred: number;
 }
 
 const TIMER = 'token-revocations';
@@ -30,14 +34,29 @@ const BATCH = 50;
 const MAX_BATCHES = 20;
 /** Provider calls in flight per replica. */
 const CONCURRENCY = 4;
+/**
+ * How long an attempt waits for a slot of the provider's call budget. Short: revocations only use what
+ * refreshes leave (while the sweep has the budget reserved further ahead, revocations wait for a later
+ * run), and a run waiting here holds up a shutdown.
+ */
+const BUDGET_WAIT_MS = 5_000;
+/** A deferred row is due again this long after its run's clock: the next run, not this one. */
+const DEFER_MS = 1_000;
+
+/** What was prepared for a provider call, or why there is none. */
+type Prepared = { provider: OAuthProvider; tokens: { accessToken: string; refreshToken?: string } } | RevocationError;
 
 /**
  * Revokes queued tokens (superseded by a reconnect, not revoked by a DELETE, or obtained by a refresh
  * that could not store them) every REVOCATION_INTERVAL_SECONDS. Replicas claim disjoint due rows (FOR
  * UPDATE SKIP LOCKED + lease); the lease is confirmed and extended over each provider call, so a row is
- * never revoked by two replicas at once. A failure is retried with exponential backoff and jitter (REVOCATION_RETRY_BASE_SECONDS up
- * to REVOCATION_RETRY_MAX_SECONDS) until REVOCATION_MAX_ATTEMPTS; then the row is `given_up`. A finished
- * row (`revoked`, `given_up`) stays as a record without its tokens. `runOnce(now)` takes the clock.
+ * never revoked by two replicas at once. Each call takes a slot of the provider's call budget, the one
+ * refreshes take from (ProviderCallBudget, `<P>_REFRESH_RATE_PER_SECOND` across replicas); when none
+ * is free within BUDGET_WAIT_MS the row is deferred to the next run, not failed. A failure is retried
+ * with exponential backoff and jitter (REVOCATION_RETRY_BASE_SECONDS up to
+ * REVOCATION_RETRY_MAX_SECONDS) until REVOCATION_GIVE_UP_HOURS after the row was queued: the last retry
+ * is at that horizon, and a failure from then on gives the row up (`given_up`). A finished row
+ * (`revoked`, `given_up`) stays as a record without its tokens. `runOnce(now)` takes the clock.
  */
 @Injectable()
 export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -50,6 +69,7 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
     private readonly revocations: TokenRevocationsRepository,
     private readonly cipher: TokenCipher,
     private readonly catalog: ProviderCatalog,
+    private readonly budget: ProviderCallBudget,
     scheduler: SchedulerRegistry,
     @Inject(revocationsConfig.KEY) private readonly config: ConfigType<typeof revocationsConfig>,
   ) {
@@ -84,7 +104,7 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async work(now: Date): Promise<RevocationReport> {
-    const report: RevocationReport = { attempted: 0, revoked: 0, failed: 0, givenUp: 0 };
+    const report: RevocationReport = { attempted: 0, revoked: 0, failed: 0, givenUp: 0, deferred: 0 };
     const started = Date.now();
     // The run's clock: `now`, advancing with real time.
     const leaseUntil = () => new Date(now.getTime() + (Date.now() - started) + this.config.leaseMs);
@@ -96,6 +116,10 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
       process: async (row) => {
         const outcome = await this.attempt(row, now, leaseUntil);
         if (!outcome) return;
+        if (outcome === 'deferred') {
+          report.deferred++;
+          return;
+        }
         report.attempted++;
         if (outcome === 'revoked') report.revoked++;
         else if (outcome === 'failed') report.failed++;
@@ -111,29 +135,47 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
           this.owner,
         ),
     });
-    if (report.attempted) this.logger.log(report, 'revocation run finished');
+    if (report.attempted || report.deferred) this.logger.log(report, 'revocation run finished');
     return report;
   }
 
-  /** One attempt on a claimed row; null when the row is no longer ours (its lease was taken over). */
+  /**
+   * One attempt on a claimed row: `deferred` when the provider's call budget had no slot for it; null
+   * when the row is no longer ours (its lease was taken over).
+   */
   private async attempt(
     row: TokenRevocationEntity,
     now: Date,
     leaseUntil: () => Date,
-  ): Promise<RevocationOutcome | null> {
+  ): Promise<RevocationOutcome | 'deferred' | null> {
     if (!(await this.revocations.extendLease(row.id, this.owner, leaseUntil()))) return null;
+    const prepared = this.prepare(row);
+    let result: 'revoked' | RevocationError;
+    if (typeof prepared === 'string') result = prepared;
+    else {
+      const { provider, tokens } = prepared;
+      if (!(await this.budget.take(provider.name, provider.settings.refreshRatePerSecond, BUDGET_WAIT_MS))) {
+        const deferred = await this.revocations.markDeferred(row.id, this.owner, new Date(now.getTime() + DEFER_MS));
+        return deferred ? 'deferred' : null;
+      }
+      // The wait for the slot used part of the lease: confirm it is still ours and extend it over the call.
+      if (!(await this.revocations.extendLease(row.id, this.owner, leaseUntil()))) return null;
+      result = await this.call(provider, tokens);
+    }
     const attempts = row.attempts + 1;
-    const result = await this.revoke(row);
+    /** Until when this row is retried: REVOCATION_GIVE_UP_HOURS after it was queued. */
+    const horizon = row.createdAt.getTime() + this.config.giveUpMs;
     let outcome: RevocationOutcome;
     if (result === 'revoked') {
       if (!(await this.revocations.markRevoked(row.id, this.owner, attempts))) return null;
       outcome = 'revoked';
-    } else if (result === 'revoke_unsupported' || attempts >= this.config.maxAttempts) {
+    } else if (result === 'revoke_unsupported' || now.getTime() >= horizon) {
       if (!(await this.revocations.markGivenUp(row.id, this.owner, attempts, result))) return null;
       outcome = 'given_up';
     } else {
+      // The last retry is at the horizon itself, not up to a backoff past it.
       const nextAttemptAt = new Date(
-        now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs),
+        Math.min(now.getTime() + backoffDelay(attempts, this.config.retryBaseMs, this.config.retryMaxMs), horizon),
       );
       const recorded = await this.revocations.markAttemptFailed(row.id, this.owner, {
         attempts,
@@ -160,22 +202,31 @@ export class RevocationWorker implements OnApplicationBootstrap, BeforeApplicati
     return outcome;
   }
 
-  private async revoke(row: TokenRevocationEntity): Promise<'revoked' | RevocationError> {
+  /** The provider and the row's tokens in plaintext, or why there will be no call. */
+  private prepare(row: TokenRevocationEntity): Prepared {
     const provider = this.catalog.find(row.provider);
     if (!provider) return 'provider_not_configured';
     if (!provider.supports.revoke) return 'revoke_unsupported';
-    let tokens: { accessToken: string; refreshToken?: string };
     try {
-      tokens = {
-        accessToken: this.cipher.decrypt(row.accessToken ?? '', revocationContext(row.id, 'access_token')),
-        refreshToken: row.refreshToken
-          ? this.cipher.decrypt(row.refreshToken, revocationContext(row.id, 'refresh_token'))
-          : undefined,
+      return {
+        provider,
+        tokens: {
+          accessToken: this.cipher.decrypt(row.accessToken ?? '', revocationContext(row.id, 'access_token')),
+          refreshToken: row.refreshToken
+            ? this.cipher.decrypt(row.refreshToken, revocationContext(row.id, 'refresh_token'))
+            : undefined,
+        },
       };
     } catch (error) {
       if (error instanceof DecryptionError) return 'decryption_failed';
       throw error;
     }
+  }
+
+  private async call(
+    provider: OAuthProvider,
+    tokens: { accessToken: string; refreshToken?: string },
+  ): Promise<'revoked' | RevocationError> {
     try {
       const result = await provider.revoke(tokens);
       if (result === 'revoked') return 'revoked';

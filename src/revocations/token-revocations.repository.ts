@@ -109,6 +109,18 @@ export class TokenRevocationsRepository {
     return result.affected === 1;
   }
 
+  /**
+   * Not tried now (the provider's call budget is spent): due again at `nextAttemptAt`, lease released;
+   * attempts and last error as they were.
+   */
+  async markDeferred(id: string, owner: string, nextAttemptAt: Date): Promise<boolean> {
+    const result = await this.repo.update(
+      { id, leaseOwner: owner, status: 'pending' },
+      { nextAttemptAt, leaseOwner: null, leaseUntil: null },
+    );
+    return result.affected === 1;
+  }
+
   /** Hands claimed rows back (shutdown before they were tried), due as they were. */
   async releaseLeases(ids: string[], owner: string): Promise<void> {
     if (!ids.length) return;

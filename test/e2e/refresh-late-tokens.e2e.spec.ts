@@ -129,7 +129,7 @@ describe('tokens a refresh obtains after its connection was deleted or reconnect
       expect(rows.map(queued)).toEqual([{ reason: 'delete', status: 'pending', ...late }]);
       expect(rows[0].provider).toBe('stub');
 
-      expect(await worker().runOnce()).toEqual({ attempted: 1, revoked: 1, failed: 0, givenUp: 0 });
+      expect(await worker().runOnce()).toEqual({ attempted: 1, revoked: 1, failed: 0, givenUp: 0, deferred: 0 });
       // RFC 7009: the refresh token when there is one (it ends the grant), else the access token.
       expect(revoked()).toEqual(['rt-0', late.refreshToken ?? late.accessToken]);
       expect((await queue(id)).map((r) => r.status)).toEqual(['revoked']);
@@ -187,7 +187,7 @@ describe('tokens a refresh obtains after its connection was deleted or reconnect
         { reason: 'reconnect', status: 'pending', accessToken: 'at-0', refreshToken: 'rt-0' },
         { reason: 'reconnect', status: 'pending', accessToken: 'at-late', refreshToken: 'rt-late' },
       ]);
-      expect(await worker().runOnce()).toEqual({ attempted: 2, revoked: 2, failed: 0, givenUp: 0 });
+      expect(await worker().runOnce()).toEqual({ attempted: 2, revoked: 2, failed: 0, givenUp: 0, deferred: 0 });
       expect(revoked().sort()).toEqual(['rt-0', 'rt-late']);
       // The reconnect's tokens were never sent to be revoked and are still the ones served.
       expect(await stored(id)).toEqual({ accessToken: 'at-new', refreshToken: 'rt-new' });

@@ -12,6 +12,7 @@ import { addFault, clearSandbox, connectThroughSandbox, faultsTaken } from '../s
 import { waitFor } from '../support/wait';
 
 const SECOND = 1000;
+const HOUR = 3600 * SECOND;
 
 interface QueueRow {
   id: string;
@@ -26,6 +27,7 @@ interface QueueRow {
   lease_until: Date | null;
   last_error: string | null;
   status: string;
+  created_at: Date;
 }
 
 interface Call {
@@ -45,7 +47,7 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
       env: {
         // Driven with runOnce(now).
         REVOCATION_INTERVAL_SECONDS: '0',
-        REVOCATION_MAX_ATTEMPTS: '3',
+        REVOCATION_GIVE_UP_HOURS: '1',
         REVOCATION_RETRY_BASE_SECONDS: '60',
         REVOCATION_RETRY_MAX_SECONDS: '3600',
       },
@@ -108,7 +110,7 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
         expect(cipher.decrypt(row.access_token!, revocationContext(row.id, 'access_token'))).toBe(old);
         expect(() => cipher.decrypt(row.access_token!, tokenContext(id, 'access_token'))).toThrow();
 
-        expect(await worker().runOnce()).toEqual({ attempted: 1, revoked: 1, failed: 0, givenUp: 0 });
+        expect(await worker().runOnce()).toEqual({ attempted: 1, revoked: 1, failed: 0, givenUp: 0, deferred: 0 });
 
         const revokes = await calls(provider, 'revoke');
         expect(revokes.map((c) => ({ grantId: c.grantId, status: c.status }))).toEqual([
@@ -195,7 +197,7 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
       expect(await whoami('webflow', token)).toBe(200);
       expect(sample(await metrics(), 'oauth_revocations_pending', { provider: 'webflow' })).toBe(1);
 
-      expect(await worker().runOnce()).toEqual({ attempted: 1, revoked: 1, failed: 0, givenUp: 0 });
+      expect(await worker().runOnce()).toEqual({ attempted: 1, revoked: 1, failed: 0, givenUp: 0, deferred: 0 });
 
       expect((await calls('webflow', 'revoke')).map((c) => [c.status, c.grantId])).toEqual([
         [503, null],
@@ -246,34 +248,42 @@ describe('token revocations: reconnects and failed deletes are revoked by the wo
       expect(await whoami('clickfunnels', token)).toBe(401);
     });
 
-    it('exhausting REVOCATION_MAX_ATTEMPTS gives up and deletes the ciphertext; the row stays as a record', async () => {
+    it('a revocation failing until REVOCATION_GIVE_UP_HOURS after it was queued is given up and its ciphertext deleted; the row stays as a record', async () => {
       const before = await metrics();
       const counted = (text: string, outcome: string) =>
         sample(text, 'oauth_revocation_attempts_total', { provider: 'webflow', outcome });
       const id = await connectThroughSandbox(t, 'webflow', 'del-give-up');
       await addFault(t, 'webflow', { endpoint: 'revoke', kind: 'status_503', remaining: 100 });
       expect((await t.api.delete(`/connections/${id}`).expect(200)).body.providerRevocation).toBe('failed');
+      const horizon = (await queue(id))[0].created_at.getTime() + HOUR;
 
-      let now = new Date();
-      for (let run = 0; run < 3; run++) {
+      // Each run when the row is due (the worker's clock), until it is finished.
+      const runs: number[] = [];
+      for (let run = 0; run < 30 && (await queue(id))[0].status === 'pending'; run++) {
+        const now = (await queue(id))[0].next_attempt_at;
+        runs.push(now.getTime());
         expect((await worker().runOnce(now)).attempted).toBe(1);
-        now = new Date((await queue(id))[0].next_attempt_at.getTime());
       }
       const [row] = await queue(id);
       expect(row).toMatchObject({
         status: 'given_up',
-        attempts: 3,
+        attempts: runs.length,
         last_error: 'revoke_failed',
         access_token: null,
         refresh_token: null,
         lease_owner: null,
       });
-      // The DELETE's call and three attempts; nothing after giving up.
-      expect((await worker().runOnce(new Date(now.getTime() + 86_400 * SECOND))).attempted).toBe(0);
-      expect((await calls('webflow', 'revoke')).map((c) => c.status)).toEqual([503, 503, 503, 503]);
+      // Retried over the hour (60 s doubling, ±50 %), the last try at the horizon itself.
+      expect(runs.length).toBeGreaterThanOrEqual(5);
+      expect(runs[runs.length - 1]).toBe(horizon);
+      expect(runs.slice(0, -1).every((at) => at < horizon)).toBe(true);
+      // Nothing after giving up.
+      expect((await worker().runOnce(new Date(horizon + 86_400 * SECOND))).attempted).toBe(0);
+      // The DELETE's call and one per run.
+      expect((await calls('webflow', 'revoke')).map((c) => c.status)).toEqual(Array(runs.length + 1).fill(503));
 
       const after = await metrics();
-      expect(counted(after, 'failed') - counted(before, 'failed')).toBe(2);
+      expect(counted(after, 'failed') - counted(before, 'failed')).toBe(runs.length - 1);
       expect(counted(after, 'given_up') - counted(before, 'given_up')).toBe(1);
       expect(counted(after, 'revoked') - counted(before, 'revoked')).toBe(0);
       expect(sample(after, 'oauth_revocations_pending', { provider: 'webflow' })).toBe(0);
