@@ -402,12 +402,9 @@ describe('the revocation worker on Postgres (claims, leases, outcomes, budget, g
       expect(await row(id)).toMatchObject({ status: 'revoked', attempts: 1, last_error: null });
     });
 
-    it('a replica that stalls between its claim and its call does not call once the row was taken over', async () => {
-      const ap = provider('rv-stalled-claim');
-      const bp = provider('rv-stalled-claim');
-      const b = replica(bp.fake);
-      const id = await enqueue('rv-stalled-claim', { accessToken: 'at-15' });
-      // a's claim returns, then a stalls (held here) while b takes the row over and revokes it.
+    /** Replica a whose claim returns and then stalls until `resume` (a pause between its claim and its call). */
+    function stalledAfterClaim(name: string) {
+      const p = provider(name);
       const claimed = gate();
       const resume = gate();
       held.push(resume);
@@ -424,21 +421,48 @@ describe('the revocation worker on Postgres (claims, leases, outcomes, budget, g
           return typeof value === 'function' ? (value as (...x: unknown[]) => unknown).bind(target) : value;
         },
       });
-      const a = new RevocationWorker(
+      const worker = new RevocationWorker(
         stalledRepo,
         cipher(),
-        { find: () => ap.fake } as unknown as ProviderCatalog,
+        { find: () => p.fake } as unknown as ProviderCatalog,
         t.app.get(ProviderCallBudget),
         new SchedulerRegistry(),
         config,
       );
-      const aRun = run(a);
-      await within(claimed.promise, 5000, 'a has claimed');
+      return { worker, revoke: p.revoke, claimed, resume };
+    }
+
+    it('a replica that stalls between its claim and its call does not call while another holds the row it took over (the lease is checked before the call)', async () => {
+      const a = stalledAfterClaim('rv-stalled-claim');
+      const b = heldReplica('rv-stalled-claim', 'revoked');
+      const id = await enqueue('rv-stalled-claim', { accessToken: 'at-15' });
+      const aRun = run(a.worker);
+      await within(a.claimed.promise, 5000, 'a has claimed');
+      await stall(id);
+      const bRun = run(b.worker);
+      await within(b.called.promise, 5000, 'b calls the provider');
+      // a wakes up while b's call is out: the row is still pending, but leased to b.
+      a.resume.release();
+      expect(await aRun).toEqual(report({}));
+      expect(a.revoke).not.toHaveBeenCalled();
+      b.held.release();
+      expect(await bRun).toEqual(report({ attempted: 1, revoked: 1 }));
+      expect(b.revoke).toHaveBeenCalledTimes(1);
+      expect(await row(id)).toMatchObject({ status: 'revoked', attempts: 1 });
+    });
+
+    it('…and not after the other replica finished the row either', async () => {
+      const a = stalledAfterClaim('rv-stalled-claim-done');
+      const bp = provider('rv-stalled-claim-done');
+      const b = replica(bp.fake);
+      const id = await enqueue('rv-stalled-claim-done', { accessToken: 'at-16' });
+      const aRun = run(a.worker);
+      await within(a.claimed.promise, 5000, 'a has claimed');
       await stall(id);
       expect((await b.worker.runOnce()).revoked).toBe(1);
-      resume.release();
+      a.resume.release();
       expect(await aRun).toEqual(report({}));
-      expect(ap.revoke).not.toHaveBeenCalled();
+      expect(a.revoke).not.toHaveBeenCalled();
       expect(bp.revoke).toHaveBeenCalledTimes(1);
       expect(await row(id)).toMatchObject({ status: 'revoked', attempts: 1 });
     });
