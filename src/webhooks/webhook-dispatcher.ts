@@ -12,6 +12,8 @@ import { webhooksConfig } from './webhooks.config';
 
 const TIMER = 'webhook-dispatch';
 const BATCH = 50;
+/** Claims a round at most, so one round cannot go on forever. */
+const MAX_BATCHES = 20;
 const LEASE_MS = 60_000;
 
 /**
@@ -58,14 +60,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   private async dispatch(now: Date): Promise<number> {
     if (!this.config.url || !this.config.secrets.length) return 0;
-    const leaseUntil = new Date(now.getTime() + LEASE_MS);
-    // One claim a round, sent one at a time. No onError: a delivery whose outcome cannot be recorded
-    // ends the round (logged as `dispatch failed`); the rest of the batch waits for its lease to run out.
+    const started = Date.now();
+    // The round's clock: `now`, advancing with real time, so a later claim's lease is not already over.
+    const leaseUntil = () => new Date(now.getTime() + (Date.now() - started) + LEASE_MS);
+    // Claims until the queue is drained (at most MAX_BATCHES a round), WEBHOOK_DISPATCH_CONCURRENCY at a
+    // time. No onError: a delivery whose outcome cannot be recorded ends the round (logged as `dispatch
+    // failed`); the rest of its batch waits for its lease to run out.
     return this.runner.drain({
-      claim: (limit) => this.deliveries.claimDue(this.owner, leaseUntil, now, limit),
+      claim: (limit) => this.deliveries.claimDue(this.owner, leaseUntil(), now, limit),
       batchSize: BATCH,
-      maxBatches: 1,
-      concurrency: 1,
+      maxBatches: MAX_BATCHES,
+      concurrency: this.config.dispatchConcurrency,
       process: (delivery) => this.send(delivery, now),
     });
   }

@@ -21,6 +21,11 @@ const schema = z.object({
     .min(0)
     .max(3_600_000)
     .default(1000),
+  /**
+   * Deliveries in flight at once per replica. Delivery is not ordered (receivers dedupe on webhook-id),
+   * so one slow answer need not hold the others back.
+   */
+  WEBHOOK_DISPATCH_CONCURRENCY: env.positiveInt(8, 64),
 });
 
 export function loadWebhooksConfig(source = process.env) {
@@ -45,6 +50,7 @@ export function loadWebhooksConfig(source = process.env) {
     retryBaseMs: v.WEBHOOK_RETRY_BASE_SECONDS * 1000,
     retryMaxMs: v.WEBHOOK_RETRY_MAX_SECONDS * 1000,
     dispatchIntervalMs: v.WEBHOOK_DISPATCH_INTERVAL_MS,
+    dispatchConcurrency: v.WEBHOOK_DISPATCH_CONCURRENCY,
   };
 }
 

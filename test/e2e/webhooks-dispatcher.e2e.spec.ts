@@ -54,6 +54,31 @@ describe('the webhook dispatcher', () => {
     }
   });
 
+  it('sends WEBHOOK_DISPATCH_CONCURRENCY deliveries at once, and drains more than one claim (50) in a round', async () => {
+    const t = await startTestApp({ env: { ...webhookEnv(0), WEBHOOK_DISPATCH_CONCURRENCY: '4' } });
+    try {
+      const count = 55;
+      for (let i = 0; i < count; i++) await createConnection(t, `concurrent-${i}`);
+      let inFlight = 0;
+      let most = 0;
+      const held = gate();
+      receiver.on('POST', '/hooks', async () => {
+        most = Math.max(most, ++inFlight);
+        await held.promise;
+        inFlight--;
+        return { status: 204 };
+      });
+      const round = t.app.get(WebhookDispatcher).runOnce();
+      await waitFor(() => inFlight === 4, 'four deliveries held by the receiver at once');
+      held.release();
+      expect(await within(round, 10_000, 'the round')).toBe(count);
+      expect(most).toBe(4);
+      expect((await deliveries(t)).map((d: { status: string }) => d.status)).toEqual(Array(count).fill('delivered'));
+    } finally {
+      await t.close();
+    }
+  });
+
   it('two replicas dispatching one outbox at once: every delivery arrives exactly once', async () => {
     const databaseUrl = await createTestDatabase();
     const a = await startTestApp({ databaseUrl, env: webhookEnv(0) });
