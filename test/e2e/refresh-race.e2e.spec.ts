@@ -519,7 +519,8 @@ describe('waiters and lost leases: what a replica reports, and which tokens stan
   /** The replica's own call stalls past its lease: its lease_until is now in the past. */
   const stall = (id: string) =>
     a.dataSource.query(`UPDATE connections SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
-  const logged = (t: TestApp, message: string) => t.logs.entries().some((e) => e.msg === message);
+  /** Whether a replica logged `message` (outside a request, Nest's static logger writes through the app created last). */
+  const logged = (message: string) => [a, b, c].some((t) => t.logs.entries().some((e) => e.msg === message));
   /** Queues a token answer that waits for `release`. */
   function held(answer: FakeResponse) {
     const g = gate();
@@ -607,7 +608,6 @@ describe('waiters and lost leases: what a replica reports, and which tokens stan
         async () =>
           (await row(id)).status === 'needs_reauth' ||
           logged(
-            b,
             'invalid_grant after taking over a lease that ran out: waiting for the earlier call to store its tokens',
           ),
         'b has dealt with the refusal',
@@ -674,7 +674,7 @@ describe('waiters and lost leases: what a replica reports, and which tokens stan
       // for b's outcome (and says so).
       await waitFor(
         () =>
-          firstDone || logged(a, 'refresh failed after its lease was taken over: waiting for the new holder’s outcome'),
+          firstDone || logged('refresh failed after its lease was taken over: waiting for the new holder’s outcome'),
         'a has dealt with the refusal',
       );
       bAnswers.release();
@@ -683,6 +683,42 @@ describe('waiters and lost leases: what a replica reports, and which tokens stan
       expect([one.status, one.body.accessToken]).toEqual([200, 'at-b']);
       expect(await row(id)).toMatchObject({ status: 'active', lease_owner: null, refresh_failures: 0 });
       expect(await storedRefreshToken(id)).toBe('rt-b');
+      expect(await events(id)).toEqual(['connection.created']);
+    });
+
+    it('the same when the sweep takes the lease over: its claim knows whose lease ran out', async () => {
+      const id = await connection('lost-sweep');
+      const before = await row(id);
+      // Due for the sweep: inside the lead window; the other tests' connections are not.
+      await a.dataSource.query(
+        `UPDATE connections SET expires_at = CASE WHEN id = $1 THEN now() + interval '10 minutes' ELSE now() + interval '1 day' END`,
+        [id],
+      );
+      const aAnswers = held(StubProvider.tokens('a'));
+      stub.tokenAnswers.push(() => INVALID_GRANT);
+      const first = forced(a, id);
+      await fake.waitForRequests('/token', 1);
+      await stall(id);
+      const sweeping = b.app.get(RefreshSweep).runOnce();
+      await fake.waitForRequests('/token', 2);
+      await waitFor(
+        async () =>
+          (await row(id)).status === 'needs_reauth' ||
+          logged(
+            'invalid_grant after taking over a lease that ran out: waiting for the earlier call to store its tokens',
+          ),
+        'the sweep has dealt with the refusal',
+      );
+      aAnswers.release();
+      const one = await first;
+      expect([one.status, one.body.accessToken]).toEqual([200, 'at-a']);
+      expect(await sweeping).toMatchObject({ claimed: 1, refreshed: 1, failed: 0 });
+      expect(await row(id)).toMatchObject({
+        status: 'active',
+        token_version: before.token_version + 1,
+        lease_owner: null,
+      });
+      expect(await storedRefreshToken(id)).toBe('rt-a');
       expect(await events(id)).toEqual(['connection.created']);
     });
 
