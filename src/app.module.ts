@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
+import { ActivityModule } from './activity/activity.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { appConfig } from './config/app.config';
@@ -55,6 +56,7 @@ export class AppModule {
         TokenLifecycleModule,
         WebhooksModule,
         EventsModule,
+        ActivityModule,
         RevocationsModule,
         ProxyModule,
         ProviderEventsModule,

@@ -1,3 +1,4 @@
+import { ConnectionActivityEntity } from './activity/connection-activity.entity';
 import { ApiKeyEntity } from './auth/api-key.entity';
 import { ConnectSessionEntity } from './connect-sessions/connect-session.entity';
 import { ConsoleSessionEntity } from './console/console-session.entity';
@@ -17,6 +18,7 @@ import { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
  */
 export const ENTITIES = [
   ApiKeyEntity,
+  ConnectionActivityEntity,
   ConnectionEntity,
   ConnectSessionEntity,
   ConsoleSessionEntity,

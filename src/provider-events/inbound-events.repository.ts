@@ -62,15 +62,21 @@ export class InboundEventsRepository {
   async completeSubscription(
     id: string,
     registered: { remoteIds: string[]; secret: string | null; status: SubscriptionStatus },
+    inTransaction?: (tx: EntityManager, row: EventSubscriptionEntity) => Promise<void>,
   ): Promise<EventSubscriptionEntity | null> {
-    const [, affected]: [unknown, number] = await this.subscriptions.query(
-      `UPDATE event_subscriptions
-          SET remote_ids = $2, secret = $3,
-              status = CASE WHEN $4 = 'active' THEN 'active' ELSE status END, updated_at = now()
-        WHERE id = $1`,
-      [id, registered.remoteIds, registered.secret, registered.status],
-    );
-    return affected ? this.subscriptions.findOneBy({ id }) : null;
+    // `inTransaction` (the connection's activity) commits exactly when the row is completed.
+    return this.subscriptions.manager.transaction(async (tx) => {
+      const [, affected]: [unknown, number] = await tx.query(
+        `UPDATE event_subscriptions
+            SET remote_ids = $2, secret = $3,
+                status = CASE WHEN $4 = 'active' THEN 'active' ELSE status END, updated_at = now()
+          WHERE id = $1`,
+        [id, registered.remoteIds, registered.secret, registered.status],
+      );
+      const row = affected ? await tx.getRepository(EventSubscriptionEntity).findOneBy({ id }) : null;
+      if (row) await inTransaction?.(tx, row);
+      return row;
+    });
   }
 
   /** A connection's subscriptions, oldest first, at most `limit`. */
@@ -83,8 +89,16 @@ export class InboundEventsRepository {
     return this.subscriptions.findOneBy({ connectionId, id });
   }
 
-  async deleteSubscription(id: string): Promise<void> {
-    await this.subscriptions.delete({ id });
+  /** `inTransaction` (the connection's activity) runs in the delete's transaction when a row was deleted. */
+  async deleteSubscription(id: string, inTransaction?: (tx: EntityManager) => Promise<void>): Promise<void> {
+    if (!inTransaction) {
+      await this.subscriptions.delete({ id });
+      return;
+    }
+    await this.subscriptions.manager.transaction(async (tx) => {
+      const { affected } = await tx.getRepository(EventSubscriptionEntity).delete({ id });
+      if (affected) await inTransaction(tx);
+    });
   }
 
   /** The subscription a delivery URL's token names, for this provider. */

@@ -9,6 +9,7 @@ import {
   SubscriptionNotFound,
   ValidationFailed,
 } from '../common/errors';
+import { ConnectionActivity } from '../activity/connection-activity';
 import { backoffDelay } from '../common/backoff';
 import { forEachLimited } from '../common/concurrency';
 import { appConfig } from '../config/app.config';
@@ -79,6 +80,7 @@ export class SubscriptionsService implements OnModuleInit {
     private readonly removals: SubscriptionRemovalsRepository,
     private readonly hooks: ConnectionHooks,
     private readonly metrics: MetricsService,
+    private readonly activity: ConnectionActivity,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(providerEventsConfig.KEY) private readonly config: ConfigType<typeof providerEventsConfig>,
   ) {}
@@ -261,11 +263,15 @@ export class SubscriptionsService implements OnModuleInit {
     }
 
     try {
-      const saved = await this.repo.completeSubscription(id, {
-        remoteIds: registered.remoteIds,
-        secret: registered.secret ? this.cipher.encrypt(registered.secret, subscriptionSecretContext(id)) : null,
-        status: registered.status,
-      });
+      const saved = await this.repo.completeSubscription(
+        id,
+        {
+          remoteIds: registered.remoteIds,
+          secret: registered.secret ? this.cipher.encrypt(registered.secret, subscriptionSecretContext(id)) : null,
+          status: registered.status,
+        },
+        (tx, row) => this.activity.recordSubscription(tx, 'subscription_created', row),
+      );
       if (!saved) throw new Error('the subscription row disappeared during its registration');
       this.logger.log(
         { subscription: { id, connectionId, provider: provider.name, events, status: saved.status } },
@@ -318,7 +324,9 @@ export class SubscriptionsService implements OnModuleInit {
       }
       removedAtProvider = true;
     }
-    await this.repo.deleteSubscription(id);
+    await this.repo.deleteSubscription(id, (tx) =>
+      this.activity.recordSubscription(tx, 'subscription_removed', subscription),
+    );
     this.logger.log(
       { subscription: { id, connectionId, provider: subscription.provider, removedAtProvider } },
       'unsubscribed',

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import type { Pool } from 'pg';
 import { pgPool } from '../../database/pg-pool';
-import { CONNECTION_CHANGES, ConnectionChanges } from '../connection-changes';
+import { CONNECTION_CHANGES, ConnectionChanges, TokenOutcome } from '../connection-changes';
 import { ConnectionStatus, LastError, REFRESHABLE_STATUSES, sqlList } from '../connection-status';
 import { ConnectionEntity } from '../connection.entity';
 import { REFRESHED, Transition, uninstalled } from '../status-machine';
@@ -343,7 +343,10 @@ export class ConnectionLifecycleRepository {
           REFRESHED.lastError,
         ],
       );
-      if (affected === 1) return true;
+      if (affected === 1) {
+        await this.changes.recordOutcome?.(tx, { type: 'refreshed', connectionId: id });
+        return true;
+      }
       const current = await this.lockRow(tx, id);
       // A reconnect leaves the lease as it was: hand it back, nothing of ours is in flight any more.
       if (current?.leaseOwner === owner)
@@ -368,7 +371,7 @@ export class ConnectionLifecycleRepository {
         `UPDATE connections SET ${set.sql}lease_owner = NULL, lease_until = NULL, updated_at = now() WHERE id = $1`,
         [id, ...set.params],
       );
-      await this.reportStatusChange(tx, before, change);
+      await this.reportOutcome(tx, before, change, 'refresh');
       return true;
     });
   }
@@ -397,7 +400,7 @@ export class ConnectionLifecycleRepository {
           WHERE id = $1`,
         [id, owner ?? null, ...set.params],
       );
-      await this.reportStatusChange(tx, before, change);
+      await this.reportOutcome(tx, before, change, 'verify');
     });
   }
 
@@ -436,6 +439,27 @@ export class ConnectionLifecycleRepository {
 
   private lockRow(tx: EntityManager, id: string): Promise<ConnectionEntity | null> {
     return tx.getRepository(ConnectionEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * A failed refresh's or a whoami check's outcome as the status machine decided it (a failure is one
+   * with a last error: its code; a passed check sets lastVerifiedAt alone), for the connection's
+   * activity, then the status change it made, if any.
+   */
+  private async reportOutcome(
+    tx: EntityManager,
+    before: ConnectionEntity,
+    change: Transition,
+    of: 'refresh' | 'verify',
+  ): Promise<void> {
+    const code = change.lastError?.code;
+    const outcome: TokenOutcome | null = code
+      ? { type: of === 'refresh' ? 'refresh_failed' : 'verify_failed', connectionId: before.id, code }
+      : of === 'verify' && change.lastVerifiedAt
+        ? { type: 'verified', connectionId: before.id }
+        : null;
+    if (outcome) await this.changes.recordOutcome?.(tx, outcome);
+    await this.reportStatusChange(tx, before, change);
   }
 
   private async reportStatusChange(tx: EntityManager, before: ConnectionEntity, change: Transition): Promise<void> {
