@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { MetricsService } from '../metrics/metrics.service';
+import { ConnectionActivity } from '../activity/connection-activity';
 import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../common/errors';
 import { hasUnstorableText } from '../common/validation';
@@ -83,6 +84,7 @@ export class InboundEventsService {
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly cipher: TokenCipher,
     private readonly metrics: MetricsService,
+    private readonly activity: ConnectionActivity,
     @Inject(webhooksConfig.KEY) private readonly webhooks: ConfigType<typeof webhooksConfig>,
     @Inject(providerEventsConfig.KEY) private readonly config: ConfigType<typeof providerEventsConfig>,
   ) {}
@@ -218,6 +220,7 @@ export class InboundEventsService {
       },
       deliveryId,
       async (tx) => {
+        if (connection) await this.activity.recordInboundEvent(tx, connection.id, described.type);
         if (described.uninstall)
           for (const c of connections) await this.lifecycle.markRevokedByProvider(c.id, receivedAt, described.type, tx);
         if (!deliveryId) return;

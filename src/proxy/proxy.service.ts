@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Dispatcher, request } from 'undici';
+import { ConnectionActivity } from '../activity/connection-activity';
 import { backoffDelay } from '../common/backoff';
 import { DomainError, ProviderNotConfigured } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
@@ -83,6 +84,8 @@ export class ProxyService implements OnApplicationShutdown {
     private readonly catalog: ProviderCatalog,
     private readonly metrics: MetricsService,
     @Inject(proxyConfig.KEY) private readonly config: ConfigType<typeof proxyConfig>,
+    // The connection's activity: calls per hour by the provider's status class (in memory, flushed every few seconds).
+    @Optional() private readonly activity?: ConnectionActivity,
   ) {
     const timeouts = {
       headersTimeout: config.timeoutMs,
@@ -117,6 +120,7 @@ export class ProxyService implements OnApplicationShutdown {
       // Every call, refused ones included (a bad path, a connection that needs its user, a private address).
       const elapsedMs = Date.now() - startedAt.getTime();
       this.metrics.observeProxyCall(outcome.provider || 'unknown', outcome.status, elapsedMs);
+      this.activity?.countProxyCall(call.connectionId, outcome.status);
       this.logger.log(
         {
           proxy: {
