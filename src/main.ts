@@ -1,3 +1,5 @@
+// First: OpenTelemetry, when configured, must be started before the modules it instruments are loaded.
+import './telemetry/bootstrap';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';

@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { isColorSupported, prettyFactory, type MessageFormatFunc } from 'pino-pretty';
+import { traceLogMixin } from '../telemetry/spans';
 
 /** Field names whose values are secrets wherever they appear in a log object. */
 const SECRET_FIELDS = [
@@ -124,12 +125,15 @@ export function createRootLogger(level: string, options: RootLoggerOptions = {})
           colorize: !stream && process.stdout.isTTY === true && isColorSupported,
         })
       : stream;
+  // With tracing on (an OTLP endpoint, telemetry/bootstrap.ts): traceId and spanId of the active span.
+  const mixin = traceLogMixin();
   return pino(
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { log: (object: Record<string, unknown>) => redactDeep(object) as Record<string, unknown> },
       serializers: { err: serializeError },
+      ...(mixin && { mixin }),
     },
     destination,
   );

@@ -9,6 +9,7 @@ import { tokenLifecycleConfig } from './token-lifecycle.config';
 import { ConnectionLifecycleRepository } from '../connections/persistence/connection-lifecycle.repository';
 import { RefreshOutcome, RefreshService } from './refresh.service';
 import { VerificationService } from './verification.service';
+import { traceRefresh } from '../telemetry/spans';
 
 export interface SweepReport {
   claimed: number;
@@ -86,7 +87,13 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
         maxBatches: MAX_BATCHES,
         concurrency: this.config.concurrency,
         process: async ({ connection, previousOwner }) =>
-          this.count(report, await this.refresh.refreshClaimed(connection, previousOwner)),
+          this.count(
+            report,
+            // One `refresh` span (a trace of its own) per connection the sweep refreshes.
+            await traceRefresh(connection.id, 'sweep', provider.name, () =>
+              this.refresh.refreshClaimed(connection, previousOwner),
+            ),
+          ),
         onError: ({ connection }, error) => {
           // A store that kept failing (logged where it happened): the lease expires and the next sweep retries.
           report.failed++;

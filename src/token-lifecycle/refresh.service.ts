@@ -24,6 +24,7 @@ import { OAuthProvider } from '../providers/core/provider';
 import { DecryptionError, TokenCipher } from '../crypto/token-cipher';
 import { supersededTokens, TokenPair } from '../revocations/superseded-tokens';
 import { TokenRevocationsRepository } from '../revocations/token-revocations.repository';
+import { traceRefresh } from '../telemetry/spans';
 
 export type RefreshOutcome =
   | { kind: 'refreshed'; connection: ConnectionEntity }
@@ -86,7 +87,10 @@ export class RefreshService {
    * replica's live lease waits for it (up to REFRESH_WAIT_SECONDS) and gets that refresh's result.
    */
   refresh(id: string, satisfied: Satisfied): Promise<RefreshOutcome> {
-    return this.singleFlight(id, () => this.leaseAndRefresh(id, satisfied));
+    // A `refresh` span (telemetry/spans.ts); the sweep's are made where it calls refreshClaimed.
+    return traceRefresh(id, 'on_demand', undefined, () =>
+      this.singleFlight(id, () => this.leaseAndRefresh(id, satisfied)),
+    );
   }
 
   /**

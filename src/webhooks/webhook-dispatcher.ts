@@ -9,6 +9,7 @@ import { signatureHeader } from './signature';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { webhooksConfig } from './webhooks.config';
+import { withSpan, type SpanScope } from '../telemetry/spans';
 
 const TIMER = 'webhook-dispatch';
 const BATCH = 50;
@@ -71,11 +72,22 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       batchSize: BATCH,
       maxBatches: MAX_BATCHES,
       concurrency: this.config.dispatchConcurrency,
-      process: (delivery) => this.send(delivery, now),
+      process: (delivery) =>
+        // A `webhook.delivery` span (a trace of its own) per attempt; the POST is its child.
+        withSpan(
+          'webhook.delivery',
+          {
+            'webhook.delivery_id': delivery.id,
+            'webhook.event_type': delivery.eventType,
+            'webhook.attempt': delivery.attempts + 1,
+            'connection.id': delivery.connectionId ?? undefined,
+          },
+          (span) => this.send(delivery, now, span),
+        ),
     });
   }
 
-  private async send(delivery: WebhookDeliveryEntity, now: Date): Promise<void> {
+  private async send(delivery: WebhookDeliveryEntity, now: Date, span: SpanScope): Promise<void> {
     const body = JSON.stringify(delivery.payload);
     const msgId = `msg_${delivery.id}`;
     const timestamp = Math.floor(Date.now() / 1000);
@@ -94,16 +106,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         rawBody: body,
       });
       status = res.status;
+      span.setAttribute('http.response.status_code', res.status);
       if (res.status < 200 || res.status >= 300) error = `receiver answered ${res.status}`;
     } catch (e) {
       error = e instanceof Error ? e.message.slice(0, 300) : 'delivery failed';
     }
     const attempts = delivery.attempts + 1;
     if (!error) {
+      span.setAttribute('outcome', 'delivered');
       await this.deliveries.markDelivered(delivery.id, attempts, status);
       return;
     }
     const givenUp = attempts >= this.config.maxAttempts;
+    span.setAttribute('outcome', givenUp ? 'failed' : 'retry_scheduled');
     this.logger.warn(
       { deliveryId: delivery.id, event: delivery.eventType, attempts, status, failed: givenUp },
       'webhook delivery failed',

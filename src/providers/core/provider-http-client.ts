@@ -3,6 +3,7 @@ import { ProviderError } from './provider-errors';
 import { parseTokenResponse, TokenSet } from './token-response';
 import { parseRetryAfter } from './provider-errors';
 import { ProviderSettings } from './provider-settings';
+import { withSpan, type SpanScope, type SpanValue } from '../../telemetry/spans';
 
 export type BodyFormat = 'form' | 'json';
 export type ClientAuth = 'body' | 'basic';
@@ -23,15 +24,20 @@ export class ProviderHttpClient {
     format: BodyFormat,
     clientAuth: ClientAuth = 'body',
   ): Promise<TokenSet> {
-    const { clientId, clientSecret } = this.credentials();
-    const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
-    const res = await this.send({
-      method: 'POST',
-      url: this.settings.tokenUrl,
-      headers: clientAuth === 'basic' ? { Authorization: basicAuth(clientId, clientSecret) } : {},
-      ...(format === 'form' ? { form: body } : { json: dropUndefined(body) }),
+    return this.traced('token', { 'oauth.grant_type': fields.grant_type }, async (span) => {
+      const { clientId, clientSecret } = this.credentials();
+      const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
+      const res = await this.send(
+        {
+          method: 'POST',
+          url: this.settings.tokenUrl,
+          headers: clientAuth === 'basic' ? { Authorization: basicAuth(clientId, clientSecret) } : {},
+          ...(format === 'form' ? { form: body } : { json: dropUndefined(body) }),
+        },
+        span,
+      );
+      return parseTokenResponse(res, this.settings.name);
     });
-    return parseTokenResponse(res, this.settings.name);
   }
 
   /**
@@ -43,31 +49,44 @@ export class ProviderHttpClient {
     format: BodyFormat,
     clientAuth?: ClientAuth,
   ): Promise<'revoked' | 'failed'> {
-    if (!this.settings.revokeUrl) return 'failed';
-    const { clientId, clientSecret } = this.credentials();
-    const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
-    try {
-      const res = await this.send({
-        method: 'POST',
-        url: this.settings.revokeUrl,
-        headers: clientAuth === 'basic' ? { Authorization: basicAuth(clientId, clientSecret) } : {},
-        ...(format === 'form' ? { form: body } : { json: body }),
-      });
-      return res.status >= 200 && res.status < 300 ? 'revoked' : 'failed';
-    } catch {
-      return 'failed';
-    }
+    const revokeUrl = this.settings.revokeUrl;
+    if (!revokeUrl) return 'failed';
+    return this.traced(
+      'revoke',
+      {},
+      async (span) => {
+        const { clientId, clientSecret } = this.credentials();
+        const body = clientAuth === 'body' ? { client_id: clientId, client_secret: clientSecret, ...fields } : fields;
+        try {
+          const res = await this.send(
+            {
+              method: 'POST',
+              url: revokeUrl,
+              headers: clientAuth === 'basic' ? { Authorization: basicAuth(clientId, clientSecret) } : {},
+              ...(format === 'form' ? { form: body } : { json: body }),
+            },
+            span,
+          );
+          return res.status >= 200 && res.status < 300 ? 'revoked' : 'failed';
+        } catch {
+          return 'failed';
+        }
+      },
+      (result) => ({ outcome: result }),
+    );
   }
 
   /** An API call with the access token; 401 means the provider no longer accepts it, 403 that it may not do this. */
   async api<T = unknown>(method: 'GET' | 'POST', url: string, accessToken: string, json?: unknown): Promise<T> {
-    const res = await this.send({ method, url, headers: { Authorization: `Bearer ${accessToken}` }, json });
-    refuseUnlessOk(res);
-    try {
-      return JSON.parse(res.text) as T;
-    } catch {
-      throw new ProviderError('bad_response', 'API call answered without JSON');
-    }
+    return this.traced('api', { 'http.request.method': method }, async (span) => {
+      const res = await this.send({ method, url, headers: { Authorization: `Bearer ${accessToken}` }, json }, span);
+      refuseUnlessOk(res);
+      try {
+        return JSON.parse(res.text) as T;
+      } catch {
+        throw new ProviderError('bad_response', 'API call answered without JSON');
+      }
+    });
   }
 
   /**
@@ -75,19 +94,50 @@ export class ProviderHttpClient {
    * not read. 404 and 410: the thing is already gone, which is what was asked.
    */
   async apiDelete(url: string, accessToken: string): Promise<'deleted' | 'gone'> {
-    const res = await this.send({ method: 'DELETE', url, headers: { Authorization: `Bearer ${accessToken}` } });
-    if (res.status === 404 || res.status === 410) return 'gone';
-    refuseUnlessOk(res);
-    return 'deleted';
+    return this.traced(
+      'api',
+      { 'http.request.method': 'DELETE' },
+      async (span) => {
+        const res = await this.send(
+          { method: 'DELETE', url, headers: { Authorization: `Bearer ${accessToken}` } },
+          span,
+        );
+        if (res.status === 404 || res.status === 410) return 'gone';
+        refuseUnlessOk(res);
+        return 'deleted';
+      },
+      (result) => ({ outcome: result }),
+    );
   }
 
   credentials(): { clientId: string; clientSecret: string } {
     return { clientId: this.settings.clientId ?? '', clientSecret: this.settings.clientSecret ?? '' };
   }
 
-  private async send(request: Parameters<HttpClient['send']>[0]): Promise<HttpResponse> {
+  /**
+   * A `provider.call` span (docs/operations.md "Traces"): the provider, the operation (token, revoke,
+   * api), the status it answered, and the outcome (`ok`, the revoke's or delete's result, or the
+   * ProviderError's kind). The HTTP call itself is its child (the undici instrumentation).
+   */
+  private traced<T>(
+    operation: 'token' | 'revoke' | 'api',
+    attributes: Record<string, SpanValue | undefined>,
+    fn: (span: SpanScope) => Promise<T>,
+    describe?: (result: T) => { outcome: string },
+  ): Promise<T> {
+    return withSpan(
+      'provider.call',
+      { provider: this.settings.name, 'provider.operation': operation, ...attributes },
+      fn,
+      describe && ((result) => (result === undefined ? undefined : describe(result))),
+    );
+  }
+
+  private async send(request: Parameters<HttpClient['send']>[0], span: SpanScope): Promise<HttpResponse> {
     try {
-      return await this.http.send(request);
+      const res = await this.http.send(request);
+      span.setAttribute('http.response.status_code', res.status);
+      return res;
     } catch (error) {
       if (error instanceof HttpTransportError)
         throw new ProviderError(error.kind === 'too_large' ? 'bad_response' : error.kind, error.message);
