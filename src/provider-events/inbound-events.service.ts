@@ -20,6 +20,14 @@ import { EventSubscriptionEntity } from './event-subscription.entity';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { providerEventsConfig } from './provider-events.config';
 import { subscriptionSecretContext } from './subscription-context';
+import { activeSpan, withSpan } from '../telemetry/spans';
+
+/** The fields of a delivery's log line that its span carries too, and their attribute names. */
+const SPAN_FIELDS = [
+  ['subscriptionId', 'subscription.id'],
+  ['connectionId', 'connection.id'],
+  ['event', 'event.type'],
+] as const;
 
 /** What a genuine delivery became. */
 export type InboundOutcome = 'forwarded' | 'stored' | 'duplicate' | 'handshake' | 'unmatched';
@@ -125,7 +133,22 @@ export class InboundEventsService {
   }
 
   /** One delivery to `/events/{provider}/{token}` (token given) or `/events/{provider}` (app-level). */
-  async receive(
+  receive(
+    providerName: string,
+    token: string | undefined,
+    delivery: InboundDelivery,
+    request?: object,
+  ): Promise<Receipt> {
+    // An `inbound_event` span: its outcome is the receipt's or the refusal's code; log() adds who and what.
+    return withSpan(
+      'inbound_event',
+      {},
+      () => this.receiveDelivery(providerName, token, delivery, request),
+      (receipt) => receipt && { outcome: receipt.outcome },
+    );
+  }
+
+  private async receiveDelivery(
     providerName: string,
     token: string | undefined,
     delivery: InboundDelivery,
@@ -272,6 +295,13 @@ export class InboundEventsService {
   /** One line and one count per delivery: who and what, never the payload or a header value. */
   private log(provider: string, outcome: string, fields: Record<string, unknown>): void {
     this.metrics.inboundEvents.inc({ provider, outcome });
+    // The same on the active span (the inbound_event span, or the request's before the body is read).
+    const span = activeSpan();
+    span.setAttribute('provider', provider);
+    for (const [field, attribute] of SPAN_FIELDS) {
+      const value = fields[field];
+      if (typeof value === 'string') span.setAttribute(attribute, value);
+    }
     this.logger.log({ inboundEvent: { provider, outcome, ...fields } }, 'provider event');
   }
 

@@ -14,6 +14,7 @@ import { CredentialsService, UsableToken } from '../token-lifecycle/credentials.
 import { VerificationService } from '../token-lifecycle/verification.service';
 import { isPrivateAddress, publicOnlyLookup } from './private-addresses';
 import { proxyConfig } from './proxy.config';
+import { traceProxyCall } from '../telemetry/spans';
 import { checkProxyPath, proxyTarget, upstreamRequestHeaders } from './proxy-target';
 
 export interface ProxyCall {
@@ -112,7 +113,7 @@ export class ProxyService implements OnApplicationShutdown {
       refused: '',
     };
     try {
-      return await this.call(call, startedAt, outcome);
+      return await traceProxyCall(call, outcome, () => this.call(call, startedAt, outcome));
     } catch (error) {
       if (error instanceof DomainError) outcome.refused = error.code;
       throw error;
