@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { ConnectionNotFound } from '../common/errors';
 import { PageQuery } from '../common/page-query';
 import { ConnectionStatus } from '../connections/connection-status';
 import { ConnectionsRepository } from '../connections/persistence/connections.repository';
+import { activityConfig } from './activity.config';
 import { decodeActivityCursor, encodeActivityCursor } from './activity-cursor';
 import { ActivityEntry, ActivityPage, STATUS_CLASS_NAMES } from './activity.dto';
 import { ConnectionActivity } from './connection-activity';
@@ -28,7 +30,13 @@ export class ActivityService {
   constructor(
     private readonly activity: ConnectionActivity,
     private readonly connections: ConnectionsRepository,
+    @Inject(activityConfig.KEY) private readonly config: ConfigType<typeof activityConfig>,
   ) {}
+
+  /** ACTIVITY_RETENTION_DAYS: how long entries are kept (the console says it). */
+  get retentionDays(): number {
+    return this.config.retentionDays;
+  }
 
   /**
    * A page of the connection's entries. A deleted connection's entries are still answered until they

@@ -184,7 +184,7 @@ export class ConnectionActivity implements ConnectionChanges, OnApplicationBoots
     let byConnection = this.current;
     if (hour !== this.currentHour || !byConnection) {
       byConnection = this.pending.get(hour);
-      if (!byConnection) this.pending.set(hour, (byConnection = new Map()));
+      if (!byConnection) this.pending.set(hour, (byConnection = new Map<string, ClassCounts>()));
       this.currentHour = hour;
       this.current = byConnection;
     }
@@ -250,7 +250,7 @@ export class ConnectionActivity implements ConnectionChanges, OnApplicationBoots
     for (const [hour, byConnection] of batch)
       for (const [id, counts] of byConnection) {
         let into = this.pending.get(hour);
-        if (!into) this.pending.set(hour, (into = new Map()));
+        if (!into) this.pending.set(hour, (into = new Map<string, ClassCounts>()));
         const existing = into.get(id);
         if (existing) for (let i = 0; i < 4; i++) existing[i] += counts[i];
         else {

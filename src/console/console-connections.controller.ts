@@ -6,6 +6,8 @@ import { validate } from 'class-validator';
 import { ConfigType } from '@nestjs/config';
 import { tokenLifecycleConfig } from '../token-lifecycle/token-lifecycle.config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ActivityEntry } from '../activity/activity.dto';
+import { ActivityService } from '../activity/activity.service';
 import { Public } from '../auth/public.decorator';
 import { DomainError, ERROR_CODES, ErrorCode } from '../common/errors';
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
@@ -36,6 +38,8 @@ const LIST_PATH = `${CONSOLE_PATH}/connections`;
 const SUBSCRIPTIONS_SHOWN = 100;
 /** Inbound events shown on a connection's page: the newest, from ix_inbound_events_connection. */
 const EVENTS_SHOWN = 20;
+/** Activity entries read for a connection's timeline: the newest, from ix_connection_activity_connection. */
+const ACTIVITY_SHOWN = 50;
 
 /** The filters of the list, as the form names them; the labels name them in messages (fixed texts). */
 const FILTER_LABELS: Record<string, string> = {
@@ -105,6 +109,69 @@ function deliveryState(e: InboundEventWithDelivery): { text: string; status: str
 const NOT_FORWARDED = 'not forwarded';
 const PURGED = 'no longer kept';
 
+/** What the timeline says each entry is (the console's own words; an entry holds no text of a provider's). */
+const ACTIVITY_LABELS: Record<ActivityEntry['type'], string> = {
+  connected: 'Connected',
+  reconnected: 'Reconnected',
+  refreshed: 'Refreshed',
+  refresh_failed: 'Refresh failed',
+  verified: 'Verified: the provider accepted the token',
+  verify_failed: 'Verify failed',
+  status_changed: 'Status changed',
+  revoked: 'Revoked: the user uninstalled the app',
+  subscription_created: 'Subscribed',
+  subscription_removed: 'Unsubscribed',
+  inbound_event: 'Event received',
+  deleted: 'Deleted',
+  proxy_calls: 'Proxy calls',
+};
+
+/** One line of the timeline: when, what, and its details (statuses, codes, event names, counts). */
+export interface TimelineItem {
+  type: ActivityEntry['type'];
+  at: ShownDate;
+  label: string;
+  /** `previous → status`, where it changed. */
+  change: string | null;
+  /** Codes and event names, each shown as code. */
+  codes: string[];
+  /** Proxy calls: `2xx 42 · 4xx 3`, and the hour they were counted in. */
+  calls: string | null;
+  hour: string | null;
+}
+
+/**
+ * The timeline of a connection, newest first, from its activity entries (as the API lists them): one
+ * line per entry, except that the proxy-call counters of one hour (one per status class, adjacent in
+ * the order) make one line.
+ */
+export function timeline(entries: ActivityEntry[], now: number): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  for (const e of entries) {
+    const previous = items[items.length - 1];
+    const count = e.statusClass && e.calls !== null ? `${e.statusClass} ${e.calls}` : null;
+    if (e.type === 'proxy_calls' && previous?.type === 'proxy_calls' && previous.at.iso === e.at) {
+      // By class: `2xx 42 · 4xx 3` (the entries come in the order their counters were first written).
+      previous.calls = [previous.calls, count].filter(Boolean).sort().join(' · ');
+      continue;
+    }
+    const at = shownDate(e.at, { now })!;
+    items.push({
+      type: e.type,
+      at,
+      label: ACTIVITY_LABELS[e.type],
+      change: e.previousStatus && e.status ? `${e.previousStatus} → ${e.status}` : null,
+      codes: [...(e.code ? [e.code] : []), ...(e.events ?? [])],
+      calls: count,
+      hour:
+        e.type === 'proxy_calls'
+          ? `${at.text.slice(11, 16)}–${new Date(Date.parse(e.at) + 3_600_000).toISOString().slice(11, 16)} UTC`
+          : null,
+    });
+  }
+  return items;
+}
+
 /**
  * When the sweep will refresh `c` (the same rule as ConnectionStatsRepository.dueByHour and the sweep's
  * claim): its access token entering the lead time, or its refresh token the renewal window, whichever
@@ -139,6 +206,7 @@ export class ConsoleConnectionsController {
     private readonly connectSessions: ConnectSessionsService,
     private readonly catalog: ProviderCatalog,
     private readonly inboundEvents: InboundEventsRepository,
+    private readonly activity: ActivityService,
     @Inject(tokenLifecycleConfig.KEY) private readonly lifecycle: ConfigType<typeof tokenLifecycleConfig>,
     @Inject(providerEventsConfig.KEY) private readonly events: ConfigType<typeof providerEventsConfig>,
   ) {}
@@ -353,9 +421,10 @@ export class ConsoleConnectionsController {
     extra: { flash?: Flash; reconnect?: { url: string; expires: ShownDate | null } },
   ): Promise<void> {
     const provider = this.catalog.find(c.provider);
-    const [subscriptions, events] = await Promise.all([
+    const [subscriptions, events, activity] = await Promise.all([
       this.inboundEvents.listSubscriptionsOfConnection(c.id, SUBSCRIPTIONS_SHOWN + 1),
       this.inboundEvents.latestEventsOfConnection(c.id, EVENTS_SHOWN),
+      this.activity.latest(c.id, ACTIVITY_SHOWN),
     ]);
     const now = Date.now();
     const shownEvents = events.map((e) => ({
@@ -398,6 +467,10 @@ export class ConsoleConnectionsController {
       eventsPurged: shownEvents.some((e) => e.delivery.text === PURGED),
       eventsShown: EVENTS_SHOWN,
       eventsKeptHours: this.events.dedupeHours,
+      activity: timeline(activity, now),
+      activityShown: ACTIVITY_SHOWN,
+      activityCut: activity.length === ACTIVITY_SHOWN,
+      activityKeptDays: this.activity.retentionDays,
     });
   }
 }
