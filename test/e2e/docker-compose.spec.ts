@@ -83,12 +83,13 @@ describe('docker-compose.yml and Dockerfile', () => {
       for (const m of fs.readFileSync(file, 'utf8').matchAll(/\b([A-Z][A-Z0-9_]{2,}):\s*(?:env\s*\.|z\b)/g))
         used.add(m[1]);
     for (const p of ['KEAP', 'WEBFLOW', 'CLICKFUNNELS', 'CLICKFUNNELS_CLASSIC', 'LIGHTFUNNELS']) {
+      // <P>_REVOKE_URL only for the providers that revoke: the others refuse it (provider-settings.ts).
+      if (p === 'WEBFLOW' || p === 'CLICKFUNNELS') used.add(`${p}_REVOKE_URL`);
       for (const suffix of [
         'CLIENT_ID',
         'CLIENT_SECRET',
         'AUTHORIZE_URL',
         'TOKEN_URL',
-        'REVOKE_URL',
         'API_BASE_URL',
         'SCOPES',
         'REFRESH_LEAD_SECONDS',
