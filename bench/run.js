@@ -6,6 +6,7 @@
  *   2. list scaling over 1,000,000 rows (page 1 vs page 5,000, EXPLAIN ANALYZE per filter combination),
  *   3. the refresh sweep: 10,000 due Keap connections, two instances, the Keap simulator, a 500/s budget,
  *   4. the proxy's overhead against calling a bare upstream directly, and its memory during a 50 MB download,
+ *   4b. the proxy against a bare node:http forwarding proxy doing the same work (same upstream, same load),
  *   5. memory (RSS) idle and after each scenario,
  *   6. inbound provider events on two instances: events/s, and none lost or stored/forwarded twice.
  * Prints a table and writes bench/results.json. Knobs: see bench/README.md.
@@ -36,7 +37,7 @@ const num = (name, fallback) => {
 };
 
 const config = {
-  only: (process.env.BENCH_ONLY || 'hot,list,sweep,proxy,events').split(',').map((s) => s.trim()),
+  only: (process.env.BENCH_ONLY || 'hot,list,sweep,proxy,proxybare,events').split(',').map((s) => s.trim()),
   hot: {
     connectionsSeeded: num('BENCH_HOT_N', 1000),
     concurrency: num('BENCH_HOT_CONCURRENCY', 50),
@@ -67,6 +68,16 @@ const config = {
     exportMb: num('BENCH_PROXY_EXPORT_MB', 50),
     sequentialN: num('BENCH_PROXY_SEQUENTIAL', 2000),
   },
+  proxyBare: {
+    connectionsSeeded: num('BENCH_PROXY_N', 10),
+    concurrency: num('BENCH_PROXY_CONCURRENCY', 50),
+    durationSec: num('BENCH_PROXYBARE_DURATION', 10),
+    warmupSec: num('BENCH_PROXY_WARMUP', 3),
+    // Measured runs of each, alternating the order (bare, service, service, bare, …).
+    rounds: Math.max(1, num('BENCH_PROXYBARE_ROUNDS', 2)),
+    // Extra environment of the service, e.g. BENCH_PROXYBARE_SERVICE_ENV='{"PROXY_TOKEN_CACHE_MS":"0"}'.
+    serviceEnv: JSON.parse(process.env.BENCH_PROXYBARE_SERVICE_ENV || '{}'),
+  },
   events: {
     n: Math.max(1, num('BENCH_EVENTS_N', 200)),
     // Per instance (two instances, loaded at once).
@@ -78,7 +89,7 @@ const config = {
     // 0: the service's default pool (10).
     poolSize: num('BENCH_EVENTS_POOL_SIZE', 0),
   },
-  totalTimeoutSec: num('BENCH_TIMEOUT', 600),
+  totalTimeoutSec: num('BENCH_TIMEOUT', 900),
 };
 
 const started = Date.now();
@@ -176,6 +187,14 @@ async function main() {
     results.machine.postgres = (await db.query('SHOW server_version')).rows[0].server_version;
     const statements = await pgStatements(db);
 
+    // BENCH_SERVICE_NODE_OPTIONS (e.g. a profiler preload) and where that profiler writes (bench/lib/cpu-profile.js).
+    const profilerEnv = {
+      ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+      ...(process.env.BENCH_PROFILE_DIR ? { BENCH_PROFILE_DIR: process.env.BENCH_PROFILE_DIR } : {}),
+      ...(process.env.BENCH_PROFILE_INTERVAL_US
+        ? { BENCH_PROFILE_INTERVAL_US: process.env.BENCH_PROFILE_INTERVAL_US }
+        : {}),
+    };
     const serviceEnv = (extra) => ({
       // Measured as it runs in production (JSON logs); the sweep scenario asks for development, whose
       // simulators it needs.
@@ -187,7 +206,7 @@ async function main() {
       WEBHOOK_DISPATCH_INTERVAL_MS: '0',
       LOG_LEVEL: 'warn',
       // e.g. --max-old-space-size, or a profiler preload; empty by default.
-      ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+      ...profilerEnv,
       ...extra,
     });
     const startService = async (name, extra = {}) => {
@@ -215,7 +234,26 @@ async function main() {
           ENCRYPTION_KEYS: encryptionKeys,
           PORT: String(port),
           BENCH_DIST: DIST,
-          ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+          ...profilerEnv,
+        },
+      });
+    };
+    const startBareProxy = async ({ upstreamBase }) => {
+      const port = await freePort();
+      return util.startProcess({
+        name: 'bare-proxy',
+        script: path.join(__dirname, 'bare-proxy-server.js'),
+        cwd: tmp,
+        logDir: tmp,
+        env: {
+          DATABASE_URL: pg.url,
+          API_KEYS: apiKey,
+          ENCRYPTION_KEYS: encryptionKeys,
+          PORT: String(port),
+          UPSTREAM_BASE: upstreamBase,
+          BENCH_DIST: DIST,
+          ...(process.env.BENCH_BARE_MODE ? { BARE_MODE: process.env.BENCH_BARE_MODE } : {}),
+          ...profilerEnv,
         },
       });
     };
@@ -331,6 +369,23 @@ async function main() {
       results.memory.after.proxy = results.proxy.rssAfterLoadMb;
     }
 
+    if (config.only.includes('proxybare')) {
+      log('4b. proxy vs bare forwarding proxy');
+      results.proxyBare = await proxy.runBare({
+        db,
+        cipher,
+        startService,
+        startBareProxy,
+        apiKey,
+        tmp,
+        ...config.proxyBare,
+        pgDataDir: path.join(tmp, 'pg'),
+        statements,
+        log,
+        profile: Boolean(process.env.BENCH_PROFILE_DIR),
+      });
+    }
+
     if (config.only.includes('events')) {
       log('6. inbound provider events, two instances');
       results.events = await events.run({
@@ -378,6 +433,7 @@ async function main() {
     (results.sweep &&
       (results.sweep.lost > 0 || results.sweep.providerCalls !== results.sweep.n || results.sweep.timedOut)) ||
     (results.proxy && !results.proxy.ok) ||
+    (results.proxyBare && !results.proxyBare.ok) ||
     (results.events && !results.events.ok);
   process.exitCode = failed ? 1 : 0;
 }

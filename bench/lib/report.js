@@ -238,6 +238,27 @@ function table(r) {
     }
     rows.push('-');
   }
+  const pb = r.proxyBare;
+  if (pb) {
+    rows.push([
+      `4b. proxy vs bare forwarding proxy`,
+      `${pb.connectionsSeeded} Keap connections, ${pb.concurrency} concurrent, ${pb.rounds} x ${pb.durationSec} s each, alternating`,
+      'errors',
+    ]);
+    const line = (name, x, own) => [
+      `   ${name}`,
+      `${fmt(x.rps)} req/s   p50 ${fmt(x.p50, ' ms')}   p99 ${fmt(x.p99, ' ms')}   CPU/req ${fmt(x.cpuUsPerRequest[own], ' us')} (+pg ${fmt(x.cpuUsPerRequest.postgres, ' us')}, upstream ${fmt(x.cpuUsPerRequest.upstream, ' us')}, autocannon ${fmt(x.cpuUsPerRequest.loadGenerator, ' us')})`,
+      `${x.non2xx + x.errors + x.timeouts}`,
+    ];
+    rows.push(line('bare (node:http+pg+undici)', pb.bare, 'bare'));
+    rows.push(line('the service', pb.service, 'service'));
+    rows.push([
+      '   ratio service/bare',
+      `req/s ${fmt(pb.ratio)} (rounds ${pb.ratioPerRound.map((x) => fmt(x)).join(', ')}); CPU efficiency ${fmt(pb.cpuRatio)}; aim >= 0.70`,
+      pb.ratio >= 0.7 ? 'met' : 'NOT met',
+    ]);
+    rows.push('-');
+  }
   const mem = r.memory;
   rows.push(['5. memory (RSS)', `idle ${fmt(mem.idleMb, ' MB')}`, '']);
   if (mem.after.hotPath !== undefined)

@@ -1,6 +1,7 @@
 'use strict';
 // Scenario 4: the proxy's overhead, GET /proxy/{id}/contacts vs GET /api/contacts straight at the upstream,
-// and the service's memory while 50 MB stream through it.
+// and the service's memory while 50 MB stream through it (run). Scenario 4b (runBare): the proxy against
+// a bare forwarding proxy doing the same work (bench/bare-proxy-server.js), same upstream, same load.
 const http = require('node:http');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
@@ -33,17 +34,22 @@ async function measure({
   warmupSec,
   durationSec,
   log,
+  profilePids = [],
 }) {
   log(`  ${label}: warm-up ${warmupSec}s`);
   await cannon({ baseUrl, headers, nextPath, connections, durationSec: warmupSec });
   log(`  ${label}: ${connections} connections for ${durationSec}s`);
   await statements?.reset();
+  // With a profiler preloaded (bench/lib/cpu-profile.js): the measured run alone is profiled.
+  const toggleProfilers = () => profilePids.forEach((pid) => process.kill(pid, 'SIGWINCH'));
+  toggleProfilers();
   const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuTimeMs(pid)]));
   const pgBefore = postgresCpuMs(pgDataDir);
   const machineBefore = machineBusyMs();
   const selfBefore = process.cpuUsage();
   const r = await cannon({ baseUrl, headers, nextPath, connections, durationSec });
   const self = process.cpuUsage(selfBefore);
+  toggleProfilers();
   const wallMs = r.duration * 1000;
   const cpuMs = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuTimeMs(pid) - before[name]]));
   cpuMs.postgres = postgresCpuMs(pgDataDir) - pgBefore;
@@ -179,13 +185,7 @@ async function run({
     const ids = await seedSameToken(db, cipher, connectionsSeeded, token);
     log(`  seeded ${ids.length} Keap connections; upstream on ${upstream.baseUrl}`);
     // Production (private targets refused) with Keap's API on 127.0.0.1: allowed, its configured base is private.
-    service = await startService('service-proxy', {
-      KEAP_CLIENT_ID: 'bench-keap-client',
-      KEAP_CLIENT_SECRET: 'bench-keap-secret',
-      KEAP_API_BASE_URL: `${upstream.baseUrl}/api`,
-      // Production refuses private addresses unless the configured API host is allowed by name.
-      KEAP_ALLOW_PRIVATE_API_HOST: 'true',
-    });
+    service = await startService('service-proxy', proxyServiceEnv(upstream));
 
     // Both ways must give the same answer, and the upstream must check the token, before any figure counts.
     const direct = { authorization: `Bearer ${token}` };
@@ -269,4 +269,162 @@ async function run({
   }
 }
 
-module.exports = { run };
+/** The service as scenario 4 runs it: production, Keap's API at the upstream stand-in. */
+const proxyServiceEnv = (upstream, extra = {}) => ({
+  KEAP_CLIENT_ID: 'bench-keap-client',
+  KEAP_CLIENT_SECRET: 'bench-keap-secret',
+  KEAP_API_BASE_URL: `${upstream.baseUrl}/api`,
+  // Production refuses private addresses unless the configured API host is allowed by name.
+  KEAP_ALLOW_PRIVATE_API_HOST: 'true',
+  ...extra,
+});
+
+/** Weighted over rounds: req/s over the whole measured time, CPU per request over all requests, latencies averaged. */
+function combine(runs) {
+  const requests = runs.reduce((a, r) => a + r.requests, 0);
+  const seconds = runs.reduce((a, r) => a + r.durationSec, 0);
+  const mean = (f) => round(runs.reduce((a, r) => a + f(r), 0) / runs.length, 2);
+  const cpu = {};
+  for (const name of Object.keys(runs[0].cpuUsPerRequest))
+    cpu[name] = round(runs.reduce((a, r) => a + r.cpuUsPerRequest[name] * r.requests, 0) / requests, 0);
+  return {
+    rps: round(requests / seconds, 0),
+    p50: mean((r) => r.p50),
+    p90: mean((r) => r.p90),
+    p99: mean((r) => r.p99),
+    cpuUsPerRequest: cpu,
+    machineBusyPercent: mean((r) => r.machineBusyPercent),
+    requests,
+    durationSec: round(seconds, 2),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    timeouts: runs.reduce((a, r) => a + r.timeouts, 0),
+  };
+}
+
+/**
+ * Scenario 4b: GET /proxy/{id}/contacts through the service and through bench/bare-proxy-server.js (bare
+ * node:http, the same API-key check, one primary-key row with pg, the service's TokenCipher, a keep-alive
+ * undici call to the same upstream process, the answer streamed back), each in its own process, against
+ * the same upstream, the same Postgres and the same load. `rounds` alternate the order (bare, service,
+ * service, bare, …) so that drift of a busy machine falls on both alike.
+ */
+async function runBare({
+  db,
+  cipher,
+  startService,
+  startBareProxy,
+  apiKey,
+  tmp,
+  connectionsSeeded,
+  concurrency,
+  warmupSec,
+  durationSec,
+  rounds,
+  serviceEnv = {},
+  pgDataDir,
+  statements,
+  log,
+  profile,
+}) {
+  const token = `KeapAT.proxybare.${randomBytes(24).toString('base64url')}`;
+  const upstream = await startProcess({
+    name: 'upstream-bare',
+    script: path.join(__dirname, '..', 'upstream-server.js'),
+    cwd: tmp,
+    logDir: tmp,
+    readyPath: '/ready',
+    env: { PORT: String(await freePort()), UPSTREAM_TOKEN: token, EXPORT_BYTES: String(MB) },
+  });
+  let service;
+  let bare;
+  try {
+    const ids = await seedSameToken(db, cipher, connectionsSeeded, token);
+    service = await startService('service-proxybare', proxyServiceEnv(upstream, serviceEnv));
+    bare = await startBareProxy({ upstreamBase: `${upstream.baseUrl}/api` });
+    log(
+      `  seeded ${ids.length} Keap connections; upstream ${upstream.baseUrl}, service ${service.baseUrl}, bare ${bare.baseUrl}`,
+    );
+
+    const viaKey = { authorization: `Bearer ${apiKey}` };
+    const direct = await httpGet(`${upstream.baseUrl}/api/contacts`, { authorization: `Bearer ${token}` });
+    const answers = {};
+    for (const [name, server] of [
+      ['service', service],
+      ['bare', bare],
+    ]) {
+      const res = await httpGet(`${server.baseUrl}/proxy/${ids[0]}/contacts`, viaKey);
+      if (
+        res.status !== 200 ||
+        res.body !== direct.body ||
+        !/received-status=200/.test(res.headers['proxy-status'] ?? '')
+      )
+        throw new Error(`${name} answered ${res.status} (${res.body.slice(0, 200)}), not the upstream's 200`);
+      const refused = await httpGet(`${server.baseUrl}/proxy/${ids[0]}/contacts`, { authorization: 'Bearer nope' });
+      if (refused.status !== 401) throw new Error(`${name} answered ${refused.status} to a wrong key`);
+      answers[name] = { responseHeaders: Object.keys(res.headers).sort(), bytes: Buffer.byteLength(res.body) };
+    }
+
+    const nextPath = () => `/proxy/${ids[Math.floor(Math.random() * ids.length)]}/contacts`;
+    const common = {
+      pgDataDir,
+      statements,
+      connections: concurrency,
+      warmupSec,
+      durationSec,
+      log,
+      headers: viaKey,
+      nextPath,
+    };
+    const ways = {
+      bare: () =>
+        measure({
+          ...common,
+          label: 'bare forwarding proxy',
+          baseUrl: bare.baseUrl,
+          pids: { bare: bare.pid, upstream: upstream.pid },
+          profilePids: profile ? [bare.pid] : [],
+        }),
+      service: () =>
+        measure({
+          ...common,
+          label: 'the service',
+          baseUrl: service.baseUrl,
+          pids: { service: service.pid, upstream: upstream.pid },
+          profilePids: profile ? [service.pid] : [],
+        }),
+    };
+    const runs = { bare: [], service: [] };
+    for (let i = 0; i < rounds; i++) {
+      const order = i % 2 === 0 ? ['bare', 'service'] : ['service', 'bare'];
+      for (const way of order) runs[way].push(await ways[way]());
+    }
+    const result = {
+      connectionsSeeded: ids.length,
+      concurrency,
+      durationSec,
+      rounds,
+      bodyBytes: Buffer.byteLength(direct.body),
+      answers,
+      serviceEnv,
+      bare: { ...combine(runs.bare), rounds: runs.bare },
+      service: { ...combine(runs.service), rounds: runs.service },
+    };
+    result.ratio = round(result.service.rps / result.bare.rps, 3);
+    result.ratioPerRound = runs.service.map((s, i) => round(s.rps / runs.bare[i].rps, 3));
+    // Efficiency independent of who else used the cores: bare CPU per request / service CPU per request.
+    result.cpuRatio = round(result.bare.cpuUsPerRequest.bare / result.service.cpuUsPerRequest.service, 3);
+    result.rssMb = { service: service.memory().rssMb, bare: bare.memory().rssMb };
+    result.aim = 'service >= 0.70 x bare forwarding proxy (req/s)';
+    result.ok =
+      result.bare.non2xx + result.bare.errors + result.bare.timeouts === 0 &&
+      result.service.non2xx + result.service.errors + result.service.timeouts === 0;
+    return result;
+  } finally {
+    await service?.stop();
+    await bare?.stop();
+    await upstream.stop();
+  }
+}
+
+module.exports = { run, runBare };
