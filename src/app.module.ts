@@ -2,6 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ActivityModule } from './activity/activity.module';
+import { ProxyCallFlusherModule } from './activity/proxy-call-flusher';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { appConfig } from './config/app.config';
@@ -57,6 +58,7 @@ export class AppModule {
         WebhooksModule,
         EventsModule,
         ActivityModule,
+        ProxyCallFlusherModule,
         RevocationsModule,
         ProxyModule,
         ProviderEventsModule,

@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
+import { Cron, CronExpression } from '@nestjs/schedule';
 import { EntityManager, Repository } from 'typeorm';
-import { IntervalRunner } from '../common/interval-runner';
 import { deleteInBatches } from '../database/batched-delete';
 import { ConnectionChange, ConnectionChanges, TokenOutcome } from '../connections/connection-changes';
 import { ConnectionStatus } from '../connections/connection-status';
@@ -16,8 +15,6 @@ import {
 } from './connection-activity.entity';
 
 const HOUR_MS = 3_600_000;
-/** How often each replica adds its proxy call counts to the table. */
-export const PROXY_FLUSH_EVERY_MS = 5_000;
 /**
  * Counters (connection and hour) a replica keeps between two flushes at most: a bound on its memory
  * while the database is away. Calls of a connection beyond it are not counted (and logged once per flush).
@@ -64,14 +61,14 @@ const code = (value: string | null | undefined): string | null =>
  *   subscriptions and inbound events, as the provider-events module reports them, each written in the
  *   transaction of what it records (the `tx` given): an entry exists exactly when its change committed;
  * - proxy calls, counted in memory per replica by connection, hour and status class (countProxyCall,
- *   synchronous, on the proxy's hot path) and added to one row per (connection, hour, class) every
- *   PROXY_FLUSH_EVERY_MS with one upsert. What a replica has not flushed when it dies is lost (seconds'
- *   worth of counts); a clean shutdown flushes.
+ *   synchronous, on the proxy's hot path) and added to one row per (connection, hour, class) with one
+ *   upsert by flushProxyCalls, which ProxyCallFlusher runs every few seconds and at shutdown. What a
+ *   replica has not flushed when it dies is lost (seconds' worth of counts).
  * Entries are never a token, code, secret, payload or provider text: statuses, the service's own codes,
  * event names, counts. Kept ACTIVITY_RETENTION_DAYS, purged hourly in batches.
  */
 @Injectable()
-export class ConnectionActivity implements ConnectionChanges, OnApplicationBootstrap, OnApplicationShutdown {
+export class ConnectionActivity implements ConnectionChanges {
   private readonly logger = new Logger('Activity');
   /** Hour start (ms) → connection id → counts. */
   private pending = new Map<number, Map<string, ClassCounts>>();
@@ -80,27 +77,11 @@ export class ConnectionActivity implements ConnectionChanges, OnApplicationBoots
   /** The hour countProxyCall last counted in, and its map: the common case costs no hour lookup. */
   private currentHour = -1;
   private current?: Map<string, ClassCounts>;
-  private readonly flusher: IntervalRunner<void>;
 
   constructor(
     @InjectRepository(ConnectionActivityEntity) private readonly repo: Repository<ConnectionActivityEntity>,
     @Inject(activityConfig.KEY) private readonly config: ConfigType<typeof activityConfig>,
-    scheduler: SchedulerRegistry,
-  ) {
-    this.flusher = new IntervalRunner('activity-proxy-calls', scheduler, this.logger, () => this.flushProxyCalls());
-  }
-
-  onApplicationBootstrap(): void {
-    this.flusher.start(PROXY_FLUSH_EVERY_MS, 'writing the proxy call counts to the activity failed');
-  }
-
-  /** After the HTTP server closed (no call is counted any more), before the pool closes. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.flusher.stop();
-    await this.flushProxyCalls().catch((error: unknown) =>
-      this.logger.warn({ err: error }, 'the last proxy call counts could not be written'),
-    );
-  }
+  ) {}
 
   // --- what other modules record, in their transaction ---
 

@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ConnectionActivity } from '../../src/activity/connection-activity';
@@ -51,6 +52,9 @@ describe('connection activity: proxy summaries, provider events, pages, purge', 
     ).rows.map((r) => ({ hour: r.created_at.toISOString(), statusClass: r.status_class, calls: r.calls }));
 
   it('proxy calls: counted per hour and status class by each replica, added into one row per (connection, hour, class) by each flush', async () => {
+    // The replicas' 5-second flush timers off: this test flushes when it means to (nothing of this
+    // connection is pending before its first call, so a flush already running writes none of it).
+    for (const t of [a, b]) t.app.get(SchedulerRegistry).deleteInterval('activity-proxy-calls');
     await clearSandbox(a, 'keap');
     const id = await connectThroughSandbox(a, 'keap', 'activity-proxy');
     const hour = hourOf(Date.now());
@@ -120,6 +124,22 @@ describe('connection activity: proxy summaries, provider events, pages, purge', 
     expect(lines).toHaveLength(new Set(rows.map((r) => r.hour)).size);
     expect(lines.at(-1)).toContain('<span class="calls">2xx 1 · 4xx 2</span>');
     if (counted) expect(lines[0]).toContain('<span class="calls">2xx 5 · 3xx 1 · 4xx 1 · 5xx 1</span>');
+  });
+
+  it('a replica that shuts down cleanly writes the counts it had not flushed yet', async () => {
+    const id = randomUUID();
+    const c = await startTestApp({ databaseUrl: a.databaseUrl });
+    // Only the shutdown may write them: its timer off.
+    c.app.get(SchedulerRegistry).deleteInterval('activity-proxy-calls');
+    const at = Date.now();
+    activity(c).countProxyCall(id, 200, at);
+    activity(c).countProxyCall(id, 503, at);
+    expect(await proxyRows(id)).toEqual([]);
+    await c.close();
+    expect(await proxyRows(id)).toEqual([
+      { hour: hourOf(at), statusClass: 2, calls: 1 },
+      { hour: hourOf(at), statusClass: 5, calls: 1 },
+    ]);
   });
 
   it('subscriptions, inbound events (their type), the uninstall, whoami checks: each an entry', async () => {
