@@ -151,6 +151,12 @@ describe('connection activity: proxy summaries, provider events, pages, purge', 
     await a.api.post(`/connections/${id}/verify`).expect(502);
     const events = ['contact.created', 'platform_application.disconnected'];
     const subscription = (await a.api.post(`/connections/${id}/subscriptions`).send({ events }).expect(201)).body;
+    // What the subscription keeps that no entry may: its URL token's hash, the provider's signing secret.
+    const [kept] = (
+      await db.query('SELECT token_hash, secret, remote_ids FROM event_subscriptions WHERE id = $1', [subscription.id])
+    ).rows;
+    const secrets = [kept.token_hash, kept.secret, ...kept.remote_ids].filter(Boolean);
+    expect(secrets.length).toBeGreaterThanOrEqual(2);
     await sendTestEvent(a, 'clickfunnels', { accountId, type: 'contact.created' });
     const uninstall = await sendTestEvent(a, 'clickfunnels', { accountId, uninstall: true });
     expect((await a.api.get(`/connections/${id}`).expect(200)).body.status).toBe('revoked');
@@ -172,6 +178,11 @@ describe('connection activity: proxy summaries, provider events, pages, purge', 
       { type: 'verified' },
       { type: 'connected', status: 'active' },
     ]);
+    const { rows } = await db.query(
+      'SELECT row_to_json(a)::text AS json FROM connection_activity a WHERE connection_id = $1',
+      [id],
+    );
+    for (const row of rows) for (const secret of secrets) expect(row.json).not.toContain(secret);
   });
 
   it('keyset pages: newest first, (at, insertion order) as the order, no entry twice or left out; 400 for a bad cursor or limit; 404 only for an id nothing is known of', async () => {
