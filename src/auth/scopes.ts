@@ -16,7 +16,7 @@ export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'connections:read':
-    'GET /providers, GET /connections, GET /connections/{id}, its subscriptions, GET /connect-sessions/{id}',
+    'GET /providers, GET /connections, GET /connections/{id}, its subscriptions and activity, GET /connect-sessions/{id}',
   'connections:write': 'import, PATCH and DELETE connections, refresh, verify, subscriptions, POST /connect-sessions',
   'credentials:read': 'GET /connections/{id}/credentials (the tokens themselves)',
   proxy:

@@ -542,6 +542,14 @@ describe('generated TypeScript client (clients/typescript) against the real app'
     expect(['revoked', 'failed']).toContain(deleted.providerRevocation);
   });
 
+  it('listConnectionActivity: the connection’s entries, newest first (an import is `connected`)', async () => {
+    const created = await imported(importKeap('client-activity'));
+    const page = dataOf(await client.listConnectionActivity({ id: created.id, limit: 10 }));
+    expect(page.data.map((e) => e.type)).toEqual(['connected']);
+    const missing = await client.listConnectionActivity({ id: '00000000-0000-4000-8000-000000000000' });
+    expectError(errorOf(missing, 404), missing.response, 404, 'connection_not_found');
+  });
+
   describe('createConnectSession', () => {
     it('201 with a one-time link to the authorize route, valid about 10 minutes', async () => {
       const before = Date.now();

@@ -70,6 +70,7 @@ describe('openapi.json', () => {
         'getReadiness',
         'importConnection',
         'listConnections',
+        'listConnectionActivity',
         'listProviders',
         'listWebhookDeliveries',
         'redeliverWebhook',

@@ -10,6 +10,9 @@ import type { CreateApiKeyRequest, CreateConnectSessionRequest, CreateSubscripti
 export type { components, operations, paths, webhooks } from './schema';
 /** The spec's schemas (components.schemas) under their own names. */
 export type {
+  ActivityEntry,
+  ActivityPage,
+  ActivityType,
   ApiKey,
   ApiKeyList,
   ApiKeyScope,
@@ -122,6 +125,8 @@ export type GetConnectionParams = operations['getConnection']['parameters']['pat
 export type GetConnectionCredentialsParams = operations['getConnectionCredentials']['parameters']['path'] & NonNullable<operations['getConnectionCredentials']['parameters']['query']>;
 /** The query parameters of `listApiKeys`. */
 export type ListApiKeysParams = NonNullable<operations['listApiKeys']['parameters']['query']>;
+/** The path and query parameters of `listConnectionActivity`. */
+export type ListConnectionActivityParams = operations['listConnectionActivity']['parameters']['path'] & NonNullable<operations['listConnectionActivity']['parameters']['query']>;
 /** The query parameters of `listConnections`. */
 export type ListConnectionsParams = NonNullable<operations['listConnections']['parameters']['query']>;
 /** The path parameters of `listSubscriptions`. */
@@ -253,6 +258,16 @@ export interface ConnectionsClient {
    * `GET /api-keys` (operationId `listApiKeys`)
    */
   listApiKeys(params?: ListApiKeysParams, options?: RequestOptions): Promise<OperationResult<'listApiKeys'>>;
+  /**
+   * A connection's activity, newest first, with keyset pagination
+   *
+   * What happened to the connection: connected, reconnected, refreshes and whoami checks (with the service’s failure code), status changes, uninstall, subscriptions, inbound events (their type), proxy calls per hour by status class, deleted. Kept ACTIVITY_RETENTION_DAYS (30), also after the connection is deleted. Never a token, payload or provider text.
+   *
+   * Requires an API key with the `connections:read` scope (or `admin`).
+   *
+   * `GET /connections/{id}/activity` (operationId `listConnectionActivity`)
+   */
+  listConnectionActivity(params: ListConnectionActivityParams, options?: RequestOptions): Promise<OperationResult<'listConnectionActivity'>>;
   /**
    * List connections, newest first, with keyset pagination
    *
@@ -389,6 +404,7 @@ export function createConnectionsClient(options: ConnectionsClientOptions): Conn
     getReadiness: (init) => raw.GET('/health/ready', { ...init }),
     importConnection: (body, init) => raw.POST('/connections', { ...init, body }),
     listApiKeys: (query, init) => raw.GET('/api-keys', { ...init, params: { query } }),
+    listConnectionActivity: ({ id, ...query }, init) => raw.GET('/connections/{id}/activity', { ...init, params: { path: { id }, query } }),
     listConnections: (query, init) => raw.GET('/connections', { ...init, params: { query } }),
     listProviders: (init) => raw.GET('/providers', { ...init }),
     listSubscriptions: ({ id }, init) => raw.GET('/connections/{id}/subscriptions', { ...init, params: { path: { id } } }),

@@ -172,6 +172,28 @@ export interface paths {
         patch: operations["updateConnection"];
         trace?: never;
     };
+    "/connections/{id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A connection's activity, newest first, with keyset pagination
+         * @description What happened to the connection: connected, reconnected, refreshes and whoami checks (with the service’s failure code), status changes, uninstall, subscriptions, inbound events (their type), proxy calls per hour by status class, deleted. Kept ACTIVITY_RETENTION_DAYS (30), also after the connection is deleted. Never a token, payload or provider text.
+         *
+         *     Requires an API key with the `connections:read` scope (or `admin`).
+         */
+        get: operations["listConnectionActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/connections/{id}/credentials": {
         parameters: {
             query?: never;
@@ -621,6 +643,71 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        ActivityEntry: {
+            /**
+             * Format: date-time
+             * @description When it happened (the database clock); for `proxy_calls` the start of the hour counted
+             */
+            at: string;
+            /**
+             * Format: int32
+             * @description `proxy_calls`: how many
+             * @example null
+             */
+            calls: number | null;
+            /**
+             * @description The service's code of the failure (`invalid_grant`, `unavailable`, `unauthorized`, `uninstalled`, …: as `lastError.code`); never the provider's text
+             * @example invalid_grant
+             */
+            code: string | null;
+            /**
+             * @description `subscription_*`: the subscription's events; `inbound_event`: the event's type (never its payload)
+             * @example null
+             */
+            events: string[] | null;
+            /**
+             * @description `status_changed`, `revoked`: the status before
+             * @example active
+             * @enum {string|null}
+             */
+            previousStatus: "active" | "refresh_failed" | "expired" | "needs_reauth" | "revoked" | null;
+            /**
+             * @description The connection's status after it (for `deleted`: when it was deleted); null for entries that do not change it
+             * @example needs_reauth
+             * @enum {string|null}
+             */
+            status: "active" | "refresh_failed" | "expired" | "needs_reauth" | "revoked" | null;
+            /**
+             * @description `proxy_calls`
+             * @example null
+             * @enum {string|null}
+             */
+            statusClass: "2xx" | "3xx" | "4xx" | "5xx" | null;
+            /**
+             * Format: uuid
+             * @description `subscription_*`
+             * @example null
+             */
+            subscriptionId: string | null;
+            /**
+             * @description `connected`, `reconnected`, `deleted`; `refreshed`, `refresh_failed` (code); `verified`, `verify_failed` (code): a whoami check; `status_changed` (previousStatus → status, code); `revoked`: the provider reported that the user uninstalled the app; `subscription_created`, `subscription_removed` (subscriptionId, events); `inbound_event` (events: its type); `proxy_calls`: the proxy calls of one hour (starting at `at`) the provider answered in `statusClass`, counted in `calls`
+             * @example refresh_failed
+             */
+            type: components["schemas"]["ActivityType"];
+        };
+        ActivityPage: {
+            data: components["schemas"]["ActivityEntry"][];
+            /**
+             * @description Pass as `cursor` for the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        /**
+         * @description `connected`, `reconnected`, `deleted`; `refreshed`, `refresh_failed` (code); `verified`, `verify_failed` (code): a whoami check; `status_changed` (previousStatus → status, code); `revoked`: the provider reported that the user uninstalled the app; `subscription_created`, `subscription_removed` (subscriptionId, events); `inbound_event` (events: its type); `proxy_calls`: the proxy calls of one hour (starting at `at`) the provider answered in `statusClass`, counted in `calls`
+         * @enum {string}
+         */
+        ActivityType: "connected" | "reconnected" | "refreshed" | "refresh_failed" | "verified" | "verify_failed" | "status_changed" | "revoked" | "subscription_created" | "subscription_removed" | "inbound_event" | "deleted" | "proxy_calls";
         ApiKey: {
             /**
              * Format: date-time
@@ -1359,6 +1446,9 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type ActivityEntry = components['schemas']['ActivityEntry'];
+export type ActivityPage = components['schemas']['ActivityPage'];
+export type ActivityType = components['schemas']['ActivityType'];
 export type ApiKey = components['schemas']['ApiKey'];
 export type ApiKeyList = components['schemas']['ApiKeyList'];
 export type ApiKeyScope = components['schemas']['ApiKeyScope'];
@@ -2408,6 +2498,101 @@ export interface operations {
                      *       "message": "The request body is larger than the 100 kB limit",
                      *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
                      *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listConnectionActivity: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Connection id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "message": "limit must not be greater than 100",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown, malformed or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthorized",
+                     *       "message": "A valid API key is required: Authorization: Bearer <key>",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the `connections:read` scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "insufficient_scope",
+                     *       "message": "This API key does not have the scope this route needs: connections:read",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "requiredScope": "connections:read",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No connection with this id, and no activity kept for one (a deleted connection’s activity is answered until it is older than ACTIVITY_RETENTION_DAYS) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "connection_not_found",
+                     *       "message": "Connection 0b7e... does not exist",
+                     *       "requestId": "3f1c2a9e-6b0d-4e8e-9a51-2b8f0c6d7e11",
+                     *       "statusCode": 404
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
