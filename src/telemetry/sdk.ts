@@ -29,6 +29,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { core, NodeSDK, resources } from '@opentelemetry/sdk-node';
 import type { FastifyInstance } from 'fastify';
+import { AsyncResource } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import { DEFAULT_SERVICE_NAME, spanPath, untracedPath, withoutHeaders, withoutQuery } from './settings';
 import { errorOutcome, installTracer, NO_SPAN, type Describe, type SpanAttributes, type SpanScope } from './spans';
@@ -37,6 +38,15 @@ const INSTRUMENTATION_SCOPE = 'oauth-connections';
 
 /** Starts the SDK and installs the service's tracer (spans.ts). Returns the SDK, for tests. */
 export function startTelemetry(): NodeSDK {
+  // OpenTelemetry's own messages (an export that failed, a bad OTEL_* value) go to the service's log,
+  // at OTEL_LOG_LEVEL (default warn): set before the SDK reads the variables, and again after it (it
+  // installs a console logger of its own when OTEL_LOG_LEVEL is set).
+  const diagnostics = () =>
+    diag.setLogger(new ServiceDiagLogger(), {
+      logLevel: core.diagLogLevelFromString(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN,
+      suppressOverrideMessage: true,
+    });
+  diagnostics();
   const sdk = new NodeSDK({
     // The default service.name; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the env detector,
     // merged over this) win.
@@ -71,12 +81,7 @@ export function startTelemetry(): NodeSDK {
     logRecordProcessors: [],
   });
   sdk.start();
-  // After the SDK (which installs a console logger when OTEL_LOG_LEVEL is set): export failures and
-  // the SDK's warnings go to the service's log, at OTEL_LOG_LEVEL (default warn).
-  diag.setLogger(new ServiceDiagLogger(), {
-    logLevel: core.diagLogLevelFromString(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN,
-    suppressOverrideMessage: true,
-  });
+  diagnostics();
   nameServerSpansByRoute();
   flushBeforeExit(sdk);
   installTracer(new OtelTracer());
@@ -191,11 +196,15 @@ function flushBeforeExit(sdk: NodeSDK): void {
 }
 
 /**
- * OpenTelemetry's own diagnostics (an export that failed, a bad OTEL_* value) as lines of the
- * service's log, context `OpenTelemetry`: messages, and errors' messages, never their objects.
- * @nestjs/common is required on the first line, when the app's logger is in place.
+ * OpenTelemetry's own diagnostics as lines of the service's log, context `OpenTelemetry`: messages,
+ * and errors' messages, never their objects or stacks. Through Nest's Logger (required on the first
+ * line): the app's logger once it is in place, Nest's console logger before (a bad variable read at
+ * start). Written outside any request: a failed export runs in the context of the request whose span
+ * started the batch timer, and is not that request's.
  */
 class ServiceDiagLogger implements DiagLogger {
+  private readonly outside = new AsyncResource('OpenTelemetryDiagnostics');
+
   error = (message: string, ...args: unknown[]) => this.write('error', message, args);
   warn = (message: string, ...args: unknown[]) => this.write('warn', message, args);
   info = (message: string, ...args: unknown[]) => this.write('log', message, args);
@@ -203,11 +212,28 @@ class ServiceDiagLogger implements DiagLogger {
   verbose = (message: string, ...args: unknown[]) => this.write('verbose', message, args);
 
   private write(level: 'error' | 'warn' | 'log' | 'debug' | 'verbose', message: string, args: unknown[]): void {
-    const details = args
-      .map((arg) => (arg instanceof Error ? arg.message : typeof arg === 'string' ? arg : undefined))
-      .filter((text): text is string => Boolean(text));
+    const text = [message, ...args]
+      .map(describeDiagnostic)
+      .filter((part): part is string => Boolean(part))
+      .join(' ');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Logger } = require('@nestjs/common') as typeof import('@nestjs/common');
-    Logger[level]([message, ...details].join(' '), 'OpenTelemetry');
+    this.outside.runInAsyncScope(() => Logger[level](text, 'OpenTelemetry'));
+  }
+}
+
+/**
+ * One part of a diagnostic as text: a string as it is, except an exception the SDK stringified as
+ * JSON (a failed export), which is its message; an Error its message; anything else nothing.
+ */
+function describeDiagnostic(part: unknown): string | undefined {
+  if (part instanceof Error) return part.message;
+  if (typeof part !== 'string') return undefined;
+  if (!part.startsWith('{')) return part;
+  try {
+    const parsed = JSON.parse(part) as { message?: unknown };
+    return typeof parsed.message === 'string' ? parsed.message : 'error';
+  } catch {
+    return part;
   }
 }
