@@ -98,11 +98,18 @@ function withoutQueries(text: string): string {
   return text.includes('?') ? text.replace(/(\/[^\s'"?]*)\?[^\s'"]*/g, '$1?[redacted]') : text;
 }
 
-/** Path of a request URL without its query string (which may carry ?code=, ?state=, ?session=). */
+/** A provider-event URL's token segment: it is the proof of a delivery (Keap signs nothing). */
+const EVENTS_TOKEN = /^(\/events\/[^/]*\/)[^/]+/i;
+
+/**
+ * Path of a request URL without its query string (which may carry ?code=, ?state=, ?session=), and
+ * without the secret token of `/events/{provider}/{token}` (shown as `{token}`).
+ */
 export function pathOnly(url: string | undefined): string {
   if (!url) return '';
   const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+  const path = q === -1 ? url : url.slice(0, q);
+  return path.length > 8 && (path.charCodeAt(1) | 32) === 101 ? path.replace(EVENTS_TOKEN, '$1{token}') : path;
 }
 
 export interface RootLoggerOptions {

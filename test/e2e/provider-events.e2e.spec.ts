@@ -77,6 +77,9 @@ describe('provider events: /events/{provider}/{token}', () => {
     return res.body.id as string;
   }
 
+  /** Every URL token this file made: none may appear in a log line. */
+  const tokens: string[] = [];
+
   /** A subscription row and its URL token (what the subscriptions API will hand the provider). */
   async function subscription(
     provider: string,
@@ -86,6 +89,7 @@ describe('provider events: /events/{provider}/{token}', () => {
   ): Promise<{ id: string; token: string }> {
     const id = randomUUID();
     const token = randomBytes(32).toString('base64url');
+    tokens.push(token);
     const secret = options.secret
       ? t.app.get(TokenCipher).encrypt(options.secret, subscriptionSecretContext(id))
       : null;
@@ -404,5 +408,12 @@ describe('provider events: /events/{provider}/{token}', () => {
     const lines = t.logs.entries().filter((l) => l.msg === 'provider event');
     expect(lines.length).toBeGreaterThan(5);
     expect(JSON.stringify(lines)).not.toContain('a@b.c');
+  });
+
+  it('no log line carries a subscription’s URL token (request lines show /events/{provider}/{token})', () => {
+    const all = JSON.stringify(t.logs.entries());
+    expect(tokens.length).toBeGreaterThan(5);
+    for (const token of tokens) expect(all).not.toContain(token);
+    expect(all).toContain('/events/webflow/{token}');
   });
 });

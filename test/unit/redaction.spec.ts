@@ -1,6 +1,18 @@
-import { redactDeep, REDACT_PATHS, serializeError } from '../../src/common/logging';
+import { pathOnly, redactDeep, REDACT_PATHS, serializeError } from '../../src/common/logging';
 
 describe('log redaction', () => {
+  it('a request path is logged without its query and without a provider-event URL token', () => {
+    const token = 'tK9_secret-token-of-43-characters-aaaaaaaaaa';
+    expect(pathOnly(`/events/keap/${token}`)).toBe('/events/keap/{token}');
+    expect(pathOnly(`/EVENTS/keap/${token}?x=1`)).toBe('/EVENTS/keap/{token}');
+    expect(pathOnly(`/events/webflow/${token}/`)).toBe('/events/webflow/{token}/');
+    // The app-level route has no token; other paths are as they were.
+    expect(pathOnly('/events/clickfunnels')).toBe('/events/clickfunnels');
+    expect(pathOnly('/connections/abc/credentials?forceRefresh=true')).toBe('/connections/abc/credentials');
+    expect(pathOnly('/oauth/keap/callback?code=c&state=s')).toBe('/oauth/keap/callback');
+    expect(pathOnly('/eventsx/a/b')).toBe('/eventsx/a/b');
+  });
+
   it('replaces secret-named fields at any of the first levels, in objects and arrays, without mutating the input', () => {
     const input = {
       msg: 'x',
