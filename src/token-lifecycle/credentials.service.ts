@@ -73,7 +73,7 @@ export class CredentialsService {
     let connection: CredentialsRow = await this.loadForCredentials(id);
     if (force && !connection.hasRefreshToken) throw new RefreshNotSupported(id);
     // The refused tokens were replaced already: the caller gets the current ones by the ordinary rule.
-    if (force && staleVersion !== undefined && String(connection.tokenVersion) !== staleVersion) force = false;
+    if (force && staleVersion !== undefined && connection.tokenVersion !== Number(staleVersion)) force = false;
     const now = startedAt.getTime();
     const fresh: Satisfied = force
       ? staleVersion !== undefined
@@ -180,7 +180,7 @@ const refreshedSince =
 const replacedSince =
   (version: string, startedAt: Date): Satisfied =>
   (c) =>
-    String(c.tokenVersion) !== version || refreshedSince(startedAt)(c);
+    c.tokenVersion !== Number(version) || refreshedSince(startedAt)(c);
 
 function unavailable(error: ProviderError): ProviderUnavailable {
   return new ProviderUnavailable(

@@ -66,7 +66,14 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async sweep(now: Date): Promise<SweepReport> {
     const report: SweepReport = { claimed: 0, refreshed: 0, failed: 0, deferred: 0, verified: 0 };
-    const lease = { owner: this.refresh.owner, until: new Date(now.getTime() + this.config.leaseMs) };
+    const started = Date.now();
+    // Each claim's lease from the run's clock (`now`, advancing with real time): a run slowed by the
+    // provider budget must not claim later batches with a lease already over.
+    const leaseNow = () => ({
+      owner: this.refresh.owner,
+      until: new Date(now.getTime() + (Date.now() - started) + this.config.leaseMs),
+    });
+    const lease = { owner: this.refresh.owner };
     for (const provider of this.catalog.list()) {
       const { settings } = provider;
       // Every provider: the claim only takes rows that hold a refresh token ("if one ever arrives, use it").
@@ -81,7 +88,7 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
               refreshTokenExpiringBefore: new Date(now.getTime() + this.config.renewBeforeMs),
               limit,
             },
-            lease,
+            leaseNow(),
           ),
         batchSize: this.config.batchSize,
         maxBatches: MAX_BATCHES,
@@ -105,7 +112,7 @@ export class RefreshSweep implements OnApplicationBootstrap, BeforeApplicationSh
       // error that ends the sweep. drain() would skip that claim at shutdown and start no further check
       // after an error, which changes the sweep's behaviour; a separate change may choose to.
       await this.repo.scheduleFirstVerify(provider.name, now, this.config.verifyIntervalMs);
-      const toVerify = await this.repo.claimDueForVerify(provider.name, now, this.config.batchSize, lease);
+      const toVerify = await this.repo.claimDueForVerify(provider.name, now, this.config.batchSize, leaseNow());
       await forEachLimited(toVerify, this.config.concurrency, async (connection) => {
         if (!(await this.budget.take(provider.name, settings.refreshRatePerSecond, this.config.budgetWaitMs))) {
           await this.repo.releaseLease(connection.id, lease.owner);
