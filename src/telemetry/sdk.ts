@@ -23,6 +23,7 @@ import {
   trace,
   type DiagLogger,
   type Span,
+  type SpanStatus,
 } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -37,6 +38,12 @@ import { errorOutcome, installTracer, NO_SPAN, type Describe, type SpanAttribute
 const INSTRUMENTATION_SCOPE = 'oauth-connections';
 
 /** Starts the SDK and installs the service's tracer (spans.ts). Returns the SDK, for tests. */
+/** Makes a span keep only the code of any status set on it, never its message. */
+export function codeOnlyStatus(span: Pick<Span, 'setStatus'>): void {
+  const set = span.setStatus.bind(span);
+  span.setStatus = (status: SpanStatus) => set({ code: status.code });
+}
+
 export function startTelemetry(): NodeSDK {
   // OpenTelemetry's own messages (an export that failed, a bad OTEL_* value) go to the service's log,
   // at OTEL_LOG_LEVEL (default warn): set before the SDK reads the variables, and again after it (it
@@ -74,7 +81,13 @@ export function startTelemetry(): NodeSDK {
         }),
         requestHook: dropCallersTraceHeaders,
       }),
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      new PgInstrumentation({
+        requireParentSpan: true,
+        enhancedDatabaseReporting: false,
+        // A failed query's span status would carry Postgres's message, which can quote a value (22P02:
+        // 'invalid input syntax for type uuid: "…"'): the code only; error.type has the SQLSTATE.
+        requestHook: (span) => codeOnlyStatus(span),
+      }),
     ],
     // Traces only.
     metricReaders: [],
