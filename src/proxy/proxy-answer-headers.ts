@@ -12,6 +12,8 @@ export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
 /** A Vary value (the provider's, if any) with `Authorization` in it, each name once (case-insensitively). */
 export function varyWithAuthorization(vary: number | string | string[] | undefined): string {
+  // Most answers (and every error of the service's own) have none.
+  if (vary === undefined || vary === '') return 'Authorization';
   const list = Array.isArray(vary) ? vary.join(',') : vary === undefined ? '' : String(vary);
   const names: string[] = [];
   const seen = new Set<string>();

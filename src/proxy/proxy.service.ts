@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, Dispatcher, request } from 'undici';
+import { Agent, Dispatcher } from 'undici';
 import { ConnectionActivity } from '../activity/connection-activity';
 import { backoffDelay } from '../common/backoff';
 import { DomainError, ProviderNotConfigured } from '../common/errors';
+import { requestLogger } from '../common/logging';
 import { MetricsService } from '../metrics/metrics.service';
 import { OAuthProvider } from '../providers/core/provider';
 import { ProviderCatalog } from '../providers/core/provider-catalog';
@@ -15,7 +17,23 @@ import { VerificationService } from '../token-lifecycle/verification.service';
 import { isPrivateAddress, publicOnlyLookup } from './private-addresses';
 import { proxyConfig } from './proxy.config';
 import { traceProxyCall } from '../telemetry/spans';
-import { checkProxyPath, proxyTarget, upstreamRequestHeaders } from './proxy-target';
+import { apiHost, checkProxyPath, proxyRequestTarget, RequestTarget, upstreamRequestHeaders } from './proxy-target';
+import { ProxyTokenCache } from './proxy-token-cache';
+
+/**
+ * Aborted when the caller goes away. An EventEmitter, which undici takes as a call's signal: cheaper
+ * per call than an AbortController and its AbortSignal (an EventTarget), of which a call needs one only
+ * to stop waiting between retries.
+ */
+export class CallerSignal extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
+}
 
 export interface ProxyCall {
   connectionId: string;
@@ -28,8 +46,8 @@ export interface ProxyCall {
   requestId: string;
   /** Proxy-Retries: how often a 429 or 5xx (or a failed connection) of an idempotent call is retried. */
   retries: number;
-  /** Aborted when the caller goes away. */
-  signal: AbortSignal;
+  /** Aborted when the caller goes away (a CallerSignal on the proxy's routes; an AbortSignal does too). */
+  signal: CallerSignal | AbortSignal;
 }
 
 export interface ProxyAnswer {
@@ -78,6 +96,9 @@ export class ProxyService implements OnApplicationShutdown {
   private readonly guarded: Agent;
   /** Whoami checks in flight, by connection (verifyOnce). */
   private readonly verifying = new Map<string, Promise<unknown>>();
+  /** Each connection's token for PROXY_TOKEN_CACHE_MS after it was read (proxy-token-cache.ts). */
+  private readonly tokens: ProxyTokenCache;
+  private readonly sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly credentials: CredentialsService,
@@ -93,11 +114,17 @@ export class ProxyService implements OnApplicationShutdown {
       bodyTimeout: config.timeoutMs,
       connectTimeout: Math.min(10_000, config.timeoutMs),
     };
+    // One keep-alive connection pool per origin in each (undici's Agent).
     this.open = new Agent(timeouts);
     this.guarded = new Agent({ ...timeouts, connect: { lookup: publicOnlyLookup } });
+    this.tokens = new ProxyTokenCache({ ttlMs: config.tokenCacheMs, skewMs: config.credentialsSkewMs });
+    // Tokens that ran out are dropped from memory within another PROXY_TOKEN_CACHE_MS.
+    if (this.tokens.enabled) this.sweeper = setInterval(() => this.tokens.sweep(), config.tokenCacheMs).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.tokens.clear();
     await Promise.all([this.open.close(), this.guarded.close()]);
   }
 
@@ -122,33 +149,35 @@ export class ProxyService implements OnApplicationShutdown {
       const elapsedMs = Date.now() - startedAt.getTime();
       this.metrics.observeProxyCall(outcome.provider || 'unknown', outcome.status, elapsedMs);
       this.activity?.countProxyCall(call.connectionId, outcome.status);
-      this.logger.log(
-        {
-          proxy: {
-            method: call.method,
-            provider: outcome.provider || null,
-            connectionId: call.connectionId,
-            path: outcome.path || null,
-            status: outcome.status || null,
-            ...(outcome.refused && { refused: outcome.refused }),
-            attempts: outcome.attempts,
-            renewedToken: outcome.renewed,
-            ...(outcome.renewWithheld && { renewWithheld: true }),
-            durationMs: elapsedMs,
+      // The line is an info one: not even made when the request's logger would drop it (LOG_LEVEL=warn).
+      if (requestLogger.getStore()?.isLevelEnabled('info') !== false)
+        this.logger.log(
+          {
+            proxy: {
+              method: call.method,
+              provider: outcome.provider || null,
+              connectionId: call.connectionId,
+              path: outcome.path || null,
+              status: outcome.status || null,
+              ...(outcome.refused && { refused: outcome.refused }),
+              attempts: outcome.attempts,
+              renewedToken: outcome.renewed,
+              ...(outcome.renewWithheld && { renewWithheld: true }),
+              durationMs: elapsedMs,
+            },
           },
-        },
-        'proxy call',
-      );
+          'proxy call',
+        );
     }
   }
 
   private async call(call: ProxyCall, startedAt: Date, outcome: Outcome): Promise<ProxyAnswer> {
-    checkProxyPath(call.rest);
-    let token = await this.credentials.usableToken(call.connectionId, false, startedAt);
+    const checked = checkProxyPath(call.rest);
+    let token = this.tokens.get(call.connectionId) ?? (await this.readToken(call.connectionId, startedAt));
     outcome.provider = token.connection.provider;
     const provider = this.catalog.find(token.connection.provider);
     if (!provider) throw new ProviderNotConfigured(token.connection.provider);
-    const target = proxyTarget(provider.apiBaseFor(token.connection.apiBaseUrl), call.rest);
+    const target = proxyRequestTarget(provider.apiBaseFor(token.connection.apiBaseUrl), call.rest, checked);
     outcome.path = target.pathname;
     const dispatcher = this.dispatcherFor(provider, target);
     const retryable = IDEMPOTENT.has(call.method) || call.headers['idempotency-key'] !== undefined;
@@ -156,19 +185,30 @@ export class ProxyService implements OnApplicationShutdown {
     let answered401 = false;
     const pause = async (ms: number) => {
       waited += ms;
-      await sleep(ms, undefined, { signal: call.signal }).catch(() => {
+      const { signal } = call;
+      if (signal.aborted) throw aborted();
+      // node:timers/promises takes an AbortSignal only: one is made for a CallerSignal's wait.
+      const timer = signal instanceof CallerSignal ? new AbortController() : undefined;
+      const stop = () => timer?.abort();
+      if (signal instanceof CallerSignal) signal.once('abort', stop);
+      try {
+        await sleep(ms, undefined, { signal: timer?.signal ?? (signal as AbortSignal) });
+      } catch {
         throw aborted();
-      });
+      } finally {
+        if (signal instanceof CallerSignal) signal.removeListener('abort', stop);
+      }
     };
     for (;;) {
       outcome.attempts++;
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(target, {
+        response = await dispatcher.request({
+          origin: target.origin,
+          path: target.path,
           method: call.method,
           headers: this.headersFor(call, token),
           body: call.body,
-          dispatcher,
           signal: call.signal,
         });
       } catch (error) {
@@ -200,6 +240,8 @@ export class ProxyService implements OnApplicationShutdown {
           delete headers['content-length'];
           delete headers['content-encoding'];
         }
+        // The refused token is not used from memory again: the next call reads the connection.
+        this.tokens.delete(call.connectionId);
         return { status: 401, headers, body: kept.bytes };
       }
       if (
@@ -215,8 +257,18 @@ export class ProxyService implements OnApplicationShutdown {
           continue;
         }
       }
+      // A second 401 (after a renewal) goes back as it is; its token is not used from memory again either.
+      if (response.statusCode === 401) this.tokens.delete(call.connectionId);
       return { status: response.statusCode, headers: response.headers, body: response.body };
     }
+  }
+
+  /** The connection's usable token, read (and refreshed if due) as credentials are, and kept for the next calls. */
+  private async readToken(connectionId: string, startedAt: Date): Promise<UsableToken> {
+    const readStartedAt = this.tokens.readStarted();
+    const token = await this.credentials.usableToken(connectionId, false, startedAt);
+    this.tokens.set(connectionId, token, readStartedAt);
+    return token;
   }
 
   /**
@@ -241,8 +293,12 @@ export class ProxyService implements OnApplicationShutdown {
     startedAt: Date,
     outcome: Outcome,
   ): Promise<UsableToken | undefined> {
+    const currentReadAt = this.tokens.readStarted();
     const current = await this.credentials.usableToken(connectionId, false, startedAt);
-    if (current.accessToken !== refused.accessToken) return current;
+    if (current.accessToken !== refused.accessToken) {
+      this.tokens.set(connectionId, current, currentReadAt);
+      return current;
+    }
     if (!current.connection.hasRefreshToken) {
       await this.verifyOnce(connectionId);
       return undefined;
@@ -255,6 +311,7 @@ export class ProxyService implements OnApplicationShutdown {
       return undefined;
     }
     // Only the tokens this call sent are renewed (their version); newer ones are replayed as they are.
+    const renewedReadAt = this.tokens.readStarted();
     const renewed = await this.credentials.usableToken(
       connectionId,
       true,
@@ -262,7 +319,10 @@ export class ProxyService implements OnApplicationShutdown {
       true,
       String(refused.connection.tokenVersion),
     );
-    if (renewed.accessToken !== refused.accessToken) return renewed;
+    if (renewed.accessToken !== refused.accessToken) {
+      this.tokens.set(connectionId, renewed, renewedReadAt);
+      return renewed;
+    }
     // Another replica renewed it within the window while this one waited for the lease.
     outcome.renewWithheld = true;
     return undefined;
@@ -282,14 +342,12 @@ export class ProxyService implements OnApplicationShutdown {
   }
 
   private headersFor(call: ProxyCall, token: UsableToken): Record<string, string | string[]> {
-    return {
-      // Some APIs refuse a call without one (ClickFunnels 2.0): the service's own, unless the caller sent one.
-      'user-agent': USER_AGENT,
-      ...upstreamRequestHeaders(call.headers),
-      // RFC 6750: the scheme is Bearer whatever token_type the provider's answer spelled.
-      authorization: `Bearer ${token.accessToken}`,
-      'x-request-id': call.requestId,
-    };
+    // Some APIs refuse a call without one (ClickFunnels 2.0): the service's own, unless the caller sent one.
+    const headers = upstreamRequestHeaders(call.headers, { 'user-agent': USER_AGENT });
+    // RFC 6750: the scheme is Bearer whatever token_type the provider's answer spelled.
+    headers.authorization = `Bearer ${token.accessToken}`;
+    headers['x-request-id'] = call.requestId;
+    return headers;
   }
 
   /**
@@ -298,10 +356,10 @@ export class ProxyService implements OnApplicationShutdown {
    * configured API host and the operator allowed that host with `<P>_ALLOW_PRIVATE_API_HOST=true` (a
    * provider run inside the same network). Decided by configuration alone, never by a DNS answer.
    */
-  private dispatcherFor(provider: OAuthProvider, target: URL): Agent {
+  private dispatcherFor(provider: OAuthProvider, target: RequestTarget): Agent {
     if (!this.config.guardPrivateAddresses) return this.open;
     // Only the configured host itself: not, say, a ClickFunnels workspace host a connection brought.
-    if (provider.settings.allowPrivateApiHost === true && target.host === new URL(provider.settings.apiBaseUrl).host)
+    if (provider.settings.allowPrivateApiHost === true && target.host === apiHost(provider.settings.apiBaseUrl))
       return this.open;
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && isPrivateAddress(host)) throw notAllowed();

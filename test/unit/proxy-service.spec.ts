@@ -5,7 +5,7 @@ import { DomainError } from '../../src/common/errors';
 import type { MetricsService } from '../../src/metrics/metrics.service';
 import type { ProviderCatalog } from '../../src/providers/core/provider-catalog';
 import { loadProxyConfig } from '../../src/proxy/proxy.config';
-import { ProxyCall, ProxyService } from '../../src/proxy/proxy.service';
+import { CallerSignal, ProxyCall, ProxyService } from '../../src/proxy/proxy.service';
 import type { CredentialsService } from '../../src/token-lifecycle/credentials.service';
 import type { VerificationService } from '../../src/token-lifecycle/verification.service';
 
@@ -69,7 +69,7 @@ describe('ProxyService in production: private addresses', () => {
     body: undefined,
     requestId: 'r',
     retries: 0,
-    signal: new AbortController().signal,
+    signal: new CallerSignal(),
   });
 
   const refusal = async (service: ProxyService) => {
@@ -123,5 +123,78 @@ describe('ProxyService in production: private addresses', () => {
   it('outside production (the configuration says so) a private address is called', async () => {
     for (const nodeEnv of ['development', 'test'])
       expect(await refusal(serviceFor('https://93.184.215.14', `http://127.0.0.1:${port}/api`, { nodeEnv }))).toBe(200);
+  });
+});
+
+/**
+ * The caller going away ends a call that waits between retries: the proxy's routes pass a CallerSignal
+ * (an EventEmitter undici takes), the development page an AbortSignal; both stop the wait at once.
+ */
+describe('ProxyService: a caller that goes away during a retry wait', () => {
+  let server: http.Server;
+  let port = 0;
+  let calls = 0;
+  let service: ProxyService;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    server = http.createServer((_req, res) => {
+      calls++;
+      res.writeHead(503, { 'Retry-After': '20' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    const base = `http://127.0.0.1:${port}/api`;
+    const credentials = {
+      usableToken: () =>
+        Promise.resolve({
+          accessToken: 'AT',
+          connection: { provider: 'p', apiBaseUrl: base, tokenType: 'Bearer', hasRefreshToken: false, tokenVersion: 1 },
+        }),
+    } as unknown as CredentialsService;
+    const provider = { name: 'p', settings: { apiBaseUrl: base }, apiBaseFor: (stored: string) => stored };
+    service = new ProxyService(
+      credentials,
+      {} as VerificationService,
+      { find: () => provider } as unknown as ProviderCatalog,
+      { observeProxyCall: () => undefined } as unknown as MetricsService,
+      loadProxyConfig({ NODE_ENV: 'test' }),
+    );
+  });
+  afterAll(async () => {
+    await service.onApplicationShutdown();
+    server.close();
+  });
+
+  it.each([
+    ['a CallerSignal', () => new CallerSignal()],
+    ['an AbortSignal', () => new AbortController()],
+  ])('%s: 499 request_aborted as soon as it aborts, no further attempt', async (_name, make) => {
+    calls = 0;
+    const source = make();
+    const signal = source instanceof AbortController ? source.signal : source;
+    const started = Date.now();
+    const outcome = service
+      .forward({
+        connectionId: '00000000-0000-4000-8000-000000000002',
+        method: 'GET',
+        rest: '/x',
+        headers: {},
+        body: undefined,
+        requestId: 'r',
+        retries: 1,
+        signal,
+      })
+      .then(
+        () => 'answered',
+        (e: unknown) => (e instanceof DomainError ? [e.status, e.code] : e),
+      );
+    // The first attempt's 503 has come back: the call now waits 20 s (Retry-After) before its retry.
+    while (calls < 1) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    source.abort();
+    expect(await outcome).toEqual([499, 'request_aborted']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(calls).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import {
   callerResponseHeaders,
   checkProxyPath,
   InvalidProxyPath,
+  proxyRequestTarget,
   proxyTarget,
   upstreamRequestHeaders,
 } from '../../src/proxy/proxy-target';
@@ -67,6 +68,76 @@ describe('proxy target: always under the API base, on its host', () => {
   ])('refuses %j (%s)', (rest, reason) => {
     expect(() => proxyTarget(BASE, rest)).toThrow(InvalidProxyPath);
     expect(() => checkProxyPath(rest)).toThrow(`The proxy path is not allowed: ${reason}`);
+  });
+});
+
+describe('proxyRequestTarget: what a call sends, the same as proxyTarget gives (without a URL parsed for a plain path)', () => {
+  /** What undici made of proxyTarget's URL before (its origin, and the path with the query if there is one). */
+  const viaUrl = (base: string, rest: string) => {
+    const url = proxyTarget(base, rest);
+    return {
+      origin: url.origin,
+      path: url.search ? `${url.pathname}${url.search}` : url.pathname,
+      pathname: url.pathname,
+      host: url.host,
+      hostname: url.hostname,
+    };
+  };
+  const bases = [
+    'https://api.example.com/crm/rest/v1',
+    'https://api.example.com/v2/',
+    'https://api.example.com',
+    'https://API.Example.COM:443/V1',
+    'http://127.0.0.1:8080/api',
+    'http://[::1]:8080/api',
+    'https://workspace.myclickfunnels.com/api/v2',
+  ];
+  const rests = [
+    '',
+    '/',
+    '?',
+    '?q=1',
+    '/contacts',
+    '/contacts/',
+    '/contacts?',
+    '/contacts/7/tags?limit=2&x=%2F',
+    '/a%20b/c%3Fd',
+    '/@evil.example',
+    '/http:evil.example',
+    '/...',
+    '/a;b/c',
+    '/a.b/.c/c./~d/_e-f',
+    "/it's/(x)*+,;=:@!$&",
+    "/x?q='1'",
+    '/x?a=b?c&d=/e:f@g',
+    '/x?a=%zz',
+    '/a%41%2a',
+    '/caf\u00e9?q=\u00e9',
+    '/a b?c d',
+    '/a|b/c^d/{e}/`f`/[g]',
+    '/x?q=<script>&r="s"&t={u}|v',
+    '/x?q=a#',
+  ];
+
+  it.each(bases.flatMap((base) => rests.map((rest) => [base, rest])))('%s + %j', (base, rest) => {
+    let expected: unknown;
+    try {
+      expected = viaUrl(base, rest);
+    } catch (error) {
+      expected = error;
+    }
+    if (expected instanceof Error) {
+      expect(() => proxyRequestTarget(base, rest)).toThrow(expected.message);
+    } else {
+      expect(proxyRequestTarget(base, rest)).toEqual(expected);
+      // Twice: the second call finds the base already parsed.
+      expect(proxyRequestTarget(base, rest)).toEqual(expected);
+    }
+  });
+
+  it('refuses what proxyTarget refuses', () => {
+    for (const rest of ['/../x', '/%2e%2e/x', '//x', '/a\\b', '/a%2fb', '/a\u0000b', '/..;/x', '/\uff0e\uff0e/x'])
+      expect(() => proxyRequestTarget('https://api.example.com/v1', rest)).toThrow(InvalidProxyPath);
   });
 });
 
