@@ -750,6 +750,14 @@ describe('waiters and lost leases: what a replica reports, and which tokens stan
         last_error: null,
       });
       expect(await storedRefreshToken(id)).toBe('rt-a');
+      // The way back to active is a status change in the activity (no webhook event names it).
+      const [change] = await a.dataSource.query(
+        `SELECT type, previous_status, status FROM connection_activity
+          WHERE connection_id = $1 AND type = 'status_changed' ORDER BY id DESC LIMIT 1`,
+        [id],
+      );
+      expect(change).toEqual({ type: 'status_changed', previous_status: 'needs_reauth', status: 'active' });
+      expect(await events(id)).toEqual(['connection.created', 'connection.needs_reauth']);
     });
   });
 });

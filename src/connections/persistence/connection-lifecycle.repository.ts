@@ -316,6 +316,12 @@ export class ConnectionLifecycleRepository {
     onNotStored?: NotStoredHook,
   ): Promise<boolean> {
     return this.repo.manager.transaction(async (tx) => {
+      // The status before (locked with the row): tokens that arrive after another replica gave the
+      // connection up (a lease lost mid-call) bring it back to active, and that is a status change.
+      const [before]: { status: ConnectionStatus }[] = await tx.query(
+        `SELECT status FROM connections WHERE id = $1 AND token_version = $2 FOR UPDATE`,
+        [id, version],
+      );
       const [, affected]: [unknown[], number] = await tx.query(
         `UPDATE connections
             SET access_token = $4, refresh_token = COALESCE($5, refresh_token), token_type = $6, expires_at = $7,
@@ -345,6 +351,10 @@ export class ConnectionLifecycleRepository {
       );
       if (affected === 1) {
         await this.changes.recordOutcome?.(tx, { type: 'refreshed', connectionId: id });
+        if (before && before.status !== REFRESHED.status) {
+          const connection = await tx.getRepository(ConnectionEntity).findOneByOrFail({ id });
+          await this.changes.record(tx, { type: 'status_changed', from: before.status, connection });
+        }
         return true;
       }
       const current = await this.lockRow(tx, id);
