@@ -13,7 +13,10 @@ export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id]), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): KeysetPosition {
+/** A list's row id as a cursor may carry it: a UUID, unless the list says otherwise. */
+const isUuid = (id: string) => UUID.test(id);
+
+export function decodeCursor(cursor: string, isId: (id: string) => boolean = isUuid): KeysetPosition {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursor();
   let parsed: unknown;
   try {
@@ -23,7 +26,7 @@ export function decodeCursor(cursor: string): KeysetPosition {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw new InvalidCursor();
   const [iso, id] = parsed as unknown[];
-  if (typeof iso !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw new InvalidCursor();
+  if (typeof iso !== 'string' || typeof id !== 'string' || !isId(id)) throw new InvalidCursor();
   const createdAt = new Date(iso);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== iso) throw new InvalidCursor();
   return { createdAt, id };
