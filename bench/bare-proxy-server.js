@@ -18,37 +18,19 @@
  * CREDENTIALS_SKEW_SECONDS (300), BENCH_DIST.
  */
 const http = require('node:http');
-const path = require('node:path');
-const { createHash, randomUUID, timingSafeEqual } = require('node:crypto');
+const { randomUUID } = require('node:crypto');
 const { EventEmitter } = require('node:events');
-const { Pool } = require('pg');
 const { Agent } = require('undici');
 
-const DIST = path.resolve(process.env.BENCH_DIST || path.join(__dirname, '..', 'dist'));
-const { TokenCipher } = require(path.join(DIST, 'src/crypto/token-cipher.js'));
-const { parseKeyring } = require(path.join(DIST, 'src/crypto/keyring.js'));
-
-const digest = (value) => createHash('sha256').update(value, 'utf8').digest();
-const keyDigests = (process.env.API_KEYS || '')
-  .split(',')
-  .map((s) => s.trim())
-  .filter(Boolean)
-  .map(digest);
-const cipher = new TokenCipher(parseKeyring(process.env.ENCRYPTION_KEYS || ''));
-const skewMs = Number(process.env.CREDENTIALS_SKEW_SECONDS || 300) * 1000;
+const { authorized, cipher, skewMs, pool } = require('./lib/bare-common');
 const upstreamUrl = new URL((process.env.UPSTREAM_BASE || '').replace(/\/+$/, ''));
 const upstreamOrigin = upstreamUrl.origin;
 const upstreamPath = upstreamUrl.pathname;
 /** `request` (undici's request(), the answer's body piped back) or `dispatch` (a raw dispatch handler). */
 const MODE = process.env.BARE_MODE || 'request';
-const pool = new Pool({
-  connectionString: process.env.DATABASE_URL,
-  max: Number(process.env.DATABASE_POOL_SIZE || 10),
-});
 const dispatcher = new Agent({ keepAliveTimeout: 4_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
 
 const ROUTE = /^\/proxy\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/[^?#]*)?(\?[^#]*)?$/i;
-const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 const BY_ID = {
   name: 'bare_proxy_by_id',
   text: 'SELECT id, status, access_token, refresh_token IS NOT NULL AS has_refresh, expires_at FROM connections WHERE id = $1',
@@ -75,15 +57,6 @@ function send(res, status, body) {
     'cache-control': 'private, no-store',
   });
   res.end(json);
-}
-
-function authorized(header) {
-  const match = typeof header === 'string' ? BEARER.exec(header) : null;
-  if (!match) return false;
-  const presented = digest(match[1]);
-  let ok = false;
-  for (const key of keyDigests) ok = timingSafeEqual(presented, key) || ok;
-  return ok;
 }
 
 async function handle(req, res) {

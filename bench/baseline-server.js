@@ -9,29 +9,9 @@
  * Env: DATABASE_URL, API_KEYS, ENCRYPTION_KEYS, PORT, DATABASE_POOL_SIZE (10), CREDENTIALS_SKEW_SECONDS (300), BENCH_DIST.
  */
 const http = require('node:http');
-const path = require('node:path');
-const { createHash, timingSafeEqual } = require('node:crypto');
-const { Pool } = require('pg');
-
-const DIST = path.resolve(process.env.BENCH_DIST || path.join(__dirname, '..', 'dist'));
-const { TokenCipher } = require(path.join(DIST, 'src/crypto/token-cipher.js'));
-const { parseKeyring } = require(path.join(DIST, 'src/crypto/keyring.js'));
-
-const digest = (value) => createHash('sha256').update(value, 'utf8').digest();
-const keyDigests = (process.env.API_KEYS || '')
-  .split(',')
-  .map((s) => s.trim())
-  .filter(Boolean)
-  .map(digest);
-const cipher = new TokenCipher(parseKeyring(process.env.ENCRYPTION_KEYS || ''));
-const skewMs = Number(process.env.CREDENTIALS_SKEW_SECONDS || 300) * 1000;
-const pool = new Pool({
-  connectionString: process.env.DATABASE_URL,
-  max: Number(process.env.DATABASE_POOL_SIZE || 10),
-});
+const { authorized, cipher, skewMs, pool } = require('./lib/bare-common');
 
 const ROUTE = /^\/connections\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/credentials(?:\?.*)?$/i;
-const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 function send(res, status, body) {
   const json = JSON.stringify(body);
@@ -41,15 +21,6 @@ function send(res, status, body) {
     'cache-control': 'no-store',
   });
   res.end(json);
-}
-
-function authorized(header) {
-  const match = typeof header === 'string' ? BEARER.exec(header) : null;
-  if (!match) return false;
-  const presented = digest(match[1]);
-  let ok = false;
-  for (const key of keyDigests) ok = timingSafeEqual(presented, key) || ok;
-  return ok;
 }
 
 async function handle(req, res) {
